@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'consumer',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/apps/consumer',
+};

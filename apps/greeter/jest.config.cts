@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'greeter',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/apps/greeter',
+};

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'producer',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/apps/producer',
+};

@@ -1,0 +1,23 @@
+const nxPreset = require('@nx/jest/preset').default;
+
+// SWC keeps the suite fast and still emits the decorator metadata NestJS injection relies on.
+const swcOptions = {
+  jsc: {
+    target: 'es2021',
+    parser: { syntax: 'typescript', decorators: true },
+    transform: { legacyDecorator: true, decoratorMetadata: true },
+  },
+  module: { type: 'commonjs' },
+  sourceMaps: 'inline',
+};
+
+module.exports = {
+  ...nxPreset,
+  testEnvironment: 'node',
+  transform: { '^.+\\.[tj]s$': ['@swc/jest', swcOptions] },
+  moduleFileExtensions: ['ts', 'js'],
+  // Starts a local RabbitMQ for the run unless RABBITMQ_URL names one (see tools/rabbitmq).
+  globalSetup: require.resolve('./tools/jest/global-setup.cjs'),
+  globalTeardown: require.resolve('./tools/jest/global-teardown.cjs'),
+  testTimeout: 30_000,
+};
