@@ -5,3 +5,4 @@ export * from './lib/grpc/greeting';
 export * from './lib/grpc/proto-path';
 export * from './lib/messaging/topology';
 export * from './lib/messaging/hello-message';
+export * from './lib/events';

@@ -1,0 +1,71 @@
+import { ContractViolation } from '../contract-violation';
+import { Topology } from '../messaging/topology';
+import { GreetingGreetedIntegrationEvent } from './greeting-greeted.event';
+import { LineReceivedIntegrationEvent } from './line-received.event';
+import { MessageHandledIntegrationEvent } from './message-handled.event';
+
+/** Any of the integration events hello-mesh publishes to `Topology.eventsExchange`. */
+export type IntegrationEvent =
+  | GreetingGreetedIntegrationEvent
+  | MessageHandledIntegrationEvent
+  | LineReceivedIntegrationEvent;
+
+/** What every integration event class offers besides its constructor. */
+export interface IntegrationEventClass<E extends IntegrationEvent = IntegrationEvent> {
+  readonly routingKey: string;
+  readonly version: number;
+  /** AMQP `type`: routing key + version, e.g. `greeting.greeted.v1`. */
+  readonly type: string;
+  parse(value: unknown): E;
+}
+
+/** Every integration event class by AMQP `type`. */
+export const IntegrationEventTypes: Readonly<Record<string, IntegrationEventClass>> = Object.freeze({
+  [GreetingGreetedIntegrationEvent.type]: GreetingGreetedIntegrationEvent,
+  [MessageHandledIntegrationEvent.type]: MessageHandledIntegrationEvent,
+  [LineReceivedIntegrationEvent.type]: LineReceivedIntegrationEvent,
+});
+
+/** The class for an AMQP `type`; throws ContractViolation `unknown-type` for any other type. */
+export function integrationEventClassFor(type: string | undefined): IntegrationEventClass {
+  const eventClass =
+    type !== undefined && Object.prototype.hasOwnProperty.call(IntegrationEventTypes, type)
+      ? IntegrationEventTypes[type]
+      : undefined;
+  if (eventClass === undefined) {
+    throw new ContractViolation('unknown-type', `no integration event has the type "${type}"`);
+  }
+  return eventClass;
+}
+
+/** Decodes an already parsed JSON body by its AMQP `type`. */
+export function parseIntegrationEvent(type: string | undefined, body: unknown): IntegrationEvent {
+  return integrationEventClassFor(type).parse(body);
+}
+
+/** The class of an event instance. */
+export function integrationEventClassOf(event: IntegrationEvent): IntegrationEventClass {
+  return event.constructor as unknown as IntegrationEventClass;
+}
+
+/**
+ * Where and how an integration event goes on the wire: the topic exchange, its routing key, the
+ * AMQP `type`, and the event id as AMQP `messageId`. Structurally a `@hello/messaging`
+ * OutgoingMessage, so `publisher.publish(integrationEventMessage(event))` sends it.
+ */
+export function integrationEventMessage(event: IntegrationEvent): {
+  exchange: string;
+  routingKey: string;
+  type: string;
+  messageId: string;
+  body: object;
+} {
+  const eventClass = integrationEventClassOf(event);
+  return {
+    exchange: Topology.eventsExchange,
+    routingKey: eventClass.routingKey,
+    type: eventClass.type,
+    messageId: event.eventId,
+    body: event.toJSON(),
+  };
+}
