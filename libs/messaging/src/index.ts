@@ -1,1 +1,21 @@
-export * from './lib/messaging.module';
+// Config
+export * from './lib/config/env';
+export * from './lib/config/consumer-env';
+// Errors
+export * from './lib/errors';
+// Connection and topology
+export * from './lib/connection/amqp-connection';
+export * from './lib/topology/topology';
+export * from './lib/topology/declare-topology';
+// Publishing
+export * from './lib/publishing/confirmed-publisher';
+export * from './lib/publishing/amqp-client';
+// Consuming
+export * from './lib/consuming/amqp-server';
+export * from './lib/consuming/amqp-context';
+export * from './lib/consuming/amqp-pattern.decorator';
+export * from './lib/consuming/delivery-policy';
+export * from './lib/consuming/decode-body';
+export * from './lib/consuming/processed-messages';
+// Tracing
+export * from './lib/tracing/traceparent';

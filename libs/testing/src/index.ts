@@ -1,1 +1,6 @@
-export * from './lib/testing.module';
+export * from './lib/amqp';
+export * from './lib/management';
+export * from './lib/net';
+export * from './lib/spawn-app';
+export * from './lib/vhost';
+export * from './lib/wait-for';

@@ -1,0 +1,152 @@
+import { Logger } from '@nestjs/common';
+import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
+import { redactAmqpUrl } from '../config/env';
+import { BrokerUnreachableError } from '../errors';
+
+export interface AmqpConnectionOptions {
+  /** `amqp://user:password@host:port/vhost` (vhost URL-encoded). */
+  readonly url: string;
+  /** Shown as `connection_name` in the management UI and `rabbitmqctl list_connections`. */
+  readonly connectionName: string;
+  /** AMQP heartbeat; a dead peer is noticed after about twice this. Default 5. */
+  readonly heartbeatSeconds?: number;
+  /** Wait before each reconnect attempt. Default 1000. */
+  readonly reconnectDelayMs?: number;
+}
+
+export interface AmqpChannelOptions {
+  /** For logs. */
+  readonly name: string;
+  /** Runs on every new underlying channel, after each (re)connect, before it is used. */
+  readonly setup?: (channel: ConfirmChannel) => Promise<void>;
+}
+
+/**
+ * One AMQP connection that reconnects by itself (amqp-connection-manager), with a heartbeat and a
+ * name. Channels made with `createChannel` are re-created and set up again after every reconnect.
+ *
+ * A channel the broker closes while the connection stays up (a failed declaration, an ack with an
+ * unknown delivery tag) is not re-opened by amqp-connection-manager; this class then reconnects the
+ * whole connection after `reconnectDelayMs`, so that no channel stays dead.
+ */
+export class AmqpConnection {
+  private readonly logger: Logger;
+  readonly manager: AmqpConnectionManager;
+  readonly url: string;
+  readonly connectionName: string;
+  private closed = false;
+  private lastError?: Error;
+  private recoveryTimer?: NodeJS.Timeout;
+
+  constructor(private readonly options: AmqpConnectionOptions) {
+    this.url = options.url;
+    this.connectionName = options.connectionName;
+    this.logger = new Logger(`AmqpConnection(${options.connectionName})`);
+    const heartbeatIntervalInSeconds = options.heartbeatSeconds ?? 5;
+    this.manager = amqp.connect([options.url], {
+      heartbeatIntervalInSeconds,
+      reconnectTimeInSeconds: (options.reconnectDelayMs ?? 1000) / 1000,
+      connectionOptions: { clientProperties: { connection_name: options.connectionName } },
+    });
+    this.manager.on('connect', () => {
+      this.lastError = undefined;
+      this.logger.log(`connected to ${this.redactedUrl}`);
+    });
+    this.manager.on('disconnect', ({ err }) => {
+      if (!this.closed) this.logger.warn(`disconnected from ${this.redactedUrl}: ${err?.message ?? 'closed'}`);
+    });
+    this.manager.on('connectFailed', ({ err }) => {
+      // Logged once per outage, not once per attempt.
+      if (!this.lastError) this.logger.warn(`cannot connect to ${this.redactedUrl}: ${err.message}; retrying`);
+      this.lastError = err;
+    });
+    this.manager.on('blocked', ({ reason }) => this.logger.warn(`the broker blocked publishing: ${reason}`));
+    this.manager.on('unblocked', () => this.logger.log('the broker unblocked publishing'));
+  }
+
+  get redactedUrl(): string {
+    return redactAmqpUrl(this.url);
+  }
+
+  isConnected(): boolean {
+    return !this.closed && this.manager.isConnected();
+  }
+
+  /**
+   * Waits until connected. Throws BrokerUnreachableError after `timeoutMs` (reconnect attempts go on in
+   * the background) or at once when the broker refuses the credentials.
+   */
+  async connect(timeoutMs = 30_000): Promise<void> {
+    if (this.isConnected()) return;
+    try {
+      await this.manager.connect({ timeout: timeoutMs });
+    } catch (error) {
+      const cause = this.lastError ?? (error instanceof Error ? error : undefined);
+      throw new BrokerUnreachableError(this.redactedUrl, timeoutMs, cause);
+    }
+  }
+
+  /**
+   * A confirm channel that survives reconnects: `setup` runs on every new underlying channel (declare
+   * what the channel uses there). Errors of the underlying channel are logged, never thrown.
+   */
+  createChannel(options: AmqpChannelOptions): ChannelWrapper {
+    let closedByOwner = false;
+    const setup = async (channel: ConfirmChannel) => {
+      const connection = this.manager.connection;
+      channel.on('error', (error: Error) =>
+        this.logger.error(`channel ${options.name} closed by the broker: ${error.message}`),
+      );
+      channel.once('close', () => {
+        if (!closedByOwner && !this.closed) this.recoverFrom(connection, options.name);
+      });
+      await options.setup?.(channel);
+    };
+    const wrapper = this.manager.createChannel({ name: options.name, confirm: true, setup });
+    wrapper.once('close', () => {
+      closedByOwner = true;
+    });
+    wrapper.on('error', (error: Error) => this.logger.error(`channel ${options.name}: ${error.message}`));
+    return wrapper;
+  }
+
+  /**
+   * Runs `work` on a fresh, dedicated channel and closes it afterwards. A broker error (e.g.
+   * PRECONDITION_FAILED on a declaration) closes only that channel and is rethrown.
+   */
+  async withDedicatedChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+    const connection = this.manager.connection as ChannelModel | undefined;
+    if (!connection) throw new BrokerUnreachableError(this.redactedUrl, 0, this.lastError);
+    const channel = await connection.createChannel();
+    let closed = false;
+    channel.on('error', () => undefined);
+    channel.once('close', () => {
+      closed = true;
+    });
+    try {
+      return await work(channel);
+    } finally {
+      if (!closed) await channel.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.recoveryTimer);
+    await this.manager.close();
+  }
+
+  private recoverFrom(connection: ChannelModel | undefined, channelName: string): void {
+    clearTimeout(this.recoveryTimer);
+    this.recoveryTimer = setTimeout(() => {
+      // Only when the connection that carried the channel is still the current one: after a
+      // disconnect the manager reconnects (and re-creates channels) by itself.
+      if (this.closed || !connection || this.manager.connection !== connection) return;
+      this.logger.warn(`channel ${channelName} was closed by the broker; reconnecting to re-open it`);
+      this.manager.reconnect();
+    }, this.options.reconnectDelayMs ?? 1000);
+    this.recoveryTimer.unref();
+  }
+}

@@ -1,0 +1,424 @@
+import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { ContractViolation, Headers } from '@hello/contracts';
+import { checkRetryOptions, RetryOptions } from '../config/consumer-env';
+import { AmqpConnection } from '../connection/amqp-connection';
+import { UnroutableMessageError } from '../errors';
+import { assertTopology, declareTopology } from '../topology/declare-topology';
+import { consumerTopology, mergeTopologies, QueueArguments, QueueBinding, Topology } from '../topology/topology';
+import { AmqpContext } from './amqp-context';
+import { AmqpPatternExtras, PayloadDecoder } from './amqp-pattern.decorator';
+import { decodeBody } from './decode-body';
+import { DeathReason, decideDelivery, DeliveryAction, describeError, HandlingOutcome, outcomeOfError } from './delivery-policy';
+import { ProcessedMessages } from './processed-messages';
+
+/** Transport id of AmqpServer (`@EventPattern(type, AMQP_TRANSPORT)` binds a handler to it alone). */
+export const AMQP_TRANSPORT = Symbol('AMQP');
+
+export interface AmqpServerOptions {
+  /** Connection to use (not closed by the server), or `url` to let the server open its own. */
+  readonly connection?: AmqpConnection;
+  readonly url?: string;
+  /** `connection_name` of the server's own connection. Default `<queue>.consumer`. */
+  readonly connectionName?: string;
+  /** The work queue to consume. */
+  readonly queue: string;
+  /** Unacked messages in flight at once (basic.qos per consumer). */
+  readonly prefetch: number;
+  readonly retry: RetryOptions;
+  /** Topic exchanges (declared durable) and routing keys the queue is bound to. */
+  readonly bindings?: readonly QueueBinding[];
+  /** Extra arguments of the work queue (every declaring application must use the same). */
+  readonly queueArguments?: QueueArguments;
+  /** See DEFAULT_DELIVERY_LIMIT. */
+  readonly deliveryLimit?: number;
+  /** Pattern of messages without an AMQP `type` (e.g. `hello.message.v1` for tutorial clients). */
+  readonly defaultPattern?: string;
+  /** Payload decoders by pattern (alternatively `@AmqpPattern(type, { decode })`). */
+  readonly decoders?: Readonly<Record<string, PayloadDecoder>>;
+  /** How many finished message ids to remember for de-duplication. Default 10000; 0 turns it off. */
+  readonly deduplicationCapacity?: number;
+  /** How long `listen` waits for the broker at start-up. Default 30000. */
+  readonly connectTimeoutMs?: number;
+  /** How long shutdown waits for in-flight messages. Default 30000. */
+  readonly drainTimeoutMs?: number;
+  /** More to declare at start-up and after each reconnect (e.g. exchanges the handlers publish to). */
+  readonly topology?: Topology;
+}
+
+/** One settled delivery, reported to `on('settled', …)` listeners (metrics, tests). */
+export interface SettledDelivery {
+  readonly messageId: string;
+  readonly pattern: string;
+  readonly attempt: number;
+  readonly outcome: HandlingOutcome['kind'];
+  readonly action: DeliveryAction['kind'];
+  readonly reason?: DeathReason;
+  /** False when the channel died before the ack: the broker redelivers the message. */
+  readonly acked: boolean;
+  readonly durationMs: number;
+}
+
+export type AmqpServerStatus = 'connected' | 'disconnected';
+
+// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+type AmqpServerEvents = { settled: (delivery: SettledDelivery) => void } & Record<string, Function>;
+
+/**
+ * A NestJS transport strategy that consumes one RabbitMQ work queue with manual acks.
+ *
+ * At start-up it declares its topology (durable quorum work queue with dead-lettering and a delivery
+ * limit, dead-letter queue, retry delay queues, bindings) on a dedicated channel, so that a queue
+ * declared elsewhere with other arguments fails start-up with an ArgumentMismatchError naming the
+ * argument. Each message goes to the handler registered with `@AmqpPattern(type)` (or
+ * `@EventPattern(type)`) for its AMQP `type`; the result is settled by `decideDelivery`, the one
+ * ack/retry/dead-letter policy. After a reconnect it declares and consumes again; deliveries of a dead
+ * channel are never acked (the broker redelivers them, and de-duplication by messageId absorbs the
+ * repeat). On shutdown it cancels its consumer, finishes and settles what is in flight, then closes.
+ */
+export class AmqpServer
+  extends Server<AmqpServerEvents, AmqpServerStatus>
+  implements CustomTransportStrategy, OnModuleDestroy
+{
+  override transportId = AMQP_TRANSPORT;
+  protected override readonly logger = new Logger(AmqpServer.name);
+  /** Everything the server declares. */
+  readonly topology: Topology;
+  private connection?: AmqpConnection;
+  private channel?: ChannelWrapper;
+  private readonly openChannels = new Set<ConfirmChannel>();
+  private readonly consumerTags = new Map<ConfirmChannel, string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly handling = new Map<string, Promise<void>>();
+  private readonly processed: ProcessedMessages;
+  private readonly returnedCopies = new Set<string>();
+  private readonly events = new EventEmitter();
+  private draining?: Promise<void>;
+  private closing?: Promise<void>;
+
+  constructor(private readonly options: AmqpServerOptions) {
+    super();
+    if (!options.connection && !options.url) throw new Error('AmqpServer needs a connection or a url');
+    checkRetryOptions(options.retry);
+    this.topology = mergeTopologies(
+      consumerTopology(options.queue, {
+        retry: options.retry,
+        bindings: options.bindings,
+        deliveryLimit: options.deliveryLimit,
+        queueArguments: options.queueArguments,
+      }),
+      options.topology ?? { exchanges: [], queues: [], bindings: [] },
+    );
+    this.processed = new ProcessedMessages(options.deduplicationCapacity ?? 10_000);
+  }
+
+  listen(callback: (error?: unknown) => void): void {
+    this.start().then(
+      () => callback(),
+      (error: unknown) => callback(error),
+    );
+  }
+
+  /** Connected to the broker with a consumer on the queue. */
+  isConsuming(): boolean {
+    return !!this.connection?.isConnected() && this.consumerTags.size > 0 && !this.draining;
+  }
+
+  /** Messages being handled or settled right now. */
+  get inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  on<K extends keyof AmqpServerEvents>(event: K, callback: AmqpServerEvents[K]): void {
+    this.events.on(event as string, callback as (...args: unknown[]) => void);
+  }
+
+  unwrap<T>(): T {
+    if (!this.connection) throw new Error('AmqpServer is not listening');
+    return this.connection.manager as T;
+  }
+
+  /**
+   * Stops taking new messages (cancels the consumer) and waits until the ones in flight are handled and
+   * settled, for at most `drainTimeoutMs`. Runs before other providers are destroyed when the server is
+   * registered as a provider of the root module; `close()` runs it too.
+   */
+  drain(): Promise<void> {
+    this.draining ??= this.drainInFlight();
+    return this.draining;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.channel) await this.drain();
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      if (this.channel) await this.drain();
+      await this.channel?.close().catch(() => undefined);
+      if (!this.options.connection) await this.connection?.close();
+      this._status$.next('disconnected');
+    })();
+    return this.closing;
+  }
+
+  private async start(): Promise<void> {
+    const { queue } = this.options;
+    this.connection =
+      this.options.connection ??
+      new AmqpConnection({ url: this.options.url as string, connectionName: this.options.connectionName ?? `${queue}.consumer` });
+    await this.connection.connect(this.options.connectTimeoutMs ?? 30_000);
+    this.connection.manager.on('disconnect', () => this._status$.next('disconnected'));
+    await assertTopology(this.connection, this.topology);
+    this.channel = this.connection.createChannel({
+      name: `${queue}.consumer`,
+      setup: (channel) => this.setUpChannel(channel),
+    });
+    await this.channel.waitForConnect();
+    const handlers = [...this.messageHandlers.keys()].join(', ') || 'none';
+    this.logger.log(`consuming '${queue}' (prefetch ${this.options.prefetch}; handlers: ${handlers})`);
+  }
+
+  /** Runs on every new channel: declare again (after a broker restart), then consume. */
+  private async setUpChannel(channel: ConfirmChannel): Promise<void> {
+    await declareTopology(channel, this.topology);
+    if (this.draining) return;
+    this.openChannels.add(channel);
+    channel.once('close', () => {
+      this.openChannels.delete(channel);
+      this.consumerTags.delete(channel);
+    });
+    channel.on('return', (message: Message) => this.returnedCopies.add(copyKey(message.properties.messageId, message.fields.routingKey)));
+    await channel.prefetch(this.options.prefetch, false);
+    const { consumerTag } = await channel.consume(this.options.queue, (message) => this.onDelivery(channel, message), {
+      noAck: false,
+    });
+    this.consumerTags.set(channel, consumerTag);
+    this._status$.next('connected');
+  }
+
+  private onDelivery(channel: ConfirmChannel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled the consumer (e.g. the queue was deleted): re-open to declare it again.
+      this.logger.warn(`the broker cancelled the consumer of '${this.options.queue}'; reconnecting`);
+      this.consumerTags.delete(channel);
+      if (!this.draining) setTimeout(() => this.connection?.manager.reconnect(), 1000).unref();
+      return;
+    }
+    const task = this.handleDelivery(channel, message).catch((error: unknown) =>
+      this.logger.error(`unexpected failure while settling a message: ${describeError(error)}`),
+    );
+    this.inFlight.add(task);
+    void task.finally(() => this.inFlight.delete(task));
+  }
+
+  private async handleDelivery(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+    const publisherId = message.properties.messageId as string | undefined;
+    // Without a publisher id there is nothing stable to de-duplicate on: such a message gets an id of
+    // its own here (kept by its retry and dead-letter copies) and is handled at least once.
+    const messageId = publisherId || `${randomUUID()}`;
+    const pattern = message.properties.type || this.options.defaultPattern || '';
+    const context = new AmqpContext(message, pattern, messageId);
+    if (!publisherId) {
+      await this.processAndSettle(channel, context, undefined);
+      return;
+    }
+    // A redelivery can arrive while the first delivery is still being handled (its channel died);
+    // handle one after the other so that the second sees the first as processed.
+    const previous = this.handling.get(publisherId);
+    const current = (previous ?? Promise.resolve()).then(() => this.processAndSettle(channel, context, publisherId));
+    this.handling.set(publisherId, current);
+    try {
+      await current;
+    } finally {
+      if (this.handling.get(publisherId) === current) this.handling.delete(publisherId);
+    }
+  }
+
+  private async processAndSettle(channel: ConfirmChannel, context: AmqpContext, dedupKey: string | undefined): Promise<void> {
+    const started = performance.now();
+    const outcome = await this.process(context, dedupKey);
+    const action = decideDelivery(outcome, { queue: this.options.queue, attempt: context.attempt, retry: this.options.retry });
+    const { copied, acked } = await this.settle(channel, context, action);
+    if (dedupKey && (outcome.kind === 'handled' || (action.kind === 'dead-letter' && copied))) {
+      this.processed.add(dedupKey);
+    }
+    this.report(context, outcome, action, acked, performance.now() - started);
+  }
+
+  private async process(context: AmqpContext, dedupKey: string | undefined): Promise<HandlingOutcome> {
+    if (dedupKey && this.processed.has(dedupKey)) return { kind: 'duplicate' };
+    try {
+      const body = decodeBody(context.getMessage());
+      const pattern = context.getPattern();
+      const handler = pattern ? this.getHandlerByPattern(pattern) : null;
+      if (!handler) {
+        throw new ContractViolation(
+          'unknown-type',
+          context.type ? `no handler for message type "${context.type}"` : 'the message has no type and no default pattern applies',
+          'type',
+        );
+      }
+      const decode = (handler.extras as AmqpPatternExtras | undefined)?.decode ?? this.options.decoders?.[pattern];
+      const payload = decode ? decode(body) : body;
+      await this.invoke(handler, payload, context);
+      return { kind: 'handled' };
+    } catch (error) {
+      return outcomeOfError(error);
+    }
+  }
+
+  private async invoke(handler: MessageHandler, payload: unknown, context: AmqpContext): Promise<void> {
+    // Several `@EventPattern`s of one type form a chain; each must succeed.
+    for (let current: MessageHandler | undefined = handler; current; current = current.next) {
+      const result: unknown = await current(payload, context);
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+    }
+  }
+
+  /** Carries out `action`: copies first (confirmed), then the ack, both on the delivery's channel. */
+  private async settle(
+    channel: ConfirmChannel,
+    context: AmqpContext,
+    action: DeliveryAction,
+  ): Promise<{ copied: boolean; acked: boolean }> {
+    const message = context.getMessage();
+    if (action.kind !== 'ack') {
+      try {
+        await this.publishCopy(channel, context, action);
+      } catch (error) {
+        this.logger.error(
+          `could not ${action.kind} message ${context.messageId} to '${action.queue}' (${describeError(error)}); ` +
+            'it stays unacked and will be delivered again',
+        );
+        this.requeueLater(channel, message);
+        return { copied: false, acked: false };
+      }
+    }
+    return { copied: action.kind !== 'ack', acked: this.ack(channel, message) };
+  }
+
+  private async publishCopy(
+    channel: ConfirmChannel,
+    context: AmqpContext,
+    action: Exclude<DeliveryAction, { kind: 'ack' }>,
+  ): Promise<void> {
+    const message = context.getMessage();
+    // The broker sets x-delivery-count on redeliveries; it says nothing about the copy.
+    const headers: Record<string, unknown> = { ...message.properties.headers, [Headers.attempts]: action.attempts };
+    delete headers['x-delivery-count'];
+    if (action.kind === 'dead-letter') {
+      headers[Headers.deathReason] = action.reason;
+      headers[Headers.deathDetail] = action.detail;
+    }
+    const { properties } = message;
+    const options: Options.Publish = {
+      persistent: true,
+      mandatory: true,
+      contentType: properties.contentType,
+      contentEncoding: properties.contentEncoding,
+      messageId: context.messageId,
+      correlationId: properties.correlationId,
+      type: properties.type,
+      appId: properties.appId,
+      timestamp: properties.timestamp,
+      priority: properties.priority,
+      replyTo: properties.replyTo,
+      headers,
+    };
+    const key = copyKey(context.messageId, action.queue);
+    this.returnedCopies.delete(key);
+    if (!this.openChannels.has(channel)) throw new Error('the channel of this delivery is closed');
+    await new Promise<void>((resolve, reject) => {
+      try {
+        channel.publish('', action.queue, message.content, options, (error) => (error ? reject(error) : resolve()));
+      } catch (error) {
+        reject(error);
+      }
+    });
+    if (this.returnedCopies.delete(key)) throw new UnroutableMessageError(context.messageId, '', action.queue);
+  }
+
+  /** Acks on the channel the message came from, and only while it is open (else: redelivered). */
+  private ack(channel: ConfirmChannel, message: ConsumeMessage): boolean {
+    if (!this.openChannels.has(channel)) return false;
+    try {
+      channel.ack(message);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** After a failed copy: give the message back later instead of at once, so nothing spins. */
+  private requeueLater(channel: ConfirmChannel, message: ConsumeMessage): void {
+    setTimeout(() => {
+      if (!this.openChannels.has(channel)) return;
+      try {
+        channel.nack(message, false, true);
+      } catch {
+        // The channel closed meanwhile; the broker redelivers the message.
+      }
+    }, 1000).unref();
+  }
+
+  private report(context: AmqpContext, outcome: HandlingOutcome, action: DeliveryAction, acked: boolean, durationMs: number): void {
+    const id = context.messageId;
+    const what = `message ${id} (${context.getPattern() || 'no type'}, try ${context.attempt})`;
+    if (action.kind === 'retry') {
+      this.logger.warn(`${what} failed: ${action.detail}; retrying in ${action.delayMs} ms`);
+    } else if (action.kind === 'dead-letter') {
+      this.logger.warn(`${what} dead-lettered to '${action.queue}' (${action.reason}): ${action.detail}`);
+    } else if (outcome.kind === 'duplicate') {
+      this.logger.log(`${what} was handled before; acked without handling it again`);
+    }
+    if (!acked) this.logger.warn(`${what} could not be acked (its channel closed); the broker will redeliver it`);
+    const settled: SettledDelivery = {
+      messageId: id,
+      pattern: context.getPattern(),
+      attempt: context.attempt,
+      outcome: outcome.kind,
+      action: action.kind,
+      reason: action.kind === 'dead-letter' ? action.reason : undefined,
+      acked,
+      durationMs,
+    };
+    this.events.emit('settled', settled);
+  }
+
+  private async drainInFlight(): Promise<void> {
+    const timeoutMs = this.options.drainTimeoutMs ?? 30_000;
+    for (const [channel, consumerTag] of this.consumerTags) {
+      if (this.openChannels.has(channel)) await channel.cancel(consumerTag).catch(() => undefined);
+    }
+    this.consumerTags.clear();
+    if (this.inFlight.size === 0) {
+      this.logger.log('consumer cancelled; nothing in flight');
+      return;
+    }
+    this.logger.log(`consumer cancelled; draining ${this.inFlight.size} in-flight message(s)`);
+    const deadline = Date.now() + timeoutMs;
+    // Deliveries already on the wire when the cancel was sent join the in-flight set; wait for them too.
+    while (this.inFlight.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.inFlight]), sleep(deadline - Date.now())]);
+    }
+    if (this.inFlight.size > 0) {
+      this.logger.warn(`${this.inFlight.size} message(s) still in flight after ${timeoutMs} ms; the broker will redeliver them`);
+    } else {
+      this.logger.log('in-flight messages drained');
+    }
+  }
+}
+
+function copyKey(messageId: unknown, routingKey: string): string {
+  return `${String(messageId)}\0${routingKey}`;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(ms, 0)).unref());
+}

@@ -1,0 +1,137 @@
+import { Logger } from '@nestjs/common';
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, Message, Options } from 'amqplib';
+import { Headers } from '@hello/contracts';
+import { AmqpConnection } from '../connection/amqp-connection';
+import { PublishTimeoutError, UnroutableMessageError } from '../errors';
+import { declareTopology } from '../topology/declare-topology';
+import { Topology } from '../topology/topology';
+import { childTraceparent } from '../tracing/traceparent';
+
+/** A message to publish: the body is the payload itself, metadata goes into AMQP properties. */
+export interface OutgoingMessage {
+  /** `''` is the default exchange (routes by queue name). */
+  readonly exchange: string;
+  readonly routingKey: string;
+  /** An object is sent as JSON (`application/json`), a string as UTF-8 `text/plain`. */
+  readonly body: object | string;
+  /** Stable id; consumers de-duplicate on it, so a re-publish must carry the same one. */
+  readonly messageId: string;
+  /** AMQP `type`, e.g. `hello.message.v1`; consumers dispatch on it. */
+  readonly type: string;
+  readonly correlationId?: string;
+  /** Extra headers; a `traceparent` is added when missing. */
+  readonly headers?: Readonly<Record<string, unknown>>;
+  /**
+   * Fail with UnroutableMessageError when no queue receives the message (the broker returns it)
+   * instead of counting the confirm as success. Use it for work queues; leave it off for events that
+   * may have no subscriber.
+   */
+  readonly mandatory?: boolean;
+}
+
+export interface ConfirmedPublisherOptions {
+  readonly connection: AmqpConnection;
+  /** AMQP `appId` of every message. */
+  readonly appId: string;
+  /** How long `publish` keeps trying (across reconnects) before PublishTimeoutError. Default 10000. */
+  readonly timeoutMs?: number;
+  /** Declared on every new channel (after each reconnect) before anything is published. */
+  readonly topology?: Topology;
+}
+
+/**
+ * Publishes persistent messages and resolves only once the broker has confirmed them (publisher
+ * confirms). While the broker is unreachable or the channel is being re-opened, it retries until
+ * `timeoutMs` has passed, then throws PublishTimeoutError. A retry after a lost confirm may store the
+ * message twice, with the same messageId: consumers de-duplicate on it.
+ */
+export class ConfirmedPublisher {
+  private readonly logger = new Logger(ConfirmedPublisher.name);
+  private readonly channel: ChannelWrapper;
+  private readonly returned = new Set<string>();
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: ConfirmedPublisherOptions) {
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.channel = options.connection.createChannel({
+      name: `${options.appId}.publisher`,
+      setup: async (channel: ConfirmChannel) => {
+        // The broker sends basic.return before the confirm of the same message.
+        channel.on('return', (message: Message) => {
+          const id = message.properties.messageId as string | undefined;
+          if (id) this.returned.add(id);
+        });
+        if (options.topology) await declareTopology(channel, options.topology);
+      },
+    });
+  }
+
+  /** Resolves when the broker has confirmed `message`; see the class comment for failures. */
+  async publish(message: OutgoingMessage): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs;
+    const { content, properties } = encode(message, this.options.appId);
+    let lastError: Error | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new PublishTimeoutError(message.messageId, this.timeoutMs, lastError);
+      try {
+        this.returned.delete(message.messageId);
+        await this.channel.publish(message.exchange, message.routingKey, content, {
+          ...properties,
+          timeout: remaining,
+        });
+      } catch (error) {
+        lastError = error instanceof Error ? error : new Error(String(error));
+        // amqp-connection-manager rejects with "timeout" once `remaining` has passed.
+        if (lastError.message === 'timeout') {
+          throw new PublishTimeoutError(message.messageId, this.timeoutMs, lastError);
+        }
+        this.logger.warn(`publish of ${message.messageId} failed (${lastError.message}); retrying`);
+        await sleep(Math.min(100 * attempt, 1000, Math.max(deadline - Date.now(), 0)));
+        continue;
+      }
+      if (this.returned.delete(message.messageId) && message.mandatory) {
+        throw new UnroutableMessageError(message.messageId, message.exchange, message.routingKey);
+      }
+      return;
+    }
+  }
+
+  /** Waits until the channel is open (and its topology declared). */
+  async waitForConnect(): Promise<void> {
+    await this.channel.waitForConnect();
+  }
+
+  async close(): Promise<void> {
+    await this.channel.close();
+  }
+}
+
+/** The AMQP body and properties of `message` (see DESIGN.md "Messages on the wire"). */
+export function encode(
+  message: OutgoingMessage,
+  appId: string,
+): { content: Buffer; properties: Options.Publish } {
+  const isText = typeof message.body === 'string';
+  const headers: Record<string, unknown> = { ...message.headers };
+  if (typeof headers[Headers.traceparent] !== 'string') headers[Headers.traceparent] = childTraceparent();
+  return {
+    content: Buffer.from(isText ? (message.body as string) : JSON.stringify(message.body), 'utf8'),
+    properties: {
+      persistent: true,
+      mandatory: message.mandatory ?? false,
+      contentType: isText ? 'text/plain; charset=utf-8' : 'application/json',
+      messageId: message.messageId,
+      correlationId: message.correlationId,
+      type: message.type,
+      appId,
+      timestamp: Math.floor(Date.now() / 1000),
+      headers,
+    },
+  };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

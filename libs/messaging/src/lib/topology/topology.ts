@@ -1,0 +1,155 @@
+import { deadLetterQueueFor, retryQueueFor } from '@hello/contracts';
+import { RetryOptions, retryDelayAfter } from '../config/consumer-env';
+
+export type QueueArguments = Readonly<Record<string, string | number | boolean>>;
+
+/** A durable queue and its arguments. */
+export interface QueueDeclaration {
+  readonly name: string;
+  readonly arguments: QueueArguments;
+}
+
+/** A durable exchange. */
+export interface ExchangeDeclaration {
+  readonly name: string;
+  readonly type: 'topic' | 'direct' | 'fanout' | 'headers';
+}
+
+export interface BindingDeclaration {
+  readonly queue: string;
+  readonly exchange: string;
+  readonly routingKey: string;
+}
+
+/** What an application declares (and re-declares after every reconnect). */
+export interface Topology {
+  readonly exchanges: readonly ExchangeDeclaration[];
+  readonly queues: readonly QueueDeclaration[];
+  readonly bindings: readonly BindingDeclaration[];
+}
+
+/** Bindings of a consuming queue to topic exchanges. */
+export interface QueueBinding {
+  readonly exchange: string;
+  readonly type: 'topic';
+  readonly routingKeys: readonly string[];
+}
+
+/**
+ * How often the broker redelivers a message (consumer crashed, channel closed, nack) before it
+ * dead-letters it itself (reason `delivery_limit` in `x-death`). Every application that declares a
+ * work queue uses this value, so that their declarations agree.
+ */
+export const DEFAULT_DELIVERY_LIMIT = 10;
+
+// Dead-lettering out of a quorum queue is at-most-once unless the queue uses the at-least-once
+// strategy, which requires reject-publish overflow (RabbitMQ 3.10+).
+const AT_LEAST_ONCE_DEAD_LETTERING = {
+  'x-dead-letter-strategy': 'at-least-once',
+  'x-overflow': 'reject-publish',
+} as const;
+
+/**
+ * The arguments of a work queue: durable quorum queue, dead-lettering to `deadLetterQueueFor(queue)`
+ * (at least once), and a delivery limit so that a message which keeps crashing its consumer ends there
+ * instead of looping.
+ */
+export function workQueueArguments(
+  queue: string,
+  options: { deliveryLimit?: number; extra?: QueueArguments } = {},
+): QueueArguments {
+  return {
+    'x-queue-type': 'quorum',
+    'x-dead-letter-exchange': '',
+    'x-dead-letter-routing-key': deadLetterQueueFor(queue),
+    'x-delivery-limit': options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
+    ...AT_LEAST_ONCE_DEAD_LETTERING,
+    ...options.extra,
+  };
+}
+
+/** The dead-letter queue of a work queue: a durable quorum queue, read by people and tools. */
+export function deadLetterQueueArguments(): QueueArguments {
+  return { 'x-queue-type': 'quorum' };
+}
+
+/**
+ * A retry delay queue: holds each message for `delayMs` (per-queue TTL), then dead-letters it back to
+ * the work queue. No broker plugin needed.
+ */
+export function retryQueueArguments(queue: string, delayMs: number): QueueArguments {
+  return {
+    'x-queue-type': 'quorum',
+    'x-message-ttl': delayMs,
+    'x-dead-letter-exchange': '',
+    'x-dead-letter-routing-key': queue,
+    ...AT_LEAST_ONCE_DEAD_LETTERING,
+  };
+}
+
+/** The work queue and its dead-letter queue: what a publisher to the queue declares. */
+export function workQueueTopology(
+  queue: string,
+  options: { deliveryLimit?: number; queueArguments?: QueueArguments } = {},
+): Topology {
+  return {
+    exchanges: [],
+    queues: [
+      { name: deadLetterQueueFor(queue), arguments: deadLetterQueueArguments() },
+      {
+        name: queue,
+        arguments: workQueueArguments(queue, { deliveryLimit: options.deliveryLimit, extra: options.queueArguments }),
+      },
+    ],
+    bindings: [],
+  };
+}
+
+/**
+ * Everything a consumer of `queue` declares: the work queue, its dead-letter queue, one retry delay
+ * queue per retry (`retryQueueFor(queue, attempt)`), the exchanges it binds to and the bindings.
+ */
+export function consumerTopology(
+  queue: string,
+  options: {
+    retry: RetryOptions;
+    bindings?: readonly QueueBinding[];
+    deliveryLimit?: number;
+    queueArguments?: QueueArguments;
+  },
+): Topology {
+  const work = workQueueTopology(queue, options);
+  const retries: QueueDeclaration[] = [];
+  for (let attempt = 1; attempt < options.retry.attempts; attempt++) {
+    retries.push({
+      name: retryQueueFor(queue, attempt),
+      arguments: retryQueueArguments(queue, retryDelayAfter(options.retry, attempt)),
+    });
+  }
+  const bindings = options.bindings ?? [];
+  return {
+    exchanges: dedupe(bindings.map((b) => ({ name: b.exchange, type: b.type })), (e) => e.name),
+    queues: [...work.queues, ...retries],
+    bindings: bindings.flatMap((b) => b.routingKeys.map((routingKey) => ({ queue, exchange: b.exchange, routingKey }))),
+  };
+}
+
+/** Several topologies as one (e.g. what a consumer consumes plus what it publishes to). */
+export function mergeTopologies(...parts: readonly Topology[]): Topology {
+  return {
+    exchanges: dedupe(parts.flatMap((p) => p.exchanges), (e) => e.name),
+    queues: dedupe(parts.flatMap((p) => p.queues), (q) => q.name),
+    bindings: dedupe(parts.flatMap((p) => p.bindings), (b) => `${b.queue}\0${b.exchange}\0${b.routingKey}`),
+  };
+}
+
+/** An exchange alone (e.g. the topic exchange an application publishes integration events to). */
+export function exchangeTopology(name: string, type: ExchangeDeclaration['type'] = 'topic'): Topology {
+  return { exchanges: [{ name, type }], queues: [], bindings: [] };
+}
+
+function dedupe<T>(items: readonly T[], key: (item: T) => string): T[] {
+  const seen = new Map<string, T>();
+  for (const item of items) if (!seen.has(key(item))) seen.set(key(item), item);
+  return [...seen.values()];
+}
