@@ -1,0 +1,16 @@
+import { Logger } from '@nestjs/common';
+import { ConfigError, loadGreeterConfig } from './config/greeter.config';
+import { createGreeter } from './greeter';
+import { shutdownOnSignals } from './shutdown-on-signals';
+
+async function bootstrap(): Promise<void> {
+  const greeter = await createGreeter(loadGreeterConfig(process.env));
+  shutdownOnSignals(greeter);
+}
+
+bootstrap().catch((error: Error) => {
+  const logger = new Logger('Bootstrap');
+  if (error instanceof ConfigError) logger.fatal(`invalid configuration: ${error.message}`);
+  else logger.fatal(`could not start: ${error.message}`, error.stack);
+  process.exit(1);
+});

@@ -1,0 +1,39 @@
+import { ContractViolation } from '@hello/contracts';
+import type { EventBus } from '@nestjs/cqrs';
+import type { Clock } from '../shared/clock';
+import { GreetedEvent } from './greeted.event';
+import { SayHelloCommand } from './say-hello.command';
+import { SayHelloHandler } from './say-hello.handler';
+
+describe('SayHelloHandler', () => {
+  const greetedAt = new Date('2026-01-02T03:04:05.000Z');
+  let publish: jest.Mock;
+  let handler: SayHelloHandler;
+
+  beforeEach(() => {
+    publish = jest.fn();
+    handler = new SayHelloHandler({ publish } as unknown as EventBus, { now: () => greetedAt } as Clock);
+  });
+
+  it('should reply with the greeting for the name', async () => {
+    await expect(handler.execute(new SayHelloCommand('world'))).resolves.toEqual({ message: 'Hello, world!' });
+  });
+
+  it('should publish one GreetedEvent with the name, message and time', async () => {
+    await handler.execute(new SayHelloCommand('Ada'));
+    expect(publish).toHaveBeenCalledTimes(1);
+    const event = publish.mock.calls[0][0];
+    expect(event).toBeInstanceOf(GreetedEvent);
+    expect(event).toEqual(new GreetedEvent('Ada', 'Hello, Ada!', greetedAt));
+  });
+
+  it('should reject a name that breaks the contract and publish nothing', async () => {
+    const outcome = handler.execute(new SayHelloCommand('a'.repeat(257)));
+    await expect(outcome).rejects.toBeInstanceOf(ContractViolation);
+    await expect(outcome).rejects.toMatchObject({
+      code: 'invalid-message',
+      message: 'name: must be at most 256 characters',
+    });
+    expect(publish).not.toHaveBeenCalled();
+  });
+});
