@@ -19,3 +19,5 @@ export * from './lib/consuming/decode-body';
 export * from './lib/consuming/processed-messages';
 // Tracing
 export * from './lib/tracing/traceparent';
+// Lifecycle
+export * from './lib/lifecycle/close-on-signals';
