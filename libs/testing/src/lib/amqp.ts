@@ -1,4 +1,4 @@
-import { connect, type ChannelModel, type ConfirmChannel, type GetMessage, type Options } from 'amqplib';
+import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type GetMessage, type Options } from 'amqplib';
 
 /**
  * A plain amqplib client for tests: what any AMQP client (the tutorial's pika, a Java app) would do,
@@ -62,6 +62,20 @@ export class AmqpTestClient {
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     }
+    return messages;
+  }
+
+  /**
+   * Consumes `queue` (acking each message) into the returned array, which fills up as messages
+   * arrive; pair it with `waitFor`.
+   */
+  async collect(queue: string): Promise<ConsumeMessage[]> {
+    const messages: ConsumeMessage[] = [];
+    await this.channel.consume(queue, (message) => {
+      if (!message) return;
+      messages.push(message);
+      this.channel.ack(message);
+    });
     return messages;
   }
 

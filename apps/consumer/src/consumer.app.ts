@@ -1,0 +1,34 @@
+import { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AmqpServer } from '@hello/messaging';
+import { AppModule } from './app.module';
+import { ConsumerConfig } from './config/consumer.config';
+
+/**
+ * The consumer's hybrid Nest application (HTTP for health and metrics, the AMQP server as its
+ * microservice), configured but not started: main.ts and tests start it.
+ */
+export async function createConsumerApp(
+  config: ConsumerConfig,
+  options: { logger?: false } = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), options);
+  return connectHelloServer(app);
+}
+
+/** Connects the app's AmqpServer provider as its microservice (hybrid application). */
+export function connectHelloServer<T extends INestApplication>(app: T): T {
+  app.connectMicroservice({ strategy: app.get(AmqpServer) }, { inheritAppConfig: true });
+  return app;
+}
+
+/**
+ * Starts `app`: init first, which registers every handler (the CQRS ones included), then the AMQP
+ * server, so that no message arrives before its handler exists; then HTTP.
+ */
+export async function startConsumerApp(app: INestApplication, httpPort: number): Promise<void> {
+  await app.init();
+  await app.startAllMicroservices();
+  await app.listen(httpPort);
+}
