@@ -1,0 +1,94 @@
+import { AmqpServer } from '@hello/messaging';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { CqrsModule } from '@nestjs/cqrs';
+import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from './config/event-handler.config';
+import { CountGreetingAmqpController } from './count-greeting/count-greeting.amqp.controller';
+import { CountGreetingWhenGreeted } from './count-greeting/count-greeting-when-greeted.projector';
+import { LogGreetingWhenCounted } from './count-greeting/log-greeting-when-counted.handler';
+import { GetHealthHandler } from './health/get-health.handler';
+import { GetMetricsHandler } from './health/get-metrics.handler';
+import { HealthHttpController } from './health/health.http.controller';
+import { Metrics } from './health/metrics';
+import { CountLineAmqpController } from './line-echo/count-line.amqp.controller';
+import { CountLineWhenReceived } from './line-echo/count-line-when-received.projector';
+import { createLineServer } from './line-echo/create-line-server';
+import { LineEchoTcpController } from './line-echo/line-echo.tcp.controller';
+import { LineServer } from './line-echo/line-server';
+import { LogLineWhenCounted } from './line-echo/log-line-when-counted.handler';
+import { PublishLineReceivedHandler } from './line-echo/publish-line-received.handler';
+import { createAmqpServer, EventHandlerBroker } from './messaging/event-handler-broker';
+import { MESSAGE_PUBLISHER } from './messaging/message-publisher';
+import { OutboxRelay } from './outbox/outbox-relay';
+import { ApplyIntegrationEventHandler } from './projections/apply-integration-event.handler';
+import { ProjectionStore } from './projections/projection-store';
+import { PROJECTORS } from './projections/projector';
+import { LogMessageWhenRecorded } from './record-message/log-message-when-recorded.handler';
+import { RecordMessageAmqpController } from './record-message/record-message.amqp.controller';
+import { RecordMessageWhenHandled } from './record-message/record-message-when-handled.projector';
+import { GetGreetingHandler } from './stats/get-greeting.handler';
+import { GetStatsHandler } from './stats/get-stats.handler';
+import { HttpErrorFilter } from './stats/http-error.filter';
+import { StatsHttpController } from './stats/stats.http.controller';
+import { SendWelcomeMessageHandler } from './welcome-new-name/send-welcome-message.handler';
+import { WelcomeNewNameSaga } from './welcome-new-name/welcome-new-name.saga';
+
+const projectors = [CountGreetingWhenGreeted, RecordMessageWhenHandled, CountLineWhenReceived];
+
+@Module({})
+export class AppModule {
+  static register(config: EventHandlerConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [
+        // AMQP: integration events from event-handler.events
+        CountGreetingAmqpController,
+        RecordMessageAmqpController,
+        CountLineAmqpController,
+        // TCP: the line echo
+        LineEchoTcpController,
+        // HTTP: queries, health, metrics
+        StatsHttpController,
+        HealthHttpController,
+      ],
+      providers: [
+        // Configuration and infrastructure
+        { provide: EVENT_HANDLER_CONFIG, useValue: config },
+        {
+          provide: ProjectionStore,
+          useFactory: (c: EventHandlerConfig) => ProjectionStore.open(c.dataDir),
+          inject: [EVENT_HANDLER_CONFIG],
+        },
+        EventHandlerBroker,
+        { provide: MESSAGE_PUBLISHER, useExisting: EventHandlerBroker },
+        Metrics,
+        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        // Transports: strategies given to connectMicroservice, and providers of this (root) module
+        // so that they stop taking work and drain before the CQRS buses are torn down.
+        { provide: AmqpServer, useFactory: createAmqpServer, inject: [EVENT_HANDLER_CONFIG, Metrics] },
+        { provide: LineServer, useFactory: createLineServer, inject: [EVENT_HANDLER_CONFIG, Metrics] },
+        // Projectors: run inside the inbox transaction of ApplyIntegrationEventHandler
+        ...projectors,
+        { provide: PROJECTORS, useFactory: (...all: unknown[]) => all, inject: projectors },
+        // Command handlers
+        ApplyIntegrationEventHandler,
+        PublishLineReceivedHandler,
+        SendWelcomeMessageHandler,
+        // Query handlers
+        GetStatsHandler,
+        GetGreetingHandler,
+        GetHealthHandler,
+        GetMetricsHandler,
+        // Event handlers (after the commit)
+        LogGreetingWhenCounted,
+        LogMessageWhenRecorded,
+        LogLineWhenCounted,
+        // Sagas
+        WelcomeNewNameSaga,
+        // Outbox
+        OutboxRelay,
+      ],
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { InvalidConfigError } from '@hello/messaging';
+import { loadConfig } from './event-handler.config';
+
+function errorFor(env: Record<string, string>): InvalidConfigError {
+  try {
+    loadConfig(env, '/srv/app');
+  } catch (error) {
+    if (error instanceof InvalidConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected ${JSON.stringify(env)} to be refused`);
+}
+
+describe('loadConfig', () => {
+  it('should use the documented defaults when nothing is set', () => {
+    expect(loadConfig({}, '/srv/app')).toEqual({
+      httpPort: 3003,
+      host: '0.0.0.0',
+      tcpPort: 8888,
+      dataDir: '/srv/app/.local/data/event-handler',
+      rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
+      prefetch: 20,
+      retry: { attempts: 3, delaysMs: [1000, 5000] },
+      publishTimeoutMs: 10000,
+      maxLineBytes: 16384,
+      outboxRetryMs: 5000,
+      shutdownGraceMs: 10000,
+      logLevels: ['fatal', 'error', 'warn', 'log'],
+    });
+  });
+
+  it('should read every variable and treat empty values as unset', () => {
+    expect(
+      loadConfig(
+        {
+          EVENT_HANDLER_HTTP_PORT: '0',
+          EVENT_HANDLER_HOST: '127.0.0.1',
+          EVENT_HANDLER_TCP_PORT: '9999',
+          EVENT_HANDLER_DATA_DIR: '/var/lib/event-handler',
+          RABBITMQ_URL: 'amqps://user:secret@broker.example:5671/prod',
+          EVENT_HANDLER_PREFETCH: '5',
+          EVENT_HANDLER_RETRY_ATTEMPTS: '3',
+          EVENT_HANDLER_RETRY_DELAYS_MS: '50, 100',
+          EVENT_HANDLER_PUBLISH_TIMEOUT_MS: '2000',
+          EVENT_HANDLER_MAX_LINE_BYTES: '1024',
+          EVENT_HANDLER_OUTBOX_RETRY_MS: '250',
+          EVENT_HANDLER_SHUTDOWN_GRACE_MS: '',
+          EVENT_HANDLER_LOG_LEVEL: 'debug',
+        },
+        '/srv/app',
+      ),
+    ).toEqual({
+      httpPort: 0,
+      host: '127.0.0.1',
+      tcpPort: 9999,
+      dataDir: '/var/lib/event-handler',
+      rabbitmqUrl: 'amqps://user:secret@broker.example:5671/prod',
+      prefetch: 5,
+      retry: { attempts: 3, delaysMs: [50, 100] },
+      publishTimeoutMs: 2000,
+      maxLineBytes: 1024,
+      outboxRetryMs: 250,
+      shutdownGraceMs: 10000,
+      logLevels: ['fatal', 'error', 'warn', 'log', 'debug'],
+    });
+  });
+
+  it('should resolve a relative data folder against the working directory', () => {
+    expect(loadConfig({ EVENT_HANDLER_DATA_DIR: 'data' }, '/srv/app').dataDir).toBe('/srv/app/data');
+  });
+
+  it.each([
+    ['EVENT_HANDLER_HTTP_PORT', '70000'],
+    ['EVENT_HANDLER_HTTP_PORT', 'http'],
+    ['EVENT_HANDLER_TCP_PORT', '-1'],
+    ['EVENT_HANDLER_HOST', 'not a host'],
+    ['RABBITMQ_URL', 'http://localhost:5672'],
+    ['RABBITMQ_URL', 'nonsense'],
+    ['EVENT_HANDLER_PREFETCH', '0'],
+    ['EVENT_HANDLER_RETRY_ATTEMPTS', 'three'],
+    ['EVENT_HANDLER_RETRY_DELAYS_MS', '100,,200'],
+    ['EVENT_HANDLER_RETRY_DELAYS_MS', '0'],
+    ['EVENT_HANDLER_PUBLISH_TIMEOUT_MS', '0'],
+    ['EVENT_HANDLER_MAX_LINE_BYTES', '0'],
+    ['EVENT_HANDLER_MAX_LINE_BYTES', '1000000'],
+    ['EVENT_HANDLER_OUTBOX_RETRY_MS', '1.5'],
+    ['EVENT_HANDLER_SHUTDOWN_GRACE_MS', '-5'],
+    ['EVENT_HANDLER_LOG_LEVEL', 'loud'],
+  ])('should refuse %s=%s and name the variable', (variable, value) => {
+    const error = errorFor({ [variable]: value });
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('should refuse more retry delays than the attempts allow', () => {
+    expect(
+      errorFor({ EVENT_HANDLER_RETRY_ATTEMPTS: '2', EVENT_HANDLER_RETRY_DELAYS_MS: '10,20,30' }).variable,
+    ).toBe('EVENT_HANDLER_RETRY_DELAYS_MS');
+  });
+
+  it('should not repeat a broker password in its error', () => {
+    const error = errorFor({ RABBITMQ_URL: 'http://user:hunter2@localhost' });
+    expect(error.message).not.toContain('hunter2');
+  });
+});

@@ -1,0 +1,13 @@
+import { Logger } from '@nestjs/common';
+import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
+import { GreetingCountedEvent } from './greeting-counted.event';
+
+@EventsHandler(GreetingCountedEvent)
+export class LogGreetingWhenCounted implements IEventHandler<GreetingCountedEvent> {
+  private readonly logger = new Logger(LogGreetingWhenCounted.name);
+
+  handle(event: GreetingCountedEvent): void {
+    const times = event.count === 1 ? 'for the first time' : `${event.count} times`;
+    this.logger.log(`"${event.name}" greeted ${times} (event ${event.eventId})`);
+  }
+}

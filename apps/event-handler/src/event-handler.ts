@@ -1,0 +1,58 @@
+import { AmqpServer } from '@hello/messaging';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { AddressInfo } from 'node:net';
+import { AppModule } from './app.module';
+import type { EventHandlerConfig } from './config/event-handler.config';
+import { LineServer } from './line-echo/line-server';
+
+export interface EventHandler {
+  readonly app: NestExpressApplication;
+  /** The ports actually bound (they differ from the config when it asked for 0). */
+  readonly httpPort: number;
+  readonly tcpPort: number;
+  /** Stops consuming and accepting, finishes in-flight work, closes the servers and the database. */
+  close(): Promise<void>;
+}
+
+/** The event-handler, listening: HTTP, the AMQP consumer and the TCP line echo in one Nest app. */
+export async function createEventHandler(
+  config: EventHandlerConfig,
+  options: { logger?: false } = {},
+): Promise<EventHandler> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    logger: options.logger ?? config.logLevels,
+  });
+  return startEventHandler(app, config);
+}
+
+/**
+ * Connects the transports to an app built from AppModule and starts everything. Tests that
+ * replace a provider build the app from a testing module and start it here, the same way.
+ */
+export async function startEventHandler(
+  app: NestExpressApplication,
+  config: EventHandlerConfig,
+): Promise<EventHandler> {
+  const lineServer = app.get(LineServer);
+  app.connectMicroservice({ strategy: app.get(AmqpServer) });
+  app.connectMicroservice({ strategy: lineServer });
+  try {
+    // Lifecycle hooks first (CQRS handlers registered, publisher connected, pending outbox
+    // messages on their way), then the transports, then HTTP: /health answers once all run.
+    await app.init();
+    await app.startAllMicroservices();
+    await app.listen(config.httpPort, config.host);
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    throw error;
+  }
+  const httpPort = (app.getHttpServer().address() as AddressInfo).port;
+  const tcpPort = lineServer.address().port;
+  new Logger('EventHandler').log(
+    `HTTP on ${config.host}:${httpPort}, line echo on ${config.host}:${tcpPort}`,
+  );
+  let closing: Promise<void> | undefined;
+  return { app, httpPort, tcpPort, close: () => (closing ??= app.close()) };
+}

@@ -1,0 +1,11 @@
+import { Query } from '@nestjs/cqrs';
+
+export interface EventHandlerHealth {
+  readonly status: 'ok' | 'unavailable';
+  /** Consuming `event-handler.events` (false while draining at shutdown). */
+  readonly consumer: 'consuming' | 'stopped';
+  readonly publisher: 'connected' | 'disconnected';
+  readonly database: 'open' | 'closed';
+}
+
+export class GetHealthQuery extends Query<EventHandlerHealth> {}

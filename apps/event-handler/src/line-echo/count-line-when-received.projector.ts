@@ -1,0 +1,19 @@
+import { LineReceivedIntegrationEvent } from '@hello/contracts';
+import { Injectable } from '@nestjs/common';
+import type { ProjectionTransaction } from '../projections/projection-store';
+import type { Projector } from '../projections/projector';
+import { LineCountedEvent } from './line-counted.event';
+
+/**
+ * Counts lines received by the line echo. They arrive through the broker like every other event
+ * (the echo publishes, the queue brings them back), so each line is counted once, by this path.
+ */
+@Injectable()
+export class CountLineWhenReceived implements Projector<LineReceivedIntegrationEvent> {
+  readonly eventClass = LineReceivedIntegrationEvent;
+
+  project(tx: ProjectionTransaction, event: LineReceivedIntegrationEvent): LineCountedEvent[] {
+    const linesReceived = tx.countLine();
+    return [new LineCountedEvent(event.eventId, event.remoteAddress, linesReceived)];
+  }
+}

@@ -1,0 +1,18 @@
+import { closeOnSignals, InvalidConfigError } from '@hello/messaging';
+import { Logger } from '@nestjs/common';
+import { loadConfig } from './config/event-handler.config';
+import { createEventHandler } from './event-handler';
+
+async function bootstrap(): Promise<void> {
+  const config = loadConfig(process.env);
+  const { app } = await createEventHandler(config);
+  // Draining the consumer, the line echo and the outbox each take at most the grace period.
+  closeOnSignals(app, { timeoutMs: 3 * config.shutdownGraceMs + 5_000 });
+}
+
+bootstrap().catch((error: Error) => {
+  const logger = new Logger('Bootstrap');
+  if (error instanceof InvalidConfigError) logger.fatal(`invalid configuration: ${error.message}`);
+  else logger.fatal(`could not start: ${error.message}`, error.stack);
+  process.exit(1);
+});

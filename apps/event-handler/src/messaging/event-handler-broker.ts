@@ -1,0 +1,109 @@
+import {
+  GreetingGreetedIntegrationEvent,
+  LineReceivedIntegrationEvent,
+  MessageHandledIntegrationEvent,
+  Topology,
+} from '@hello/contracts';
+import {
+  AmqpConnection,
+  AmqpServer,
+  assertTopology,
+  ConfirmedPublisher,
+  exchangeTopology,
+  mergeTopologies,
+  type OutgoingMessage,
+  type SettledDelivery,
+  workQueueTopology,
+} from '@hello/messaging';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from '../config/event-handler.config';
+import { Metrics } from '../health/metrics';
+import type { MessagePublisher } from './message-publisher';
+
+/**
+ * What the event-handler publishes to: the integration events exchange (line events) and the
+ * `hello` work queue (welcome messages), declared with the same arguments as the producer and
+ * consumer declare them.
+ */
+export const PUBLISH_TOPOLOGY = mergeTopologies(
+  exchangeTopology(Topology.eventsExchange, 'topic'),
+  workQueueTopology(Topology.helloQueue),
+);
+
+/** The routing keys the event-handler's queue is bound to on `hello.events`. */
+export const CONSUMED_ROUTING_KEYS = [
+  GreetingGreetedIntegrationEvent.routingKey,
+  MessageHandledIntegrationEvent.routingKey,
+  LineReceivedIntegrationEvent.routingKey,
+] as const;
+
+/** The transport that consumes `event-handler.events` (also a provider, see app.module.ts). */
+export function createAmqpServer(config: EventHandlerConfig, metrics: Metrics): AmqpServer {
+  const server = new AmqpServer({
+    url: config.rabbitmqUrl,
+    connectionName: 'event-handler.consumer',
+    queue: Topology.eventHandlerQueue,
+    prefetch: config.prefetch,
+    retry: config.retry,
+    bindings: [
+      { exchange: Topology.eventsExchange, type: 'topic', routingKeys: CONSUMED_ROUTING_KEYS },
+    ],
+    drainTimeoutMs: config.shutdownGraceMs,
+  });
+  server.on('settled', (delivery: SettledDelivery) =>
+    metrics.increment('amqp_deliveries_total', {
+      type: delivery.pattern || 'none',
+      outcome: delivery.outcome,
+      action: delivery.action,
+      ...(delivery.reason ? { reason: delivery.reason } : {}),
+    }),
+  );
+  metrics.gauge('amqp_in_flight', () => server.inFlightCount);
+  return server;
+}
+
+/**
+ * The publishing side: its own connection (a connection the broker blocks for publishing too
+ * fast must not hold up the consumer's acks) and a confirmed publisher.
+ */
+@Injectable()
+export class EventHandlerBroker implements MessagePublisher, OnModuleInit, OnApplicationShutdown {
+  readonly connection: AmqpConnection;
+  private readonly publisher: ConfirmedPublisher;
+
+  constructor(@Inject(EVENT_HANDLER_CONFIG) private readonly config: EventHandlerConfig) {
+    this.connection = new AmqpConnection({
+      url: config.rabbitmqUrl,
+      connectionName: 'event-handler.publisher',
+    });
+    this.publisher = new ConfirmedPublisher({
+      connection: this.connection,
+      appId: 'event-handler',
+      timeoutMs: config.publishTimeoutMs,
+      topology: PUBLISH_TOPOLOGY,
+    });
+  }
+
+  /**
+   * Waits for the broker (as long as the consumer would) and checks the declarations on a
+   * dedicated channel, so a `hello` queue declared with other arguments stops start-up with an
+   * error naming the argument.
+   */
+  async onModuleInit(): Promise<void> {
+    await this.connection.connect(30_000);
+    await assertTopology(this.connection, PUBLISH_TOPOLOGY);
+  }
+
+  publish(message: OutgoingMessage): Promise<void> {
+    return this.publisher.publish(message);
+  }
+
+  isConnected(): boolean {
+    return this.connection.isConnected();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.publisher.close().catch(() => undefined);
+    await this.connection.close();
+  }
+}

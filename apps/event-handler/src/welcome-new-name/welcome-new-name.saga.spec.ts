@@ -1,0 +1,110 @@
+import { GreetingGreetedIntegrationEvent, HELLO_MESSAGE_TYPE, type IntegrationEvent } from '@hello/contracts';
+import { Injectable } from '@nestjs/common';
+import { CommandBus, CommandHandler, CqrsModule, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Subject } from 'rxjs';
+import { CountGreetingWhenGreeted } from '../count-greeting/count-greeting-when-greeted.projector';
+import { GreetingCountedEvent } from '../count-greeting/greeting-counted.event';
+import { Metrics } from '../health/metrics';
+import { ApplyIntegrationEventCommand } from '../projections/apply-integration-event.command';
+import { ApplyIntegrationEventHandler } from '../projections/apply-integration-event.handler';
+import { ProjectionStore } from '../projections/projection-store';
+import { PROJECTORS } from '../projections/projector';
+import { SendWelcomeMessageCommand } from './send-welcome-message.command';
+import { welcomeMessageFor } from './welcome-message';
+import { WelcomeNewNameSaga } from './welcome-new-name.saga';
+
+describe('WelcomeNewNameSaga', () => {
+  it('should emit one command for a first greeting and none for later ones', () => {
+    const events$ = new Subject<IEvent>();
+    const commands: SendWelcomeMessageCommand[] = [];
+    new WelcomeNewNameSaga().welcomeNewName(events$).subscribe((c) => commands.push(c as SendWelcomeMessageCommand));
+
+    events$.next(new GreetingCountedEvent('e1', 'world', 1, '2024-01-01T00:00:00.000Z', 'w-1'));
+    events$.next(new GreetingCountedEvent('e2', 'world', 2, '2024-01-01T00:00:01.000Z', null));
+    events$.next({ unrelated: true });
+
+    expect(commands).toEqual([new SendWelcomeMessageCommand('w-1', 'world')]);
+  });
+});
+
+// Stands in for the real handler (which publishes through the outbox relay) to see what the saga
+// asks for when driven by the real inbox transaction.
+@Injectable()
+@CommandHandler(SendWelcomeMessageCommand)
+class RecordingSendWelcomeHandler implements ICommandHandler<SendWelcomeMessageCommand> {
+  readonly commands: SendWelcomeMessageCommand[] = [];
+
+  async execute(command: SendWelcomeMessageCommand): Promise<boolean> {
+    this.commands.push(command);
+    return true;
+  }
+}
+
+describe('welcoming a new name, from the inbox transaction to the saga', () => {
+  let dataDir: string;
+  let moduleRef: TestingModule;
+  let store: ProjectionStore;
+
+  beforeEach(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'event-handler-saga-'));
+    store = ProjectionStore.open(dataDir);
+    moduleRef = await Test.createTestingModule({
+      imports: [CqrsModule.forRoot()],
+      providers: [
+        { provide: ProjectionStore, useValue: store },
+        Metrics,
+        CountGreetingWhenGreeted,
+        { provide: PROJECTORS, useFactory: (p: CountGreetingWhenGreeted) => [p], inject: [CountGreetingWhenGreeted] },
+        ApplyIntegrationEventHandler,
+        WelcomeNewNameSaga,
+        RecordingSendWelcomeHandler,
+      ],
+    }).compile();
+    await moduleRef.init();
+  });
+
+  afterEach(async () => {
+    await moduleRef.close();
+    store.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  const greet = (name: string, eventId?: string) =>
+    GreetingGreetedIntegrationEvent.create({ name, message: `Hello, ${name}!`, eventId });
+
+  it('should send exactly one welcome per new name, with an id derived from the greeting', async () => {
+    const commandBus = moduleRef.get(CommandBus);
+    const apply = (event: IntegrationEvent) => commandBus.execute(new ApplyIntegrationEventCommand(event));
+    const first = greet('world');
+
+    expect(await apply(first)).toEqual({ applied: true });
+    expect(await apply(first)).toEqual({ applied: false });
+    expect(await apply(greet('world'))).toEqual({ applied: true });
+    const mesh = greet('mesh');
+    await apply(mesh);
+
+    // Sagas run on the EventBus after the command resolved; let them catch up.
+    await new Promise((resolve) => setImmediate(resolve));
+    const sent = moduleRef.get(RecordingSendWelcomeHandler).commands;
+    expect(sent).toEqual([
+      new SendWelcomeMessageCommand(welcomeMessageFor(first).messageId, 'world'),
+      new SendWelcomeMessageCommand(welcomeMessageFor(mesh).messageId, 'mesh'),
+    ]);
+    expect(store.pendingOutboxMessages()).toEqual([
+      expect.objectContaining({
+        messageId: welcomeMessageFor(first).messageId,
+        exchange: '',
+        routingKey: 'hello',
+        type: HELLO_MESSAGE_TYPE,
+        body: { text: 'Welcome, world!' },
+        causeEventId: first.eventId,
+      }),
+      expect.objectContaining({ body: { text: 'Welcome, mesh!' } }),
+    ]);
+    expect(store.greeting('world')?.count).toBe(2);
+  });
+});
