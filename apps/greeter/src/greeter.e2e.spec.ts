@@ -8,8 +8,8 @@ import {
   sayHello,
   startTestGreeter,
   type DynamicClient,
-} from './greeter-harness';
-import type { Greeter } from '../greeter';
+} from './test/greeter-harness';
+import type { Greeter } from './greeter';
 
 describe('greeter shutdown', () => {
   let greeter: Greeter | undefined;
@@ -79,6 +79,21 @@ describe('greeter shutdown', () => {
 
     const { status: final } = await outcome;
     expect(final.code).not.toBe(status.OK);
+  });
+
+  it('should cut off calls still in flight at once when forced, long before the grace period ends', async () => {
+    greeter = await startTestGreeter({ shutdownGraceMs: 60_000 });
+    const bidi = clientOf(greeter.url).SayHelloBidiStream();
+    const outcome = outcomeOf<HelloReply>(bidi);
+    bidi.write({ name: 'lingering' });
+    await nextMessage(bidi);
+
+    const startedAt = Date.now();
+    const closing = greeter.shutdown();
+    greeter.forceShutdown();
+    await closing;
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    expect((await outcome).status.code).toBe(status.CANCELLED);
   });
 
   it('should close at once when nothing is in flight', async () => {

@@ -1,79 +1,36 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { status } from '@grpc/grpc-js';
 import type { HelloReply } from '@hello/contracts';
+import { freePort, spawnApp, type SpawnedApp } from '@hello/testing';
 import {
-  freePort,
   greeterClient,
   healthClient,
   nextMessage,
   outcomeOf,
   sayHello,
   unary,
-  waitFor,
   type DynamicClient,
-} from './greeter-harness';
+} from './test/greeter-harness';
 
-const workspaceRoot = resolve(__dirname, '../../../..');
-const mainTs = join(workspaceRoot, 'apps/greeter/src/main.ts');
+const MAIN = 'apps/greeter/src/main.ts';
 
-interface Run {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/**
- * Runs apps/greeter/src/main.ts in a process of its own, compiled on the fly by @swc-node/register
- * (a build would take longer than the whole suite). The tsconfig only adds a baseUrl so the
- * register hook resolves the @hello/* aliases from the workspace root.
- */
+// main.ts itself in a process of its own (compiled on the fly, as in Jest), so that signals and
+// exit codes are real; a build would take longer than the whole suite.
 describe('the greeter process (main.ts)', () => {
-  let tsconfigDir: string;
-  let child: ChildProcess | undefined;
+  let app: SpawnedApp | undefined;
   const clients: DynamicClient[] = [];
 
-  function run(env: Record<string, string>): Run {
-    let output = '';
-    child = spawn(process.execPath, ['-r', '@swc-node/register', mainTs], {
-      cwd: workspaceRoot,
-      env: { ...process.env, SWC_NODE_PROJECT: join(tsconfigDir, 'tsconfig.json'), NO_COLOR: '1', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    child.stdout?.on('data', (chunk) => (output += chunk));
-    child.stderr?.on('data', (chunk) => (output += chunk));
-    const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }));
-    return { child, output: () => output, exited };
-  }
-
-  beforeAll(() => {
-    tsconfigDir = mkdtempSync(join(tmpdir(), 'greeter-main-'));
-    writeFileSync(
-      join(tsconfigDir, 'tsconfig.json'),
-      JSON.stringify({
-        extends: join(workspaceRoot, 'apps/greeter/tsconfig.app.json'),
-        compilerOptions: { baseUrl: workspaceRoot },
-      }),
-    );
-  });
-
-  afterEach(() => {
+  afterEach(async () => {
     clients.splice(0).forEach((client) => client.close());
-    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    child = undefined;
+    await app?.stop();
+    app = undefined;
   });
-
-  afterAll(() => rmSync(tsconfigDir, { recursive: true, force: true }));
 
   it.each(['SIGTERM', 'SIGINT'] as const)(
     'should serve, then on %s drain the call in flight and exit 0',
     async (signal) => {
       const url = `127.0.0.1:${await freePort()}`;
-      const greeter = run({ GREETER_GRPC_URL: url, GREETER_SHUTDOWN_GRACE_MS: '5000' });
-      await waitFor(() => greeter.output().includes(`gRPC server listening on ${url}`), 20_000, 'the greeter to listen');
+      app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_SHUTDOWN_GRACE_MS: '5000' });
+      await app.waitForOutput(new RegExp(`gRPC server listening on ${url.replace(/\./g, '\\.')}`));
 
       const client = greeterClient(url);
       const health = healthClient(url);
@@ -88,25 +45,47 @@ describe('the greeter process (main.ts)', () => {
       const streamOutcome = outcomeOf<HelloReply>(stream);
       await nextMessage(stream);
 
-      greeter.child.kill(signal);
+      app.kill(signal);
 
       expect((await watchOutcome).messages).toEqual([{ status: 'SERVING' }, { status: 'NOT_SERVING' }]);
       const { messages, status: final } = await streamOutcome;
       expect(final.code).toBe(status.OK);
       expect(messages).toHaveLength(5);
-      await expect(greeter.exited).resolves.toEqual({ code: 0, signal: null });
-      expect(greeter.output()).toContain(`${signal} received: draining calls in flight`);
+      await expect(app.exited).resolves.toEqual({ code: 0, signal: null });
+      expect(app.output()).toContain(`${signal} received: draining calls in flight`);
     },
     30_000,
   );
+
+  it('should cut off calls still in flight on a second signal, and still exit 0', async () => {
+    const url = `127.0.0.1:${await freePort()}`;
+    app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_SHUTDOWN_GRACE_MS: '60000' });
+    await app.waitForOutput(new RegExp(`gRPC server listening on ${url.replace(/\./g, '\\.')}`));
+    const client = greeterClient(url);
+    clients.push(client);
+    const bidi = client.SayHelloBidiStream();
+    const outcome = outcomeOf<HelloReply>(bidi);
+    bidi.write({ name: 'lingering' });
+    await nextMessage(bidi);
+
+    const startedAt = Date.now();
+    app.kill('SIGTERM');
+    await app.waitForOutput(/SIGTERM received: draining/);
+    app.kill('SIGTERM');
+
+    expect((await outcome).status.code).toBe(status.CANCELLED);
+    await expect(app.exited).resolves.toEqual({ code: 0, signal: null });
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+    expect(app.output()).toContain('SIGTERM received again: cutting off the calls still in flight');
+  }, 30_000);
 
   it.each([
     ['GREETER_GRPC_URL', 'nonsense'],
     ['GREETER_SHUTDOWN_GRACE_MS', '-1'],
   ])('should refuse to start with %s=%s, naming the variable, and exit 1', async (variable, value) => {
-    const greeter = run({ [variable]: value });
-    await expect(greeter.exited).resolves.toEqual({ code: 1, signal: null });
-    expect(greeter.output()).toContain(`invalid configuration: ${variable}: must be`);
-    expect(greeter.output()).not.toContain('listening');
+    app = spawnApp(MAIN, { [variable]: value });
+    await expect(app.exited).resolves.toEqual({ code: 1, signal: null });
+    expect(app.output()).toContain(`invalid configuration: ${variable}: must be`);
+    expect(app.output()).not.toContain('listening');
   }, 30_000);
 });

@@ -9,7 +9,7 @@ import type { Server } from '@grpc/grpc-js';
  */
 export class DrainingServerGrpc extends ServerGrpc {
   private readonly drainLogger = new Logger(DrainingServerGrpc.name);
-  private draining?: Server;
+  private cutOff?: () => void;
 
   constructor(
     options: GrpcOptions['options'],
@@ -22,23 +22,28 @@ export class DrainingServerGrpc extends ServerGrpc {
     const server = this.grpcClient as Server | null;
     if (!server) return;
     this.grpcClient = null;
-    this.draining = server;
     await new Promise<void>((resolve) => {
+      const finish = () => {
+        clearTimeout(deadline);
+        this.cutOff = undefined;
+        resolve();
+      };
+      const cutOff = () => {
+        server.forceShutdown();
+        finish();
+      };
       const deadline = setTimeout(() => {
         this.drainLogger.warn(`calls still in flight after ${this.graceMs} ms: cutting them off`);
-        server.forceShutdown();
-        resolve();
+        cutOff();
       }, this.graceMs);
-      server.tryShutdown(() => {
-        clearTimeout(deadline);
-        resolve();
-      });
+      this.cutOff = cutOff;
+      server.tryShutdown(finish);
     });
-    this.draining = undefined;
   }
 
   /** Cuts off the calls still in flight now instead of at the end of the grace period. */
   forceClose(): void {
-    (this.draining ?? (this.grpcClient as Server | null))?.forceShutdown();
+    if (this.cutOff) this.cutOff();
+    else (this.grpcClient as Server | null)?.forceShutdown();
   }
 }

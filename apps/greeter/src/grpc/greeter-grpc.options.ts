@@ -6,7 +6,10 @@ import {
   PROTO_LOADER_OPTIONS,
   protoPath,
 } from '@hello/contracts';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { ReflectionService } from '@grpc/reflection';
+import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import type { GrpcOptions } from '@nestjs/microservices';
 import type { GreeterConfig } from '../config/greeter.config';
 
@@ -20,7 +23,20 @@ export function greeterGrpcOptions(config: GreeterConfig): GrpcOptions['options'
     // grpc-js refuses a larger request with RESOURCE_EXHAUSTED before it is even decoded.
     maxReceiveMessageLength: config.maxReceiveMessageBytes,
     // Reflection describes exactly what is served, so clients such as grpcurl need no .proto.
-    onLoadPackageDefinition: (packageDefinition, server) =>
-      new ReflectionService(packageDefinition).addToServer(server),
+    onLoadPackageDefinition: (packageDefinition: PackageDefinition, server) =>
+      new ReflectionService({ ...packageDefinition, ...reflectionPackageDefinition() }).addToServer(server),
   };
+}
+
+// The reflection service lists only the services it is given. Giving it its own protos too makes
+// it list and describe itself, as grpc-go and grpc-java servers do, so `grpcurl list` shows all
+// that is served. The protos ship with @grpc/reflection; createRequire resolves it at run time
+// (webpack would turn a plain require.resolve into a module id).
+function reflectionPackageDefinition(): PackageDefinition {
+  const reflectionMain = createRequire(__filename).resolve('@grpc/reflection');
+  const protoDir = join(dirname(reflectionMain), '..', 'proto');
+  return loadSync(['grpc/reflection/v1/reflection.proto', 'grpc/reflection/v1alpha/reflection.proto'], {
+    ...PROTO_LOADER_OPTIONS,
+    includeDirs: [protoDir],
+  });
 }

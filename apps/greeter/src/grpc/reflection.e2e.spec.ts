@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
-import { outcomeOf, reflectionClient, startTestGreeter, type DynamicClient } from '../e2e/greeter-harness';
+import { outcomeOf, reflectionClient, startTestGreeter, type DynamicClient } from '../test/greeter-harness';
 import type { Greeter } from '../greeter';
 
 interface ReflectionResponse {
@@ -55,12 +55,21 @@ describe('server reflection over a real socket', () => {
 
     afterAll(() => client?.close());
 
-    it('should list the greeter and health services', async () => {
+    it('should list every service served: greeter, health and reflection itself', async () => {
       const [response] = await reflect(client, [{ list_services: '' }]);
       expect(response.list_services_response?.service.map((s) => s.name).sort()).toEqual([
         'grpc.health.v1.Health',
+        'grpc.reflection.v1.ServerReflection',
+        'grpc.reflection.v1alpha.ServerReflection',
         'helloworld.Greeter',
       ]);
+    });
+
+    it('should describe itself', async () => {
+      const [response] = await reflect(client, [{ file_containing_symbol: `grpc.reflection.${version}.ServerReflection` }]);
+      const files = (response.file_descriptor_response?.file_descriptor_proto ?? []).map(decode);
+      const reflection = files.flatMap((f) => f.service ?? []).find((s) => s.name === 'ServerReflection');
+      expect(reflection?.method.map((m) => m.name)).toEqual(['ServerReflectionInfo']);
     });
 
     it('should hand out a file descriptor that describes every Greeter RPC', async () => {

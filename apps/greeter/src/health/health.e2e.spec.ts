@@ -8,7 +8,7 @@ import {
   startTestGreeter,
   unary,
   type DynamicClient,
-} from '../e2e/greeter-harness';
+} from '../test/greeter-harness';
 import type { Greeter } from '../greeter';
 
 // The test client loads enums as names: { status: 'SERVING' }.

@@ -12,7 +12,7 @@ import {
   startGreeterWith,
   startTestGreeter,
   type DynamicClient,
-} from '../e2e/greeter-harness';
+} from '../test/greeter-harness';
 import type { Greeter } from '../greeter';
 import { Clock } from '../shared/clock';
 import { GreetedEvent } from './greeted.event';

@@ -1,5 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import type { HelloReply } from '@hello/contracts';
+import { waitFor } from '@hello/testing';
 import { EventBus } from '@nestjs/cqrs';
 import {
   greeterClient,
@@ -7,9 +8,8 @@ import {
   outcomeOf,
   sleep,
   startTestGreeter,
-  waitFor,
   type DynamicClient,
-} from '../e2e/greeter-harness';
+} from '../test/greeter-harness';
 import type { Greeter } from '../greeter';
 import { GreetedEvent } from '../say-hello/greeted.event';
 import { STREAM_GREETING_COUNT, STREAM_GREETING_INTERVAL_MS } from './stream-greetings.handler';
@@ -72,7 +72,7 @@ describe('helloworld.Greeter SayHelloStreamReply over a real socket', () => {
   it('should stop greeting when the client cancels', async () => {
     const call = client.SayHelloStreamReply({ name: 'Quitter' });
     const outcome = outcomeOf<HelloReply>(call);
-    await waitFor(() => greetingsOf('Quitter') === 1, 2_000, 'the first greeting');
+    await waitFor(() => greetingsOf('Quitter') === 1, { timeoutMs: 2_000, message: 'the first greeting' });
     call.cancel();
     const { status: final } = await outcome;
     expect(final.code).toBe(status.CANCELLED);

@@ -1,10 +1,9 @@
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import { freePort } from '@hello/testing';
 import {
   GREETER_PROTO_FILE,
   HEALTH_PROTO_FILE,
@@ -17,17 +16,7 @@ import { AppModule } from '../app.module';
 import type { GreeterConfig } from '../config/greeter.config';
 import { createGreeter, createGreeterServer, startGreeter, type Greeter } from '../greeter';
 
-/** A port nobody listens on right now (Nest's gRPC url cannot report a port picked with :0). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
+// Nest's gRPC url cannot report a port picked with :0, so tests pick a free one first.
 export async function testConfig(overrides: Partial<GreeterConfig> = {}): Promise<GreeterConfig> {
   return {
     grpcUrl: `127.0.0.1:${await freePort()}`,
@@ -180,15 +169,6 @@ export function nextMessage<T>(call: NodeJS.EventEmitter, timeoutMs = 5_000): Pr
     };
     call.once('data', onData);
   });
-}
-
-/** Resolves once `condition` holds, polling briefly; rejects after `timeoutMs`. */
-export async function waitFor(condition: () => boolean, timeoutMs = 5_000, what = 'condition'): Promise<void> {
-  const giveUpAt = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > giveUpAt) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 export function sleep(ms: number): Promise<void> {
