@@ -1,0 +1,72 @@
+import { deriveId, GreetingGreetedIntegrationEvent, LineReceivedIntegrationEvent, Topology } from '@hello/contracts';
+import { jsonOf, waitFor } from '@hello/testing';
+import { CountGreetingWhenGreeted } from '../count-greeting/count-greeting-when-greeted.projector';
+import { ProjectionStore, type Stats } from '../projections/projection-store';
+import { EventHandlerHarness } from '../test/event-handler-harness';
+
+describe('event-handler across restarts', () => {
+  let harness: EventHandlerHarness;
+
+  beforeAll(async () => {
+    harness = await EventHandlerHarness.create();
+  });
+
+  afterAll(async () => {
+    await harness?.dispose();
+  });
+
+  const greeted = (name: string) => GreetingGreetedIntegrationEvent.create({ name, message: `Hello, ${name}!` });
+
+  it('should keep every projection, and the inbox, when the app is closed and created again', async () => {
+    await harness.start();
+    const first = greeted('ada');
+    await harness.publishEvent(GreetingGreetedIntegrationEvent.type, first.toJSON());
+    await harness.publishEvent(GreetingGreetedIntegrationEvent.type, greeted('ada').toJSON());
+    const line = LineReceivedIntegrationEvent.create({ line: 'kept', remoteAddress: '127.0.0.1:4000' });
+    await harness.publishEvent(LineReceivedIntegrationEvent.type, line.toJSON());
+    await waitFor(async () => (await harness.get<Stats>('/stats')).body.eventsApplied === 3, {
+      message: 'three events applied',
+    });
+    // The welcome of ada was confirmed before the restart.
+    await waitFor(async () => (await harness.get<Stats>('/stats')).body.outbox.sent === 1, { message: 'welcome sent' });
+    const before = (await harness.get<Stats>('/stats')).body;
+
+    await harness.stop();
+    harness.settled.length = 0;
+    await harness.start();
+
+    expect((await harness.get<Stats>('/stats')).body).toEqual(before);
+    expect(before).toMatchObject({ greetings: { total: 2, names: 1 }, lines: { received: 1 } });
+
+    // A redelivery of an event applied before the restart: the new process has no memory of
+    // it, the inbox in the database does.
+    await harness.publishEvent(GreetingGreetedIntegrationEvent.type, first.toJSON());
+    const [settlement] = await harness.settlementsOf(first.eventId);
+    expect(settlement).toMatchObject({ outcome: 'handled', action: 'ack' });
+    expect(await harness.greetingCount('ada')).toBe(2);
+    const welcomes = await harness.amqp.drain(Topology.helloQueue, 300);
+    expect(welcomes.map((m) => m.properties.messageId)).toEqual([deriveId('welcome', first.eventId)]);
+    await harness.stop();
+  });
+
+  it('should send at start-up a welcome committed by a process that died before sending it', async () => {
+    // What a process that crashed right after the inbox commit leaves behind: the greeting
+    // counted and its welcome in the outbox, unsent.
+    const orphan = greeted('hopper');
+    const store = ProjectionStore.open(harness.config.dataDir);
+    store.applyOnce(orphan.eventId, GreetingGreetedIntegrationEvent.type, (tx) =>
+      new CountGreetingWhenGreeted().project(tx, orphan),
+    );
+    expect(store.pendingOutboxCount()).toBe(1);
+    store.close();
+
+    await harness.start();
+    const [welcome] = await harness.amqp.get(Topology.helloQueue, 1);
+    expect(welcome.properties.messageId).toBe(deriveId('welcome', orphan.eventId));
+    expect(jsonOf(welcome)).toEqual({ text: 'Welcome, hopper!' });
+    await waitFor(async () => (await harness.get<Stats>('/stats')).body.outbox.pending === 0, {
+      message: 'the outbox emptied',
+    });
+    await harness.stop();
+  });
+});

@@ -1,0 +1,122 @@
+import { Topology } from '@hello/contracts';
+import { AmqpServer, type SettledDelivery } from '@hello/messaging';
+import { AmqpTestClient, createTestVhost, type TestVhost, waitFor } from '@hello/testing';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { Test, type TestingModuleBuilder } from '@nestjs/testing';
+import type { Options } from 'amqplib';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppModule } from '../app.module';
+import { type EventHandlerConfig, loadConfig } from '../config/event-handler.config';
+import { type EventHandler, startEventHandler } from '../event-handler';
+
+/**
+ * One event-handler for a spec: its own vhost on the test broker, its own data folder, free
+ * ports, and a plain amqplib client to publish events and read queues the way any client would.
+ * `start` may be called again after `stop` to restart on the same data.
+ */
+export class EventHandlerHarness {
+  readonly settled: SettledDelivery[] = [];
+  private current: EventHandler | undefined;
+
+  private constructor(
+    readonly vhost: TestVhost,
+    readonly dataDir: string,
+    readonly config: EventHandlerConfig,
+    readonly amqp: AmqpTestClient,
+  ) {}
+
+  static async create(env: Record<string, string> = {}): Promise<EventHandlerHarness> {
+    const vhost = await createTestVhost('event-handler');
+    const dataDir = mkdtempSync(join(tmpdir(), 'event-handler-e2e-'));
+    const config = loadConfig({
+      RABBITMQ_URL: vhost.url,
+      EVENT_HANDLER_HOST: '127.0.0.1',
+      EVENT_HANDLER_HTTP_PORT: '0',
+      EVENT_HANDLER_TCP_PORT: '0',
+      EVENT_HANDLER_DATA_DIR: dataDir,
+      EVENT_HANDLER_RETRY_ATTEMPTS: '3',
+      EVENT_HANDLER_RETRY_DELAYS_MS: '50,100',
+      EVENT_HANDLER_OUTBOX_RETRY_MS: '100',
+      EVENT_HANDLER_SHUTDOWN_GRACE_MS: '3000',
+      EVENT_HANDLER_PUBLISH_TIMEOUT_MS: '3000',
+      ...env,
+    });
+    return new EventHandlerHarness(vhost, dataDir, config, await AmqpTestClient.connect(vhost.url));
+  }
+
+  get eventHandler(): EventHandler {
+    if (!this.current) throw new Error('the event-handler is not running');
+    return this.current;
+  }
+
+  /** Starts the app as main.ts does; `override` may replace providers (test-only failures). */
+  async start(override: (builder: TestingModuleBuilder) => TestingModuleBuilder = (b) => b): Promise<EventHandler> {
+    const moduleRef = await override(
+      Test.createTestingModule({ imports: [AppModule.register(this.config)] }),
+    ).compile();
+    const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['fatal', 'error'] });
+    app.get(AmqpServer).on('settled', (delivery: SettledDelivery) => this.settled.push(delivery));
+    this.current = await startEventHandler(app, this.config);
+    return this.current;
+  }
+
+  async stop(): Promise<void> {
+    await this.current?.close();
+    this.current = undefined;
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    await this.amqp.close();
+    await this.vhost.delete().catch(() => undefined);
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** Publishes to `hello.events` as a publisher of integration events would, confirmed. */
+  async publishEvent(
+    type: string,
+    body: unknown,
+    properties: Options.Publish = {},
+    routingKey = type.replace(/\.v\d+$/, ''),
+  ): Promise<void> {
+    const eventId = (body as { eventId?: unknown } | null)?.eventId;
+    await this.amqp.publish(
+      routingKey,
+      typeof body === 'string' ? body : JSON.stringify(body),
+      {
+        type,
+        messageId: typeof eventId === 'string' ? eventId : undefined,
+        contentType: 'application/json',
+        persistent: true,
+        ...properties,
+      },
+      Topology.eventsExchange,
+    );
+  }
+
+  async get<T = unknown>(path: string): Promise<{ status: number; body: T; contentType: string | null }> {
+    const response = await fetch(`http://127.0.0.1:${this.eventHandler.httpPort}${path}`);
+    const contentType = response.headers.get('content-type');
+    const text = await response.text();
+    const body = (contentType?.includes('json') ? JSON.parse(text) : text) as T;
+    return { status: response.status, body, contentType };
+  }
+
+  /** Waits until `messageId` has been settled `times` times by the consumer. */
+  async settlementsOf(messageId: string, times = 1): Promise<SettledDelivery[]> {
+    return waitFor(
+      () => {
+        const found = this.settled.filter((s) => s.messageId === messageId);
+        return found.length >= times ? found : undefined;
+      },
+      { timeoutMs: 10_000, message: `${times} settlement(s) of ${messageId}` },
+    );
+  }
+
+  async greetingCount(name: string): Promise<number> {
+    const { status, body } = await this.get<{ count: number }>(`/greetings/${encodeURIComponent(name)}`);
+    return status === 200 ? body.count : 0;
+  }
+}
