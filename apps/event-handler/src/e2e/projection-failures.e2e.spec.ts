@@ -6,7 +6,6 @@ import {
 } from '@hello/contracts';
 import { jsonOf, waitFor } from '@hello/testing';
 import { Injectable } from '@nestjs/common';
-import { CountGreetingWhenGreeted } from '../count-greeting/count-greeting-when-greeted.projector';
 import type { GreetingCountedEvent } from '../count-greeting/greeting-counted.event';
 import { LogGreetingWhenCounted } from '../count-greeting/log-greeting-when-counted.handler';
 import type { ProjectionTransaction, Stats } from '../projections/projection-store';

@@ -1,5 +1,6 @@
 import {
   GreetingGreetedIntegrationEvent,
+  IntegrationEventTypes,
   LineReceivedIntegrationEvent,
   MessageHandledIntegrationEvent,
   Topology,
@@ -52,7 +53,9 @@ export function createAmqpServer(config: EventHandlerConfig, metrics: Metrics): 
   });
   server.on('settled', (delivery: SettledDelivery) =>
     metrics.increment('amqp_deliveries_total', {
-      type: delivery.pattern || 'none',
+      // Types come from publishers: only known ones become label values, so a stream of made-up
+      // types cannot create series without bound.
+      type: delivery.pattern in IntegrationEventTypes ? delivery.pattern : 'other',
       outcome: delivery.outcome,
       action: delivery.action,
       ...(delivery.reason ? { reason: delivery.reason } : {}),
