@@ -1,0 +1,127 @@
+// End to end (a SayHello until the event-handler's projection shows it) and memory (consumer and
+// event-handler RSS after warm-up and after many messages), on the production builds.
+'use strict';
+const { randomUUID } = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const grpc = require('@grpc/grpc-js');
+const loader = require('@grpc/proto-loader');
+const { ROOT, freePort, percentile, rssMiB, startProcess, stopProcess, sleep } = require('./lib.cjs');
+const { createObserver, projectPublisher, saturation, waitForConsumer } = require('./queue.cjs');
+
+async function startEventHandler(url, dataDir) {
+  const httpPort = await freePort();
+  const child = await startProcess('event-handler', [path.join(ROOT, 'dist/apps/event-handler/main.js')], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      RABBITMQ_URL: url,
+      EVENT_HANDLER_HTTP_PORT: String(httpPort),
+      EVENT_HANDLER_TCP_PORT: String(await freePort()),
+      EVENT_HANDLER_DATA_DIR: dataDir,
+      EVENT_HANDLER_LOG_LEVEL: 'warn',
+    },
+    ready: /listening|started|ready/i,
+  });
+  return { child, base: `http://127.0.0.1:${httpPort}` };
+}
+
+async function benchEndToEnd({ createVhost, managementUrl, smoke }) {
+  const calls = smoke ? 5 : 300;
+  const vhost = await createVhost('bench-e2e');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-e2e-'));
+  const grpcPort = await freePort();
+  const greeter = await startProcess('greeter', [path.join(ROOT, 'dist/apps/greeter/main.js')], {
+    env: { ...process.env, NODE_ENV: 'production', RABBITMQ_URL: vhost.url, GREETER_GRPC_URL: `127.0.0.1:${grpcPort}` },
+    ready: /listening on/i,
+  });
+  const eventHandler = await startEventHandler(vhost.url, dataDir);
+  await waitForConsumer(managementUrl, vhost.vhost, 'event-handler.events');
+  const definition = loader.loadSync(path.join(ROOT, 'proto', 'helloworld.proto'), { keepCase: true });
+  const { Greeter } = grpc.loadPackageDefinition(definition).helloworld;
+  const client = new Greeter(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
+  try {
+    const latencies = [];
+    for (let i = 0; i < calls; i++) {
+      const name = `bench-${randomUUID().slice(0, 8)}`;
+      const started = performance.now();
+      await new Promise((resolve, reject) =>
+        client.SayHello({ name }, { deadline: Date.now() + 5000 }, (e) => (e ? reject(e) : resolve())),
+      );
+      const deadline = Date.now() + 10_000;
+      for (;;) {
+        const res = await fetch(`${eventHandler.base}/greetings/${encodeURIComponent(name)}`);
+        await res.arrayBuffer();
+        if (res.status === 200) break;
+        if (Date.now() > deadline) throw new Error(`greeting of ${name} never reached the projection`);
+        await sleep(1);
+      }
+      latencies.push(performance.now() - started);
+    }
+    latencies.sort((a, b) => a - b);
+    return { calls, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), pollIntervalMs: 1 };
+  } finally {
+    client.close();
+    await stopProcess(greeter);
+    await stopProcess(eventHandler.child);
+    await vhost.delete().catch(() => undefined);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function benchMemory({ createVhost, managementUrl, smoke }) {
+  const total = smoke ? 1000 : 100_000;
+  const warmup = smoke ? 200 : 10_000;
+  const vhost = await createVhost('bench-memory');
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-memory-'));
+  const consumer = await startProcess('consumer', [path.join(ROOT, 'dist/apps/consumer/main.js')], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      RABBITMQ_URL: vhost.url,
+      CONSUMER_HTTP_PORT: String(await freePort()),
+    },
+    ready: /listening/i,
+  });
+  const eventHandler = await startEventHandler(vhost.url, dataDir);
+  await waitForConsumer(managementUrl, vhost.vhost, 'hello');
+  await waitForConsumer(managementUrl, vhost.vhost, 'event-handler.events');
+  const observer = await createObserver(vhost.url);
+  const publisher = await projectPublisher(vhost.url);
+  const stats = async () => (await fetch(`${eventHandler.base}/stats`)).json();
+  const waitForCount = async (count) => {
+    const deadline = Date.now() + 120_000;
+    for (;;) {
+      const s = await stats();
+      if ((s.messages?.handled ?? 0) >= count) return;
+      if (Date.now() > deadline) throw new Error(`event-handler counted ${JSON.stringify(s)} of ${count}`);
+      await sleep(200);
+    }
+  };
+  try {
+    await saturation(publisher, observer, warmup);
+    await waitForCount(warmup);
+    await sleep(1000);
+    const afterWarmup = { consumer: rssMiB(consumer.pid), eventHandler: rssMiB(eventHandler.child.pid) };
+    let sent = warmup;
+    while (sent < total) {
+      const batch = Math.min(10_000, total - sent);
+      await saturation(publisher, observer, batch);
+      sent += batch;
+    }
+    await waitForCount(total);
+    await sleep(1000);
+    const afterAll = { consumer: rssMiB(consumer.pid), eventHandler: rssMiB(eventHandler.child.pid) };
+    return { messages: total, warmupMessages: warmup, afterWarmupMiB: afterWarmup, afterAllMiB: afterAll };
+  } finally {
+    await publisher.close().catch(() => undefined);
+    await observer.close().catch(() => undefined);
+    await stopProcess(consumer);
+    await stopProcess(eventHandler.child);
+    await vhost.delete().catch(() => undefined);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+module.exports = { benchEndToEnd, benchMemory };

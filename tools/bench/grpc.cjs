@@ -1,0 +1,141 @@
+// gRPC unary SayHello: the greeter app (its real build, CQRS bus, validation, everything it runs
+// in production) against a bare grpc-js server with the same proto and reply. Load comes from
+// h2load (native, OS package nghttp2-client) in its own process: one HTTP/2 connection, a closed
+// loop of N streams in flight, a framed protobuf HelloRequest body.
+'use strict';
+const { spawnSync, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const grpc = require('@grpc/grpc-js');
+const loader = require('@grpc/proto-loader');
+const { ROOT, freePort, cpuSeconds, percentile, median, startProcess, stopProcess } = require('./lib.cjs');
+
+function ensureH2load() {
+  if (spawnSync('sh', ['-c', 'command -v h2load'], { stdio: 'ignore' }).status === 0) return;
+  const isRoot = process.getuid && process.getuid() === 0;
+  if (!isRoot) throw new Error('h2load is missing: install the OS package nghttp2-client');
+  process.stderr.write('[bench] installing nghttp2-client (h2load)…\n');
+  execFileSync('sh', ['-c', 'apt-get update -qq && apt-get install -y -qq nghttp2-client'], { stdio: 'inherit' });
+}
+
+/** A gRPC length-prefixed message holding HelloRequest{name}. */
+function framedHelloRequest(name) {
+  const text = Buffer.from(name, 'utf8');
+  const proto = Buffer.concat([Buffer.from([0x0a, text.length]), text]);
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(proto.length, 1);
+  return Buffer.concat([header, proto]);
+}
+
+/** One real call through grpc-js, so a run never measures a server that answers wrongly. */
+async function checkReply(address) {
+  const definition = loader.loadSync(path.join(ROOT, 'proto', 'helloworld.proto'), { keepCase: true });
+  const { Greeter } = grpc.loadPackageDefinition(definition).helloworld;
+  const client = new Greeter(address, grpc.credentials.createInsecure());
+  try {
+    const reply = await new Promise((resolve, reject) =>
+      client.SayHello({ name: 'bench' }, { deadline: Date.now() + 5000 }, (e, r) => (e ? reject(e) : resolve(r))),
+    );
+    if (reply.message !== 'Hello, bench!') throw new Error(`unexpected reply ${JSON.stringify(reply)}`);
+  } finally {
+    client.close();
+  }
+}
+
+function runH2load({ address, inflight, seconds, bodyFile, logFile }) {
+  const args = [
+    '-c', '1', '-m', String(inflight), '-D', String(seconds), '--warm-up-time', '1',
+    '-H', 'content-type: application/grpc', '-H', 'te: trailers',
+    '-d', bodyFile, `--log-file=${logFile}`,
+    `http://${address}/helloworld.Greeter/SayHello`,
+  ];
+  const result = spawnSync('h2load', args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`h2load failed: ${result.stderr || result.stdout}`);
+  const out = result.stdout;
+  const rps = Number(/finished in [\d.]+s, ([\d.]+) req\/s/.exec(out)?.[1]);
+  const done = /requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(out);
+  if (!done || Number(done[4]) > 0 || Number(done[5]) > 0) throw new Error(`h2load saw failures:\n${out}`);
+  const latencies = fs
+    .readFileSync(logFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => Number(line.split('\t')[2]) / 1000)
+    .sort((a, b) => a - b);
+  return { rps, requests: Number(done[3]), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+}
+
+async function measure(server, options) {
+  const before = cpuSeconds(server.pid);
+  const result = runH2load(options);
+  const cpu = cpuSeconds(server.pid) - before;
+  // CPU seconds spread over the requests of the measured window plus the warm-up second.
+  return { ...result, cpuUsPerRequest: (cpu / (result.requests * ((options.seconds + 1) / options.seconds))) * 1e6 };
+}
+
+/**
+ * @param {{ rabbitmqUrl: string, smoke: boolean, rounds: number }} options
+ */
+async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
+  ensureH2load();
+  const levels = [1, 10, 100];
+  const seconds = smoke ? 1 : 5;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-grpc-'));
+  const bodyFile = path.join(tmp, 'hello-request.bin');
+  fs.writeFileSync(bodyFile, framedHelloRequest('world'));
+
+  const greeterPort = await freePort();
+  const rawPort = await freePort();
+  const env = { ...process.env, NODE_ENV: 'production', RABBITMQ_URL: rabbitmqUrl };
+  const greeter = await startProcess('greeter', [path.join(ROOT, 'dist/apps/greeter/main.js')], {
+    env: { ...env, GREETER_GRPC_URL: `127.0.0.1:${greeterPort}` },
+    ready: /listening|started|ready/i,
+  });
+  const raw = await startProcess('raw grpc-js server', [path.join(__dirname, 'raw-grpc-server.cjs')], {
+    env: { ...env, RAW_GRPC_URL: `127.0.0.1:${rawPort}` },
+    ready: /READY/,
+  });
+  const sides = {
+    greeter: { process: greeter, address: `127.0.0.1:${greeterPort}` },
+    raw: { process: raw, address: `127.0.0.1:${rawPort}` },
+  };
+  try {
+    await checkReply(sides.greeter.address);
+    await checkReply(sides.raw.address);
+    const rows = [];
+    for (const inflight of levels) {
+      const samples = { greeter: [], raw: [] };
+      // Alternate the sides so machine noise hits both alike.
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? ['greeter', 'raw'] : ['raw', 'greeter'];
+        for (const side of order) {
+          samples[side].push(
+            await measure(sides[side].process, {
+              address: sides[side].address,
+              inflight,
+              seconds,
+              bodyFile,
+              logFile: path.join(tmp, `${side}-${inflight}-${round}.log`),
+            }),
+          );
+        }
+      }
+      const summary = (list) => ({
+        rps: median(list.map((s) => s.rps)),
+        p50Ms: median(list.map((s) => s.p50)),
+        p99Ms: median(list.map((s) => s.p99)),
+        cpuUsPerRequest: median(list.map((s) => s.cpuUsPerRequest)),
+      });
+      const g = summary(samples.greeter);
+      const r = summary(samples.raw);
+      rows.push({ inflight, greeter: g, raw: r, ratio: g.rps / r.rps, samples });
+    }
+    return { loadGenerator: 'h2load (nghttp2-client), 1 connection, closed loop', secondsPerRun: seconds, rounds, rows };
+  } finally {
+    await stopProcess(greeter);
+    await stopProcess(raw);
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+module.exports = { benchGrpc, framedHelloRequest };

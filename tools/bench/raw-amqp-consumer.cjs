@@ -1,0 +1,53 @@
+#!/usr/bin/env node
+// The baseline for the queue benchmark: what the consumer app does, written straight on amqplib
+// with the same durability — the same quorum queue (arguments passed in RAW_QUEUE_ARGUMENTS),
+// manual acks with the same prefetch, and the message.handled event published persistent and
+// confirmed before the ack. No framework, no validation, no de-duplication, no retry policy.
+'use strict';
+const amqp = require('amqplib');
+
+async function main() {
+  const url = process.env.RAW_AMQP_URL;
+  const prefetch = Number(process.env.RAW_PREFETCH || 20);
+  const queueArguments = JSON.parse(process.env.RAW_QUEUE_ARGUMENTS);
+  const connection = await amqp.connect(url);
+  const publish = await connection.createConfirmChannel();
+  const consume = await connection.createChannel();
+  await publish.assertExchange('hello.events', 'topic', { durable: true });
+  await consume.assertQueue('hello', { durable: true, arguments: queueArguments });
+  await consume.prefetch(prefetch);
+  await consume.consume(
+    'hello',
+    (message) => {
+      const isJson = (message.properties.contentType || '').startsWith('application/json');
+      const text = isJson ? JSON.parse(message.content.toString('utf8')).text : message.content.toString('utf8');
+      const messageId = message.properties.messageId;
+      const event = { eventId: `${messageId}:handled`, messageId, text, handledAt: new Date().toISOString() };
+      publish.publish(
+        'hello.events',
+        'message.handled',
+        Buffer.from(JSON.stringify(event)),
+        {
+          persistent: true,
+          contentType: 'application/json',
+          messageId: event.eventId,
+          correlationId: messageId,
+          type: 'message.handled.v1',
+          timestamp: Math.floor(Date.now() / 1000),
+        },
+        (error) => (error ? consume.nack(message, false, true) : consume.ack(message)),
+      );
+    },
+    { noAck: false },
+  );
+  process.stdout.write('READY\n');
+  process.on('SIGTERM', async () => {
+    await connection.close().catch(() => undefined);
+    process.exit(0);
+  });
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+});

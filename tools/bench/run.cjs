@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: the framework layers against the raw libraries doing the same work, side by
+ * side in one run, on a real broker (a local RabbitMQ, or RABBITMQ_URL + RABBITMQ_MANAGEMENT_URL).
+ * Prints one table and writes every figure to .local/bench/bench-<time>.json.
+ *
+ *   npm run bench                         everything (about 10 minutes on 2 cores)
+ *   npm run bench -- --smoke              tiny counts, to check the benchmark still works
+ *   npm run bench -- --only grpc,queue    some sections (grpc, queue, e2e, memory)
+ *   npm run bench -- --rounds 5           alternating rounds per pair (default 3)
+ */
+'use strict';
+
+const { spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const SECTIONS = ['grpc', 'queue', 'e2e', 'memory'];
+
+function parseArgs(argv) {
+  const options = { smoke: false, only: SECTIONS, rounds: 3, build: true };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--smoke') options.smoke = true;
+    else if (arg === '--no-build') options.build = false;
+    else if (arg === '--only') options.only = argv[++i].split(',');
+    else if (arg === '--rounds') options.rounds = Number(argv[++i]);
+    else throw new Error(`unknown option ${arg}`);
+  }
+  const unknown = options.only.filter((s) => !SECTIONS.includes(s));
+  if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; choose from ${SECTIONS.join(', ')}`);
+  if (options.smoke && !argv.includes('--rounds')) options.rounds = 1;
+  return options;
+}
+
+function build() {
+  const result = spawnSync(
+    'npx',
+    ['nx', 'run-many', '-t', 'build', '-p', 'greeter,consumer,event-handler', '--outputStyle=static'],
+    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } },
+  );
+  if (result.status !== 0) throw new Error('the build failed');
+}
+
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+function table(results) {
+  const lines = [];
+  const row = (...cells) => lines.push(`| ${cells.join(' | ')} |`);
+  if (results.grpc) {
+    lines.push(`gRPC unary SayHello (${results.grpc.loadGenerator}, median of ${results.grpc.rounds} alternating runs of ${results.grpc.secondsPerRun} s)`);
+    row('in flight', 'greeter req/s', 'raw req/s', 'ratio', 'greeter p50/p99 ms', 'raw p50/p99 ms', 'greeter CPU µs/req', 'raw CPU µs/req');
+    row('---', '---', '---', '---', '---', '---', '---', '---');
+    for (const r of results.grpc.rows) {
+      row(
+        r.inflight,
+        fmt(r.greeter.rps),
+        fmt(r.raw.rps),
+        `${fmt(r.ratio, 2)}×`,
+        `${fmt(r.greeter.p50Ms, 2)} / ${fmt(r.greeter.p99Ms, 2)}`,
+        `${fmt(r.raw.p50Ms, 2)} / ${fmt(r.raw.p99Ms, 2)}`,
+        fmt(r.greeter.cpuUsPerRequest),
+        fmt(r.raw.cpuUsPerRequest),
+      );
+    }
+    lines.push('');
+  }
+  if (results.queue) {
+    const q = results.queue;
+    lines.push(`Queue pipeline (quorum queue, persistent, confirms on both hops, manual acks, prefetch ${q.prefetch}; median of ${q.rounds} alternating rounds)`);
+    row('side', 'msg/s at saturation', `e2e p50/p99 ms at ${q.project.offeredRate} msg/s`, 'e2e p50/p99 ms at saturation');
+    row('---', '---', '---', '---');
+    for (const [name, s] of [['publisher + consumer app', q.project], ['raw amqplib', q.raw]]) {
+      row(name, fmt(s.messagesPerSecond), `${fmt(s.offeredP50Ms, 1)} / ${fmt(s.offeredP99Ms, 1)}`, `${fmt(s.saturationP50Ms, 1)} / ${fmt(s.saturationP99Ms, 1)}`);
+    }
+    lines.push(`ratio (project / raw msg/s): ${fmt(q.ratio, 2)}×`, '');
+  }
+  if (results.e2e) {
+    const e = results.e2e;
+    lines.push(`End to end: SayHello until GET /greetings/:name shows it (${e.calls} calls): p50 ${fmt(e.p50Ms, 1)} ms, p99 ${fmt(e.p99Ms, 1)} ms`, '');
+  }
+  if (results.memory) {
+    const m = results.memory;
+    row('RSS MiB', `after ${m.warmupMessages} messages`, `after ${m.messages} messages`);
+    row('---', '---', '---');
+    row('consumer', fmt(m.afterWarmupMiB.consumer, 1), fmt(m.afterAllMiB.consumer, 1));
+    row('event-handler', fmt(m.afterWarmupMiB.eventHandler, 1), fmt(m.afterAllMiB.eventHandler, 1));
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+async function run(options) {
+  // The project's TypeScript libs (@hello/messaging, @hello/testing), compiled on the fly.
+  require('../../libs/testing/src/lib/ts-register.cjs');
+  const { startBroker } = require('../rabbitmq/broker.cjs');
+
+  if (options.build) build();
+  let broker;
+  if (!process.env.RABBITMQ_URL) {
+    broker = await startBroker({ name: `bench-${process.pid}` });
+    process.env.RABBITMQ_URL = broker.url;
+    process.env.RABBITMQ_MANAGEMENT_URL = broker.managementUrl;
+  }
+  if (!process.env.RABBITMQ_MANAGEMENT_URL) {
+    throw new Error('set RABBITMQ_MANAGEMENT_URL too (the benchmark makes a vhost per side through the management API)');
+  }
+  const { createTestVhost } = require('@hello/testing');
+  const common = {
+    smoke: options.smoke,
+    rounds: options.rounds,
+    rabbitmqUrl: process.env.RABBITMQ_URL,
+    managementUrl: process.env.RABBITMQ_MANAGEMENT_URL,
+    createVhost: createTestVhost,
+  };
+  const results = {
+    startedAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    smoke: options.smoke,
+  };
+  try {
+    if (options.only.includes('grpc')) results.grpc = await require('./grpc.cjs').benchGrpc(common);
+    if (options.only.includes('queue')) results.queue = await require('./queue.cjs').benchQueue(common);
+    if (options.only.includes('e2e')) results.e2e = await require('./flow.cjs').benchEndToEnd(common);
+    if (options.only.includes('memory')) results.memory = await require('./flow.cjs').benchMemory(common);
+  } finally {
+    if (broker) {
+      await broker.stop();
+      fs.rmSync(path.join(ROOT, '.local', 'rabbitmq', broker.name), { recursive: true, force: true });
+    }
+  }
+  const dir = path.join(ROOT, '.local', 'bench');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify(results, null, 2));
+  process.stdout.write(`\n${table(results)}\nAll figures: ${path.relative(ROOT, file)}\n`);
+  return results;
+}
+
+module.exports = { run, parseArgs, table };
+
+if (require.main === module) {
+  run(parseArgs(process.argv.slice(2))).then(
+    () => process.exit(0),
+    (error) => {
+      process.stderr.write(`bench failed: ${error.stack || error.message}\n`);
+      process.exit(1);
+    },
+  );
+}

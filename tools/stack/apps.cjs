@@ -1,0 +1,38 @@
+// The four apps of the stack, their ports (with the variables that move them) and health checks.
+// Used by the local stack runner, its end-to-end test and the docker-compose check.
+'use strict';
+
+const APPS = [
+  {
+    name: 'greeter',
+    ports: { grpc: { env: 'GREETER_GRPC_URL', default: '0.0.0.0:50051' } },
+    endpoints: (env) => [`gRPC ${(env.GREETER_GRPC_URL || '0.0.0.0:50051').replace('0.0.0.0', 'localhost')}`],
+    health: { kind: 'grpc', service: '' },
+  },
+  {
+    name: 'producer',
+    ports: { http: { env: 'PRODUCER_HTTP_PORT', default: 3000 } },
+    endpoints: (env) => [`HTTP http://localhost:${env.PRODUCER_HTTP_PORT || 3000} (POST /messages)`],
+    health: { kind: 'http', path: '/health' },
+  },
+  {
+    name: 'consumer',
+    ports: { http: { env: 'CONSUMER_HTTP_PORT', default: 3002 } },
+    endpoints: (env) => [`HTTP http://localhost:${env.CONSUMER_HTTP_PORT || 3002} (GET /health, /metrics)`],
+    health: { kind: 'http', path: '/health' },
+  },
+  {
+    name: 'event-handler',
+    ports: {
+      http: { env: 'EVENT_HANDLER_HTTP_PORT', default: 3003 },
+      tcp: { env: 'EVENT_HANDLER_TCP_PORT', default: 8888 },
+    },
+    endpoints: (env) => [
+      `HTTP http://localhost:${env.EVENT_HANDLER_HTTP_PORT || 3003} (GET /stats, /greetings/:name)`,
+      `TCP line echo localhost:${env.EVENT_HANDLER_TCP_PORT || 8888}`,
+    ],
+    health: { kind: 'http', path: '/health' },
+  },
+];
+
+module.exports = { APPS };
