@@ -99,6 +99,7 @@ export class AmqpServer
   private readonly returnedCopies = new Set<string>();
   private readonly events = new EventEmitter();
   private draining?: Promise<void>;
+  private settledWhileDraining = 0;
   private closing?: Promise<void>;
 
   constructor(private readonly options: AmqpServerOptions) {
@@ -388,29 +389,29 @@ export class AmqpServer
       acked,
       durationMs,
     };
+    if (this.draining) this.settledWhileDraining++;
     this.events.emit('settled', settled);
   }
 
   private async drainInFlight(): Promise<void> {
     const timeoutMs = this.options.drainTimeoutMs ?? 30_000;
+    const inFlightAtCancel = this.inFlight.size;
     for (const [channel, consumerTag] of this.consumerTags) {
       if (this.openChannels.has(channel)) await channel.cancel(consumerTag).catch(() => undefined);
     }
     this.consumerTags.clear();
-    if (this.inFlight.size === 0) {
-      this.logger.log('consumer cancelled; nothing in flight');
-      return;
-    }
-    this.logger.log(`consumer cancelled; draining ${this.inFlight.size} in-flight message(s)`);
+    // Deliveries already on the wire when the cancel was sent have joined the in-flight set meanwhile.
+    this.logger.log(
+      `consumer cancelled; draining the messages in flight (${inFlightAtCancel} at the cancel, ${this.inFlight.size} now)`,
+    );
     const deadline = Date.now() + timeoutMs;
-    // Deliveries already on the wire when the cancel was sent join the in-flight set; wait for them too.
     while (this.inFlight.size > 0 && Date.now() < deadline) {
       await Promise.race([Promise.allSettled([...this.inFlight]), sleep(deadline - Date.now())]);
     }
     if (this.inFlight.size > 0) {
       this.logger.warn(`${this.inFlight.size} message(s) still in flight after ${timeoutMs} ms; the broker will redeliver them`);
     } else {
-      this.logger.log('in-flight messages drained');
+      this.logger.log(`in-flight messages drained (${this.settledWhileDraining} settled since the cancel)`);
     }
   }
 }
