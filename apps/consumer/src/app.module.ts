@@ -31,7 +31,11 @@ export class AppModule {
         // its onModuleDestroy (stop consuming, drain in-flight messages) runs before anything it uses
         // is torn down.
         { provide: CONSUMER_CONFIG, useValue: config },
-        { provide: AmqpServer, useFactory: createHelloServer, inject: [CONSUMER_CONFIG] },
+        {
+          provide: AmqpServer,
+          useFactory: createHelloServer,
+          inject: [CONSUMER_CONFIG],
+        },
         ConsumerBroker,
         MessageHandledPublisher,
         ConsumerMetrics,

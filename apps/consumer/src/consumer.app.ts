@@ -13,13 +13,19 @@ export async function createConsumerApp(
   config: ConsumerConfig,
   options: { logger?: false } = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), options);
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register(config),
+    options,
+  );
   return connectHelloServer(app);
 }
 
 /** Connects the app's AmqpServer provider as its microservice (hybrid application). */
 export function connectHelloServer<T extends INestApplication>(app: T): T {
-  app.connectMicroservice({ strategy: app.get(AmqpServer) }, { inheritAppConfig: true });
+  app.connectMicroservice(
+    { strategy: app.get(AmqpServer) },
+    { inheritAppConfig: true },
+  );
   return app;
 }
 
@@ -27,7 +33,10 @@ export function connectHelloServer<T extends INestApplication>(app: T): T {
  * Starts `app`: init first, which registers every handler (the CQRS ones included), then the AMQP
  * server, so that no message arrives before its handler exists; then HTTP.
  */
-export async function startConsumerApp(app: INestApplication, httpPort: number): Promise<void> {
+export async function startConsumerApp(
+  app: INestApplication,
+  httpPort: number,
+): Promise<void> {
   await app.init();
   await app.startAllMicroservices();
   await app.listen(httpPort);

@@ -8,12 +8,15 @@ async function bootstrap(): Promise<void> {
   const app = await createConsumerApp(config);
   closeOnSignals(app);
   await startConsumerApp(app, config.httpPort);
-  new Logger('Bootstrap').log(`consumer listening on HTTP port ${config.httpPort}`);
+  new Logger('Bootstrap').log(
+    `consumer listening on HTTP port ${config.httpPort}`,
+  );
 }
 
 bootstrap().catch((error: Error) => {
   const logger = new Logger('Bootstrap');
-  if (error instanceof InvalidConfigError) logger.fatal(`invalid configuration: ${error.message}`);
+  if (error instanceof InvalidConfigError)
+    logger.fatal(`invalid configuration: ${error.message}`);
   else logger.fatal(`could not start: ${error.message}`, error.stack);
   process.exit(1);
 });

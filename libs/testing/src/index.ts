@@ -4,3 +4,4 @@ export * from './lib/net';
 export * from './lib/spawn-app';
 export * from './lib/vhost';
 export * from './lib/wait-for';
+export * from './lib/broker';

@@ -45,8 +45,14 @@ describe('loadConsumerConfig', () => {
   });
 
   it('should cut the default delays to the attempts', () => {
-    expect(loadConsumerConfig({ CONSUMER_RETRY_ATTEMPTS: '1' }).retry).toEqual({ attempts: 1, delaysMs: [1000] });
-    expect(loadConsumerConfig({ CONSUMER_RETRY_ATTEMPTS: '2' }).retry).toEqual({ attempts: 2, delaysMs: [1000] });
+    expect(loadConsumerConfig({ CONSUMER_RETRY_ATTEMPTS: '1' }).retry).toEqual({
+      attempts: 1,
+      delaysMs: [1000],
+    });
+    expect(loadConsumerConfig({ CONSUMER_RETRY_ATTEMPTS: '2' }).retry).toEqual({
+      attempts: 2,
+      delaysMs: [1000],
+    });
   });
 
   it.each([

@@ -1,4 +1,11 @@
-import { Env, readAmqpUrl, readConsumerEnv, readInteger, readPort, RetryOptions } from '@hello/messaging';
+import {
+  Env,
+  readAmqpUrl,
+  readConsumerEnv,
+  readInteger,
+  readPort,
+  RetryOptions,
+} from '@hello/messaging';
 
 export interface ConsumerConfig {
   readonly httpPort: number;
@@ -20,8 +27,14 @@ export function loadConsumerConfig(env: Env): ConsumerConfig {
     rabbitmqUrl: readAmqpUrl(env),
     prefetch,
     retry,
-    deduplicationCapacity: readInteger(env, 'CONSUMER_DEDUP_CAPACITY', 10_000, { min: 0, max: 10_000_000 }),
-    drainTimeoutMs: readInteger(env, 'CONSUMER_DRAIN_TIMEOUT_MS', 30_000, { min: 0, max: 600_000 }),
+    deduplicationCapacity: readInteger(env, 'CONSUMER_DEDUP_CAPACITY', 10_000, {
+      min: 0,
+      max: 10_000_000,
+    }),
+    drainTimeoutMs: readInteger(env, 'CONSUMER_DRAIN_TIMEOUT_MS', 30_000, {
+      min: 0,
+      max: 600_000,
+    }),
   };
 }
 

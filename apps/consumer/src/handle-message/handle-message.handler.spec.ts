@@ -14,7 +14,10 @@ describe('HandleMessageHandler', () => {
   beforeEach(() => {
     publish = jest.fn().mockResolvedValue(undefined);
     eventBus = { publish: jest.fn() };
-    handler = new HandleMessageHandler({ publish } as unknown as MessageHandledPublisher, eventBus as unknown as EventBus);
+    handler = new HandleMessageHandler(
+      { publish } as unknown as MessageHandledPublisher,
+      eventBus as unknown as EventBus,
+    );
     jest.spyOn(Logger.prototype, 'log').mockImplementation(() => undefined);
   });
 
@@ -22,35 +25,57 @@ describe('HandleMessageHandler', () => {
 
   it('should log the text as the tutorial does', async () => {
     await handler.execute(new HandleMessageCommand('m-1', 'Hello World!'));
-    expect(Logger.prototype.log).toHaveBeenCalledWith(' [x] Received Hello World!');
+    expect(Logger.prototype.log).toHaveBeenCalledWith(
+      ' [x] Received Hello World!',
+    );
   });
 
   it('should publish the effect with an id derived from the message id, then the MessageHandledEvent', async () => {
-    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    await handler.execute(new HandleMessageCommand('m-1', 'Hello World!', traceparent));
+    const traceparent =
+      '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await handler.execute(
+      new HandleMessageCommand('m-1', 'Hello World!', traceparent),
+    );
 
-    const [effect, passedTrace] = publish.mock.calls[0] as [MessageHandledIntegrationEvent, string];
+    const [effect, passedTrace] = publish.mock.calls[0] as [
+      MessageHandledIntegrationEvent,
+      string,
+    ];
     expect(effect).toBeInstanceOf(MessageHandledIntegrationEvent);
-    expect(effect).toMatchObject({ messageId: 'm-1', text: 'Hello World!', eventId: MessageHandledIntegrationEvent.eventIdFor('m-1') });
+    expect(effect).toMatchObject({
+      messageId: 'm-1',
+      text: 'Hello World!',
+      eventId: MessageHandledIntegrationEvent.eventIdFor('m-1'),
+    });
     expect(passedTrace).toBe(traceparent);
 
     const [event] = eventBus.publish.mock.calls[0] as [MessageHandledEvent];
     expect(event).toBeInstanceOf(MessageHandledEvent);
-    expect(event).toMatchObject({ messageId: 'm-1', text: 'Hello World!', effectId: effect.eventId });
+    expect(event).toMatchObject({
+      messageId: 'm-1',
+      text: 'Hello World!',
+      effectId: effect.eventId,
+    });
     expect(event.handledAt.toISOString()).toBe(effect.handledAt);
-    expect(publish.mock.invocationCallOrder[0]).toBeLessThan(eventBus.publish.mock.invocationCallOrder[0]);
+    expect(publish.mock.invocationCallOrder[0]).toBeLessThan(
+      eventBus.publish.mock.invocationCallOrder[0],
+    );
   });
 
   it('should give the same effect id to a duplicate of the same message', async () => {
     await handler.execute(new HandleMessageCommand('m-2', 'again'));
     await handler.execute(new HandleMessageCommand('m-2', 'again'));
-    const ids = publish.mock.calls.map(([effect]) => (effect as MessageHandledIntegrationEvent).eventId);
+    const ids = publish.mock.calls.map(
+      ([effect]) => (effect as MessageHandledIntegrationEvent).eventId,
+    );
     expect(ids[0]).toBe(ids[1]);
   });
 
   it('should fail, and not announce the message as handled, when the effect cannot be published', async () => {
     publish.mockRejectedValue(new Error('broker gone'));
-    await expect(handler.execute(new HandleMessageCommand('m-3', 'x'))).rejects.toThrow('broker gone');
+    await expect(
+      handler.execute(new HandleMessageCommand('m-3', 'x')),
+    ).rejects.toThrow('broker gone');
     expect(eventBus.publish).not.toHaveBeenCalled();
   });
 });

@@ -11,7 +11,9 @@ import { MessageHandledPublisher } from './message-handled.publisher';
  * A failure anywhere throws, and the AMQP policy retries the message.
  */
 @CommandHandler(HandleMessageCommand)
-export class HandleMessageHandler implements ICommandHandler<HandleMessageCommand> {
+export class HandleMessageHandler
+  implements ICommandHandler<HandleMessageCommand>
+{
   private readonly logger = new Logger(HandleMessageHandler.name);
 
   constructor(
@@ -22,8 +24,19 @@ export class HandleMessageHandler implements ICommandHandler<HandleMessageComman
   async execute(command: HandleMessageCommand): Promise<void> {
     this.logger.log(` [x] Received ${command.text}`);
     const handledAt = new Date();
-    const effect = MessageHandledIntegrationEvent.create({ messageId: command.messageId, text: command.text, handledAt });
+    const effect = MessageHandledIntegrationEvent.create({
+      messageId: command.messageId,
+      text: command.text,
+      handledAt,
+    });
     await this.effects.publish(effect, command.traceparent);
-    this.eventBus.publish(new MessageHandledEvent(command.messageId, command.text, handledAt, effect.eventId));
+    this.eventBus.publish(
+      new MessageHandledEvent(
+        command.messageId,
+        command.text,
+        handledAt,
+        effect.eventId,
+      ),
+    );
   }
 }

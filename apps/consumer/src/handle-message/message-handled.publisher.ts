@@ -1,5 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { Headers, MessageHandledIntegrationEvent, Topology } from '@hello/contracts';
+import {
+  Headers,
+  MessageHandledIntegrationEvent,
+  Topology,
+} from '@hello/contracts';
 import { childTraceparent } from '@hello/messaging';
 import { ConsumerBroker } from '../messaging/consumer-broker';
 
@@ -11,7 +15,10 @@ import { ConsumerBroker } from '../messaging/consumer-broker';
 export class MessageHandledPublisher {
   constructor(private readonly broker: ConsumerBroker) {}
 
-  async publish(event: MessageHandledIntegrationEvent, traceparent?: string): Promise<void> {
+  async publish(
+    event: MessageHandledIntegrationEvent,
+    traceparent?: string,
+  ): Promise<void> {
     await this.broker.publisher.publish({
       exchange: Topology.eventsExchange,
       routingKey: MessageHandledIntegrationEvent.routingKey,

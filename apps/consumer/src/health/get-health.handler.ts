@@ -12,7 +12,9 @@ export class GetHealthHandler implements IQueryHandler<GetHealthQuery> {
 
   async execute(): Promise<ConsumerHealth> {
     const consuming = this.server.isConsuming();
-    const publisher = this.broker.connection.isConnected() ? 'connected' : 'disconnected';
+    const publisher = this.broker.connection.isConnected()
+      ? 'connected'
+      : 'disconnected';
     return {
       status: consuming && publisher === 'connected' ? 'ok' : 'unavailable',
       consuming,

@@ -9,7 +9,9 @@ export class HealthHttpController {
 
   /** 200 while consuming and able to publish, 503 otherwise. */
   @Get()
-  async health(@Res({ passthrough: true }) response: Response): Promise<ConsumerHealth> {
+  async health(
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<ConsumerHealth> {
     const health = await this.queryBus.execute(new GetHealthQuery());
     response.status(health.status === 'ok' ? 200 : 503);
     return health;

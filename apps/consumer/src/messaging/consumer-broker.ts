@@ -1,6 +1,11 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
-import { AmqpConnection, AmqpServer, ConfirmedPublisher, exchangeTopology } from '@hello/messaging';
+import {
+  AmqpConnection,
+  AmqpServer,
+  ConfirmedPublisher,
+  exchangeTopology,
+} from '@hello/messaging';
 import { CONSUMER_CONFIG, ConsumerConfig } from '../config/consumer.config';
 
 /** The AmqpServer that consumes `hello`; main.ts connects it as the app's microservice. */
@@ -29,7 +34,10 @@ export class ConsumerBroker implements OnApplicationShutdown {
   readonly publisher: ConfirmedPublisher;
 
   constructor(@Inject(CONSUMER_CONFIG) config: ConsumerConfig) {
-    this.connection = new AmqpConnection({ url: config.rabbitmqUrl, connectionName: 'consumer.publisher' });
+    this.connection = new AmqpConnection({
+      url: config.rabbitmqUrl,
+      connectionName: 'consumer.publisher',
+    });
     this.publisher = new ConfirmedPublisher({
       connection: this.connection,
       appId: 'consumer',

@@ -30,8 +30,9 @@ export class ConsumerMetrics {
   }
 
   private record(delivery: SettledDelivery): void {
-    if (delivery.action === 'retry') this.counters.retried++;
-    else if (delivery.action === 'dead-letter') this.counters.deadLettered++;
+    if (delivery.action === 'retry' && delivery.copied) this.counters.retried++;
+    else if (delivery.action === 'dead-letter' && delivery.copied)
+      this.counters.deadLettered++;
     else if (delivery.outcome === 'duplicate') this.counters.duplicates++;
   }
 }

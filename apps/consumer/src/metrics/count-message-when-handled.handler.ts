@@ -3,7 +3,9 @@ import { MessageHandledEvent } from '../handle-message/message-handled.event';
 import { ConsumerMetrics } from './consumer-metrics';
 
 @EventsHandler(MessageHandledEvent)
-export class CountMessageWhenHandledHandler implements IEventHandler<MessageHandledEvent> {
+export class CountMessageWhenHandledHandler
+  implements IEventHandler<MessageHandledEvent>
+{
   constructor(private readonly metrics: ConsumerMetrics) {}
 
   handle(): void {

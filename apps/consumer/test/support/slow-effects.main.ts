@@ -13,10 +13,14 @@ import { ConsumerBroker } from '../../src/messaging/consumer-broker';
 async function bootstrap(): Promise<void> {
   const config = loadConsumerConfig(process.env);
   const delayMs = Number(process.env['TEST_EFFECT_DELAY_MS'] ?? 50);
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.register(config)] })
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.register(config)],
+  })
     .overrideProvider(MessageHandledPublisher)
     .useFactory({
-      factory: (broker: ConsumerBroker): Pick<MessageHandledPublisher, 'publish'> => {
+      factory: (
+        broker: ConsumerBroker,
+      ): Pick<MessageHandledPublisher, 'publish'> => {
         const real = new MessageHandledPublisher(broker);
         return {
           publish: async (event, traceparent) => {
@@ -33,10 +37,15 @@ async function bootstrap(): Promise<void> {
   const app = connectHelloServer(moduleRef.createNestApplication());
   closeOnSignals(app);
   await startConsumerApp(app, config.httpPort);
-  new Logger('Bootstrap').log(`consumer listening on HTTP port ${config.httpPort}`);
+  new Logger('Bootstrap').log(
+    `consumer listening on HTTP port ${config.httpPort}`,
+  );
 }
 
 bootstrap().catch((error: Error) => {
-  new Logger('Bootstrap').fatal(`could not start: ${error.message}`, error.stack);
+  new Logger('Bootstrap').fatal(
+    `could not start: ${error.message}`,
+    error.stack,
+  );
   process.exit(1);
 });

@@ -1,4 +1,11 @@
-import { connect, type ChannelModel, type ConfirmChannel, type ConsumeMessage, type GetMessage, type Options } from 'amqplib';
+import {
+  connect,
+  type ChannelModel,
+  type ConfirmChannel,
+  type ConsumeMessage,
+  type GetMessage,
+  type Options,
+} from 'amqplib';
 
 /**
  * A plain amqplib client for tests: what any AMQP client (the tutorial's pika, a Java app) would do,
@@ -12,7 +19,10 @@ export class AmqpTestClient {
 
   static async connect(url: string): Promise<AmqpTestClient> {
     const connection = await connect(url);
+    // A broker restart in a test closes the connection; that must not crash the test run.
+    connection.on('error', () => undefined);
     const channel = await connection.createConfirmChannel();
+    channel.on('error', () => undefined);
     return new AmqpTestClient(connection, channel);
   }
 
@@ -24,14 +34,22 @@ export class AmqpTestClient {
     exchange = '',
   ): Promise<void> {
     await new Promise<void>((resolve, reject) =>
-      this.channel.publish(exchange, routingKey, Buffer.from(body), properties, (error) =>
-        error ? reject(error) : resolve(),
+      this.channel.publish(
+        exchange,
+        routingKey,
+        Buffer.from(body),
+        properties,
+        (error) => (error ? reject(error) : resolve()),
       ),
     );
   }
 
   /** Gets (and acks) exactly `count` messages, waiting up to `timeoutMs`; throws when fewer arrive. */
-  async get(queue: string, count: number, timeoutMs = 5_000): Promise<GetMessage[]> {
+  async get(
+    queue: string,
+    count: number,
+    timeoutMs = 5_000,
+  ): Promise<GetMessage[]> {
     const messages: GetMessage[] = [];
     const deadline = Date.now() + timeoutMs;
     while (messages.length < count) {
@@ -40,7 +58,9 @@ export class AmqpTestClient {
         this.channel.ack(message);
         messages.push(message);
       } else if (Date.now() >= deadline) {
-        throw new Error(`expected ${count} message(s) on '${queue}' within ${timeoutMs} ms, got ${messages.length}`);
+        throw new Error(
+          `expected ${count} message(s) on '${queue}' within ${timeoutMs} ms, got ${messages.length}`,
+        );
       } else {
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
@@ -64,7 +84,8 @@ export class AmqpTestClient {
         channel.ack(message);
         lastAt = Date.now();
       });
-      while (Date.now() - lastAt < idleMs) await new Promise((resolve) => setTimeout(resolve, 25));
+      while (Date.now() - lastAt < idleMs)
+        await new Promise((resolve) => setTimeout(resolve, 25));
       return messages;
     } finally {
       await channel.close().catch(() => undefined);
@@ -86,9 +107,16 @@ export class AmqpTestClient {
   }
 
   /** A durable quorum queue bound to a durable topic exchange (e.g. to collect integration events). */
-  async bindQueue(queue: string, exchange: string, routingKey: string): Promise<void> {
+  async bindQueue(
+    queue: string,
+    exchange: string,
+    routingKey: string,
+  ): Promise<void> {
     await this.channel.assertExchange(exchange, 'topic', { durable: true });
-    await this.channel.assertQueue(queue, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
+    await this.channel.assertQueue(queue, {
+      durable: true,
+      arguments: { 'x-queue-type': 'quorum' },
+    });
     await this.channel.bindQueue(queue, exchange, routingKey);
   }
 
@@ -98,7 +126,12 @@ export class AmqpTestClient {
 }
 
 /** Gets (and acks) exactly `count` messages from `queue` with a raw amqplib channel. */
-export async function getMessages(url: string, queue: string, count: number, timeoutMs = 5_000): Promise<GetMessage[]> {
+export async function getMessages(
+  url: string,
+  queue: string,
+  count: number,
+  timeoutMs = 5_000,
+): Promise<GetMessage[]> {
   const client = await AmqpTestClient.connect(url);
   try {
     return await client.get(queue, count, timeoutMs);

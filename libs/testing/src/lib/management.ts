@@ -5,7 +5,9 @@ export interface ManagementApi {
 }
 
 /** `RABBITMQ_MANAGEMENT_URL` (http://user:password@host:port) split for `fetch`, which refuses credentials in URLs. */
-export function managementApi(raw = process.env['RABBITMQ_MANAGEMENT_URL']): ManagementApi {
+export function managementApi(
+  raw = process.env['RABBITMQ_MANAGEMENT_URL'],
+): ManagementApi {
   if (!raw) {
     throw new Error(
       'RABBITMQ_MANAGEMENT_URL is not set: run the tests through Jest (its global setup starts RabbitMQ) ' +
@@ -32,11 +34,17 @@ export async function managementRequest<T = unknown>(
 ): Promise<T> {
   const response = await fetch(`${api.baseUrl}/api/${path}`, {
     method,
-    headers: { authorization: api.authorization, 'content-type': 'application/json' },
+    headers: {
+      authorization: api.authorization,
+      'content-type': 'application/json',
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  if (!response.ok) throw new Error(`management API ${method} /api/${path} answered ${response.status}: ${text}`);
+  if (!response.ok)
+    throw new Error(
+      `management API ${method} /api/${path} answered ${response.status}: ${text}`,
+    );
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
@@ -51,6 +59,14 @@ export interface QueueCounts {
   readonly durable: boolean;
 }
 
-export async function getQueueInfo(vhost: string, queue: string, api = managementApi()): Promise<QueueCounts> {
-  return managementRequest<QueueCounts>(api, 'GET', `queues/${encodeURIComponent(vhost)}/${encodeURIComponent(queue)}`);
+export async function getQueueInfo(
+  vhost: string,
+  queue: string,
+  api = managementApi(),
+): Promise<QueueCounts> {
+  return managementRequest<QueueCounts>(
+    api,
+    'GET',
+    `queues/${encodeURIComponent(vhost)}/${encodeURIComponent(queue)}`,
+  );
 }

@@ -11,7 +11,10 @@ export interface SpawnedApp {
   /** Resolves with the output once it matches `pattern`; throws when the process exits first or on timeout. */
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** Resolves when the process has exited. */
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  readonly exited: Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+  }>;
   kill(signal?: NodeJS.Signals): void;
   /** SIGKILL unless already exited; for cleanup. */
   stop(): Promise<void>;
@@ -22,12 +25,19 @@ export interface SpawnedApp {
  * root) in a separate Node process, compiled on the fly by `ts-register.cjs` (@swc/core, as in Jest),
  * so that tests can kill it for real (SIGKILL, SIGTERM). Starts in about a second; no build needed.
  */
-export function spawnApp(entry: string, env: Record<string, string | undefined> = {}): SpawnedApp {
-  const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, path.join(ROOT, entry)], {
-    cwd: ROOT,
-    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+export function spawnApp(
+  entry: string,
+  env: Record<string, string | undefined> = {},
+): SpawnedApp {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['-r', REGISTER, path.join(ROOT, entry)],
+    {
+      cwd: ROOT,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   const listeners = new Set<() => void>();
   const append = (chunk: Buffer) => {
@@ -36,7 +46,10 @@ export function spawnApp(entry: string, env: Record<string, string | undefined> 
   };
   child.stdout?.on('data', append);
   child.stderr?.on('data', append);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+  const exited = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+  }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
   let hasExited = false;
@@ -64,12 +77,20 @@ export function spawnApp(entry: string, env: Record<string, string | undefined> 
             resolve(output);
           } else if (hasExited) {
             done();
-            reject(new Error(`${entry} exited before printing ${pattern}; output:\n${output}`));
+            reject(
+              new Error(
+                `${entry} exited before printing ${pattern}; output:\n${output}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
           done();
-          reject(new Error(`${entry} did not print ${pattern} within ${timeoutMs} ms; output:\n${output}`));
+          reject(
+            new Error(
+              `${entry} did not print ${pattern} within ${timeoutMs} ms; output:\n${output}`,
+            ),
+          );
         }, timeoutMs);
         const done = () => {
           clearTimeout(timer);

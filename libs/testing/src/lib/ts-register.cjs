@@ -9,8 +9,15 @@ const Module = require('node:module');
 const { transformSync } = require('@swc/core');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
-const { paths = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.base.json'), 'utf8')).compilerOptions;
-const aliases = new Map(Object.entries(paths).map(([alias, [target]]) => [alias, path.join(ROOT, target)]));
+const { paths = {} } = JSON.parse(
+  fs.readFileSync(path.join(ROOT, 'tsconfig.base.json'), 'utf8'),
+).compilerOptions;
+const aliases = new Map(
+  Object.entries(paths).map(([alias, [target]]) => [
+    alias,
+    path.join(ROOT, target),
+  ]),
+);
 
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function resolveAlias(request, ...rest) {
@@ -28,7 +35,10 @@ const options = {
 };
 
 require.extensions['.ts'] = function compileTypeScript(module, filename) {
-  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), { ...options, filename });
+  const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
+    ...options,
+    filename,
+  });
   module._compile(code, filename);
 };
 

@@ -1,6 +1,11 @@
 import { InvalidConfigError } from '../errors';
 import { readConsumerEnv } from './consumer-env';
-import { readAmqpUrl, readInteger, readIntegerList, redactAmqpUrl } from './env';
+import {
+  readAmqpUrl,
+  readInteger,
+  readIntegerList,
+  redactAmqpUrl,
+} from './env';
 
 function variableOf(fn: () => unknown): string | undefined {
   try {
@@ -14,25 +19,45 @@ function variableOf(fn: () => unknown): string | undefined {
 describe('config readers', () => {
   it('should default RABBITMQ_URL and accept amqp and amqps URLs with an encoded vhost', () => {
     expect(readAmqpUrl({})).toBe('amqp://guest:guest@localhost:5672');
-    expect(readAmqpUrl({ RABBITMQ_URL: 'amqps://u:p@h:5671/a%2Fb' })).toBe('amqps://u:p@h:5671/a%2Fb');
+    expect(readAmqpUrl({ RABBITMQ_URL: 'amqps://u:p@h:5671/a%2Fb' })).toBe(
+      'amqps://u:p@h:5671/a%2Fb',
+    );
   });
 
   it('should name the variable of a bad value', () => {
-    expect(variableOf(() => readAmqpUrl({ RABBITMQ_URL: 'http://h' }))).toBe('RABBITMQ_URL');
+    expect(variableOf(() => readAmqpUrl({ RABBITMQ_URL: 'http://h' }))).toBe(
+      'RABBITMQ_URL',
+    );
     expect(variableOf(() => readInteger({ N: '1e3' }, 'N', 1))).toBe('N');
-    expect(variableOf(() => readInteger({ N: '5' }, 'N', 1, { max: 4 }))).toBe('N');
+    expect(variableOf(() => readInteger({ N: '5' }, 'N', 1, { max: 4 }))).toBe(
+      'N',
+    );
     expect(variableOf(() => readIntegerList({ L: '1,,2' }, 'L', []))).toBe('L');
   });
 
   it('should keep the password out of a redacted URL', () => {
-    expect(redactAmqpUrl('amqp://guest:secret@h:5672/v')).toBe('amqp://guest:***@h:5672/v');
+    expect(redactAmqpUrl('amqp://guest:secret@h:5672/v')).toBe(
+      'amqp://guest:***@h:5672/v',
+    );
   });
 
   it('should read prefetch and retry options under a prefix', () => {
-    expect(readConsumerEnv({ X_PREFETCH: '3', X_RETRY_ATTEMPTS: '5', X_RETRY_DELAYS_MS: '10,20' }, 'X')).toEqual({
+    expect(
+      readConsumerEnv(
+        { X_PREFETCH: '3', X_RETRY_ATTEMPTS: '5', X_RETRY_DELAYS_MS: '10,20' },
+        'X',
+      ),
+    ).toEqual({
       prefetch: 3,
       retry: { attempts: 5, delaysMs: [10, 20] },
     });
-    expect(variableOf(() => readConsumerEnv({ X_RETRY_ATTEMPTS: '2', X_RETRY_DELAYS_MS: '10,20' }, 'X'))).toBe('X_RETRY_DELAYS_MS');
+    expect(
+      variableOf(() =>
+        readConsumerEnv(
+          { X_RETRY_ATTEMPTS: '2', X_RETRY_DELAYS_MS: '10,20' },
+          'X',
+        ),
+      ),
+    ).toBe('X_RETRY_DELAYS_MS');
   });
 });

@@ -6,16 +6,26 @@ export type Env = Record<string, string | undefined>;
 export const DEFAULT_RABBITMQ_URL = 'amqp://guest:guest@localhost:5672';
 
 /** `RABBITMQ_URL` (or `name`): an `amqp:` or `amqps:` URL, validated; the vhost may be URL-encoded. */
-export function readAmqpUrl(env: Env, name = 'RABBITMQ_URL', fallback = DEFAULT_RABBITMQ_URL): string {
+export function readAmqpUrl(
+  env: Env,
+  name = 'RABBITMQ_URL',
+  fallback = DEFAULT_RABBITMQ_URL,
+): string {
   const raw = env[name]?.trim() || fallback;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new InvalidConfigError(name, `"${redactAmqpUrl(raw)}" is not a URL (expected amqp://user:password@host:5672/vhost)`);
+    throw new InvalidConfigError(
+      name,
+      `"${redactAmqpUrl(raw)}" is not a URL (expected amqp://user:password@host:5672/vhost)`,
+    );
   }
   if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') {
-    throw new InvalidConfigError(name, `protocol must be amqp: or amqps:, got "${url.protocol}"`);
+    throw new InvalidConfigError(
+      name,
+      `protocol must be amqp: or amqps:, got "${url.protocol}"`,
+    );
   }
   if (!url.hostname) {
     throw new InvalidConfigError(name, 'the URL has no host');
@@ -32,7 +42,8 @@ export function readInteger(
 ): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new InvalidConfigError(name, `must be an integer, got "${raw}"`);
+  if (!/^-?\d+$/.test(raw))
+    throw new InvalidConfigError(name, `must be an integer, got "${raw}"`);
   return checkRange(name, Number(raw), range);
 }
 
@@ -48,7 +59,10 @@ export function readIntegerList(
   return raw.split(',').map((part) => {
     const item = part.trim();
     if (!/^-?\d+$/.test(item)) {
-      throw new InvalidConfigError(name, `must be a comma-separated list of integers, got "${raw}"`);
+      throw new InvalidConfigError(
+        name,
+        `must be a comma-separated list of integers, got "${raw}"`,
+      );
     }
     return checkRange(name, Number(item), range);
   });
@@ -59,9 +73,15 @@ export function readPort(env: Env, name: string, fallback: number): number {
   return readInteger(env, name, fallback, { min: 1, max: 65535 });
 }
 
-function checkRange(name: string, value: number, { min, max }: { min?: number; max?: number }): number {
-  if (min !== undefined && value < min) throw new InvalidConfigError(name, `must be at least ${min}, got ${value}`);
-  if (max !== undefined && value > max) throw new InvalidConfigError(name, `must be at most ${max}, got ${value}`);
+function checkRange(
+  name: string,
+  value: number,
+  { min, max }: { min?: number; max?: number },
+): number {
+  if (min !== undefined && value < min)
+    throw new InvalidConfigError(name, `must be at least ${min}, got ${value}`);
+  if (max !== undefined && value > max)
+    throw new InvalidConfigError(name, `must be at most ${max}, got ${value}`);
   return value;
 }
 

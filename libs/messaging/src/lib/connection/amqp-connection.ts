@@ -1,5 +1,8 @@
 import { Logger } from '@nestjs/common';
-import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
+import amqp, {
+  AmqpConnectionManager,
+  ChannelWrapper,
+} from 'amqp-connection-manager';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { redactAmqpUrl } from '../config/env';
 import { BrokerUnreachableError } from '../errors';
@@ -47,22 +50,34 @@ export class AmqpConnection {
     this.manager = amqp.connect([options.url], {
       heartbeatIntervalInSeconds,
       reconnectTimeInSeconds: (options.reconnectDelayMs ?? 1000) / 1000,
-      connectionOptions: { clientProperties: { connection_name: options.connectionName } },
+      connectionOptions: {
+        clientProperties: { connection_name: options.connectionName },
+      },
     });
     this.manager.on('connect', () => {
       this.lastError = undefined;
       this.logger.log(`connected to ${this.redactedUrl}`);
     });
     this.manager.on('disconnect', ({ err }) => {
-      if (!this.closed) this.logger.warn(`disconnected from ${this.redactedUrl}: ${err?.message ?? 'closed'}`);
+      if (!this.closed)
+        this.logger.warn(
+          `disconnected from ${this.redactedUrl}: ${err?.message ?? 'closed'}`,
+        );
     });
     this.manager.on('connectFailed', ({ err }) => {
       // Logged once per outage, not once per attempt.
-      if (!this.lastError) this.logger.warn(`cannot connect to ${this.redactedUrl}: ${err.message}; retrying`);
+      if (!this.lastError)
+        this.logger.warn(
+          `cannot connect to ${this.redactedUrl}: ${err.message}; retrying`,
+        );
       this.lastError = err;
     });
-    this.manager.on('blocked', ({ reason }) => this.logger.warn(`the broker blocked publishing: ${reason}`));
-    this.manager.on('unblocked', () => this.logger.log('the broker unblocked publishing'));
+    this.manager.on('blocked', ({ reason }) =>
+      this.logger.warn(`the broker blocked publishing: ${reason}`),
+    );
+    this.manager.on('unblocked', () =>
+      this.logger.log('the broker unblocked publishing'),
+    );
   }
 
   get redactedUrl(): string {
@@ -82,7 +97,8 @@ export class AmqpConnection {
     try {
       await this.manager.connect({ timeout: timeoutMs });
     } catch (error) {
-      const cause = this.lastError ?? (error instanceof Error ? error : undefined);
+      const cause =
+        this.lastError ?? (error instanceof Error ? error : undefined);
       throw new BrokerUnreachableError(this.redactedUrl, timeoutMs, cause);
     }
   }
@@ -96,18 +112,27 @@ export class AmqpConnection {
     const setup = async (channel: ConfirmChannel) => {
       const connection = this.manager.connection;
       channel.on('error', (error: Error) =>
-        this.logger.error(`channel ${options.name} closed by the broker: ${error.message}`),
+        this.logger.error(
+          `channel ${options.name} closed by the broker: ${error.message}`,
+        ),
       );
       channel.once('close', () => {
-        if (!closedByOwner && !this.closed) this.recoverFrom(connection, options.name);
+        if (!closedByOwner && !this.closed)
+          this.recoverFrom(connection, options.name);
       });
       await options.setup?.(channel);
     };
-    const wrapper = this.manager.createChannel({ name: options.name, confirm: true, setup });
+    const wrapper = this.manager.createChannel({
+      name: options.name,
+      confirm: true,
+      setup,
+    });
     wrapper.once('close', () => {
       closedByOwner = true;
     });
-    wrapper.on('error', (error: Error) => this.logger.error(`channel ${options.name}: ${error.message}`));
+    wrapper.on('error', (error: Error) =>
+      this.logger.error(`channel ${options.name}: ${error.message}`),
+    );
     return wrapper;
   }
 
@@ -115,9 +140,12 @@ export class AmqpConnection {
    * Runs `work` on a fresh, dedicated channel and closes it afterwards. A broker error (e.g.
    * PRECONDITION_FAILED on a declaration) closes only that channel and is rethrown.
    */
-  async withDedicatedChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
+  async withDedicatedChannel<T>(
+    work: (channel: Channel) => Promise<T>,
+  ): Promise<T> {
     const connection = this.manager.connection as ChannelModel | undefined;
-    if (!connection) throw new BrokerUnreachableError(this.redactedUrl, 0, this.lastError);
+    if (!connection)
+      throw new BrokerUnreachableError(this.redactedUrl, 0, this.lastError);
     const channel = await connection.createChannel();
     let closed = false;
     channel.on('error', () => undefined);
@@ -138,13 +166,19 @@ export class AmqpConnection {
     await this.manager.close();
   }
 
-  private recoverFrom(connection: ChannelModel | undefined, channelName: string): void {
+  private recoverFrom(
+    connection: ChannelModel | undefined,
+    channelName: string,
+  ): void {
     clearTimeout(this.recoveryTimer);
     this.recoveryTimer = setTimeout(() => {
       // Only when the connection that carried the channel is still the current one: after a
       // disconnect the manager reconnects (and re-creates channels) by itself.
-      if (this.closed || !connection || this.manager.connection !== connection) return;
-      this.logger.warn(`channel ${channelName} was closed by the broker; reconnecting to re-open it`);
+      if (this.closed || !connection || this.manager.connection !== connection)
+        return;
+      this.logger.warn(
+        `channel ${channelName} was closed by the broker; reconnecting to re-open it`,
+      );
       this.manager.reconnect();
     }, this.options.reconnectDelayMs ?? 1000);
     this.recoveryTimer.unref();

@@ -1,4 +1,9 @@
-import { applyDecorators, Catch, RpcExceptionFilter, UseFilters } from '@nestjs/common';
+import {
+  applyDecorators,
+  Catch,
+  RpcExceptionFilter,
+  UseFilters,
+} from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
 
@@ -28,6 +33,12 @@ export class KeepOriginalErrorFilter implements RpcExceptionFilter<unknown> {
  * `@EventPattern(type, { decode })` plus KeepOriginalErrorFilter: the way to declare an AMQP message
  * handler. `type` is the AMQP `type` property the handler receives (e.g. `hello.message.v1`).
  */
-export function AmqpPattern(type: string, extras: AmqpPatternExtras = {}): MethodDecorator {
-  return applyDecorators(EventPattern(type, { ...extras }), UseFilters(KeepOriginalErrorFilter));
+export function AmqpPattern(
+  type: string,
+  extras: AmqpPatternExtras = {},
+): MethodDecorator {
+  return applyDecorators(
+    EventPattern(type, { ...extras }),
+    UseFilters(KeepOriginalErrorFilter),
+  );
 }

@@ -1,5 +1,9 @@
 import { Logger, OnModuleDestroy } from '@nestjs/common';
-import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import {
+  CustomTransportStrategy,
+  MessageHandler,
+  Server,
+} from '@nestjs/microservices';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
 import { EventEmitter } from 'node:events';
@@ -10,11 +14,24 @@ import { checkRetryOptions, RetryOptions } from '../config/consumer-env';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { UnroutableMessageError } from '../errors';
 import { assertTopology, declareTopology } from '../topology/declare-topology';
-import { consumerTopology, mergeTopologies, QueueArguments, QueueBinding, Topology } from '../topology/topology';
+import {
+  consumerTopology,
+  mergeTopologies,
+  QueueArguments,
+  QueueBinding,
+  Topology,
+} from '../topology/topology';
 import { AmqpContext } from './amqp-context';
 import { AmqpPatternExtras, PayloadDecoder } from './amqp-pattern.decorator';
 import { decodeBody } from './decode-body';
-import { DeathReason, decideDelivery, DeliveryAction, describeError, HandlingOutcome, outcomeOfError } from './delivery-policy';
+import {
+  DeathReason,
+  decideDelivery,
+  DeliveryAction,
+  describeError,
+  HandlingOutcome,
+  outcomeOfError,
+} from './delivery-policy';
 import { ProcessedMessages } from './processed-messages';
 
 /** Transport id of AmqpServer (`@EventPattern(type, AMQP_TRANSPORT)` binds a handler to it alone). */
@@ -57,7 +74,13 @@ export interface SettledDelivery {
   readonly pattern: string;
   readonly attempt: number;
   readonly outcome: HandlingOutcome['kind'];
+  /** What the policy decided. */
   readonly action: DeliveryAction['kind'];
+  /**
+   * For retry and dead-letter: whether the copy was published (confirmed). When it was not, the
+   * message stays unacked and is delivered again.
+   */
+  readonly copied: boolean;
   readonly reason?: DeathReason;
   /** False when the channel died before the ack: the broker redelivers the message. */
   readonly acked: boolean;
@@ -66,8 +89,9 @@ export interface SettledDelivery {
 
 export type AmqpServerStatus = 'connected' | 'disconnected';
 
-// eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
-type AmqpServerEvents = { settled: (delivery: SettledDelivery) => void } & Record<string, Function>;
+type AmqpServerEvents = {
+  settled: (delivery: SettledDelivery) => void;
+};
 
 /**
  * A NestJS transport strategy that consumes one RabbitMQ work queue with manual acks.
@@ -104,7 +128,8 @@ export class AmqpServer
 
   constructor(private readonly options: AmqpServerOptions) {
     super();
-    if (!options.connection && !options.url) throw new Error('AmqpServer needs a connection or a url');
+    if (!options.connection && !options.url)
+      throw new Error('AmqpServer needs a connection or a url');
     checkRetryOptions(options.retry);
     this.topology = mergeTopologies(
       consumerTopology(options.queue, {
@@ -115,7 +140,9 @@ export class AmqpServer
       }),
       options.topology ?? { exchanges: [], queues: [], bindings: [] },
     );
-    this.processed = new ProcessedMessages(options.deduplicationCapacity ?? 10_000);
+    this.processed = new ProcessedMessages(
+      options.deduplicationCapacity ?? 10_000,
+    );
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -127,7 +154,11 @@ export class AmqpServer
 
   /** Connected to the broker with a consumer on the queue. */
   isConsuming(): boolean {
-    return !!this.connection?.isConnected() && this.consumerTags.size > 0 && !this.draining;
+    return (
+      !!this.connection?.isConnected() &&
+      this.consumerTags.size > 0 &&
+      !this.draining
+    );
   }
 
   /** Messages being handled or settled right now. */
@@ -135,7 +166,10 @@ export class AmqpServer
     return this.inFlight.size;
   }
 
-  on<K extends keyof AmqpServerEvents>(event: K, callback: AmqpServerEvents[K]): void {
+  on<K extends keyof AmqpServerEvents>(
+    event: K,
+    callback: AmqpServerEvents[K],
+  ): void {
     this.events.on(event as string, callback as (...args: unknown[]) => void);
   }
 
@@ -172,9 +206,14 @@ export class AmqpServer
     const { queue } = this.options;
     this.connection =
       this.options.connection ??
-      new AmqpConnection({ url: this.options.url as string, connectionName: this.options.connectionName ?? `${queue}.consumer` });
+      new AmqpConnection({
+        url: this.options.url as string,
+        connectionName: this.options.connectionName ?? `${queue}.consumer`,
+      });
     await this.connection.connect(this.options.connectTimeoutMs ?? 30_000);
-    this.connection.manager.on('disconnect', () => this._status$.next('disconnected'));
+    this.connection.manager.on('disconnect', () =>
+      this._status$.next('disconnected'),
+    );
     await assertTopology(this.connection, this.topology);
     this.channel = this.connection.createChannel({
       name: `${queue}.consumer`,
@@ -182,7 +221,9 @@ export class AmqpServer
     });
     await this.channel.waitForConnect();
     const handlers = [...this.messageHandlers.keys()].join(', ') || 'none';
-    this.logger.log(`consuming '${queue}' (prefetch ${this.options.prefetch}; handlers: ${handlers})`);
+    this.logger.log(
+      `consuming '${queue}' (prefetch ${this.options.prefetch}; handlers: ${handlers})`,
+    );
   }
 
   /** Runs on every new channel: declare again (after a broker restart), then consume. */
@@ -194,36 +235,56 @@ export class AmqpServer
       this.openChannels.delete(channel);
       this.consumerTags.delete(channel);
     });
-    channel.on('return', (message: Message) => this.returnedCopies.add(copyKey(message.properties.messageId, message.fields.routingKey)));
+    channel.on('return', (message: Message) =>
+      this.returnedCopies.add(
+        copyKey(message.properties.messageId, message.fields.routingKey),
+      ),
+    );
     await channel.prefetch(this.options.prefetch, false);
-    const { consumerTag } = await channel.consume(this.options.queue, (message) => this.onDelivery(channel, message), {
-      noAck: false,
-    });
+    const { consumerTag } = await channel.consume(
+      this.options.queue,
+      (message) => this.onDelivery(channel, message),
+      {
+        noAck: false,
+      },
+    );
     this.consumerTags.set(channel, consumerTag);
     this._status$.next('connected');
   }
 
-  private onDelivery(channel: ConfirmChannel, message: ConsumeMessage | null): void {
+  private onDelivery(
+    channel: ConfirmChannel,
+    message: ConsumeMessage | null,
+  ): void {
     if (message === null) {
       // The broker cancelled the consumer (e.g. the queue was deleted): re-open to declare it again.
-      this.logger.warn(`the broker cancelled the consumer of '${this.options.queue}'; reconnecting`);
+      this.logger.warn(
+        `the broker cancelled the consumer of '${this.options.queue}'; reconnecting`,
+      );
       this.consumerTags.delete(channel);
-      if (!this.draining) setTimeout(() => this.connection?.manager.reconnect(), 1000).unref();
+      if (!this.draining)
+        setTimeout(() => this.connection?.manager.reconnect(), 1000).unref();
       return;
     }
     const task = this.handleDelivery(channel, message).catch((error: unknown) =>
-      this.logger.error(`unexpected failure while settling a message: ${describeError(error)}`),
+      this.logger.error(
+        `unexpected failure while settling a message: ${describeError(error)}`,
+      ),
     );
     this.inFlight.add(task);
     void task.finally(() => this.inFlight.delete(task));
   }
 
-  private async handleDelivery(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
+  private async handleDelivery(
+    channel: ConfirmChannel,
+    message: ConsumeMessage,
+  ): Promise<void> {
     const publisherId = message.properties.messageId as string | undefined;
     // Without a publisher id there is nothing stable to de-duplicate on: such a message gets an id of
     // its own here (kept by its retry and dead-letter copies) and is handled at least once.
     const messageId = publisherId || `${randomUUID()}`;
-    const pattern = message.properties.type || this.options.defaultPattern || '';
+    const pattern =
+      message.properties.type || this.options.defaultPattern || '';
     const context = new AmqpContext(message, pattern, messageId);
     if (!publisherId) {
       await this.processAndSettle(channel, context, undefined);
@@ -232,27 +293,50 @@ export class AmqpServer
     // A redelivery can arrive while the first delivery is still being handled (its channel died);
     // handle one after the other so that the second sees the first as processed.
     const previous = this.handling.get(publisherId);
-    const current = (previous ?? Promise.resolve()).then(() => this.processAndSettle(channel, context, publisherId));
+    const current = (previous ?? Promise.resolve()).then(() =>
+      this.processAndSettle(channel, context, publisherId),
+    );
     this.handling.set(publisherId, current);
     try {
       await current;
     } finally {
-      if (this.handling.get(publisherId) === current) this.handling.delete(publisherId);
+      if (this.handling.get(publisherId) === current)
+        this.handling.delete(publisherId);
     }
   }
 
-  private async processAndSettle(channel: ConfirmChannel, context: AmqpContext, dedupKey: string | undefined): Promise<void> {
+  private async processAndSettle(
+    channel: ConfirmChannel,
+    context: AmqpContext,
+    dedupKey: string | undefined,
+  ): Promise<void> {
     const started = performance.now();
     const outcome = await this.process(context, dedupKey);
-    const action = decideDelivery(outcome, { queue: this.options.queue, attempt: context.attempt, retry: this.options.retry });
+    const action = decideDelivery(outcome, {
+      queue: this.options.queue,
+      attempt: context.attempt,
+      retry: this.options.retry,
+    });
     const { copied, acked } = await this.settle(channel, context, action);
-    if (dedupKey && (outcome.kind === 'handled' || (action.kind === 'dead-letter' && copied))) {
+    if (
+      dedupKey &&
+      (outcome.kind === 'handled' || (action.kind === 'dead-letter' && copied))
+    ) {
       this.processed.add(dedupKey);
     }
-    this.report(context, outcome, action, acked, performance.now() - started);
+    this.report(
+      context,
+      outcome,
+      action,
+      { copied, acked },
+      performance.now() - started,
+    );
   }
 
-  private async process(context: AmqpContext, dedupKey: string | undefined): Promise<HandlingOutcome> {
+  private async process(
+    context: AmqpContext,
+    dedupKey: string | undefined,
+  ): Promise<HandlingOutcome> {
     if (dedupKey && this.processed.has(dedupKey)) return { kind: 'duplicate' };
     try {
       const body = decodeBody(context.getMessage());
@@ -261,11 +345,15 @@ export class AmqpServer
       if (!handler) {
         throw new ContractViolation(
           'unknown-type',
-          context.type ? `no handler for message type "${context.type}"` : 'the message has no type and no default pattern applies',
+          context.type
+            ? `no handler for message type "${context.type}"`
+            : 'the message has no type and no default pattern applies',
           'type',
         );
       }
-      const decode = (handler.extras as AmqpPatternExtras | undefined)?.decode ?? this.options.decoders?.[pattern];
+      const decode =
+        (handler.extras as AmqpPatternExtras | undefined)?.decode ??
+        this.options.decoders?.[pattern];
       const payload = decode ? decode(body) : body;
       await this.invoke(handler, payload, context);
       return { kind: 'handled' };
@@ -274,11 +362,20 @@ export class AmqpServer
     }
   }
 
-  private async invoke(handler: MessageHandler, payload: unknown, context: AmqpContext): Promise<void> {
+  private async invoke(
+    handler: MessageHandler,
+    payload: unknown,
+    context: AmqpContext,
+  ): Promise<void> {
     // Several `@EventPattern`s of one type form a chain; each must succeed.
-    for (let current: MessageHandler | undefined = handler; current; current = current.next) {
+    for (
+      let current: MessageHandler | undefined = handler;
+      current;
+      current = current.next
+    ) {
       const result: unknown = await current(payload, context);
-      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      if (isObservable(result))
+        await lastValueFrom(result, { defaultValue: undefined });
     }
   }
 
@@ -311,7 +408,10 @@ export class AmqpServer
   ): Promise<void> {
     const message = context.getMessage();
     // The broker sets x-delivery-count on redeliveries; it says nothing about the copy.
-    const headers: Record<string, unknown> = { ...message.properties.headers, [Headers.attempts]: action.attempts };
+    const headers: Record<string, unknown> = {
+      ...message.properties.headers,
+      [Headers.attempts]: action.attempts,
+    };
     delete headers['x-delivery-count'];
     if (action.kind === 'dead-letter') {
       headers[Headers.deathReason] = action.reason;
@@ -334,15 +434,19 @@ export class AmqpServer
     };
     const key = copyKey(context.messageId, action.queue);
     this.returnedCopies.delete(key);
-    if (!this.openChannels.has(channel)) throw new Error('the channel of this delivery is closed');
+    if (!this.openChannels.has(channel))
+      throw new Error('the channel of this delivery is closed');
     await new Promise<void>((resolve, reject) => {
       try {
-        channel.publish('', action.queue, message.content, options, (error) => (error ? reject(error) : resolve()));
+        channel.publish('', action.queue, message.content, options, (error) =>
+          error ? reject(error) : resolve(),
+        );
       } catch (error) {
         reject(error);
       }
     });
-    if (this.returnedCopies.delete(key)) throw new UnroutableMessageError(context.messageId, '', action.queue);
+    if (this.returnedCopies.delete(key))
+      throw new UnroutableMessageError(context.messageId, '', action.queue);
   }
 
   /** Acks on the channel the message came from, and only while it is open (else: redelivered). */
@@ -368,23 +472,44 @@ export class AmqpServer
     }, 1000).unref();
   }
 
-  private report(context: AmqpContext, outcome: HandlingOutcome, action: DeliveryAction, acked: boolean, durationMs: number): void {
+  private report(
+    context: AmqpContext,
+    outcome: HandlingOutcome,
+    action: DeliveryAction,
+    { copied, acked }: { copied: boolean; acked: boolean },
+    durationMs: number,
+  ): void {
     const id = context.messageId;
     const what = `message ${id} (${context.getPattern() || 'no type'}, try ${context.attempt})`;
-    if (action.kind === 'retry') {
-      this.logger.warn(`${what} failed: ${action.detail}; retrying in ${action.delayMs} ms`);
+    if (action.kind !== 'ack' && !copied) {
+      this.logger.warn(
+        `${what} failed: ${action.detail}; left unacked for redelivery`,
+      );
+    } else if (action.kind === 'retry') {
+      this.logger.warn(
+        `${what} failed: ${action.detail}; retrying in ${action.delayMs} ms`,
+      );
     } else if (action.kind === 'dead-letter') {
-      this.logger.warn(`${what} dead-lettered to '${action.queue}' (${action.reason}): ${action.detail}`);
+      this.logger.warn(
+        `${what} dead-lettered to '${action.queue}' (${action.reason}): ${action.detail}`,
+      );
     } else if (outcome.kind === 'duplicate') {
-      this.logger.log(`${what} was handled before; acked without handling it again`);
+      this.logger.log(
+        `${what} was handled before; acked without handling it again`,
+      );
     }
-    if (!acked) this.logger.warn(`${what} could not be acked (its channel closed); the broker will redeliver it`);
+    if (!acked && (action.kind === 'ack' || copied)) {
+      this.logger.warn(
+        `${what} could not be acked (its channel closed); the broker will redeliver it`,
+      );
+    }
     const settled: SettledDelivery = {
       messageId: id,
       pattern: context.getPattern(),
       attempt: context.attempt,
       outcome: outcome.kind,
       action: action.kind,
+      copied,
       reason: action.kind === 'dead-letter' ? action.reason : undefined,
       acked,
       durationMs,
@@ -397,7 +522,8 @@ export class AmqpServer
     const timeoutMs = this.options.drainTimeoutMs ?? 30_000;
     const inFlightAtCancel = this.inFlight.size;
     for (const [channel, consumerTag] of this.consumerTags) {
-      if (this.openChannels.has(channel)) await channel.cancel(consumerTag).catch(() => undefined);
+      if (this.openChannels.has(channel))
+        await channel.cancel(consumerTag).catch(() => undefined);
     }
     this.consumerTags.clear();
     // Deliveries already on the wire when the cancel was sent have joined the in-flight set meanwhile.
@@ -406,12 +532,19 @@ export class AmqpServer
     );
     const deadline = Date.now() + timeoutMs;
     while (this.inFlight.size > 0 && Date.now() < deadline) {
-      await Promise.race([Promise.allSettled([...this.inFlight]), sleep(deadline - Date.now())]);
+      await Promise.race([
+        Promise.allSettled([...this.inFlight]),
+        sleep(deadline - Date.now()),
+      ]);
     }
     if (this.inFlight.size > 0) {
-      this.logger.warn(`${this.inFlight.size} message(s) still in flight after ${timeoutMs} ms; the broker will redeliver them`);
+      this.logger.warn(
+        `${this.inFlight.size} message(s) still in flight after ${timeoutMs} ms; the broker will redeliver them`,
+      );
     } else {
-      this.logger.log(`in-flight messages drained (${this.settledWhileDraining} settled since the cancel)`);
+      this.logger.log(
+        `in-flight messages drained (${this.settledWhileDraining} settled since the cancel)`,
+      );
     }
   }
 }

@@ -1,18 +1,31 @@
 import { ContractViolation } from '@hello/contracts';
 import { UndecodableBody } from './decode-body';
-import { decideDelivery, describeError, outcomeOfError } from './delivery-policy';
+import {
+  decideDelivery,
+  describeError,
+  outcomeOfError,
+} from './delivery-policy';
 
 describe('decideDelivery', () => {
   const retry = { attempts: 3, delaysMs: [1000, 5000] };
   const input = (attempt: number) => ({ queue: 'hello', attempt, retry });
 
   it('should ack a handled message and a duplicate', () => {
-    expect(decideDelivery({ kind: 'handled' }, input(1))).toEqual({ kind: 'ack' });
-    expect(decideDelivery({ kind: 'duplicate' }, input(2))).toEqual({ kind: 'ack' });
+    expect(decideDelivery({ kind: 'handled' }, input(1))).toEqual({
+      kind: 'ack',
+    });
+    expect(decideDelivery({ kind: 'duplicate' }, input(2))).toEqual({
+      kind: 'ack',
+    });
   });
 
   it('should dead-letter a rejected message at once, whatever the try', () => {
-    expect(decideDelivery({ kind: 'rejected', reason: 'malformed-json', detail: 'bad' }, input(1))).toEqual({
+    expect(
+      decideDelivery(
+        { kind: 'rejected', reason: 'malformed-json', detail: 'bad' },
+        input(1),
+      ),
+    ).toEqual({
       kind: 'dead-letter',
       queue: 'hello.dead',
       reason: 'malformed-json',
@@ -22,14 +35,18 @@ describe('decideDelivery', () => {
   });
 
   it('should retry a failed try through the delay queue of that try, with its delay', () => {
-    expect(decideDelivery({ kind: 'failed', error: new Error('db down') }, input(1))).toEqual({
+    expect(
+      decideDelivery({ kind: 'failed', error: new Error('db down') }, input(1)),
+    ).toEqual({
       kind: 'retry',
       queue: 'hello.retry.1',
       delayMs: 1000,
       attempts: 1,
       detail: 'Error: db down',
     });
-    expect(decideDelivery({ kind: 'failed', error: new Error('db down') }, input(2))).toMatchObject({
+    expect(
+      decideDelivery({ kind: 'failed', error: new Error('db down') }, input(2)),
+    ).toMatchObject({
       kind: 'retry',
       queue: 'hello.retry.2',
       delayMs: 5000,
@@ -38,7 +55,12 @@ describe('decideDelivery', () => {
   });
 
   it('should dead-letter with the last error once the tries are used up', () => {
-    expect(decideDelivery({ kind: 'failed', error: new TypeError('boom') }, input(3))).toEqual({
+    expect(
+      decideDelivery(
+        { kind: 'failed', error: new TypeError('boom') },
+        input(3),
+      ),
+    ).toEqual({
       kind: 'dead-letter',
       queue: 'hello.dead',
       reason: 'handler-failed',
@@ -48,7 +70,12 @@ describe('decideDelivery', () => {
   });
 
   it('should dead-letter on the first failure when only one try is allowed', () => {
-    expect(decideDelivery({ kind: 'failed', error: 'x' }, { queue: 'q', attempt: 1, retry: { attempts: 1, delaysMs: [] } })).toMatchObject({
+    expect(
+      decideDelivery(
+        { kind: 'failed', error: 'x' },
+        { queue: 'q', attempt: 1, retry: { attempts: 1, delaysMs: [] } },
+      ),
+    ).toMatchObject({
       kind: 'dead-letter',
       queue: 'q.dead',
       reason: 'handler-failed',
@@ -56,14 +83,26 @@ describe('decideDelivery', () => {
   });
 
   it('should repeat the last delay when there are more retries than delays', () => {
-    const long = { queue: 'q', attempt: 4, retry: { attempts: 6, delaysMs: [10, 20] } };
-    expect(decideDelivery({ kind: 'failed', error: 'x' }, long)).toMatchObject({ kind: 'retry', queue: 'q.retry.4', delayMs: 20 });
+    const long = {
+      queue: 'q',
+      attempt: 4,
+      retry: { attempts: 6, delaysMs: [10, 20] },
+    };
+    expect(decideDelivery({ kind: 'failed', error: 'x' }, long)).toMatchObject({
+      kind: 'retry',
+      queue: 'q.retry.4',
+      delayMs: 20,
+    });
   });
 });
 
 describe('outcomeOfError', () => {
   it('should reject a ContractViolation with its code, naming the field', () => {
-    expect(outcomeOfError(new ContractViolation('invalid-message', 'must be a string', 'text'))).toEqual({
+    expect(
+      outcomeOfError(
+        new ContractViolation('invalid-message', 'must be a string', 'text'),
+      ),
+    ).toEqual({
       kind: 'rejected',
       reason: 'invalid-message',
       detail: 'text: must be a string',
@@ -71,7 +110,11 @@ describe('outcomeOfError', () => {
   });
 
   it('should reject an undecodable body with its reason', () => {
-    expect(outcomeOfError(new UndecodableBody('malformed-json', 'body is not valid JSON'))).toEqual({
+    expect(
+      outcomeOfError(
+        new UndecodableBody('malformed-json', 'body is not valid JSON'),
+      ),
+    ).toEqual({
       kind: 'rejected',
       reason: 'malformed-json',
       detail: 'body is not valid JSON',
@@ -81,14 +124,20 @@ describe('outcomeOfError', () => {
   it('should count any other error as a handler failure', () => {
     const error = new Error('timeout');
     expect(outcomeOfError(error)).toEqual({ kind: 'failed', error });
-    expect(outcomeOfError({ status: 'error', message: 'Internal server error' })).toMatchObject({ kind: 'failed' });
+    expect(
+      outcomeOfError({ status: 'error', message: 'Internal server error' }),
+    ).toMatchObject({ kind: 'failed' });
   });
 });
 
 describe('describeError', () => {
   it('should describe errors, error-like objects and anything else on one bounded line', () => {
-    expect(describeError(new RangeError('too far'))).toBe('RangeError: too far');
-    expect(describeError({ message: 'Internal server error' })).toBe('Internal server error');
+    expect(describeError(new RangeError('too far'))).toBe(
+      'RangeError: too far',
+    );
+    expect(describeError({ message: 'Internal server error' })).toBe(
+      'Internal server error',
+    );
     expect(describeError(42)).toBe('42');
     expect(describeError(new Error('x'.repeat(5000)))).toHaveLength(1000);
   });

@@ -1,4 +1,8 @@
-import { ContractViolation, deadLetterQueueFor, retryQueueFor } from '@hello/contracts';
+import {
+  ContractViolation,
+  deadLetterQueueFor,
+  retryQueueFor,
+} from '@hello/contracts';
 import { RetryOptions, retryDelayAfter } from '../config/consumer-env';
 import { UndecodableBody } from './decode-body';
 
@@ -26,7 +30,11 @@ import { UndecodableBody } from './decode-body';
 export type HandlingOutcome =
   | { readonly kind: 'handled' }
   | { readonly kind: 'duplicate' }
-  | { readonly kind: 'rejected'; readonly reason: DeathReason; readonly detail: string }
+  | {
+      readonly kind: 'rejected';
+      readonly reason: DeathReason;
+      readonly detail: string;
+    }
   | { readonly kind: 'failed'; readonly error: unknown };
 
 /** Stable codes written to `Headers.deathReason`. */
@@ -64,7 +72,10 @@ export interface DeliveryPolicyInput {
   readonly retry: RetryOptions;
 }
 
-export function decideDelivery(outcome: HandlingOutcome, input: DeliveryPolicyInput): DeliveryAction {
+export function decideDelivery(
+  outcome: HandlingOutcome,
+  input: DeliveryPolicyInput,
+): DeliveryAction {
   const { queue, attempt, retry } = input;
   switch (outcome.kind) {
     case 'handled':
@@ -89,7 +100,13 @@ export function decideDelivery(outcome: HandlingOutcome, input: DeliveryPolicyIn
           detail,
         };
       }
-      return { kind: 'dead-letter', queue: deadLetterQueueFor(queue), reason: 'handler-failed', detail, attempts: attempt };
+      return {
+        kind: 'dead-letter',
+        queue: deadLetterQueueFor(queue),
+        reason: 'handler-failed',
+        detail,
+        attempts: attempt,
+      };
     }
   }
 }
@@ -99,19 +116,27 @@ export function decideDelivery(outcome: HandlingOutcome, input: DeliveryPolicyIn
  * wrong (rejected: dead-letter at once) or handling failed (failed: retry, then dead-letter).
  */
 export function outcomeOfError(error: unknown): HandlingOutcome {
-  if (error instanceof UndecodableBody) return { kind: 'rejected', reason: error.reason, detail: error.message };
+  if (error instanceof UndecodableBody)
+    return { kind: 'rejected', reason: error.reason, detail: error.message };
   if (isContractViolation(error)) {
-    const detail = error.field && !error.message.includes(error.field) ? `${error.field}: ${error.message}` : error.message;
+    const detail =
+      error.field && !error.message.includes(error.field)
+        ? `${error.field}: ${error.message}`
+        : error.message;
     return { kind: 'rejected', reason: error.code, detail };
   }
   return { kind: 'failed', error };
 }
 
 /** Errors a handler throws that mean "this message is wrong", not "try again later". */
-export function isContractViolation(error: unknown): error is ContractViolation {
+export function isContractViolation(
+  error: unknown,
+): error is ContractViolation {
   return (
     error instanceof ContractViolation ||
-    (error instanceof Error && error.name === 'ContractViolation' && typeof (error as ContractViolation).code === 'string')
+    (error instanceof Error &&
+      error.name === 'ContractViolation' &&
+      typeof (error as ContractViolation).code === 'string')
   );
 }
 
@@ -121,7 +146,10 @@ const MAX_DETAIL_LENGTH = 1000;
 export function describeError(error: unknown): string {
   let text: string;
   if (error instanceof Error) text = `${error.name}: ${error.message}`;
-  else if (typeof error === 'object' && error !== null && 'message' in error) text = String((error as { message: unknown }).message);
+  else if (typeof error === 'object' && error !== null && 'message' in error)
+    text = String((error as { message: unknown }).message);
   else text = String(error);
-  return text.length > MAX_DETAIL_LENGTH ? `${text.slice(0, MAX_DETAIL_LENGTH - 1)}…` : text;
+  return text.length > MAX_DETAIL_LENGTH
+    ? `${text.slice(0, MAX_DETAIL_LENGTH - 1)}…`
+    : text;
 }

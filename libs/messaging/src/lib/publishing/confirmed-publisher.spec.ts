@@ -1,6 +1,13 @@
 import { lastValueFrom } from 'rxjs';
 import { Headers } from '@hello/contracts';
-import { AmqpTestClient, createTestVhost, freePort, jsonOf, TestVhost, textOf } from '@hello/testing';
+import {
+  AmqpTestClient,
+  createTestVhost,
+  freePort,
+  jsonOf,
+  TestVhost,
+  textOf,
+} from '@hello/testing';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { PublishTimeoutError, UnroutableMessageError } from '../errors';
 import { workQueueTopology } from '../topology/topology';
@@ -15,9 +22,17 @@ describe('ConfirmedPublisher', () => {
 
   beforeAll(async () => {
     vhost = await createTestVhost('publisher');
-    connection = new AmqpConnection({ url: vhost.url, connectionName: 'publisher-spec' });
+    connection = new AmqpConnection({
+      url: vhost.url,
+      connectionName: 'publisher-spec',
+    });
     await connection.connect(5_000);
-    publisher = new ConfirmedPublisher({ connection, appId: 'publisher-spec', timeoutMs: 2_000, topology: workQueueTopology('jobs') });
+    publisher = new ConfirmedPublisher({
+      connection,
+      appId: 'publisher-spec',
+      timeoutMs: 2_000,
+      topology: workQueueTopology('jobs'),
+    });
     await publisher.waitForConnect();
     client = await AmqpTestClient.connect(vhost.url);
   });
@@ -50,11 +65,19 @@ describe('ConfirmedPublisher', () => {
       deliveryMode: 2,
     });
     expect(typeof message.properties.timestamp).toBe('number');
-    expect(message.properties.headers?.[Headers.traceparent]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+    expect(message.properties.headers?.[Headers.traceparent]).toMatch(
+      /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/,
+    );
   });
 
   it('should publish a string body as UTF-8 text', async () => {
-    await publisher.publish({ exchange: '', routingKey: 'jobs', body: 'grüß dich', messageId: 'm-2', type: 'job.v1' });
+    await publisher.publish({
+      exchange: '',
+      routingKey: 'jobs',
+      body: 'grüß dich',
+      messageId: 'm-2',
+      type: 'job.v1',
+    });
     const [message] = await client.get('jobs', 1);
     expect(textOf(message)).toBe('grüß dich');
     expect(message.properties.contentType).toBe('text/plain; charset=utf-8');
@@ -62,19 +85,40 @@ describe('ConfirmedPublisher', () => {
 
   it('should fail a mandatory message that no queue receives', async () => {
     await expect(
-      publisher.publish({ exchange: '', routingKey: 'no-such-queue', body: {}, messageId: 'm-3', type: 'job.v1', mandatory: true }),
+      publisher.publish({
+        exchange: '',
+        routingKey: 'no-such-queue',
+        body: {},
+        messageId: 'm-3',
+        type: 'job.v1',
+        mandatory: true,
+      }),
     ).rejects.toBeInstanceOf(UnroutableMessageError);
   });
 
   it('should give up with PublishTimeoutError when the broker is unreachable', async () => {
     const port = await freePort();
-    const offline = new AmqpConnection({ url: `amqp://guest:guest@127.0.0.1:${port}`, connectionName: 'offline', reconnectDelayMs: 100 });
-    const lonely = new ConfirmedPublisher({ connection: offline, appId: 'offline', timeoutMs: 500 });
+    const offline = new AmqpConnection({
+      url: `amqp://guest:guest@127.0.0.1:${port}`,
+      connectionName: 'offline',
+      reconnectDelayMs: 100,
+    });
+    const lonely = new ConfirmedPublisher({
+      connection: offline,
+      appId: 'offline',
+      timeoutMs: 500,
+    });
     const started = Date.now();
     try {
-      await expect(lonely.publish({ exchange: '', routingKey: 'jobs', body: {}, messageId: 'm-4', type: 'job.v1' })).rejects.toBeInstanceOf(
-        PublishTimeoutError,
-      );
+      await expect(
+        lonely.publish({
+          exchange: '',
+          routingKey: 'jobs',
+          body: {},
+          messageId: 'm-4',
+          type: 'job.v1',
+        }),
+      ).rejects.toBeInstanceOf(PublishTimeoutError);
       expect(Date.now() - started).toBeGreaterThanOrEqual(450);
       expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
@@ -92,10 +136,22 @@ describe('AmqpClient', () => {
 
   beforeAll(async () => {
     vhost = await createTestVhost('amqp-client');
-    connection = new AmqpConnection({ url: vhost.url, connectionName: 'client-spec' });
+    connection = new AmqpConnection({
+      url: vhost.url,
+      connectionName: 'client-spec',
+    });
     await connection.connect(5_000);
-    const publisher = new ConfirmedPublisher({ connection, appId: 'client-spec', topology: workQueueTopology('jobs') });
-    amqpClient = new AmqpClient({ publisher, exchange: '', routingKey: 'jobs', mandatory: true });
+    const publisher = new ConfirmedPublisher({
+      connection,
+      appId: 'client-spec',
+      topology: workQueueTopology('jobs'),
+    });
+    amqpClient = new AmqpClient({
+      publisher,
+      exchange: '',
+      routingKey: 'jobs',
+      mandatory: true,
+    });
     client = await AmqpTestClient.connect(vhost.url);
   });
 
@@ -107,15 +163,27 @@ describe('AmqpClient', () => {
   });
 
   it('should emit a message whose AMQP type is the pattern, completing after the confirm', async () => {
-    await lastValueFrom(amqpClient.emit('job.v1', new AmqpRecord({ text: 'x' }, { messageId: 'e-1', correlationId: 'c' })), {
-      defaultValue: undefined,
-    });
+    await lastValueFrom(
+      amqpClient.emit(
+        'job.v1',
+        new AmqpRecord({ text: 'x' }, { messageId: 'e-1', correlationId: 'c' }),
+      ),
+      {
+        defaultValue: undefined,
+      },
+    );
     const [message] = await client.get('jobs', 1);
-    expect(message.properties).toMatchObject({ messageId: 'e-1', type: 'job.v1', correlationId: 'c' });
+    expect(message.properties).toMatchObject({
+      messageId: 'e-1',
+      type: 'job.v1',
+      correlationId: 'c',
+    });
     expect(jsonOf(message)).toEqual({ text: 'x' });
   });
 
   it('should refuse request-response', async () => {
-    await expect(lastValueFrom(amqpClient.send('job.v1', {}))).rejects.toThrow(/emit\(\) only/);
+    await expect(lastValueFrom(amqpClient.send('job.v1', {}))).rejects.toThrow(
+      /emit\(\) only/,
+    );
   });
 });

@@ -74,25 +74,47 @@ export class ConfirmedPublisher {
     let lastError: Error | undefined;
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) throw new PublishTimeoutError(message.messageId, this.timeoutMs, lastError);
+      if (remaining <= 0)
+        throw new PublishTimeoutError(
+          message.messageId,
+          this.timeoutMs,
+          lastError,
+        );
       try {
         this.returned.delete(message.messageId);
-        await this.channel.publish(message.exchange, message.routingKey, content, {
-          ...properties,
-          timeout: remaining,
-        });
+        await this.channel.publish(
+          message.exchange,
+          message.routingKey,
+          content,
+          {
+            ...properties,
+            timeout: remaining,
+          },
+        );
       } catch (error) {
         lastError = error instanceof Error ? error : new Error(String(error));
         // amqp-connection-manager rejects with "timeout" once `remaining` has passed.
         if (lastError.message === 'timeout') {
-          throw new PublishTimeoutError(message.messageId, this.timeoutMs, lastError);
+          throw new PublishTimeoutError(
+            message.messageId,
+            this.timeoutMs,
+            lastError,
+          );
         }
-        this.logger.warn(`publish of ${message.messageId} failed (${lastError.message}); retrying`);
-        await sleep(Math.min(100 * attempt, 1000, Math.max(deadline - Date.now(), 0)));
+        this.logger.warn(
+          `publish of ${message.messageId} failed (${lastError.message}); retrying`,
+        );
+        await sleep(
+          Math.min(100 * attempt, 1000, Math.max(deadline - Date.now(), 0)),
+        );
         continue;
       }
       if (this.returned.delete(message.messageId) && message.mandatory) {
-        throw new UnroutableMessageError(message.messageId, message.exchange, message.routingKey);
+        throw new UnroutableMessageError(
+          message.messageId,
+          message.exchange,
+          message.routingKey,
+        );
       }
       return;
     }
@@ -115,9 +137,13 @@ export function encode(
 ): { content: Buffer; properties: Options.Publish } {
   const isText = typeof message.body === 'string';
   const headers: Record<string, unknown> = { ...message.headers };
-  if (typeof headers[Headers.traceparent] !== 'string') headers[Headers.traceparent] = childTraceparent();
+  if (typeof headers[Headers.traceparent] !== 'string')
+    headers[Headers.traceparent] = childTraceparent();
   return {
-    content: Buffer.from(isText ? (message.body as string) : JSON.stringify(message.body), 'utf8'),
+    content: Buffer.from(
+      isText ? (message.body as string) : JSON.stringify(message.body),
+      'utf8',
+    ),
     properties: {
       persistent: true,
       mandatory: message.mandatory ?? false,

@@ -1,7 +1,11 @@
 import { createTestVhost, TestVhost } from '@hello/testing';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { ArgumentMismatchError } from '../errors';
-import { assertTopology, declareQueue, toMismatchError } from './declare-topology';
+import {
+  assertTopology,
+  declareQueue,
+  toMismatchError,
+} from './declare-topology';
 import { workQueueTopology } from './topology';
 
 describe('assertTopology', () => {
@@ -10,7 +14,10 @@ describe('assertTopology', () => {
 
   beforeAll(async () => {
     vhost = await createTestVhost('topology');
-    connection = new AmqpConnection({ url: vhost.url, connectionName: 'topology-spec' });
+    connection = new AmqpConnection({
+      url: vhost.url,
+      connectionName: 'topology-spec',
+    });
     await connection.connect(5_000);
   });
 
@@ -21,25 +28,48 @@ describe('assertTopology', () => {
 
   it('should be idempotent', async () => {
     await assertTopology(connection, workQueueTopology('same'));
-    await expect(assertTopology(connection, workQueueTopology('same'))).resolves.toBeUndefined();
+    await expect(
+      assertTopology(connection, workQueueTopology('same')),
+    ).resolves.toBeUndefined();
   });
 
   it('should name the argument, the declared and the existing value when a queue exists with other arguments', async () => {
     // What RabbitMQ's tutorial declares: a classic queue without arguments.
     await declareQueue(connection, { name: 'hello', arguments: {} });
-    const error = await assertTopology(connection, workQueueTopology('hello')).catch((e: unknown) => e);
+    const error = await assertTopology(
+      connection,
+      workQueueTopology('hello'),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ArgumentMismatchError);
-    expect(error).toMatchObject({ entity: 'queue', entityName: 'hello', vhost: vhost.vhost, actual: 'none', code: 'argument-mismatch' });
+    expect(error).toMatchObject({
+      entity: 'queue',
+      entityName: 'hello',
+      vhost: vhost.vhost,
+      actual: 'none',
+      code: 'argument-mismatch',
+    });
     const mismatch = error as ArgumentMismatchError;
     expect(mismatch.argument).toMatch(/^x-/);
-    expect(mismatch.message).toContain(`queue 'hello' in vhost '${vhost.vhost}' already exists with a different '${mismatch.argument}'`);
+    expect(mismatch.message).toContain(
+      `queue 'hello' in vhost '${vhost.vhost}' already exists with a different '${mismatch.argument}'`,
+    );
     // The connection survives: only the dedicated channel was closed by the broker.
-    await expect(assertTopology(connection, workQueueTopology('other'))).resolves.toBeUndefined();
+    await expect(
+      assertTopology(connection, workQueueTopology('other')),
+    ).resolves.toBeUndefined();
   });
 
   it('should report a different delivery limit with both values', async () => {
-    await assertTopology(connection, workQueueTopology('limited', { deliveryLimit: 5 }));
-    await expect(assertTopology(connection, workQueueTopology('limited', { deliveryLimit: 7 }))).rejects.toMatchObject({
+    await assertTopology(
+      connection,
+      workQueueTopology('limited', { deliveryLimit: 5 }),
+    );
+    await expect(
+      assertTopology(
+        connection,
+        workQueueTopology('limited', { deliveryLimit: 7 }),
+      ),
+    ).rejects.toMatchObject({
       argument: 'x-delivery-limit',
       expected: "'7'",
       actual: "'5'",
@@ -51,21 +81,43 @@ describe('toMismatchError', () => {
   it.each([
     [
       `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'hello' in vhost '/': received the value 'quorum' of type 'longstr' but current is none"`,
-      { entity: 'queue', entityName: 'hello', vhost: '/', argument: 'x-queue-type', expected: "'quorum' (longstr)", actual: 'none' },
+      {
+        entity: 'queue',
+        entityName: 'hello',
+        vhost: '/',
+        argument: 'x-queue-type',
+        expected: "'quorum' (longstr)",
+        actual: 'none',
+      },
     ],
     [
       `Operation failed: QueueDeclare; 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg 'durable' for queue 'hello' in vhost 'v': received 'true' but current is 'false'"`,
-      { argument: 'durable', vhost: 'v', expected: "'true'", actual: "'false'" },
+      {
+        argument: 'durable',
+        vhost: 'v',
+        expected: "'true'",
+        actual: "'false'",
+      },
     ],
     [
       `Operation failed: ExchangeDeclare; 406 (PRECONDITION-FAILED) with message "PRECONDITION_FAILED - inequivalent arg 'type' for exchange 'hello.events' in vhost '/': received 'topic' but current is 'direct'"`,
-      { entity: 'exchange', entityName: 'hello.events', argument: 'type', expected: "'topic'", actual: "'direct'" },
+      {
+        entity: 'exchange',
+        entityName: 'hello.events',
+        argument: 'type',
+        expected: "'topic'",
+        actual: "'direct'",
+      },
     ],
   ])('should read %s', (message, expected) => {
-    expect(toMismatchError(Object.assign(new Error(message), { code: 406 }))).toMatchObject(expected);
+    expect(
+      toMismatchError(Object.assign(new Error(message), { code: 406 })),
+    ).toMatchObject(expected);
   });
 
   it('should leave other errors alone', () => {
-    expect(toMismatchError(Object.assign(new Error('NOT_FOUND'), { code: 404 }))).toBeUndefined();
+    expect(
+      toMismatchError(Object.assign(new Error('NOT_FOUND'), { code: 404 })),
+    ).toBeUndefined();
   });
 });

@@ -8,34 +8,61 @@ import { QueueDeclaration, Topology } from './topology';
  * what exists throws ArgumentMismatchError; the broker has then closed `channel`, so use a channel of
  * its own for this (see `assertTopology`).
  */
-export async function declareTopology(channel: Channel, topology: Topology): Promise<void> {
+export async function declareTopology(
+  channel: Channel,
+  topology: Topology,
+): Promise<void> {
   for (const exchange of topology.exchanges) {
-    await explainMismatch(() => channel.assertExchange(exchange.name, exchange.type, { durable: true }));
+    await explainMismatch(() =>
+      channel.assertExchange(exchange.name, exchange.type, { durable: true }),
+    );
   }
   for (const queue of topology.queues) {
     await declareQueueOn(channel, queue);
   }
   for (const binding of topology.bindings) {
-    await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey);
+    await channel.bindQueue(
+      binding.queue,
+      binding.exchange,
+      binding.routingKey,
+    );
   }
 }
 
 /** Declares one durable queue on `channel`; see `declareTopology`. */
-export async function declareQueueOn(channel: Channel, queue: QueueDeclaration): Promise<void> {
-  await explainMismatch(() => channel.assertQueue(queue.name, { durable: true, arguments: { ...queue.arguments } }));
+export async function declareQueueOn(
+  channel: Channel,
+  queue: QueueDeclaration,
+): Promise<void> {
+  await explainMismatch(() =>
+    channel.assertQueue(queue.name, {
+      durable: true,
+      arguments: { ...queue.arguments },
+    }),
+  );
 }
 
 /**
  * Declares `topology` on a dedicated channel, so that a mismatch closes only that channel and surfaces
  * as an ArgumentMismatchError naming the argument, instead of a silent channel close elsewhere.
  */
-export async function assertTopology(connection: AmqpConnection, topology: Topology): Promise<void> {
-  await connection.withDedicatedChannel((channel) => declareTopology(channel, topology));
+export async function assertTopology(
+  connection: AmqpConnection,
+  topology: Topology,
+): Promise<void> {
+  await connection.withDedicatedChannel((channel) =>
+    declareTopology(channel, topology),
+  );
 }
 
 /** Declares one durable queue on a dedicated channel; see `assertTopology`. */
-export async function declareQueue(connection: AmqpConnection, queue: QueueDeclaration): Promise<void> {
-  await connection.withDedicatedChannel((channel) => declareQueueOn(channel, queue));
+export async function declareQueue(
+  connection: AmqpConnection,
+  queue: QueueDeclaration,
+): Promise<void> {
+  await connection.withDedicatedChannel((channel) =>
+    declareQueueOn(channel, queue),
+  );
 }
 
 // PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'hello' in vhost '/':
@@ -52,8 +79,11 @@ async function explainMismatch<T>(declare: () => Promise<T>): Promise<T> {
 }
 
 /** The ArgumentMismatchError a 406 "inequivalent arg" broker error stands for, or undefined. */
-export function toMismatchError(error: unknown): ArgumentMismatchError | undefined {
-  if (!(error instanceof Error) || (error as { code?: unknown }).code !== 406) return undefined;
+export function toMismatchError(
+  error: unknown,
+): ArgumentMismatchError | undefined {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== 406)
+    return undefined;
   const match = INEQUIVALENT.exec(error.message);
   if (!match) return undefined;
   const [, argument, entity, name, vhost, received, current] = match;

@@ -1,7 +1,9 @@
 import { deadLetterQueueFor, retryQueueFor } from '@hello/contracts';
 import { RetryOptions, retryDelayAfter } from '../config/consumer-env';
 
-export type QueueArguments = Readonly<Record<string, string | number | boolean>>;
+export type QueueArguments = Readonly<
+  Record<string, string | number | boolean>
+>;
 
 /** A durable queue and its arguments. */
 export interface QueueDeclaration {
@@ -77,7 +79,10 @@ export function deadLetterQueueArguments(): QueueArguments {
  * A retry delay queue: holds each message for `delayMs` (per-queue TTL), then dead-letters it back to
  * the work queue. No broker plugin needed.
  */
-export function retryQueueArguments(queue: string, delayMs: number): QueueArguments {
+export function retryQueueArguments(
+  queue: string,
+  delayMs: number,
+): QueueArguments {
   return {
     'x-queue-type': 'quorum',
     'x-message-ttl': delayMs,
@@ -95,10 +100,16 @@ export function workQueueTopology(
   return {
     exchanges: [],
     queues: [
-      { name: deadLetterQueueFor(queue), arguments: deadLetterQueueArguments() },
+      {
+        name: deadLetterQueueFor(queue),
+        arguments: deadLetterQueueArguments(),
+      },
       {
         name: queue,
-        arguments: workQueueArguments(queue, { deliveryLimit: options.deliveryLimit, extra: options.queueArguments }),
+        arguments: workQueueArguments(queue, {
+          deliveryLimit: options.deliveryLimit,
+          extra: options.queueArguments,
+        }),
       },
     ],
     bindings: [],
@@ -123,28 +134,52 @@ export function consumerTopology(
   for (let attempt = 1; attempt < options.retry.attempts; attempt++) {
     retries.push({
       name: retryQueueFor(queue, attempt),
-      arguments: retryQueueArguments(queue, retryDelayAfter(options.retry, attempt)),
+      arguments: retryQueueArguments(
+        queue,
+        retryDelayAfter(options.retry, attempt),
+      ),
     });
   }
   const bindings = options.bindings ?? [];
   return {
-    exchanges: dedupe(bindings.map((b) => ({ name: b.exchange, type: b.type })), (e) => e.name),
+    exchanges: dedupe(
+      bindings.map((b) => ({ name: b.exchange, type: b.type })),
+      (e) => e.name,
+    ),
     queues: [...work.queues, ...retries],
-    bindings: bindings.flatMap((b) => b.routingKeys.map((routingKey) => ({ queue, exchange: b.exchange, routingKey }))),
+    bindings: bindings.flatMap((b) =>
+      b.routingKeys.map((routingKey) => ({
+        queue,
+        exchange: b.exchange,
+        routingKey,
+      })),
+    ),
   };
 }
 
 /** Several topologies as one (e.g. what a consumer consumes plus what it publishes to). */
 export function mergeTopologies(...parts: readonly Topology[]): Topology {
   return {
-    exchanges: dedupe(parts.flatMap((p) => p.exchanges), (e) => e.name),
-    queues: dedupe(parts.flatMap((p) => p.queues), (q) => q.name),
-    bindings: dedupe(parts.flatMap((p) => p.bindings), (b) => `${b.queue}\0${b.exchange}\0${b.routingKey}`),
+    exchanges: dedupe(
+      parts.flatMap((p) => p.exchanges),
+      (e) => e.name,
+    ),
+    queues: dedupe(
+      parts.flatMap((p) => p.queues),
+      (q) => q.name,
+    ),
+    bindings: dedupe(
+      parts.flatMap((p) => p.bindings),
+      (b) => `${b.queue}\0${b.exchange}\0${b.routingKey}`,
+    ),
   };
 }
 
 /** An exchange alone (e.g. the topic exchange an application publishes integration events to). */
-export function exchangeTopology(name: string, type: ExchangeDeclaration['type'] = 'topic'): Topology {
+export function exchangeTopology(
+  name: string,
+  type: ExchangeDeclaration['type'] = 'topic',
+): Topology {
   return { exchanges: [{ name, type }], queues: [], bindings: [] };
 }
 

@@ -12,6 +12,8 @@ describe('childTraceparent', () => {
   it('should start a new trace without a valid parent', () => {
     expect(childTraceparent()).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     expect(traceIdOf(childTraceparent('garbage'))).toHaveLength(32);
-    expect(traceIdOf(childTraceparent(`00-${'0'.repeat(32)}-b7ad6b7169203331-01`))).not.toBe('0'.repeat(32));
+    expect(
+      traceIdOf(childTraceparent(`00-${'0'.repeat(32)}-b7ad6b7169203331-01`)),
+    ).not.toBe('0'.repeat(32));
   });
 });

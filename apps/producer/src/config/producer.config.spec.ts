@@ -1,0 +1,47 @@
+import { InvalidConfigError } from '@hello/messaging';
+import { loadProducerConfig } from './producer.config';
+
+describe('loadProducerConfig', () => {
+  it('should use the documented defaults', () => {
+    expect(loadProducerConfig({})).toEqual({
+      httpPort: 3000,
+      rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
+      publishTimeoutMs: 5000,
+    });
+  });
+
+  it('should read every variable', () => {
+    expect(
+      loadProducerConfig({
+        PRODUCER_HTTP_PORT: '8080',
+        RABBITMQ_URL: 'amqps://u:p@broker:5671/v%2Fh',
+        PRODUCER_PUBLISH_TIMEOUT_MS: '250',
+      }),
+    ).toEqual({
+      httpPort: 8080,
+      rabbitmqUrl: 'amqps://u:p@broker:5671/v%2Fh',
+      publishTimeoutMs: 250,
+    });
+  });
+
+  it.each([
+    ['PRODUCER_HTTP_PORT', 'http'],
+    ['PRODUCER_HTTP_PORT', '70000'],
+    ['RABBITMQ_URL', 'http://localhost:5672'],
+    ['RABBITMQ_URL', 'not a url'],
+    ['PRODUCER_PUBLISH_TIMEOUT_MS', '10'],
+    ['PRODUCER_PUBLISH_TIMEOUT_MS', '1.5'],
+  ])('should reject %s=%s naming the variable', (variable, value) => {
+    const error = (() => {
+      try {
+        loadProducerConfig({ [variable]: value });
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    expect((error as InvalidConfigError).variable).toBe(variable);
+    expect((error as Error).message).toMatch(new RegExp(`^${variable}: `));
+  });
+});

@@ -1,0 +1,16 @@
+import { IQueryHandler, QueryHandler } from '@nestjs/cqrs';
+import { ProducerBroker } from '../messaging/producer-broker';
+import { GetHealthQuery, ProducerHealth } from './get-health.query';
+
+@QueryHandler(GetHealthQuery)
+export class GetHealthHandler implements IQueryHandler<GetHealthQuery> {
+  constructor(private readonly broker: ProducerBroker) {}
+
+  async execute(): Promise<ProducerHealth> {
+    const connected = this.broker.isConnected();
+    return {
+      status: connected ? 'ok' : 'unavailable',
+      broker: connected ? 'connected' : 'disconnected',
+    };
+  }
+}

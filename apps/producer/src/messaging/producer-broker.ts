@@ -1,0 +1,80 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  OnApplicationShutdown,
+  OnModuleInit,
+} from '@nestjs/common';
+import { Topology } from '@hello/contracts';
+import {
+  AmqpClient,
+  AmqpConnection,
+  assertTopology,
+  BrokerUnreachableError,
+  ConfirmedPublisher,
+  workQueueTopology,
+} from '@hello/messaging';
+import { PRODUCER_CONFIG, ProducerConfig } from '../config/producer.config';
+
+/** What the producer declares: the `hello` work queue and its dead-letter queue. */
+export const PRODUCER_TOPOLOGY = workQueueTopology(Topology.helloQueue);
+
+/** Injection token of the AmqpClient that publishes to the `hello` queue. */
+export const HELLO_QUEUE_CLIENT = Symbol('HELLO_QUEUE_CLIENT');
+
+/**
+ * The producer's connection to RabbitMQ. At start-up it waits briefly for the broker and, when it is
+ * there, asserts the topology on a dedicated channel, so that a `hello` queue declared with other
+ * arguments stops start-up with an error naming the argument. A broker that is down does not stop
+ * start-up: the producer answers 503 until it is back (and declares the topology on connect).
+ */
+@Injectable()
+export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ProducerBroker.name);
+  readonly connection: AmqpConnection;
+  readonly publisher: ConfirmedPublisher;
+  readonly client: AmqpClient;
+
+  constructor(
+    @Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig,
+  ) {
+    this.connection = new AmqpConnection({
+      url: config.rabbitmqUrl,
+      connectionName: 'producer',
+    });
+    this.publisher = new ConfirmedPublisher({
+      connection: this.connection,
+      appId: 'producer',
+      timeoutMs: config.publishTimeoutMs,
+      topology: PRODUCER_TOPOLOGY,
+    });
+    this.client = new AmqpClient({
+      publisher: this.publisher,
+      exchange: '',
+      routingKey: Topology.helloQueue,
+      mandatory: true,
+    });
+  }
+
+  async onModuleInit(): Promise<void> {
+    try {
+      await this.connection.connect(this.config.publishTimeoutMs);
+    } catch (error) {
+      if (!(error instanceof BrokerUnreachableError)) throw error;
+      this.logger.warn(
+        `${error.message}; starting anyway, POST /messages answers 503 until it is reachable`,
+      );
+      return;
+    }
+    await assertTopology(this.connection, PRODUCER_TOPOLOGY);
+  }
+
+  isConnected(): boolean {
+    return this.connection.isConnected();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+    await this.connection.close();
+  }
+}

@@ -1,0 +1,21 @@
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { ProducerConfig } from './config/producer.config';
+
+/** The producer's Nest application, configured but not listening (main.ts and tests listen). */
+export async function createProducerApp(
+  config: ProducerConfig,
+  options: { logger?: false } = {},
+): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(
+    AppModule.register(config),
+    {
+      bodyParser: false,
+      ...options,
+    },
+  );
+  // JSON only; JSON escaping can make a body several times longer than its text's size limit.
+  app.useBodyParser('json', { limit: '1mb' });
+  return app;
+}

@@ -1,0 +1,221 @@
+import { INestApplication } from '@nestjs/common';
+import {
+  Headers,
+  HELLO_MESSAGE_TYPE,
+  MAX_MESSAGE_TEXT_BYTES,
+  Topology,
+} from '@hello/contracts';
+import { ArgumentMismatchError } from '@hello/messaging';
+import {
+  AmqpTestClient,
+  createTestVhost,
+  freePort,
+  jsonOf,
+  TestVhost,
+} from '@hello/testing';
+import { ProducerConfig } from '../src/config/producer.config';
+import { createProducerApp } from '../src/producer.app';
+
+// The producer app in this process, real HTTP on a free port, real RabbitMQ (own vhost).
+
+async function startProducer(
+  config: ProducerConfig,
+): Promise<{ app: INestApplication; baseUrl: string }> {
+  const app = await createProducerApp(config, { logger: false });
+  await app.listen(config.httpPort, '127.0.0.1');
+  return { app, baseUrl: `http://127.0.0.1:${config.httpPort}` };
+}
+
+const post = (
+  baseUrl: string,
+  body: string,
+  headers: Record<string, string> = {},
+) =>
+  fetch(`${baseUrl}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body,
+  });
+
+describe('producer (in process, real RabbitMQ)', () => {
+  let vhost: TestVhost;
+  let client: AmqpTestClient;
+  let app: INestApplication;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    vhost = await createTestVhost('producer');
+    ({ app, baseUrl } = await startProducer({
+      httpPort: await freePort(),
+      rabbitmqUrl: vhost.url,
+      publishTimeoutMs: 2_000,
+    }));
+    client = await AmqpTestClient.connect(vhost.url);
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await app?.close();
+    await vhost?.delete();
+  });
+
+  it('should answer 202 with the message id once the message is on the hello queue, with its metadata', async () => {
+    const traceparent =
+      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const response = await post(
+      baseUrl,
+      JSON.stringify({ text: 'Hello World!' }),
+      { traceparent },
+    );
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as { id: string };
+
+    const [message] = await client.get(Topology.helloQueue, 1);
+    expect(jsonOf(message)).toEqual({ text: 'Hello World!' });
+    expect(message.properties).toMatchObject({
+      messageId: id,
+      correlationId: id,
+      type: HELLO_MESSAGE_TYPE,
+      contentType: 'application/json',
+      appId: 'producer',
+      deliveryMode: 2,
+    });
+    expect(typeof message.properties.timestamp).toBe('number');
+    expect(String(message.properties.headers?.[Headers.traceparent])).toMatch(
+      /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/,
+    );
+  });
+
+  it('should have declared hello as a durable quorum queue', async () => {
+    // A passive declare (what the tutorial could do instead of queue_declare('hello')) succeeds.
+    await expect(
+      client.channel.checkQueue(Topology.helloQueue),
+    ).resolves.toMatchObject({ queue: 'hello' });
+  });
+
+  it.each([
+    ['no text', '{}', 'text'],
+    ['an empty text', '{"text": ""}', 'text'],
+    ['a text that is not a string', '{"text": 42}', 'text'],
+    ['a body that is not an object', '["Hello"]', undefined],
+  ])(
+    'should answer 400 naming the field for %s',
+    async (_what, body, field) => {
+      const response = await post(baseUrl, body);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({
+        statusCode: 400,
+        error: 'invalid-message',
+        ...(field ? { field } : {}),
+      });
+    },
+  );
+
+  it('should answer 400 for malformed JSON', async () => {
+    expect((await post(baseUrl, '{"text": ')).status).toBe(400);
+  });
+
+  it('should answer 400 for a form-encoded body (JSON only)', async () => {
+    const response = await fetch(`${baseUrl}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'text=hi',
+    });
+    expect(response.status).toBe(400);
+  });
+
+  it('should answer 413 for a text over MAX_MESSAGE_TEXT_BYTES, and accept one at the limit', async () => {
+    const over = await post(
+      baseUrl,
+      JSON.stringify({ text: 'é'.repeat(MAX_MESSAGE_TEXT_BYTES / 2 + 1) }),
+    );
+    expect(over.status).toBe(413);
+    expect(await over.json()).toMatchObject({
+      error: 'message-too-large',
+      field: 'text',
+    });
+    const atLimit = await post(
+      baseUrl,
+      JSON.stringify({ text: 'é'.repeat(MAX_MESSAGE_TEXT_BYTES / 2) }),
+    );
+    expect(atLimit.status).toBe(202);
+    await client.get(Topology.helloQueue, 1);
+  });
+
+  it('should answer GET /health with 200 while connected', async () => {
+    const response = await fetch(`${baseUrl}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({
+      status: 'ok',
+      broker: 'connected',
+    });
+  });
+});
+
+describe('producer without a reachable broker', () => {
+  let app: INestApplication;
+  let baseUrl: string;
+
+  beforeAll(async () => {
+    const deadPort = await freePort();
+    ({ app, baseUrl } = await startProducer({
+      httpPort: await freePort(),
+      rabbitmqUrl: `amqp://guest:guest@127.0.0.1:${deadPort}`,
+      publishTimeoutMs: 500,
+    }));
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('should start anyway and answer GET /health with 503', async () => {
+    const response = await fetch(`${baseUrl}/health`);
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      status: 'unavailable',
+      broker: 'disconnected',
+    });
+  });
+
+  it('should retry the publish for PRODUCER_PUBLISH_TIMEOUT_MS, then answer 503 (never 202)', async () => {
+    const started = Date.now();
+    const response = await post(baseUrl, JSON.stringify({ text: 'lost?' }));
+    const elapsed = Date.now() - started;
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ error: 'publish-timeout' });
+    expect(elapsed).toBeGreaterThanOrEqual(450);
+    expect(elapsed).toBeLessThan(3_000);
+  });
+});
+
+describe('producer start-up against a hello queue declared by the tutorial', () => {
+  it('should fail with an error naming the argument that differs', async () => {
+    const vhost = await createTestVhost('producer-mismatch');
+    const client = await AmqpTestClient.connect(vhost.url);
+    try {
+      // channel.queue_declare(queue='hello'): durable=False, no arguments.
+      await client.channel.assertQueue(Topology.helloQueue, { durable: false });
+      const app = await createProducerApp(
+        {
+          httpPort: await freePort(),
+          rabbitmqUrl: vhost.url,
+          publishTimeoutMs: 2_000,
+        },
+        { logger: false },
+      );
+      const error = await app.init().catch((e: unknown) => e);
+      await app.close();
+      expect(error).toBeInstanceOf(ArgumentMismatchError);
+      expect(error).toMatchObject({
+        entityName: 'hello',
+        argument: 'durable',
+        expected: "'true'",
+        actual: "'false'",
+      });
+    } finally {
+      await client.close();
+      await vhost.delete();
+    }
+  });
+});
