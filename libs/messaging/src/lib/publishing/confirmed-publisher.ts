@@ -98,7 +98,9 @@ export class ConfirmedPublisher {
           throw new PublishTimeoutError(
             message.messageId,
             this.timeoutMs,
-            lastError,
+            this.options.connection.isConnected()
+              ? lastError
+              : new Error('not connected to the broker'),
           );
         }
         this.logger.warn(
