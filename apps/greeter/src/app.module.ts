@@ -1,9 +1,12 @@
-import { Module } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { GREETER_CONFIG, type GreeterConfig } from './config/greeter.config';
 import { GrpcErrorFilter } from './grpc/grpc-error.filter';
 import { HealthGrpcController } from './health/health.grpc-controller';
 import { HealthStatusRegistry } from './health/health-status.registry';
+import { GreeterBroker } from './messaging/greeter-broker';
+import { PublishGreetingWhenGreetedHandler } from './publish-greeting/publish-greeting-when-greeted.handler';
 import { LogGreetingWhenGreetedHandler } from './say-hello/log-greeting-when-greeted.handler';
 import { SayHelloGrpcController } from './say-hello/say-hello.grpc-controller';
 import { SayHelloHandler } from './say-hello/say-hello.handler';
@@ -13,13 +16,27 @@ import { StreamGreetingsHandler } from './stream-greetings/stream-greetings.hand
 
 const grpcControllers = [SayHelloGrpcController, StreamGreetingsGrpcController, HealthGrpcController];
 const commandHandlers = [SayHelloHandler, StreamGreetingsHandler];
-const eventHandlers = [LogGreetingWhenGreetedHandler];
+const eventHandlers = [LogGreetingWhenGreetedHandler, PublishGreetingWhenGreetedHandler];
 const health = [HealthStatusRegistry];
+const messaging = [GreeterBroker];
 const plumbing = [Clock, { provide: APP_FILTER, useClass: GrpcErrorFilter }];
 
-@Module({
-  imports: [CqrsModule.forRoot()],
-  controllers: [...grpcControllers],
-  providers: [...commandHandlers, ...eventHandlers, ...health, ...plumbing],
-})
-export class AppModule {}
+@Module({})
+export class AppModule {
+  /** The greeter's application module, configured by `config` (see loadGreeterConfig). */
+  static register(config: GreeterConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [CqrsModule.forRoot()],
+      controllers: [...grpcControllers],
+      providers: [
+        { provide: GREETER_CONFIG, useValue: config },
+        ...commandHandlers,
+        ...eventHandlers,
+        ...health,
+        ...messaging,
+        ...plumbing,
+      ],
+    };
+  }
+}

@@ -5,6 +5,7 @@ import type { GreeterConfig } from './config/greeter.config';
 import { DrainingServerGrpc } from './grpc/draining-server-grpc';
 import { greeterGrpcOptions } from './grpc/greeter-grpc.options';
 import { HealthStatusRegistry } from './health/health-status.registry';
+import { GreeterBroker } from './messaging/greeter-broker';
 
 /** A greeter that is listening. */
 export interface Greeter {
@@ -12,8 +13,8 @@ export interface Greeter {
   readonly url: string;
   /**
    * Reports NOT_SERVING, stops accepting calls, lets the calls in flight finish within the
-   * grace period (then cuts them off) and closes the application. Calling it again returns
-   * the same promise.
+   * grace period (then cuts them off), flushes the pending integration events and closes the
+   * application. Calling it again returns the same promise.
    */
   shutdown(): Promise<void>;
   /** Cuts off the calls still in flight now rather than at the end of the grace period. */
@@ -28,7 +29,7 @@ export function createGreeterServer(config: GreeterConfig): DrainingServerGrpc {
 /** Builds the application from AppModule and starts it. */
 export async function createGreeter(config: GreeterConfig): Promise<Greeter> {
   const server = createGreeterServer(config);
-  const app = await NestFactory.createMicroservice(AppModule, {
+  const app = await NestFactory.createMicroservice(AppModule.register(config), {
     strategy: server,
     logger: config.logLevels,
     // Errors reach the caller (main.ts exits non-zero; tests see them) instead of exiting here.
@@ -58,6 +59,8 @@ export async function startGreeter(
       (closing ??= (async () => {
         // Before the server stops, so that Watch callers see NOT_SERVING while still connected.
         app.get(HealthStatusRegistry).beginShutdown();
+        // The flush of pending events at the end shares the grace period, counted from now.
+        app.get(GreeterBroker).beginShutdown();
         await app.close();
       })()),
     forceShutdown: () => server.forceClose(),

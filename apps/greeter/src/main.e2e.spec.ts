@@ -1,6 +1,15 @@
 import { status } from '@grpc/grpc-js';
 import type { HelloReply } from '@hello/contracts';
-import { freePort, spawnApp, type SpawnedApp } from '@hello/testing';
+import {
+  AmqpTestClient,
+  createTestVhost,
+  freePort,
+  jsonOf,
+  spawnApp,
+  waitFor,
+  type SpawnedApp,
+  type TestVhost,
+} from '@hello/testing';
 import {
   greeterClient,
   healthClient,
@@ -17,19 +26,26 @@ const MAIN = 'apps/greeter/src/main.ts';
 // exit codes are real; a build would take longer than the whole suite.
 describe('the greeter process (main.ts)', () => {
   let app: SpawnedApp | undefined;
+  let vhost: TestVhost;
   const clients: DynamicClient[] = [];
+
+  // Each process publishes its events into a vhost of its own on the test broker.
+  beforeEach(async () => {
+    vhost = await createTestVhost('greeter-main');
+  });
 
   afterEach(async () => {
     clients.splice(0).forEach((client) => client.close());
     await app?.stop();
     app = undefined;
+    await vhost.delete();
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)(
     'should serve, then on %s drain the call in flight and exit 0',
     async (signal) => {
       const url = `127.0.0.1:${await freePort()}`;
-      app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_SHUTDOWN_GRACE_MS: '5000' });
+      app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_SHUTDOWN_GRACE_MS: '5000', RABBITMQ_URL: vhost.url });
       await app.waitForOutput(new RegExp(`gRPC server listening on ${url.replace(/\./g, '\\.')}`));
 
       const client = greeterClient(url);
@@ -59,7 +75,7 @@ describe('the greeter process (main.ts)', () => {
 
   it('should cut off calls still in flight on a second signal, and still exit 0', async () => {
     const url = `127.0.0.1:${await freePort()}`;
-    app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_SHUTDOWN_GRACE_MS: '60000' });
+    app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_SHUTDOWN_GRACE_MS: '60000', RABBITMQ_URL: vhost.url });
     await app.waitForOutput(new RegExp(`gRPC server listening on ${url.replace(/\./g, '\\.')}`));
     const client = greeterClient(url);
     clients.push(client);
@@ -79,13 +95,40 @@ describe('the greeter process (main.ts)', () => {
     expect(app.output()).toContain('SIGTERM received again: cutting off the calls still in flight');
   }, 30_000);
 
+  it('should publish a greeting.greeted event per greeting, all flushed before it exits on SIGTERM', async () => {
+    const amqp = await AmqpTestClient.connect(vhost.url);
+    try {
+      await amqp.bindQueue('greeter-main.events', 'hello.events', 'greeting.greeted');
+      const received = await amqp.collect('greeter-main.events');
+      const url = `127.0.0.1:${await freePort()}`;
+      app = spawnApp(MAIN, { GREETER_GRPC_URL: url, RABBITMQ_URL: vhost.url });
+      await app.waitForOutput(/connected to amqp:\/\/guest:\*\*\*@/);
+      expect(app.output()).not.toContain(':guest@');
+      const client = greeterClient(url);
+      clients.push(client);
+      const names = Array.from({ length: 50 }, (_, i) => `process-${i}`);
+      await Promise.all(names.map((name) => sayHello(client, { name })));
+
+      // At once: whatever is still unconfirmed is flushed by the shutdown.
+      app.kill('SIGTERM');
+      await expect(app.exited).resolves.toEqual({ code: 0, signal: null });
+      expect(app.output()).toContain('events: published 50, retried 0, dropped 0');
+      await waitFor(() => received.length >= names.length, { message: `${names.length} events` });
+      expect(received.map((message) => jsonOf<{ name: string }>(message).name).sort()).toEqual([...names].sort());
+    } finally {
+      await amqp.close();
+    }
+  }, 30_000);
+
   it.each([
-    ['GREETER_GRPC_URL', 'nonsense'],
-    ['GREETER_SHUTDOWN_GRACE_MS', '-1'],
-  ])('should refuse to start with %s=%s, naming the variable, and exit 1', async (variable, value) => {
+    ['GREETER_GRPC_URL', 'nonsense', 'must be host:port'],
+    ['GREETER_SHUTDOWN_GRACE_MS', '-1', 'must be a whole number'],
+    ['GREETER_EVENTS_BUFFER', '0', 'must be a whole number'],
+    ['RABBITMQ_URL', 'http://localhost:5672', 'protocol must be amqp: or amqps:'],
+  ])('should refuse to start with %s=%s, naming the variable, and exit 1', async (variable, value, problem) => {
     app = spawnApp(MAIN, { [variable]: value });
     await expect(app.exited).resolves.toEqual({ code: 1, signal: null });
-    expect(app.output()).toContain(`invalid configuration: ${variable}: must be`);
+    expect(app.output()).toContain(`invalid configuration: ${variable}: ${problem}`);
     expect(app.output()).not.toContain('listening');
   }, 30_000);
 });

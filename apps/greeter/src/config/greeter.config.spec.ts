@@ -17,6 +17,8 @@ describe('loadGreeterConfig', () => {
       maxReceiveMessageBytes: 4096,
       shutdownGraceMs: 10_000,
       logLevels: ['fatal', 'error', 'warn', 'log'],
+      rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
+      eventsBufferSize: 10_000,
     });
   });
 
@@ -33,12 +35,16 @@ describe('loadGreeterConfig', () => {
         GREETER_MAX_RECEIVE_MESSAGE_BYTES: '1024',
         GREETER_SHUTDOWN_GRACE_MS: '0',
         GREETER_LOG_LEVEL: 'debug',
+        RABBITMQ_URL: 'amqps://app:secret@rabbit.example:5671/hello%2Fprod',
+        GREETER_EVENTS_BUFFER: '1',
       }),
     ).toEqual({
       grpcUrl: '[::1]:6000',
       maxReceiveMessageBytes: 1024,
       shutdownGraceMs: 0,
       logLevels: ['fatal', 'error', 'warn', 'log', 'debug'],
+      rabbitmqUrl: 'amqps://app:secret@rabbit.example:5671/hello%2Fprod',
+      eventsBufferSize: 1,
     });
   });
 
@@ -53,9 +59,28 @@ describe('loadGreeterConfig', () => {
     ['GREETER_SHUTDOWN_GRACE_MS', '-1'],
     ['GREETER_SHUTDOWN_GRACE_MS', '1.5'],
     ['GREETER_LOG_LEVEL', 'loud'],
+    ['GREETER_EVENTS_BUFFER', '0'],
+    ['GREETER_EVENTS_BUFFER', '1000001'],
+    ['GREETER_EVENTS_BUFFER', 'lots'],
   ])('should reject %s=%s and name the variable', (variable, value) => {
     const error = errorFor({ [variable]: value });
     expect(error.variable).toBe(variable);
     expect(error.message).toMatch(new RegExp(`^${variable}: .*"${value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"`));
+  });
+
+  it.each([
+    ['http://localhost:5672', 'protocol must be amqp: or amqps:, got "http:"'],
+    ['localhost:5672', 'protocol must be amqp: or amqps:, got "localhost:"'],
+    ['not a url', '"not a url" is not a URL'],
+  ])('should reject RABBITMQ_URL=%s and name the variable', (value, problem) => {
+    const error = errorFor({ RABBITMQ_URL: value });
+    expect(error.variable).toBe('RABBITMQ_URL');
+    expect(error.message).toContain(`RABBITMQ_URL: ${problem}`);
+  });
+
+  it('should not show the broker password in an error', () => {
+    const error = errorFor({ RABBITMQ_URL: 'amqp//app:s3cret@rabbit' });
+    expect(error.variable).toBe('RABBITMQ_URL');
+    expect(error.message).not.toContain('s3cret');
   });
 });

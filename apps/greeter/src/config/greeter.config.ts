@@ -1,4 +1,5 @@
 import type { LogLevel } from '@nestjs/common';
+import { DEFAULT_RABBITMQ_URL, InvalidConfigError, readAmqpUrl } from '@hello/messaging';
 
 export interface GreeterConfig {
   /** host:port the gRPC server binds, as grpc-js takes it. */
@@ -9,7 +10,14 @@ export interface GreeterConfig {
   readonly shutdownGraceMs: number;
   /** The Nest log levels to print, from the most severe down to GREETER_LOG_LEVEL. */
   readonly logLevels: LogLevel[];
+  /** The broker the greeter publishes its integration events to. */
+  readonly rabbitmqUrl: string;
+  /** How many events may wait for the broker (queued or unconfirmed) before new ones are dropped. */
+  readonly eventsBufferSize: number;
 }
+
+/** Injection token of the GreeterConfig. */
+export const GREETER_CONFIG = Symbol('GREETER_CONFIG');
 
 /** A configuration value that cannot be used; `variable` names the environment variable. */
 export class ConfigError extends Error {
@@ -29,6 +37,8 @@ export const CONFIG_DEFAULTS = {
   GREETER_MAX_RECEIVE_MESSAGE_BYTES: 4096,
   GREETER_SHUTDOWN_GRACE_MS: 10_000,
   GREETER_LOG_LEVEL: 'log',
+  RABBITMQ_URL: DEFAULT_RABBITMQ_URL,
+  GREETER_EVENTS_BUFFER: 10_000,
 } as const;
 
 // Most severe first: a level enables itself and everything before it.
@@ -43,6 +53,8 @@ export function loadGreeterConfig(env: NodeJS.ProcessEnv = process.env): Greeter
     maxReceiveMessageBytes: integer(env, 'GREETER_MAX_RECEIVE_MESSAGE_BYTES', 1, MAX_INT32),
     shutdownGraceMs: integer(env, 'GREETER_SHUTDOWN_GRACE_MS', 0, 3_600_000),
     logLevels: logLevels(env),
+    rabbitmqUrl: rabbitmqUrl(env),
+    eventsBufferSize: integer(env, 'GREETER_EVENTS_BUFFER', 1, 1_000_000),
   };
 }
 
@@ -67,7 +79,7 @@ function grpcUrl(env: NodeJS.ProcessEnv): string {
 
 function integer(
   env: NodeJS.ProcessEnv,
-  name: 'GREETER_MAX_RECEIVE_MESSAGE_BYTES' | 'GREETER_SHUTDOWN_GRACE_MS',
+  name: 'GREETER_MAX_RECEIVE_MESSAGE_BYTES' | 'GREETER_SHUTDOWN_GRACE_MS' | 'GREETER_EVENTS_BUFFER',
   min: number,
   max: number,
 ): number {
@@ -77,6 +89,18 @@ function integer(
     throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${value}"`);
   }
   return parsed;
+}
+
+// The same check as every other app that talks to RabbitMQ; its messages never show the password.
+function rabbitmqUrl(env: NodeJS.ProcessEnv): string {
+  try {
+    return readAmqpUrl({ RABBITMQ_URL: valueOf(env, 'RABBITMQ_URL') });
+  } catch (error) {
+    if (error instanceof InvalidConfigError) {
+      throw new ConfigError('RABBITMQ_URL', error.message.replace(/^RABBITMQ_URL: /, ''));
+    }
+    throw error;
+  }
 }
 
 function logLevels(env: NodeJS.ProcessEnv): LogLevel[] {

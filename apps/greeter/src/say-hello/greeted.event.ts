@@ -4,5 +4,7 @@ export class GreetedEvent {
     readonly name: string,
     readonly message: string,
     readonly greetedAt: Date,
+    /** The W3C traceparent the caller sent with the call, if any. */
+    readonly traceparent?: string,
   ) {}
 }

@@ -4,7 +4,11 @@ import type { Observable } from 'rxjs';
 
 /** Greet one name several times over a short while (not yet validated). */
 export class StreamGreetingsCommand extends Command<Observable<HelloReply>> {
-  constructor(readonly name: string) {
+  constructor(
+    readonly name: string,
+    /** The W3C traceparent the caller sent with the call, if any. */
+    readonly traceparent?: string,
+  ) {
     super();
   }
 }

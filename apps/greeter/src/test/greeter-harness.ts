@@ -3,7 +3,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
-import { freePort } from '@hello/testing';
+import { createTestVhost, freePort } from '@hello/testing';
 import {
   GREETER_PROTO_FILE,
   HEALTH_PROTO_FILE,
@@ -16,6 +16,13 @@ import { AppModule } from '../app.module';
 import type { GreeterConfig } from '../config/greeter.config';
 import { createGreeter, createGreeterServer, startGreeter, type Greeter } from '../greeter';
 
+/** The test broker the Jest global setup started (or the one RABBITMQ_URL names). */
+export function testBrokerUrl(): string {
+  const url = process.env['RABBITMQ_URL'];
+  if (!url) throw new Error('RABBITMQ_URL is not set: run the tests through Jest, whose global setup starts RabbitMQ');
+  return url;
+}
+
 // Nest's gRPC url cannot report a port picked with :0, so tests pick a free one first.
 export async function testConfig(overrides: Partial<GreeterConfig> = {}): Promise<GreeterConfig> {
   return {
@@ -23,13 +30,34 @@ export async function testConfig(overrides: Partial<GreeterConfig> = {}): Promis
     maxReceiveMessageBytes: 4096,
     shutdownGraceMs: 5_000,
     logLevels: ['fatal', 'error'],
+    rabbitmqUrl: testBrokerUrl(),
+    eventsBufferSize: 10_000,
     ...overrides,
   };
 }
 
-/** Starts the greeter exactly as main.ts does, on a free loopback port. */
+/**
+ * Starts the greeter exactly as main.ts does, on a free loopback port. Unless `rabbitmqUrl` is
+ * given, it publishes into a vhost of its own on the test broker, deleted after its shutdown, so
+ * that its events never reach another test's queues.
+ */
 export async function startTestGreeter(overrides: Partial<GreeterConfig> = {}): Promise<Greeter> {
-  return createGreeter(await testConfig(overrides));
+  if (overrides.rabbitmqUrl) return createGreeter(await testConfig(overrides));
+  const vhost = await createTestVhost('greeter');
+  try {
+    return deletingVhostAfterShutdown(await createGreeter(await testConfig({ ...overrides, rabbitmqUrl: vhost.url })), vhost);
+  } catch (error) {
+    await vhost.delete();
+    throw error;
+  }
+}
+
+function deletingVhostAfterShutdown(greeter: Greeter, vhost: { delete(): Promise<void> }): Greeter {
+  let closing: Promise<void> | undefined;
+  return {
+    ...greeter,
+    shutdown: () => (closing ??= greeter.shutdown().finally(() => vhost.delete())),
+  };
 }
 
 /** Keeps what the application logs so a test can assert on it. */
@@ -54,12 +82,20 @@ export class CapturingLogger implements LoggerService {
 export async function startGreeterWith(
   override: (builder: TestingModuleBuilder) => TestingModuleBuilder,
   logger: LoggerService = new CapturingLogger(),
+  overrides: Partial<GreeterConfig> = {},
 ): Promise<Greeter> {
-  const config = await testConfig();
-  const moduleRef = await override(Test.createTestingModule({ imports: [AppModule] })).compile();
-  const server = createGreeterServer(config);
-  const app = moduleRef.createNestMicroservice({ strategy: server, logger });
-  return startGreeter(app, server, config);
+  const vhost = overrides.rabbitmqUrl ? undefined : await createTestVhost('greeter');
+  try {
+    const config = await testConfig({ rabbitmqUrl: vhost?.url, ...overrides });
+    const moduleRef = await override(Test.createTestingModule({ imports: [AppModule.register(config)] })).compile();
+    const server = createGreeterServer(config);
+    const app = moduleRef.createNestMicroservice({ strategy: server, logger });
+    const greeter = await startGreeter(app, server, config);
+    return vhost ? deletingVhostAfterShutdown(greeter, vhost) : greeter;
+  } catch (error) {
+    await vhost?.delete();
+    throw error;
+  }
 }
 
 // Enums as names make the assertions read like the protocol.

@@ -1,0 +1,104 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Topology } from '@hello/contracts';
+import { AmqpConnection, ConfirmedPublisher, exchangeTopology } from '@hello/messaging';
+import { GREETER_CONFIG, type GreeterConfig } from '../config/greeter.config';
+import { BufferedEventPublisher } from './buffered-event-publisher';
+
+/**
+ * However much of the grace period the gRPC drain used up, the flush of pending events gets at least
+ * this long (or the whole grace period when that is shorter).
+ */
+export const MIN_EVENTS_FLUSH_MS = 1_000;
+
+/** How long one publish may wait for its confirm before the event goes back to the buffer. */
+const PUBLISH_ATTEMPT_TIMEOUT_MS = 5_000;
+/** How long shutdown lets a channel that is being set up finish before closing it. */
+const SETUP_WAIT_MS = 1_000;
+/**
+ * How long closing the channel and connection may take. A broker that has stopped answering (e.g. a
+ * queue without a leader blocks the channel) would otherwise keep the process from ever exiting.
+ */
+const CLOSE_TIMEOUT_MS = 2_000;
+
+/**
+ * The greeter's side of RabbitMQ: one connection that reconnects by itself, a confirmed publisher
+ * that declares `hello.events`, and the buffer that integration events wait in until confirmed.
+ *
+ * Nothing here waits for the broker at start-up, so the greeter serves gRPC while RabbitMQ is down;
+ * events wait in the buffer meanwhile. At shutdown (after the gRPC server has drained, so no more
+ * greetings are made) pending events are flushed within what is left of the grace period, then the
+ * connection closes.
+ */
+@Injectable()
+export class GreeterBroker implements OnApplicationShutdown {
+  private readonly logger = new Logger(GreeterBroker.name);
+  readonly connection: AmqpConnection;
+  readonly publisher: ConfirmedPublisher;
+  readonly events: BufferedEventPublisher;
+  private shutdownStartedAt?: number;
+
+  constructor(@Inject(GREETER_CONFIG) private readonly config: GreeterConfig) {
+    this.connection = new AmqpConnection({ url: config.rabbitmqUrl, connectionName: 'greeter' });
+    this.publisher = new ConfirmedPublisher({
+      connection: this.connection,
+      appId: 'greeter',
+      topology: exchangeTopology(Topology.eventsExchange),
+      timeoutMs: PUBLISH_ATTEMPT_TIMEOUT_MS,
+    });
+    this.events = new BufferedEventPublisher({
+      publish: (message) => this.publisher.publish(message),
+      isConnected: () => this.connection.isConnected(),
+      capacity: config.eventsBufferSize,
+    });
+    this.connection.manager.on('connect', () => this.events.wake());
+    this.logger.log(
+      `publishing events to exchange ${Topology.eventsExchange} at ${this.connection.redactedUrl} ` +
+        `(buffer of ${config.eventsBufferSize} events while the broker is unavailable)`,
+    );
+  }
+
+  /** Marks the start of shutdown: the grace period that bounds the flush counts from here. */
+  beginShutdown(): void {
+    this.shutdownStartedAt ??= Date.now();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const grace = this.config.shutdownGraceMs;
+    const graceLeft = (this.shutdownStartedAt ?? Date.now()) + grace - Date.now();
+    const flushMs = Math.max(graceLeft, Math.min(grace, MIN_EVENTS_FLUSH_MS));
+    const pending = this.events.pending;
+    if (pending > 0) this.logger.log(`flushing ${pending} pending events (for up to ${flushMs} ms)`);
+    const unsent = await this.events.flushAndClose(flushMs);
+    // Closing while the channel is still declaring the exchange (a greeter stopped right after it
+    // connected) makes amqplib report the cut-off declaration as a channel error.
+    if (this.connection.isConnected()) await settledWithin(this.publisher.waitForConnect(), SETUP_WAIT_MS);
+    const { published, retried, dropped } = this.events.stats();
+    if (unsent > 0) {
+      this.logger.error(
+        `${unsent} events could not be sent before shutdown (broker ${this.connection.isConnected() ? 'connected' : 'unreachable'}); they are lost`,
+      );
+    }
+    this.logger.log(`events: published ${published}, retried ${retried}, dropped ${dropped}`);
+    const closing = (async () => {
+      await this.publisher.close();
+      await this.connection.close();
+    })().catch((error: Error) => this.logger.warn(`closing the connection to the broker failed: ${error.message}`));
+    if (!(await settledWithin(closing, CLOSE_TIMEOUT_MS))) {
+      this.logger.warn(`the broker did not close the connection within ${CLOSE_TIMEOUT_MS} ms; not waiting for it`);
+    }
+  }
+}
+
+/** Waits for `promise` to settle, but no longer than `ms`; true when it settled. Never throws. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const settled = await Promise.race([
+    promise.then(
+      () => true,
+      () => true,
+    ),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return settled;
+}

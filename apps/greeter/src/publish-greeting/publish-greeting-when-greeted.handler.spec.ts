@@ -1,0 +1,62 @@
+import { GreetingGreetedIntegrationEvent, isUuid } from '@hello/contracts';
+import { traceIdOf, type OutgoingMessage } from '@hello/messaging';
+import type { GreeterBroker } from '../messaging/greeter-broker';
+import { GreetedEvent } from '../say-hello/greeted.event';
+import { PublishGreetingWhenGreetedHandler } from './publish-greeting-when-greeted.handler';
+
+describe('PublishGreetingWhenGreetedHandler', () => {
+  const greetedAt = new Date('2026-01-02T03:04:05.678Z');
+  let enqueue: jest.Mock<boolean, [OutgoingMessage]>;
+  let handler: PublishGreetingWhenGreetedHandler;
+
+  beforeEach(() => {
+    enqueue = jest.fn<boolean, [OutgoingMessage]>(() => true);
+    handler = new PublishGreetingWhenGreetedHandler({ events: { enqueue } } as unknown as GreeterBroker);
+  });
+
+  const published = (): OutgoingMessage => {
+    expect(enqueue).toHaveBeenCalledTimes(1);
+    return enqueue.mock.calls[0][0];
+  };
+
+  it('should hand one greeting.greeted v1 event to the buffer, addressed to hello.events', () => {
+    handler.handle(new GreetedEvent('Ada', 'Hello, Ada!', greetedAt));
+    const message = published();
+    expect(message).toMatchObject({
+      exchange: 'hello.events',
+      routingKey: 'greeting.greeted',
+      type: 'greeting.greeted.v1',
+    });
+    expect(message.body).toEqual({
+      eventId: message.messageId,
+      name: 'Ada',
+      message: 'Hello, Ada!',
+      greetedAt: '2026-01-02T03:04:05.678Z',
+    });
+    expect(isUuid(message.messageId)).toBe(true);
+    // What consumers will read back is a valid event.
+    expect(GreetingGreetedIntegrationEvent.parse(JSON.parse(JSON.stringify(message.body)))).toBeInstanceOf(
+      GreetingGreetedIntegrationEvent,
+    );
+  });
+
+  it('should give every greeting its own event id', () => {
+    handler.handle(new GreetedEvent('Ada', 'Hello, Ada!', greetedAt));
+    handler.handle(new GreetedEvent('Ada', 'Hello, Ada!', greetedAt));
+    const [first, second] = enqueue.mock.calls.map(([message]) => message.messageId);
+    expect(first).not.toBe(second);
+  });
+
+  it("should continue the caller's trace in the traceparent header", () => {
+    const callerTrace = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    handler.handle(new GreetedEvent('Ada', 'Hello, Ada!', greetedAt, callerTrace));
+    const traceparent = published().headers?.['traceparent'];
+    expect(traceIdOf(traceparent)).toBe('0af7651916cd43dd8448eb211c80319c');
+    expect(traceparent).not.toBe(callerTrace);
+  });
+
+  it('should start a new trace when the caller sent none (or a malformed one)', () => {
+    handler.handle(new GreetedEvent('Ada', 'Hello, Ada!', greetedAt, 'not-a-traceparent'));
+    expect(published().headers?.['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+});

@@ -1,0 +1,28 @@
+import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
+import { GreetingGreetedIntegrationEvent, Headers, integrationEventMessage } from '@hello/contracts';
+import { childTraceparent } from '@hello/messaging';
+import { GreeterBroker } from '../messaging/greeter-broker';
+import { GreetedEvent } from '../say-hello/greeted.event';
+
+/**
+ * Bridges the in-process GreetedEvent to the broker as a `greeting.greeted` integration event. It
+ * only hands the event to the buffer, which publishes it later: the gRPC call that made the greeting
+ * neither waits for the broker nor fails because of it.
+ */
+@EventsHandler(GreetedEvent)
+export class PublishGreetingWhenGreetedHandler implements IEventHandler<GreetedEvent> {
+  constructor(private readonly broker: GreeterBroker) {}
+
+  handle(event: GreetedEvent): void {
+    const integrationEvent = GreetingGreetedIntegrationEvent.create({
+      name: event.name,
+      message: event.message,
+      greetedAt: event.greetedAt,
+    });
+    this.broker.events.enqueue({
+      ...integrationEventMessage(integrationEvent),
+      // Made once, here, so that every retry of this event carries the same span.
+      headers: { [Headers.traceparent]: childTraceparent(event.traceparent) },
+    });
+  }
+}
