@@ -1,0 +1,155 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+
+// No Docker engine runs where this suite runs, so the compose file and Dockerfile are checked
+// against what the apps really read and serve instead of being run.
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { APPS } = require('../apps.cjs') as {
+  APPS: {
+    name: string;
+    ports: Record<string, { env: string; default: string | number }>;
+    health: { kind: 'grpc' | 'http'; path?: string };
+  }[];
+};
+
+interface Service {
+  image?: string;
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
+  environment?: Record<string, string>;
+  ports?: string[];
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  restart?: string;
+  volumes?: string[];
+}
+
+const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+const compose = parse(composeText, { merge: true }) as { services: Record<string, Service> };
+const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
+
+function sourceFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((entry) => {
+    const full = join(dir, entry);
+    if (statSync(full).isDirectory()) return sourceFiles(full);
+    return full.endsWith('.ts') && !full.endsWith('.spec.ts') && !full.includes('/test/') ? [full] : [];
+  });
+}
+
+const byNumber = (a: number, b: number) => a - b;
+
+/** Every environment variable name an app's code (and the libs it imports) reads. */
+function variablesReadBy(app: string): Set<string> {
+  const appFiles = sourceFiles(join(ROOT, 'apps', app, 'src'));
+  const libs = new Set<string>();
+  for (const file of appFiles) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/from '@hello\/([a-z-]+)'/g)) libs.add(m[1]);
+  }
+  const files = [...appFiles, ...[...libs].flatMap((lib) => sourceFiles(join(ROOT, 'libs', lib, 'src')))];
+  const names = new Set<string>();
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/['"`]([A-Z][A-Z0-9_]{2,})['"`]/g)) names.add(m[1]);
+  }
+  return names;
+}
+
+function hostPorts(service: Service): number[] {
+  return (service.ports ?? []).map((p) => Number(String(p).split(':')[0]));
+}
+
+function containerPorts(service: Service): number[] {
+  return (service.ports ?? []).map((p) => Number(String(p).split(':').pop()));
+}
+
+describe('docker-compose.yml', () => {
+  it('should have a service for every app and the broker', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['rabbitmq', ...APPS.map((a) => a.name)].sort());
+  });
+
+  it('should pin RabbitMQ to a 4.x image with the management plugin and check it with rabbitmq-diagnostics', () => {
+    const broker = compose.services['rabbitmq'];
+    expect(broker.image).toMatch(/^rabbitmq:4\.\d+(\.\d+)?-management(-alpine)?$/);
+    expect(broker.healthcheck?.test.join(' ')).toMatch(/rabbitmq-diagnostics/);
+    expect(containerPorts(broker).sort(byNumber)).toEqual([5672, 15672]);
+  });
+
+  it('should take the broker credentials from the environment, with no default baked in', () => {
+    const broker = compose.services['rabbitmq'];
+    expect(broker.environment?.['RABBITMQ_DEFAULT_USER']).toMatch(/^\$\{RABBITMQ_USER:\?/);
+    expect(broker.environment?.['RABBITMQ_DEFAULT_PASS']).toMatch(/^\$\{RABBITMQ_PASSWORD:\?/);
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
+    for (const name of ['RABBITMQ_USER', 'RABBITMQ_PASSWORD']) expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
+    expect(composeText).not.toMatch(/guest/);
+  });
+
+  describe.each(APPS.map((a) => [a.name, a] as const))('service %s', (name, app) => {
+    const service = compose.services[name];
+
+    it('should build its own image from the Dockerfile for an Nx project with a build', () => {
+      expect(service.build?.context).toBe('.');
+      expect(service.build?.args?.['APP']).toBe(name);
+      // The webpack plugin infers the `build` target from this file, writing to dist/apps/<app>.
+      const webpack = readFileSync(join(ROOT, 'apps', name, 'webpack.config.js'), 'utf8');
+      expect(webpack).toContain(`dist/apps/${name}`);
+      expect(existsSync(join(ROOT, 'apps', name, 'src', 'main.ts'))).toBe(true);
+    });
+
+    it('should wait for a healthy broker and restart on failure', () => {
+      expect(service.depends_on?.['rabbitmq']?.condition).toBe('service_healthy');
+      expect(service.restart).toMatch(/^(always|unless-stopped|on-failure)/);
+    });
+
+    it('should only set environment variables the app reads', () => {
+      const read = variablesReadBy(name);
+      for (const variable of Object.keys(service.environment ?? {})) {
+        expect({ variable, read: read.has(variable) }).toEqual({ variable, read: true });
+      }
+    });
+
+    it('should publish the ports the app listens on by default', () => {
+      const expected = Object.values(app.ports).map((p) => Number(String(p.default).split(':').pop()));
+      expect(containerPorts(service).sort(byNumber)).toEqual(expected.sort(byNumber));
+      expect(hostPorts(service).sort(byNumber)).toEqual(expected.sort(byNumber));
+      for (const port of Object.values(app.ports)) {
+        const value = service.environment?.[port.env];
+        if (value !== undefined) expect(String(value)).toBe(String(port.default));
+      }
+    });
+
+    it('should health-check the endpoint the app serves', () => {
+      const test = service.healthcheck?.test ?? [];
+      expect(test.slice(0, 3)).toEqual(['CMD', 'node', 'healthcheck.cjs']);
+      if (app.health.kind === 'grpc') {
+        const port = String(app.ports['grpc'].default).split(':').pop();
+        expect(test.slice(3)).toEqual(['grpc', `127.0.0.1:${port}`]);
+      } else {
+        expect(test[3]).toBe(`http://127.0.0.1:${app.ports['http'].default}${app.health.path}`);
+      }
+    });
+  });
+});
+
+describe('Dockerfile', () => {
+  it('should install and build with the same commands as the local stack and CI', () => {
+    const ensureDeps = readFileSync(join(ROOT, 'tools', 'scripts', 'ensure-deps.cjs'), 'utf8');
+    expect(ensureDeps).toContain("'npm install --no-audit --no-fund'");
+    expect(dockerfile).toContain('RUN npm install --no-audit --no-fund');
+    expect(dockerfile).toMatch(/npx nx build "\$APP"/);
+  });
+
+  it('should run the app as a non-root user with production dependencies only', () => {
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    expect(runtime).toMatch(/^USER node$/m);
+    expect(dockerfile).toContain('npm install --omit=dev');
+    expect(runtime).not.toMatch(/npm install(?! --omit=dev)/);
+  });
+
+  it('should ship the healthcheck script the compose healthchecks call', () => {
+    expect(dockerfile).toContain('tools/stack/healthcheck.cjs ./healthcheck.cjs');
+    expect(existsSync(join(ROOT, 'tools', 'stack', 'healthcheck.cjs'))).toBe(true);
+  });
+});

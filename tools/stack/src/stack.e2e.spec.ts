@@ -1,0 +1,222 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import * as amqp from 'amqplib';
+import { createTestVhost, freePort, TestVhost, waitFor } from '@hello/testing';
+
+// The whole stack as the README's main command runs it (`npm start` → tools/stack/start.cjs):
+// four separate app processes on one broker, exercised from outside over their real ports.
+
+const ROOT = resolve(__dirname, '..', '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { checkHttp, checkGrpc } = require('../healthcheck.cjs') as {
+  checkHttp(url: string): Promise<string | null>;
+  checkGrpc(address: string, service?: string): Promise<string | null>;
+};
+
+const STOP_BOUND_MS = 30_000;
+
+interface Stack {
+  process: ChildProcess;
+  output(): string;
+  exited: Promise<number | null>;
+  ports: { grpc: number; producer: number; consumer: number; eventHandler: number; tcp: number };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function startStack(vhost: TestVhost, dataDir: string): Promise<Stack> {
+  const ports = {
+    grpc: await freePort(),
+    producer: await freePort(),
+    consumer: await freePort(),
+    eventHandler: await freePort(),
+    tcp: await freePort(),
+  };
+  const child = spawn(process.execPath, [join(ROOT, 'tools/stack/start.cjs')], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      RABBITMQ_URL: vhost.url,
+      GREETER_GRPC_URL: `127.0.0.1:${ports.grpc}`,
+      PRODUCER_HTTP_PORT: String(ports.producer),
+      CONSUMER_HTTP_PORT: String(ports.consumer),
+      EVENT_HANDLER_HTTP_PORT: String(ports.eventHandler),
+      EVENT_HANDLER_TCP_PORT: String(ports.tcp),
+      EVENT_HANDLER_DATA_DIR: dataDir,
+      NO_COLOR: '1',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return { process: child, output: () => output, exited, ports };
+}
+
+function appPids(output: string): number[] {
+  return [...output.matchAll(/started [a-z-]+ \(pid (\d+)\)/g)].map((m) => Number(m[1]));
+}
+
+function greeterClient(port: number) {
+  const definition = protoLoader.loadSync(join(ROOT, 'proto', 'helloworld.proto'), { keepCase: true });
+  const loaded = grpc.loadPackageDefinition(definition) as unknown as {
+    helloworld: { Greeter: new (address: string, credentials: grpc.ChannelCredentials) => grpc.Client };
+  };
+  return new loaded.helloworld.Greeter(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as grpc.Client & {
+    SayHello(
+      request: { name: string },
+      options: grpc.CallOptions,
+      callback: (error: grpc.ServiceError | null, reply: { message: string }) => void,
+    ): void;
+  };
+}
+
+async function getJson(url: string): Promise<{ status: number; body: any }> {
+  const res = await fetch(url);
+  return { status: res.status, body: await res.json() };
+}
+
+describe('the whole stack (npm start)', () => {
+  let vhost: TestVhost;
+  let dataDir: string;
+  let stack: Stack;
+  let base: { producer: string; eventHandler: string };
+
+  beforeAll(async () => {
+    vhost = await createTestVhost('stack');
+    dataDir = mkdtempSync(join(tmpdir(), 'hello-stack-'));
+    stack = await startStack(vhost, dataDir);
+    base = {
+      producer: `http://127.0.0.1:${stack.ports.producer}`,
+      eventHandler: `http://127.0.0.1:${stack.ports.eventHandler}`,
+    };
+    // The first run builds all four apps.
+    const exitedEarly = stack.exited.then((code) => {
+      throw new Error(`the stack exited (${code}) before it was healthy:\n${stack.output()}`);
+    });
+    const healthy = waitFor(
+      async () => {
+        const checks = await Promise.all([
+          checkGrpc(`127.0.0.1:${stack.ports.grpc}`),
+          checkHttp(`${base.producer}/health`),
+          checkHttp(`http://127.0.0.1:${stack.ports.consumer}/health`),
+          checkHttp(`${base.eventHandler}/health`),
+        ]);
+        return checks.every((c) => c === null);
+      },
+      { timeoutMs: 240_000, intervalMs: 500, message: 'the stack did not become healthy' },
+    );
+    await Promise.race([healthy, exitedEarly]);
+    exitedEarly.catch(() => undefined);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (stack && stack.process.exitCode === null) {
+      stack.process.kill('SIGKILL');
+      for (const pid of appPids(stack.output())) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+    await vhost?.delete();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('should print where each app listens and a grpcurl line to try', () => {
+    const out = stack.output();
+    expect(out).toContain(`gRPC 127.0.0.1:${stack.ports.grpc}`);
+    expect(out).toContain(`http://localhost:${stack.ports.producer}`);
+    expect(out).toContain(`TCP line echo localhost:${stack.ports.tcp}`);
+    expect(out).toMatch(/grpcurl -plaintext .* helloworld\.Greeter\/SayHello/);
+    expect(appPids(out)).toHaveLength(4);
+  });
+
+  it('should show a SayHello over gRPC in the event-handler projection', async () => {
+    const name = `stack-${randomUUID().slice(0, 8)}`;
+    const client = greeterClient(stack.ports.grpc);
+    const reply = await new Promise<{ message: string }>((done, fail) =>
+      client.SayHello({ name }, { deadline: Date.now() + 5000 }, (e, r) => (e ? fail(e) : done(r))),
+    );
+    client.close();
+    expect(reply.message).toBe(`Hello, ${name}!`);
+    const url = `${base.eventHandler}/greetings/${encodeURIComponent(name)}`;
+    await waitFor(async () => (await getJson(url)).status === 200, { timeoutMs: 15_000, message: `${url} never 200` });
+    expect((await getJson(url)).body).toMatchObject({ name, count: 1 });
+  });
+
+  it('should hand a POSTed message to the consumer and count it in /stats', async () => {
+    const text = `stack message ${randomUUID()}`;
+    const res = await fetch(`${base.producer}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text }),
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    await waitFor(
+      async () => {
+        const stats = (await getJson(`${base.eventHandler}/stats`)).body;
+        return stats.messages.last.some((m: { messageId: string; text: string }) => m.messageId === id && m.text === text);
+      },
+      { timeoutMs: 15_000, message: `message ${id} never counted` },
+    );
+  });
+
+  it('should count a plain-text message published by a plain AMQP client to "hello"', async () => {
+    const text = `plain ${randomUUID()}`;
+    const connection = await amqp.connect(vhost.url);
+    try {
+      const channel = await connection.createConfirmChannel();
+      // As RabbitMQ's tutorial does: default exchange, routing key "hello", a plain text body.
+      channel.publish('', 'hello', Buffer.from(text));
+      await channel.waitForConfirms();
+    } finally {
+      await connection.close();
+    }
+    await waitFor(
+      async () => {
+        const stats = (await getJson(`${base.eventHandler}/stats`)).body;
+        return stats.messages.last.some((m: { text: string }) => m.text === text);
+      },
+      { timeoutMs: 15_000, message: 'the plain-text message was never counted' },
+    );
+  });
+
+  it('should echo lines on the TCP port', async () => {
+    const socket = connect({ host: '127.0.0.1', port: stack.ports.tcp });
+    let received = '';
+    socket.on('data', (d) => (received += d.toString()));
+    socket.write('hello mesh\r\nsecond line\n');
+    await waitFor(() => received === 'hello mesh\r\nsecond line\n', {
+      timeoutMs: 5000,
+      message: 'no echo',
+    }).finally(() => socket.destroy());
+  });
+
+  it('should stop every process within the bound on SIGTERM, each exiting 0, leaving nothing running', async () => {
+    const pids = appPids(stack.output());
+    const started = Date.now();
+    stack.process.kill('SIGTERM');
+    const code = await Promise.race([
+      stack.exited,
+      new Promise<string>((done) => setTimeout(() => done('timed out'), STOP_BOUND_MS)),
+    ]);
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(STOP_BOUND_MS);
+    expect(pids.filter(isAlive)).toEqual([]);
+    for (const app of ['greeter', 'producer', 'consumer', 'event-handler']) {
+      expect(stack.output()).toMatch(new RegExp(`${app}\\s*\\| .*closed`));
+    }
+  }, STOP_BOUND_MS + 5000);
+});
