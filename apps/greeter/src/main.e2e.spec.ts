@@ -123,7 +123,6 @@ describe('the greeter process (main.ts)', () => {
   it.each([
     ['GREETER_GRPC_URL', 'nonsense', 'must be host:port'],
     ['GREETER_SHUTDOWN_GRACE_MS', '-1', 'must be a whole number'],
-    ['GREETER_EVENTS_BUFFER', '0', 'must be a whole number'],
     ['RABBITMQ_URL', 'http://localhost:5672', 'protocol must be amqp: or amqps:'],
   ])('should refuse to start with %s=%s, naming the variable, and exit 1', async (variable, value, problem) => {
     app = spawnApp(MAIN, { [variable]: value });
