@@ -20,7 +20,6 @@ async function startEventHandler(url, dataDir) {
       EVENT_HANDLER_HTTP_PORT: String(httpPort),
       EVENT_HANDLER_TCP_PORT: String(await freePort()),
       EVENT_HANDLER_DATA_DIR: dataDir,
-      EVENT_HANDLER_LOG_LEVEL: 'warn',
     },
     ready: /listening|started|ready/i,
   });
