@@ -17,3 +17,18 @@ describe('childTraceparent', () => {
     ).not.toBe('0'.repeat(32));
   });
 });
+
+describe('childTraceparent ids', () => {
+  it('should not repeat trace or span ids across many calls', () => {
+    const traceIds = new Set<string>();
+    const spanIds = new Set<string>();
+    // More than one refill of the random pool.
+    for (let i = 0; i < 1000; i++) {
+      const [, traceId, spanId] = childTraceparent().split('-');
+      traceIds.add(traceId);
+      spanIds.add(spanId);
+    }
+    expect(traceIds.size).toBe(1000);
+    expect(spanIds.size).toBe(1000);
+  });
+});
