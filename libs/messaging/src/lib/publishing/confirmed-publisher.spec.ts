@@ -1,3 +1,4 @@
+import { createServer, connect as connectTcp, Socket } from 'node:net';
 import { lastValueFrom } from 'rxjs';
 import { Headers } from '@hello/contracts';
 import {
@@ -96,6 +97,130 @@ describe('ConfirmedPublisher', () => {
     ).rejects.toBeInstanceOf(UnroutableMessageError);
   });
 
+  it('should keep the publish order of messages published before the channel opens and after', async () => {
+    const fresh = new AmqpConnection({
+      url: vhost.url,
+      connectionName: 'publisher-spec-order',
+    });
+    const ordered = new ConfirmedPublisher({
+      connection: fresh,
+      appId: 'publisher-spec',
+      topology: workQueueTopology('ordered'),
+    });
+    try {
+      const confirms: Array<Promise<void>> = [];
+      const ids: string[] = [];
+      const publish = (body: string) => {
+        const messageId = `o-${ids.length}`;
+        ids.push(messageId);
+        confirms.push(
+          ordered.publish({
+            exchange: '',
+            routingKey: 'ordered',
+            body,
+            messageId,
+            type: 'job.v1',
+            mandatory: true,
+          }),
+        );
+      };
+      // Queued in the channel wrapper until the channel is open; it sends them 1000 at a time, so some
+      // are still queued when the channel is already open.
+      for (let i = 0; i < 1100; i++) publish('queued before the channel opened');
+      await ordered.waitForConnect();
+      for (let i = 0; i < 50; i++) publish('right after the channel opened');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let i = 0; i < 50; i++) publish('later');
+      await Promise.all(confirms);
+      const received = await client.drain('ordered');
+      expect(received.map((m) => m.properties.messageId)).toEqual(ids);
+    } finally {
+      await ordered.close();
+      await fresh.close();
+    }
+  });
+
+  it('should get every message confirmed when the connection drops with publishes in flight', async () => {
+    const fragile = new AmqpConnection({
+      url: vhost.url,
+      connectionName: 'publisher-spec-drop',
+      reconnectDelayMs: 100,
+    });
+    const resilient = new ConfirmedPublisher({
+      connection: fragile,
+      appId: 'publisher-spec',
+      timeoutMs: 10_000,
+      topology: workQueueTopology('dropped'),
+    });
+    try {
+      await resilient.waitForConnect();
+      const ids = Array.from({ length: 2000 }, (_, i) => `d-${i}`);
+      const confirms = ids.map((messageId) =>
+        resilient.publish({
+          exchange: '',
+          routingKey: 'dropped',
+          body: {},
+          messageId,
+          type: 'job.v1',
+          mandatory: true,
+        }),
+      );
+      // What a network failure does: the socket goes away under unconfirmed publishes.
+      (
+        fragile.manager.connection as unknown as {
+          connection: { stream: Socket };
+        }
+      ).connection.stream.destroy(
+        Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+      );
+      await Promise.all(confirms);
+      const received = await client.drain('dropped');
+      // A publish whose confirm was lost is sent again: duplicates are allowed, losses are not.
+      expect(new Set(received.map((m) => m.properties.messageId))).toEqual(
+        new Set(ids),
+      );
+    } finally {
+      await resilient.close();
+      await fragile.close();
+    }
+  }, 20_000);
+
+  it('should give up with PublishTimeoutError when the broker never confirms', async () => {
+    const proxy = await startPausableProxy(new URL(vhost.url));
+    const stalled = new AmqpConnection({
+      url: proxy.url,
+      connectionName: 'publisher-spec-stalled',
+    });
+    const waiting = new ConfirmedPublisher({
+      connection: stalled,
+      appId: 'publisher-spec',
+      timeoutMs: 500,
+      topology: workQueueTopology('jobs'),
+    });
+    try {
+      await waiting.waitForConnect();
+      // The connection stays up (no heartbeat is missed yet) but nothing comes back from the broker.
+      proxy.pause();
+      const started = Date.now();
+      await expect(
+        waiting.publish({
+          exchange: '',
+          routingKey: 'jobs',
+          body: {},
+          messageId: 'm-stalled',
+          type: 'job.v1',
+        }),
+      ).rejects.toBeInstanceOf(PublishTimeoutError);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(450);
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      proxy.resume();
+      await waiting.close();
+      await stalled.close();
+      proxy.close();
+    }
+  });
+
   it('should give up with PublishTimeoutError when the broker is unreachable', async () => {
     const port = await freePort();
     const offline = new AmqpConnection({
@@ -187,3 +312,42 @@ describe('AmqpClient', () => {
     );
   });
 });
+
+/**
+ * A TCP proxy to the broker of `target`. `pause()` holds back what the broker sends, leaving the
+ * connection open (a broker that does not answer); `resume()` passes it on again.
+ */
+async function startPausableProxy(target: URL): Promise<{
+  url: string;
+  pause(): void;
+  resume(): void;
+  close(): void;
+}> {
+  const sockets = new Set<Socket>();
+  const pipes: Array<{ from: Socket; to: Socket }> = [];
+  const server = createServer((client) => {
+    const upstream = connectTcp(Number(target.port), target.hostname);
+    sockets.add(client).add(upstream);
+    client.on('error', () => undefined);
+    upstream.on('error', () => undefined);
+    client.pipe(upstream);
+    upstream.pipe(client);
+    pipes.push({ from: upstream, to: client });
+  });
+  await new Promise<void>((resolve) =>
+    server.listen(0, '127.0.0.1', () => resolve()),
+  );
+  const address = server.address();
+  const url = new URL(target.toString());
+  url.hostname = '127.0.0.1';
+  url.port = String(typeof address === 'object' && address ? address.port : 0);
+  return {
+    url: url.toString(),
+    pause: () => pipes.forEach(({ from, to }) => from.unpipe(to)),
+    resume: () => pipes.forEach(({ from, to }) => from.pipe(to)),
+    close: () => {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}

@@ -45,12 +45,22 @@ export interface ConfirmedPublisherOptions {
  * confirms). While the broker is unreachable or the channel is being re-opened, it retries until
  * `timeoutMs` has passed, then throws PublishTimeoutError. A retry after a lost confirm may store the
  * message twice, with the same messageId: consumers de-duplicate on it.
+ *
+ * While the channel is open and nothing waits in the ChannelWrapper's queue, a message goes straight
+ * onto the underlying confirm channel: the wrapper's own queueing and its bookkeeping of unconfirmed
+ * messages cost more per message than the publish itself. Whenever the channel is closed, being set up
+ * again, applying back-pressure or still has queued messages, publishing goes through the wrapper, so
+ * messages never overtake the ones queued before them.
  */
 export class ConfirmedPublisher {
   private readonly logger = new Logger(ConfirmedPublisher.name);
   private readonly channel: ChannelWrapper;
   private readonly returned = new Set<string>();
   private readonly timeoutMs: number;
+  /** The underlying channel, once set up and until it closes. */
+  private openChannel?: ConfirmChannel;
+  /** False after amqplib asked us to wait for 'drain' (its write buffer is full). */
+  private channelHasRoom = true;
 
   constructor(private readonly options: ConfirmedPublisherOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
@@ -62,7 +72,15 @@ export class ConfirmedPublisher {
           const id = message.properties.messageId as string | undefined;
           if (id) this.returned.add(id);
         });
+        channel.on('drain', () => {
+          if (this.openChannel === channel) this.channelHasRoom = true;
+        });
+        channel.once('close', () => {
+          if (this.openChannel === channel) this.openChannel = undefined;
+        });
         if (options.topology) await declareTopology(channel, options.topology);
+        this.openChannel = channel;
+        this.channelHasRoom = true;
       },
     });
   }
@@ -82,18 +100,10 @@ export class ConfirmedPublisher {
         );
       try {
         this.returned.delete(message.messageId);
-        await this.channel.publish(
-          message.exchange,
-          message.routingKey,
-          content,
-          {
-            ...properties,
-            timeout: remaining,
-          },
-        );
+        await this.send(message, content, properties, remaining);
       } catch (error) {
         lastError = error instanceof Error ? error : new Error(String(error));
-        // amqp-connection-manager rejects with "timeout" once `remaining` has passed.
+        // Both paths reject with "timeout" once `remaining` has passed.
         if (lastError.message === 'timeout') {
           throw new PublishTimeoutError(
             message.messageId,
@@ -128,7 +138,50 @@ export class ConfirmedPublisher {
   }
 
   async close(): Promise<void> {
+    this.openChannel = undefined;
     await this.channel.close();
+  }
+
+  /** One attempt: resolves on the broker's ack, rejects on a nack, a closed channel or "timeout". */
+  private send(
+    message: OutgoingMessage,
+    content: Buffer,
+    properties: Options.Publish,
+    timeoutMs: number,
+  ): Promise<unknown> {
+    const channel = this.openChannel;
+    if (!channel || !this.channelHasRoom || this.channel.queueLength() > 0) {
+      return this.channel.publish(
+        message.exchange,
+        message.routingKey,
+        content,
+        {
+          ...properties,
+          timeout: timeoutMs,
+        },
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      // A confirm that never comes (e.g. the broker blocks the connection) must not hang the caller.
+      const timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      try {
+        this.channelHasRoom = channel.publish(
+          message.exchange,
+          message.routingKey,
+          content,
+          properties,
+          (error) => {
+            clearTimeout(timer);
+            if (error) reject(error);
+            else resolve();
+          },
+        );
+      } catch (error) {
+        // amqplib throws when the channel closed a moment ago.
+        clearTimeout(timer);
+        reject(error);
+      }
+    });
   }
 }
 
