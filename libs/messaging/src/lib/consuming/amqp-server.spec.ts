@@ -87,6 +87,11 @@ class TestHandlers {
     this.record('test.checked.v1', payload, context);
   }
 
+  @AmqpPattern('test.two-handlers.v1')
+  first(@Payload() payload: unknown, @Ctx() context: AmqpContext): void {
+    this.record('test.two-handlers.v1', payload, context);
+  }
+
   /** A plain @EventPattern (without the error filter) that throws a ContractViolation. */
   @EventPattern('test.plain-violation.v1')
   plainViolation(): void {
@@ -97,11 +102,23 @@ class TestHandlers {
   }
 }
 
+/** A second controller with a handler for a type TestHandlers handles too. */
+@Controller()
+class MoreTestHandlers {
+  readonly seen: string[] = [];
+
+  @AmqpPattern('test.two-handlers.v1')
+  second(@Ctx() context: AmqpContext): void {
+    this.seen.push(context.messageId);
+  }
+}
+
 describe('AmqpServer', () => {
   let vhost: TestVhost;
   let client: AmqpTestClient;
   let app: INestMicroservice;
   let handlers: TestHandlers;
+  let moreHandlers: MoreTestHandlers;
   let server: AmqpServer;
   const settled: SettledDelivery[] = [];
   const queue = 'work';
@@ -128,11 +145,12 @@ describe('AmqpServer', () => {
     });
     server.on('settled', (delivery) => settled.push(delivery));
     const moduleRef = await Test.createTestingModule({
-      controllers: [TestHandlers],
+      controllers: [TestHandlers, MoreTestHandlers],
     }).compile();
     app = moduleRef.createNestMicroservice({ strategy: server, logger: false });
     await app.listen();
     handlers = app.get(TestHandlers);
+    moreHandlers = app.get(MoreTestHandlers);
     client = await AmqpTestClient.connect(vhost.url);
   });
 
@@ -175,6 +193,18 @@ describe('AmqpServer', () => {
       action: 'ack',
       acked: true,
     });
+  });
+
+  it('should call each handler of a type once per message', async () => {
+    await json('test.two-handlers.v1', { n: 1 }, 'two-1');
+    await waitFor(() => settledOf('two-1').length === 1, {
+      message: 'two-1 settled',
+    });
+    expect(handlers.seen.filter((s) => s.messageId === 'two-1')).toHaveLength(
+      1,
+    );
+    expect(moreHandlers.seen).toEqual(['two-1']);
+    expect(settledOf('two-1')[0]).toMatchObject({ outcome: 'handled' });
   });
 
   it('should hand a plain-text message without type or content type to the default pattern', async () => {

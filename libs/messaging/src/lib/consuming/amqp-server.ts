@@ -367,16 +367,11 @@ export class AmqpServer
     payload: unknown,
     context: AmqpContext,
   ): Promise<void> {
-    // Several `@EventPattern`s of one type form a chain; each must succeed.
-    for (
-      let current: MessageHandler | undefined = handler;
-      current;
-      current = current.next
-    ) {
-      const result: unknown = await current(payload, context);
-      if (isObservable(result))
-        await lastValueFrom(result, { defaultValue: undefined });
-    }
+    // Several `@EventPattern`s of one type form a chain (`handler.next`) that Nest's event handler
+    // runs itself: calling the first runs them all and fails when any fails.
+    const result: unknown = await handler(payload, context);
+    if (isObservable(result))
+      await lastValueFrom(result, { defaultValue: undefined });
   }
 
   /** Carries out `action`: copies first (confirmed), then the ack, both on the delivery's channel. */
