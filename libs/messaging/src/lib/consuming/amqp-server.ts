@@ -293,9 +293,11 @@ export class AmqpServer
     // A redelivery can arrive while the first delivery is still being handled (its channel died);
     // handle one after the other so that the second sees the first as processed.
     const previous = this.handling.get(publisherId);
-    const current = (previous ?? Promise.resolve()).then(() =>
-      this.processAndSettle(channel, context, publisherId),
-    );
+    const current = previous
+      ? previous.then(() =>
+          this.processAndSettle(channel, context, publisherId),
+        )
+      : this.processAndSettle(channel, context, publisherId);
     this.handling.set(publisherId, current);
     try {
       await current;
@@ -317,7 +319,11 @@ export class AmqpServer
       attempt: context.attempt,
       retry: this.options.retry,
     });
-    const { copied, acked } = await this.settle(channel, context, action);
+    // The common case, an ack, is settled without waiting for anything.
+    const { copied, acked } =
+      action.kind === 'ack'
+        ? { copied: false, acked: this.ack(channel, context.getMessage()) }
+        : await this.copyThenAck(channel, context, action);
     if (
       dedupKey &&
       (outcome.kind === 'handled' || (action.kind === 'dead-letter' && copied))
@@ -341,7 +347,7 @@ export class AmqpServer
     try {
       const body = decodeBody(context.getMessage());
       const pattern = context.getPattern();
-      const handler = pattern ? this.getHandlerByPattern(pattern) : null;
+      const handler = pattern ? this.handlerFor(pattern) : null;
       if (!handler) {
         throw new ContractViolation(
           'unknown-type',
@@ -362,6 +368,17 @@ export class AmqpServer
     }
   }
 
+  /**
+   * Nest's getHandlerByPattern first tries JSON.parse on the pattern, which throws (slowly) for a
+   * type such as `hello.message.v1`; a handler registered under exactly that string is looked up
+   * directly.
+   */
+  private handlerFor(pattern: string): MessageHandler | null {
+    return (
+      this.messageHandlers.get(pattern) ?? this.getHandlerByPattern(pattern)
+    );
+  }
+
   private async invoke(
     handler: MessageHandler,
     payload: unknown,
@@ -374,26 +391,24 @@ export class AmqpServer
       await lastValueFrom(result, { defaultValue: undefined });
   }
 
-  /** Carries out `action`: copies first (confirmed), then the ack, both on the delivery's channel. */
-  private async settle(
+  /** Carries out a retry or dead-letter: the copy first (confirmed), then the ack, both on the delivery's channel. */
+  private async copyThenAck(
     channel: ConfirmChannel,
     context: AmqpContext,
-    action: DeliveryAction,
+    action: Exclude<DeliveryAction, { kind: 'ack' }>,
   ): Promise<{ copied: boolean; acked: boolean }> {
     const message = context.getMessage();
-    if (action.kind !== 'ack') {
-      try {
-        await this.publishCopy(channel, context, action);
-      } catch (error) {
-        this.logger.error(
-          `could not ${action.kind} message ${context.messageId} to '${action.queue}' (${describeError(error)}); ` +
-            'it stays unacked and will be delivered again',
-        );
-        this.requeueLater(channel, message);
-        return { copied: false, acked: false };
-      }
+    try {
+      await this.publishCopy(channel, context, action);
+    } catch (error) {
+      this.logger.error(
+        `could not ${action.kind} message ${context.messageId} to '${action.queue}' (${describeError(error)}); ` +
+          'it stays unacked and will be delivered again',
+      );
+      this.requeueLater(channel, message);
+      return { copied: false, acked: false };
     }
-    return { copied: action.kind !== 'ack', acked: this.ack(channel, message) };
+    return { copied: true, acked: this.ack(channel, message) };
   }
 
   private async publishCopy(
@@ -475,27 +490,28 @@ export class AmqpServer
     durationMs: number,
   ): void {
     const id = context.messageId;
-    const what = `message ${id} (${context.getPattern() || 'no type'}, try ${context.attempt})`;
+    const what = () =>
+      `message ${id} (${context.getPattern() || 'no type'}, try ${context.attempt})`;
     if (action.kind !== 'ack' && !copied) {
       this.logger.warn(
-        `${what} failed: ${action.detail}; left unacked for redelivery`,
+        `${what()} failed: ${action.detail}; left unacked for redelivery`,
       );
     } else if (action.kind === 'retry') {
       this.logger.warn(
-        `${what} failed: ${action.detail}; retrying in ${action.delayMs} ms`,
+        `${what()} failed: ${action.detail}; retrying in ${action.delayMs} ms`,
       );
     } else if (action.kind === 'dead-letter') {
       this.logger.warn(
-        `${what} dead-lettered to '${action.queue}' (${action.reason}): ${action.detail}`,
+        `${what()} dead-lettered to '${action.queue}' (${action.reason}): ${action.detail}`,
       );
     } else if (outcome.kind === 'duplicate') {
       this.logger.log(
-        `${what} was handled before; acked without handling it again`,
+        `${what()} was handled before; acked without handling it again`,
       );
     }
     if (!acked && (action.kind === 'ack' || copied)) {
       this.logger.warn(
-        `${what} could not be acked (its channel closed); the broker will redeliver it`,
+        `${what()} could not be acked (its channel closed); the broker will redeliver it`,
       );
     }
     const settled: SettledDelivery = {
