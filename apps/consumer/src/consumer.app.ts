@@ -1,9 +1,10 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AmqpServer } from '@hello/messaging';
 import { AppModule } from './app.module';
 import { ConsumerConfig } from './config/consumer.config';
+import { BufferedConsoleLogger } from './logging/buffered-console.logger';
 
 /**
  * The consumer's hybrid Nest application (HTTP for health and metrics, the AMQP server as its
@@ -11,11 +12,12 @@ import { ConsumerConfig } from './config/consumer.config';
  */
 export async function createConsumerApp(
   config: ConsumerConfig,
-  options: { logger?: false } = {},
+  options: { logger?: false | LoggerService } = {},
 ): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(
     AppModule.register(config),
-    options,
+    // The consumer logs a line per message: see BufferedConsoleLogger.
+    { logger: options.logger ?? new BufferedConsoleLogger() },
   );
   return connectHelloServer(app);
 }
