@@ -4,11 +4,20 @@
 // publisher confirms on both hops, manual acks, the same prefetch. Each side runs in a vhost of
 // its own on the same broker. A message counts as handled when its message.handled event (which
 // both consumers publish, confirmed, before they ack) reaches an observer queue.
+//
+// Three loads per side: saturation (as fast as confirms allow, PUBLISH_WINDOW publishes in flight:
+// the queue backs up, so latency there is mostly waiting in the queue), an offered rate (1000 msg/s),
+// and one message at a time (the time through an idle pipeline). During the saturation runs the CPU
+// time of each consumer process, of this process (publisher and observer) and, when the broker runs
+// on this machine, of the broker is divided by the messages: on a machine with few cores the sides
+// compete for CPU, so CPU per message is the steadier figure.
+//
+// HELLO_CPU_PROF=<dir>: see profileArgs.
 'use strict';
 const { randomUUID } = require('node:crypto');
 const path = require('node:path');
 const amqp = require('amqplib');
-const { ROOT, freePort, percentile, median, rssMiB, startProcess, stopProcess, sleep } = require('./lib.cjs');
+const { ROOT, cpuSeconds, freePort, percentile, median, rssMiB, startProcess, stopProcess, sleep } = require('./lib.cjs');
 
 const PREFETCH = 20;
 const PUBLISH_WINDOW = 500;
@@ -176,6 +185,53 @@ async function saturation(publisher, observer, count) {
   return { messagesPerSecond: count / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
+/** Publishes `count` messages one after the other, each once the previous one was handled. */
+async function oneAtATime(publisher, observer, count) {
+  const latencies = [];
+  for (let n = 0; n < count; n++) {
+    const id = randomUUID();
+    const handled = observer.expect(id);
+    await publisher.publish(id, `bench ${n}`);
+    latencies.push(await withTimeout(handled, 10_000, 'one-at-a-time message'));
+  }
+  latencies.sort((a, b) => a - b);
+  return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+}
+
+/** The broker's OS process when it runs on this machine (its CPU time is then readable), else undefined. */
+async function localBrokerPid(managementUrl) {
+  try {
+    const [node] = await managementGet(managementUrl, 'nodes');
+    const pid = Number(node?.os_pid);
+    cpuSeconds(pid);
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `work` and returns its result with the CPU time (µs) it cost each process, per message. */
+async function withCpuPerMessage(pids, messages, work) {
+  const read = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, pid ? cpuSeconds(pid) : NaN]));
+  const before = read();
+  const ownBefore = process.cpuUsage();
+  const result = await work();
+  const after = read();
+  const own = process.cpuUsage(ownBefore);
+  const cpuUsPerMessage = { benchProcess: (own.user + own.system) / messages };
+  for (const name of Object.keys(pids)) cpuUsPerMessage[name] = ((after[name] - before[name]) * 1e6) / messages;
+  return { ...result, cpuUsPerMessage };
+}
+
+/**
+ * With HELLO_CPU_PROF=<dir>, the consumers run under the V8 profiler and write a .cpuprofile into
+ * <dir>/<side> when they exit (open it in Chrome DevTools, or sum self time per function: it is JSON).
+ */
+function profileArgs(side) {
+  const dir = process.env.HELLO_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, side)}`] : [];
+}
+
 function withTimeout(promise, ms, what) {
   let timer;
   return Promise.race([
@@ -193,11 +249,12 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
   const rate = smoke ? 200 : 1000;
   const seconds = smoke ? 1 : 10;
   const count = smoke ? 300 : 20_000;
+  const sequential = smoke ? 20 : 500;
 
   const projectVhost = await createVhost('bench-project');
   const rawVhost = await createVhost('bench-raw');
   const env = { ...process.env, NODE_ENV: 'production' };
-  const consumer = await startProcess('consumer', [path.join(ROOT, 'dist/apps/consumer/main.js')], {
+  const consumer = await startProcess('consumer', [...profileArgs('consumer'), path.join(ROOT, 'dist/apps/consumer/main.js')], {
     env: {
       ...env,
       RABBITMQ_URL: projectVhost.url,
@@ -206,7 +263,7 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
     },
     ready: /listening/i,
   });
-  const raw = await startProcess('raw amqplib consumer', [path.join(__dirname, 'raw-amqp-consumer.cjs')], {
+  const raw = await startProcess('raw amqplib consumer', [...profileArgs('raw'), path.join(__dirname, 'raw-amqp-consumer.cjs')], {
     env: {
       ...env,
       RAW_AMQP_URL: rawVhost.url,
@@ -222,6 +279,7 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
     consumer: { url: projectVhost.url, makePublisher: projectPublisher, process: consumer },
     raw: { url: rawVhost.url, makePublisher: rawPublisher, process: raw },
   };
+  const brokerPid = await localBrokerPid(managementUrl);
   for (const side of Object.values(sides)) {
     side.observer = await createObserver(side.url);
     side.publisher = await side.makePublisher(side.url);
@@ -230,15 +288,21 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
     // Warm-up: JIT, connections, queue leader.
     for (const side of Object.values(sides)) await saturation(side.publisher, side.observer, smoke ? 50 : 2000);
 
-    const samples = { consumer: { rate: [], saturation: [] }, raw: { rate: [], saturation: [] } };
+    const samples = { consumer: { rate: [], saturation: [], oneAtATime: [] }, raw: { rate: [], saturation: [], oneAtATime: [] } };
     for (let round = 0; round < rounds; round++) {
       const order = round % 2 === 0 ? ['consumer', 'raw'] : ['raw', 'consumer'];
       for (const name of order) {
         const side = sides[name];
-        samples[name].saturation.push(await saturation(side.publisher, side.observer, count));
+        samples[name].saturation.push(
+          await withCpuPerMessage({ consumer: side.process.pid, broker: brokerPid }, count, () =>
+            saturation(side.publisher, side.observer, count),
+          ),
+        );
         samples[name].rate.push(await offeredRate(side.publisher, side.observer, rate, seconds));
+        samples[name].oneAtATime.push(await oneAtATime(side.publisher, side.observer, sequential));
       }
     }
+    const cpu = (s, name) => median(s.saturation.map((x) => x.cpuUsPerMessage[name]));
     const summary = (s) => ({
       messagesPerSecond: median(s.saturation.map((x) => x.messagesPerSecond)),
       saturationP50Ms: median(s.saturation.map((x) => x.p50Ms)),
@@ -246,6 +310,12 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
       offeredRate: rate,
       offeredP50Ms: median(s.rate.map((x) => x.p50Ms)),
       offeredP99Ms: median(s.rate.map((x) => x.p99Ms)),
+      oneAtATimeP50Ms: median(s.oneAtATime.map((x) => x.p50Ms)),
+      oneAtATimeP99Ms: median(s.oneAtATime.map((x) => x.p99Ms)),
+      // At saturation: the consumer process; this process (publisher and observer); the broker.
+      consumerCpuUsPerMessage: cpu(s, 'consumer'),
+      benchProcessCpuUsPerMessage: cpu(s, 'benchProcess'),
+      brokerCpuUsPerMessage: cpu(s, 'broker'),
     });
     const project = summary(samples.consumer);
     const baseline = summary(samples.raw);
@@ -254,6 +324,7 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
       publishWindow: PUBLISH_WINDOW,
       messagesPerSaturationRun: count,
       offeredRunSeconds: seconds,
+      messagesOneAtATime: sequential,
       rounds,
       project,
       raw: baseline,
