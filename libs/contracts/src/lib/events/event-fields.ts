@@ -36,7 +36,12 @@ export function textField(
   if (value.length === 0 && !limits.allowEmpty) {
     throw new ContractViolation('invalid-event', `${type}: "${field}" must not be empty`, field);
   }
-  if (limits.maxCodePoints !== undefined && [...value].length > limits.maxCodePoints) {
+  // A string has at least as many UTF-16 units as code points: only a long one needs counting.
+  if (
+    limits.maxCodePoints !== undefined &&
+    value.length > limits.maxCodePoints &&
+    [...value].length > limits.maxCodePoints
+  ) {
     throw new ContractViolation(
       'invalid-event',
       `${type}: "${field}" must be at most ${limits.maxCodePoints} characters`,
@@ -79,9 +84,16 @@ function parseTimestamp(value: unknown): number {
   return inRange ? Date.parse(value as string) : Number.NaN;
 }
 
+// Events made in the same millisecond carry the same timestamp: under load most checks and
+// conversions repeat the one before, so the last result of each is kept.
+let lastChecked = { value: '', normalised: '' };
+let lastConverted = { time: Number.NaN, text: '' };
+
 /** Reads an RFC 3339 timestamp and returns it normalised to UTC (`toISOString()` form). */
 export function timestampField(type: string, fields: EventFields, field: string): string {
-  const time = parseTimestamp(fields[field]);
+  const value = fields[field];
+  if (typeof value === 'string' && value === lastChecked.value) return lastChecked.normalised;
+  const time = parseTimestamp(value);
   if (Number.isNaN(time)) {
     throw new ContractViolation(
       'invalid-event',
@@ -89,11 +101,15 @@ export function timestampField(type: string, fields: EventFields, field: string)
       field,
     );
   }
-  return new Date(time).toISOString();
+  const normalised = new Date(time).toISOString();
+  lastChecked = { value: value as string, normalised };
+  return normalised;
 }
 
 /** A Date or timestamp string as the normalised UTC form events carry. */
 export function toTimestamp(value: Date | string | undefined): string {
-  const date = value === undefined ? new Date() : new Date(value);
-  return Number.isNaN(date.getTime()) ? String(value) : date.toISOString();
+  const time = value === undefined ? Date.now() : value instanceof Date ? value.getTime() : Date.parse(value);
+  if (Number.isNaN(time)) return String(value);
+  if (time !== lastConverted.time) lastConverted = { time, text: new Date(time).toISOString() };
+  return lastConverted.text;
 }

@@ -40,6 +40,22 @@ describe('GreetingGreetedIntegrationEvent', () => {
     expect(event.toJSON()).toEqual(valid);
   });
 
+  it('should check each timestamp on its own, however many in a row repeat one', () => {
+    const offset = { ...valid, greetedAt: '2024-01-31T13:00:00+01:00' };
+    expect(GreetingGreetedIntegrationEvent.parse(offset).greetedAt).toBe(valid.greetedAt);
+    expect(GreetingGreetedIntegrationEvent.parse(offset).greetedAt).toBe(valid.greetedAt);
+    expect(violationOf({ ...valid, greetedAt: '2024-02-31T12:00:00Z' }).field).toBe('greetedAt');
+    expect(GreetingGreetedIntegrationEvent.parse(offset).greetedAt).toBe(valid.greetedAt);
+    const at = new Date('2024-06-01T00:00:00.001Z');
+    expect(GreetingGreetedIntegrationEvent.create({ name: 'a', message: 'm', greetedAt: at }).greetedAt).toBe(
+      '2024-06-01T00:00:00.001Z',
+    );
+    expect(
+      GreetingGreetedIntegrationEvent.create({ name: 'a', message: 'm', greetedAt: '2024-06-01T02:00:00.002+02:00' })
+        .greetedAt,
+    ).toBe('2024-06-01T00:00:00.002Z');
+  });
+
   it('should be immutable', () => {
     const event = GreetingGreetedIntegrationEvent.parse(valid);
     expect(() => {

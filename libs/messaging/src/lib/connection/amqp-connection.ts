@@ -7,6 +7,9 @@ import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { redactAmqpUrl } from '../config/env';
 import { BrokerUnreachableError } from '../errors';
 
+/** How much may wait in the socket's write buffer before amqplib holds back frames. */
+const SOCKET_WRITE_BUFFER_BYTES = 1024 * 1024;
+
 export interface AmqpConnectionOptions {
   /** `amqp://user:password@host:port/vhost` (vhost URL-encoded). */
   readonly url: string;
@@ -52,6 +55,11 @@ export class AmqpConnection {
       reconnectTimeInSeconds: (options.reconnectDelayMs ?? 1000) / 1000,
       connectionOptions: {
         clientProperties: { connection_name: options.connectionName },
+        // amqplib's writer stops at the socket's high-water mark and then writes one frame per
+        // system call once the socket drains. A publisher that corks the socket to send a burst of
+        // messages in one write (the greeter's event buffer) needs room for the whole burst.
+        // net.Socket passes the option to its stream; @types/node does not list it.
+        ...({ writableHighWaterMark: SOCKET_WRITE_BUFFER_BYTES } as object),
       },
     });
     this.manager.on('connect', () => {
