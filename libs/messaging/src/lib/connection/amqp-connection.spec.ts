@@ -30,7 +30,7 @@ describe('AmqpConnection', () => {
 
     socket.cork();
     const confirms = Array.from({ length: burst }, (_, n) =>
-      publisher.publish({ exchange: 'amq.topic', routingKey: 'burst', body: { n, text }, messageId: `b-${n}` }),
+      publisher.publish({ exchange: 'amq.topic', routingKey: 'burst', body: { n, text }, messageId: `b-${n}`, type: 'burst.v1' }),
     );
     // amqplib hands frames to the socket on a later turn of the event loop.
     await new Promise((resolve) => setTimeout(resolve, 50));
