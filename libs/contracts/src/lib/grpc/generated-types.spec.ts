@@ -41,9 +41,9 @@ describe('generated gRPC types', () => {
   it('should keep the field numbers of gRPC helloworld', () => {
     const definition = protoLoader.loadSync(protoPath('helloworld.proto'), PROTO_LOADER_OPTIONS);
     const fields = (type: string) =>
-      (definition[`helloworld.${type}`] as protoLoader.MessageTypeDefinition).type.field.map(
-        (f: { name: string; number: number; type: string }) => [f.name, f.number, f.type],
-      );
+      (
+        definition[`helloworld.${type}`] as { type: { field: { name: string; number: number; type: string }[] } }
+      ).type.field.map((f) => [f.name, f.number, f.type]);
     expect(fields('HelloRequest')).toEqual([['name', 1, 'TYPE_STRING']]);
     expect(fields('HelloReply')).toEqual([['message', 1, 'TYPE_STRING']]);
   });
