@@ -1,7 +1,11 @@
 // gRPC unary SayHello: the greeter app (its real build, CQRS bus, validation, everything it runs
-// in production) against a bare grpc-js server with the same proto and reply. Load comes from
-// h2load (native, OS package nghttp2-client) in its own process: one HTTP/2 connection, a closed
-// loop of N streams in flight, a framed protobuf HelloRequest body.
+// in production) against two baselines with the same proto and reply: a bare grpc-js server
+// (reply only), and a grpc-js server that also publishes each greeting.greeted event with raw
+// amqplib on a confirm channel (the greeter's work without the framework layers). Both event
+// publishers send to the hello.events exchange of the same broker, with no queue bound in this
+// section: the broker routes and confirms each event but stores nothing. Load comes from h2load
+// (native, OS package nghttp2-client) in its own process: one HTTP/2 connection, a closed loop of
+// N streams in flight, a framed protobuf HelloRequest body.
 'use strict';
 const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -86,6 +90,7 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
 
   const greeterPort = await freePort();
   const rawPort = await freePort();
+  const rawEventsPort = await freePort();
   const env = { ...process.env, NODE_ENV: 'production', RABBITMQ_URL: rabbitmqUrl };
   const greeter = await startProcess('greeter', [path.join(ROOT, 'dist/apps/greeter/main.js')], {
     env: { ...env, GREETER_GRPC_URL: `127.0.0.1:${greeterPort}` },
@@ -95,19 +100,29 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
     env: { ...env, RAW_GRPC_URL: `127.0.0.1:${rawPort}` },
     ready: /READY/,
   });
+  const rawEvents = await startProcess('raw grpc-js + amqplib server', [path.join(__dirname, 'raw-grpc-server.cjs')], {
+    env: { ...env, RAW_GRPC_URL: `127.0.0.1:${rawEventsPort}`, RAW_EVENTS_URL: rabbitmqUrl },
+    ready: /READY/,
+  });
+  // The baseline reports its events at exit: proof that it did the work it is compared for.
+  let rawEventsReport = '';
+  rawEvents.stdout.on('data', (d) => (rawEventsReport += d.toString()));
   const sides = {
     greeter: { process: greeter, address: `127.0.0.1:${greeterPort}` },
     raw: { process: raw, address: `127.0.0.1:${rawPort}` },
+    rawEvents: { process: rawEvents, address: `127.0.0.1:${rawEventsPort}` },
   };
   try {
     await checkReply(sides.greeter.address);
     await checkReply(sides.raw.address);
+    await checkReply(sides.rawEvents.address);
     const rows = [];
     for (const inflight of levels) {
-      const samples = { greeter: [], raw: [] };
-      // Alternate the sides so machine noise hits both alike.
+      const samples = { greeter: [], raw: [], rawEvents: [] };
+      // Rotate the order of the sides each round so machine noise hits them alike.
+      const names = Object.keys(samples);
       for (let round = 0; round < rounds; round++) {
-        const order = round % 2 === 0 ? ['greeter', 'raw'] : ['raw', 'greeter'];
+        const order = names.map((_, i) => names[(i + round) % names.length]);
         for (const side of order) {
           samples[side].push(
             await measure(sides[side].process, {
@@ -128,12 +143,33 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
       });
       const g = summary(samples.greeter);
       const r = summary(samples.raw);
-      rows.push({ inflight, greeter: g, raw: r, ratio: g.rps / r.rps, samples });
+      const re = summary(samples.rawEvents);
+      rows.push({
+        inflight,
+        greeter: g,
+        raw: r,
+        rawEvents: re,
+        ratio: g.rps / r.rps,
+        ratioToRawEvents: g.rps / re.rps,
+        samples,
+      });
     }
-    return { loadGenerator: 'h2load (nghttp2-client), 1 connection, closed loop', secondsPerRun: seconds, rounds, rows };
+    await stopProcess(rawEvents);
+    const events = JSON.parse(/events: (\{.*\})/.exec(rawEventsReport)?.[1] ?? 'null');
+    if (!events || events.published === 0 || events.confirmed !== events.published) {
+      throw new Error(`the raw + amqplib baseline did not have all its events confirmed: ${rawEventsReport.trim()}`);
+    }
+    return {
+      loadGenerator: 'h2load (nghttp2-client), 1 connection, closed loop',
+      secondsPerRun: seconds,
+      rounds,
+      rawEventsPublished: events,
+      rows,
+    };
   } finally {
     await stopProcess(greeter);
     await stopProcess(raw);
+    await stopProcess(rawEvents);
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,13 @@
 #!/usr/bin/env node
-// The baseline for the gRPC benchmark: a bare @grpc/grpc-js server with the same proto and the
-// same reply as the greeter, and nothing else. Listens on RAW_GRPC_URL and prints READY.
+// The baselines for the gRPC benchmark: a bare @grpc/grpc-js server with the same proto and the
+// same reply as the greeter. Listens on RAW_GRPC_URL and prints READY.
+//
+// With RAW_EVENTS_URL set it also does the greeter's other work with raw amqplib: for every call a
+// greeting.greeted event (the same JSON body, AMQP properties and traceparent header) is published,
+// persistent, to the hello.events topic exchange on a confirm channel. As in the greeter, the reply
+// does not wait for the confirm; a nacked event is counted and reported at exit.
 'use strict';
+const { randomUUID, randomBytes } = require('node:crypto');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
@@ -14,15 +20,70 @@ const definition = loader.loadSync(path.resolve(__dirname, '../../proto/hellowor
   oneofs: true,
 });
 const { Greeter } = grpc.loadPackageDefinition(definition).helloworld;
-const server = new grpc.Server();
-server.addService(Greeter.service, {
-  SayHello: (call, callback) => callback(null, { message: `Hello, ${call.request.name}!` }),
+
+async function eventPublisher(url) {
+  if (!url) return undefined;
+  const amqp = require('amqplib');
+  const connection = await amqp.connect(url);
+  const channel = await connection.createConfirmChannel();
+  await channel.assertExchange('hello.events', 'topic', { durable: true });
+  const stats = { published: 0, confirmed: 0, failed: 0 };
+  return {
+    stats,
+    publish(name, message) {
+      const eventId = randomUUID();
+      const body = { eventId, name, message, greetedAt: new Date().toISOString() };
+      stats.published++;
+      channel.publish(
+        'hello.events',
+        'greeting.greeted',
+        Buffer.from(JSON.stringify(body)),
+        {
+          persistent: true,
+          contentType: 'application/json',
+          messageId: eventId,
+          type: 'greeting.greeted.v1',
+          appId: 'raw-greeter',
+          timestamp: Math.floor(Date.now() / 1000),
+          headers: { traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` },
+        },
+        (error) => (error ? stats.failed++ : stats.confirmed++),
+      );
+    },
+    close: () => connection.close(),
+  };
+}
+
+async function main() {
+  const events = await eventPublisher(process.env.RAW_EVENTS_URL);
+  const server = new grpc.Server();
+  server.addService(Greeter.service, {
+    SayHello: (call, callback) => {
+      const message = `Hello, ${call.request.name}!`;
+      callback(null, { message });
+      events?.publish(call.request.name, message);
+    },
+  });
+  server.bindAsync(process.env.RAW_GRPC_URL, grpc.ServerCredentials.createInsecure(), (error) => {
+    if (error) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    process.stdout.write('READY\n');
+  });
+  process.on('SIGTERM', () =>
+    server.tryShutdown(async () => {
+      if (events) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        process.stdout.write(`events: ${JSON.stringify(events.stats)}\n`);
+        await events.close().catch(() => undefined);
+      }
+      process.exit(0);
+    }),
+  );
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack || error.message}\n`);
+  process.exit(1);
 });
-server.bindAsync(process.env.RAW_GRPC_URL, grpc.ServerCredentials.createInsecure(), (error) => {
-  if (error) {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
-  process.stdout.write('READY\n');
-});
-process.on('SIGTERM', () => server.tryShutdown(() => process.exit(0)));

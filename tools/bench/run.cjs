@@ -50,19 +50,21 @@ function table(results) {
   const lines = [];
   const row = (...cells) => lines.push(`| ${cells.join(' | ')} |`);
   if (results.grpc) {
-    lines.push(`gRPC unary SayHello (${results.grpc.loadGenerator}, median of ${results.grpc.rounds} alternating runs of ${results.grpc.secondsPerRun} s)`);
-    row('in flight', 'greeter req/s', 'raw req/s', 'ratio', 'greeter p50/p99 ms', 'raw p50/p99 ms', 'greeter CPU µs/req', 'raw CPU µs/req');
+    lines.push(`gRPC unary SayHello (${results.grpc.loadGenerator}, median of ${results.grpc.rounds} rotating runs of ${results.grpc.secondsPerRun} s)`);
+    lines.push('raw: grpc-js reply only; raw+ev: grpc-js + a confirmed greeting.greeted event per call with raw amqplib');
+    row('in flight', 'greeter req/s', 'raw req/s', 'raw+ev req/s', 'greeter/raw', 'greeter/raw+ev', 'p50/p99 ms greeter · raw · raw+ev', 'CPU µs/req greeter · raw · raw+ev');
     row('---', '---', '---', '---', '---', '---', '---', '---');
+    const lat = (s) => `${fmt(s.p50Ms, 2)}/${fmt(s.p99Ms, 2)}`;
     for (const r of results.grpc.rows) {
       row(
         r.inflight,
         fmt(r.greeter.rps),
         fmt(r.raw.rps),
+        fmt(r.rawEvents.rps),
         `${fmt(r.ratio, 2)}×`,
-        `${fmt(r.greeter.p50Ms, 2)} / ${fmt(r.greeter.p99Ms, 2)}`,
-        `${fmt(r.raw.p50Ms, 2)} / ${fmt(r.raw.p99Ms, 2)}`,
-        fmt(r.greeter.cpuUsPerRequest),
-        fmt(r.raw.cpuUsPerRequest),
+        `${fmt(r.ratioToRawEvents, 2)}×`,
+        `${lat(r.greeter)} · ${lat(r.raw)} · ${lat(r.rawEvents)}`,
+        `${fmt(r.greeter.cpuUsPerRequest)} · ${fmt(r.raw.cpuUsPerRequest)} · ${fmt(r.rawEvents.cpuUsPerRequest)}`,
       );
     }
     lines.push('');

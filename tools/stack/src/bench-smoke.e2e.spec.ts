@@ -29,8 +29,11 @@ describe('the benchmark in smoke mode', () => {
     for (const row of results.grpc.rows) {
       expect(row.greeter.rps).toBeGreaterThan(0);
       expect(row.raw.rps).toBeGreaterThan(0);
+      expect(row.rawEvents.rps).toBeGreaterThan(0);
       expect(row.ratio).toBeGreaterThan(0);
+      expect(row.ratioToRawEvents).toBeGreaterThan(0);
     }
+    expect(results.grpc.rawEventsPublished.confirmed).toBeGreaterThan(0);
     expect(results.queue.project.messagesPerSecond).toBeGreaterThan(0);
     expect(results.queue.raw.messagesPerSecond).toBeGreaterThan(0);
     expect(results.queue.project.offeredP99Ms).toBeGreaterThan(0);
