@@ -1,4 +1,3 @@
-import type { Writable } from 'node:stream';
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Topology } from '@hello/contracts';
 import { AmqpConnection, ConfirmedPublisher, exchangeTopology } from '@hello/messaging';
@@ -37,7 +36,6 @@ export class GreeterBroker implements OnApplicationShutdown {
   readonly publisher: ConfirmedPublisher;
   readonly events: BufferedEventPublisher;
   private shutdownStartedAt?: number;
-  private corkedSocket?: Writable;
 
   constructor(@Inject(GREETER_CONFIG) private readonly config: GreeterConfig) {
     this.connection = new AmqpConnection({ url: config.rabbitmqUrl, connectionName: 'greeter' });
@@ -48,10 +46,9 @@ export class GreeterBroker implements OnApplicationShutdown {
       timeoutMs: PUBLISH_ATTEMPT_TIMEOUT_MS,
     });
     this.events = new BufferedEventPublisher({
-      publish: (message) => {
-        this.coalesceWrites();
-        return this.publisher.publish(message);
-      },
+      // A pass of the buffer publishes many events at once; AmqpConnection coalesces their frames
+      // into one socket write.
+      publish: (message) => this.publisher.publish(message),
       isConnected: () => this.connection.isConnected(),
       capacity: config.eventsBufferSize,
     });
@@ -59,28 +56,6 @@ export class GreeterBroker implements OnApplicationShutdown {
     this.logger.log(
       `publishing events to exchange ${Topology.eventsExchange} at ${this.connection.redactedUrl} ` +
         `(buffer of ${config.eventsBufferSize} events while the broker is unavailable)`,
-    );
-  }
-
-  /**
-   * amqplib writes each published message to the socket on its own (a write system call each), which
-   * under load cost more than building the messages. The buffer publishes many events in one pass;
-   * holding the socket's writes until amqplib has written them all sends them in one go. amqplib hands
-   * them to the socket on the turn of the event loop after the publish calls, so the socket is released
-   * the turn after that. Nothing is delayed by more than that, and a socket amqplib does not expose as
-   * expected is simply left alone.
-   */
-  private coalesceWrites(): void {
-    if (this.corkedSocket) return;
-    const socket = amqpSocketOf(this.connection);
-    if (!socket) return;
-    this.corkedSocket = socket;
-    socket.cork();
-    setImmediate(() =>
-      setImmediate(() => {
-        this.corkedSocket = undefined;
-        socket.uncork();
-      }),
     );
   }
 
@@ -128,13 +103,4 @@ async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boo
   ]);
   clearTimeout(timer);
   return settled;
-}
-
-/** The socket under the current amqplib connection, when there is one and it can be corked. */
-function amqpSocketOf(connection: AmqpConnection): Writable | undefined {
-  const model = connection.manager.connection as unknown as { connection?: { stream?: Partial<Writable> } } | undefined;
-  const stream = model?.connection?.stream;
-  return typeof stream?.cork === 'function' && typeof stream.uncork === 'function' && !stream.destroyed
-    ? (stream as Writable)
-    : undefined;
 }

@@ -6,6 +6,7 @@ import amqp, {
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { redactAmqpUrl } from '../config/env';
 import { BrokerUnreachableError } from '../errors';
+import { coalesceWrites, socketOfAmqpConnection } from './coalesce-writes';
 
 /** How much may wait in the socket's write buffer before amqplib holds back frames. */
 const SOCKET_WRITE_BUFFER_BYTES = 1024 * 1024;
@@ -56,13 +57,14 @@ export class AmqpConnection {
       connectionOptions: {
         clientProperties: { connection_name: options.connectionName },
         // amqplib's writer stops at the socket's high-water mark and then writes one frame per
-        // system call once the socket drains. A publisher that corks the socket to send a burst of
-        // messages in one write (the greeter's event buffer) needs room for the whole burst.
+        // system call once the socket drains. Coalesced writes (see coalesceWrites) need room for
+        // a whole burst of frames.
         // net.Socket passes the option to its stream; @types/node does not list it.
         ...({ writableHighWaterMark: SOCKET_WRITE_BUFFER_BYTES } as object),
       },
     });
-    this.manager.on('connect', () => {
+    this.manager.on('connect', ({ connection }) => {
+      coalesceWrites(socketOfAmqpConnection(connection));
       this.lastError = undefined;
       this.logger.log(`connected to ${this.redactedUrl}`);
     });
