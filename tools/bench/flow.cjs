@@ -102,17 +102,30 @@ async function benchMemory({ createVhost, managementUrl, smoke }) {
     await saturation(publisher, observer, warmup);
     await waitForCount(warmup);
     await sleep(1000);
-    const afterWarmup = { consumer: rssMiB(consumer.pid), eventHandler: rssMiB(eventHandler.child.pid) };
+    const sample = (messages) => ({ messages, consumer: rssMiB(consumer.pid), eventHandler: rssMiB(eventHandler.child.pid) });
+    // RSS after the warm-up and after every batch: a leak keeps climbing to the end, while a heap
+    // that is still growing into its working size levels off.
+    const series = [sample(warmup)];
     let sent = warmup;
     while (sent < total) {
-      const batch = Math.min(10_000, total - sent);
+      const batch = Math.min(smoke ? 400 : 10_000, total - sent);
       await saturation(publisher, observer, batch);
       sent += batch;
+      await waitForCount(sent);
+      series.push(sample(sent));
     }
-    await waitForCount(total);
     await sleep(1000);
-    const afterAll = { consumer: rssMiB(consumer.pid), eventHandler: rssMiB(eventHandler.child.pid) };
-    return { messages: total, warmupMessages: warmup, afterWarmupMiB: afterWarmup, afterAllMiB: afterAll };
+    const afterAll = sample(total);
+    series[series.length - 1] = afterAll;
+    const half = series.find((s) => s.messages >= total / 2) ?? series[0];
+    return {
+      messages: total,
+      warmupMessages: warmup,
+      afterWarmupMiB: { consumer: series[0].consumer, eventHandler: series[0].eventHandler },
+      atHalfMiB: { messages: half.messages, consumer: half.consumer, eventHandler: half.eventHandler },
+      afterAllMiB: { consumer: afterAll.consumer, eventHandler: afterAll.eventHandler },
+      series,
+    };
   } finally {
     await publisher.close().catch(() => undefined);
     await observer.close().catch(() => undefined);

@@ -85,11 +85,12 @@ function table(results) {
   }
   if (results.memory) {
     const m = results.memory;
-    row('RSS MiB', `after ${m.warmupMessages} messages`, `after ${m.messages} messages`);
-    row('---', '---', '---');
-    row('consumer', fmt(m.afterWarmupMiB.consumer, 1), fmt(m.afterAllMiB.consumer, 1));
-    row('event-handler', fmt(m.afterWarmupMiB.eventHandler, 1), fmt(m.afterAllMiB.eventHandler, 1));
-    lines.push('');
+    row('RSS MiB', `after ${m.warmupMessages} messages`, `after ${m.atHalfMiB.messages}`, `after ${m.messages}`, `growth over the second half`);
+    row('---', '---', '---', '---', '---');
+    for (const [name, key] of [['consumer', 'consumer'], ['event-handler', 'eventHandler']]) {
+      row(name, fmt(m.afterWarmupMiB[key], 1), fmt(m.atHalfMiB[key], 1), fmt(m.afterAllMiB[key], 1), `${fmt(m.afterAllMiB[key] - m.atHalfMiB[key], 1)} MiB`);
+    }
+    lines.push(`series (messages: consumer / event-handler MiB): ${m.series.map((s) => `${s.messages}: ${fmt(s.consumer)}/${fmt(s.eventHandler)}`).join(', ')}`, '');
   }
   return lines.join('\n');
 }
