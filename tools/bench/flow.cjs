@@ -69,8 +69,8 @@ async function benchEndToEnd({ createVhost, managementUrl, smoke }) {
   }
 }
 
-async function benchMemory({ createVhost, managementUrl, smoke }) {
-  const total = smoke ? 1000 : 100_000;
+async function benchMemory({ createVhost, managementUrl, smoke, total: requested }) {
+  const total = requested ?? (smoke ? 1000 : 100_000);
   const warmup = smoke ? 200 : 10_000;
   const vhost = await createVhost('bench-memory');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-memory-'));

@@ -8,6 +8,7 @@
  *   npm run bench -- --smoke              tiny counts, to check the benchmark still works
  *   npm run bench -- --only grpc,queue    some sections (grpc, queue, e2e, memory)
  *   npm run bench -- --rounds 5           alternating rounds per pair (default 3)
+ *   npm run bench -- --memory-messages N  messages through the memory section (default 100000)
  */
 'use strict';
 
@@ -27,6 +28,7 @@ function parseArgs(argv) {
     else if (arg === '--no-build') options.build = false;
     else if (arg === '--only') options.only = argv[++i].split(',');
     else if (arg === '--rounds') options.rounds = Number(argv[++i]);
+    else if (arg === '--memory-messages') options.memoryMessages = Number(argv[++i]);
     else throw new Error(`unknown option ${arg}`);
   }
   const unknown = options.only.filter((s) => !SECTIONS.includes(s));
@@ -127,7 +129,7 @@ async function run(options) {
     if (options.only.includes('grpc')) results.grpc = await require('./grpc.cjs').benchGrpc(common);
     if (options.only.includes('queue')) results.queue = await require('./queue.cjs').benchQueue(common);
     if (options.only.includes('e2e')) results.e2e = await require('./flow.cjs').benchEndToEnd(common);
-    if (options.only.includes('memory')) results.memory = await require('./flow.cjs').benchMemory(common);
+    if (options.only.includes('memory')) results.memory = await require('./flow.cjs').benchMemory({ ...common, total: options.memoryMessages });
   } finally {
     if (broker) {
       await broker.stop();
