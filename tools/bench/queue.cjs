@@ -1,7 +1,8 @@
 // Queue pipeline: the project's publishing path (ConfirmedPublisher of @hello/messaging) and the
 // consumer app's full handling path (its production build) against a raw amqplib publisher and
 // consumer with the same durability: the same quorum queue and arguments, persistent messages,
-// publisher confirms on both hops, manual acks, the same prefetch. Each side runs in a vhost of
+// publisher confirms on both hops, manual acks, the same prefetch. Both sides put the same messages
+// on the wire (AMQP properties and the W3C traceparent header, on both hops). Each side runs in a vhost of
 // its own on the same broker. A message counts as handled when its message.handled event (which
 // both consumers publish, confirmed, before they ack) reaches an observer queue.
 //
@@ -106,7 +107,13 @@ async function projectPublisher(url) {
   };
 }
 
-/** The raw amqplib publisher with the same properties and confirms. */
+/** A W3C traceparent for a new trace, as the project's publisher adds to every message. */
+function newTraceparent() {
+  // randomUUID draws from Node's cached entropy: no system call per id.
+  return `00-${randomUUID().replace(/-/g, '')}-${randomUUID().replace(/-/g, '').slice(0, 16)}-01`;
+}
+
+/** The raw amqplib publisher: the same message on the wire (properties and headers), confirmed. */
 async function rawPublisher(url) {
   const connection = await amqp.connect(url);
   const channel = await connection.createConfirmChannel();
@@ -125,6 +132,7 @@ async function rawPublisher(url) {
             type: 'hello.message.v1',
             appId: 'bench',
             timestamp: Math.floor(Date.now() / 1000),
+            headers: { traceparent: newTraceparent() },
           },
           (error) => (error ? reject(error) : resolve()),
         ),
