@@ -109,10 +109,13 @@ async function main() {
     }, STOP_TIMEOUT_MS);
     const results = await Promise.all(children.map(({ child }) => child.exited));
     clearTimeout(timer);
+    const how = results.map(({ code, signal }, i) => `${children[i].app.name} ${code ?? signal}`);
+    say.write(`apps stopped (exit codes): ${how.join(', ')}\n`);
     if (broker) {
       say.write('stopping RabbitMQ…\n');
       await broker.stop();
     }
+    say.write('stopped.\n');
     say.flush();
     const failed = results.some((r) => r.code !== 0);
     process.exit(failed ? 1 : 0);
