@@ -218,5 +218,8 @@ describe('the whole stack (npm start)', () => {
     for (const app of ['greeter', 'producer', 'consumer', 'event-handler']) {
       expect(stack.output()).toMatch(new RegExp(`${app}\\s*\\| .*closed`));
     }
+    expect(stack.output()).toContain(
+      'apps stopped (exit codes): greeter 0, producer 0, consumer 0, event-handler 0',
+    );
   }, STOP_BOUND_MS + 5000);
 });
