@@ -1,5 +1,4 @@
 import { AmqpServer } from '@hello/messaging';
-import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
@@ -50,9 +49,6 @@ export async function startEventHandler(
   }
   const httpPort = (app.getHttpServer().address() as AddressInfo).port;
   const tcpPort = lineServer.address().port;
-  new Logger('EventHandler').log(
-    `HTTP on ${config.host}:${httpPort}, line echo on ${config.host}:${tcpPort}`,
-  );
   let closing: Promise<void> | undefined;
   return { app, httpPort, tcpPort, close: () => (closing ??= app.close()) };
 }

@@ -1,4 +1,4 @@
-import { Logger, type INestMicroservice } from '@nestjs/common';
+import type { INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import type { GreeterConfig } from './config/greeter.config';
@@ -50,7 +50,6 @@ export async function startGreeter(
     await app.close().catch(() => undefined);
     throw error;
   }
-  new Logger('Greeter').log(`gRPC server listening on ${config.grpcUrl}`);
   let closing: Promise<void> | undefined;
   return {
     app,

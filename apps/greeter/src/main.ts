@@ -6,6 +6,8 @@ import { shutdownOnSignals } from './shutdown-on-signals';
 async function bootstrap(): Promise<void> {
   const greeter = await createGreeter(loadGreeterConfig(process.env));
   shutdownOnSignals(greeter);
+  // Said once the signal handlers are in place: a SIGTERM sent on seeing it drains, not kills.
+  new Logger('Greeter').log(`gRPC server listening on ${greeter.url}`);
 }
 
 bootstrap().catch((error: Error) => {
