@@ -6,7 +6,6 @@ import { parse } from 'yaml';
 // against what the apps really read and serve instead of being run.
 
 const ROOT = resolve(__dirname, '..', '..', '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { APPS } = require('../apps.cjs') as {
   APPS: {
     name: string;

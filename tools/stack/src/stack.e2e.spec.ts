@@ -13,7 +13,6 @@ import { createTestVhost, freePort, TestVhost, waitFor } from '@hello/testing';
 // four separate app processes on one broker, exercised from outside over their real ports.
 
 const ROOT = resolve(__dirname, '..', '..', '..');
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { checkHttp, checkGrpc } = require('../healthcheck.cjs') as {
   checkHttp(url: string): Promise<string | null>;
   checkGrpc(address: string, service?: string): Promise<string | null>;
@@ -85,7 +84,13 @@ function greeterClient(port: number) {
   };
 }
 
-async function getJson(url: string): Promise<{ status: number; body: any }> {
+/** The parts of the event-handler's answers these tests read. */
+interface QueryBody {
+  messages: { last: { messageId: string; text: string }[] };
+  [field: string]: unknown;
+}
+
+async function getJson(url: string): Promise<{ status: number; body: QueryBody }> {
   const res = await fetch(url);
   return { status: res.status, body: await res.json() };
 }
@@ -167,7 +172,7 @@ describe('the whole stack (npm start)', () => {
     await waitFor(
       async () => {
         const stats = (await getJson(`${base.eventHandler}/stats`)).body;
-        return stats.messages.last.some((m: { messageId: string; text: string }) => m.messageId === id && m.text === text);
+        return stats.messages.last.some((m) => m.messageId === id && m.text === text);
       },
       { timeoutMs: 15_000, message: `message ${id} never counted` },
     );
@@ -187,7 +192,7 @@ describe('the whole stack (npm start)', () => {
     await waitFor(
       async () => {
         const stats = (await getJson(`${base.eventHandler}/stats`)).body;
-        return stats.messages.last.some((m: { text: string }) => m.text === text);
+        return stats.messages.last.some((m) => m.text === text);
       },
       { timeoutMs: 15_000, message: 'the plain-text message was never counted' },
     );
