@@ -1,6 +1,7 @@
 // Small helpers shared by the benchmark sections: processes, CPU time, percentiles.
 'use strict';
 const { spawn } = require('node:child_process');
+const { randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
@@ -88,4 +89,15 @@ async function stopProcess(child, timeoutMs = 15_000) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-module.exports = { ROOT, freePort, cpuSeconds, rssMiB, percentile, median, startProcess, stopProcess, sleep };
+/**
+ * A W3C traceparent for the raw baselines, as the project's publishers put on every message: a child
+ * span of `parent` when it is a traceparent, else a new trace. randomUUID draws from Node's cached
+ * entropy, so there is no system call per id.
+ */
+function rawTraceparent(parent) {
+  const match = /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(typeof parent === 'string' ? parent : '');
+  const traceId = match ? match[1] : randomUUID().replace(/-/g, '');
+  return `00-${traceId}-${randomUUID().replace(/-/g, '').slice(0, 16)}-${match ? match[2] : '01'}`;
+}
+
+module.exports = { ROOT, freePort, cpuSeconds, rssMiB, percentile, median, startProcess, stopProcess, sleep, rawTraceparent };

@@ -18,7 +18,7 @@
 const { randomUUID } = require('node:crypto');
 const path = require('node:path');
 const amqp = require('amqplib');
-const { ROOT, cpuSeconds, freePort, percentile, median, rssMiB, startProcess, stopProcess, sleep } = require('./lib.cjs');
+const { ROOT, cpuSeconds, freePort, percentile, median, rawTraceparent, rssMiB, startProcess, stopProcess, sleep } = require('./lib.cjs');
 
 const PREFETCH = 20;
 const PUBLISH_WINDOW = 500;
@@ -107,12 +107,6 @@ async function projectPublisher(url) {
   };
 }
 
-/** A W3C traceparent for a new trace, as the project's publisher adds to every message. */
-function newTraceparent() {
-  // randomUUID draws from Node's cached entropy: no system call per id.
-  return `00-${randomUUID().replace(/-/g, '')}-${randomUUID().replace(/-/g, '').slice(0, 16)}-01`;
-}
-
 /** The raw amqplib publisher: the same message on the wire (properties and headers), confirmed. */
 async function rawPublisher(url) {
   const connection = await amqp.connect(url);
@@ -132,7 +126,7 @@ async function rawPublisher(url) {
             type: 'hello.message.v1',
             appId: 'bench',
             timestamp: Math.floor(Date.now() / 1000),
-            headers: { traceparent: newTraceparent() },
+            headers: { traceparent: rawTraceparent() },
           },
           (error) => (error ? reject(error) : resolve()),
         ),

@@ -5,16 +5,8 @@
 // confirmed before the ack, with the same properties and trace context as the consumer app's. No
 // framework, no validation, no de-duplication, no retry policy.
 'use strict';
-const { randomUUID } = require('node:crypto');
 const amqp = require('amqplib');
-
-/** A child span of the message's traceparent (or a new trace), as the consumer app sends. */
-function childTraceparent(parent) {
-  const match = /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(typeof parent === 'string' ? parent : '');
-  // randomUUID draws from Node's cached entropy: no system call per id.
-  const traceId = match ? match[1] : randomUUID().replace(/-/g, '');
-  return `00-${traceId}-${randomUUID().replace(/-/g, '').slice(0, 16)}-${match ? match[2] : '01'}`;
-}
+const { rawTraceparent } = require('./lib.cjs');
 
 async function main() {
   const url = process.env.RAW_AMQP_URL;
@@ -45,7 +37,7 @@ async function main() {
           type: 'message.handled.v1',
           appId: 'consumer',
           timestamp: Math.floor(Date.now() / 1000),
-          headers: { traceparent: childTraceparent(message.properties.headers?.traceparent) },
+          headers: { traceparent: rawTraceparent(message.properties.headers?.traceparent) },
         },
         (error) => (error ? consume.nack(message, false, true) : consume.ack(message)),
       );
