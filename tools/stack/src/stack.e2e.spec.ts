@@ -9,8 +9,9 @@ import * as protoLoader from '@grpc/proto-loader';
 import * as amqp from 'amqplib';
 import { createTestVhost, freePort, TestVhost, waitFor } from '@hello/testing';
 
-// The whole stack as the README's main command runs it (`npm start` → tools/stack/start.cjs):
-// four separate app processes on one broker, exercised from outside over their real ports.
+// The whole stack started with the README's main command, `npm start` (→ tools/stack/start.cjs):
+// four separate app processes on one broker, exercised from outside over their real ports. The
+// SIGTERM goes to npm, as a process manager would send it.
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const { checkHttp, checkGrpc } = require('../healthcheck.cjs') as {
@@ -44,7 +45,7 @@ async function startStack(vhost: TestVhost, dataDir: string): Promise<Stack> {
     eventHandler: await freePort(),
     tcp: await freePort(),
   };
-  const child = spawn(process.execPath, [join(ROOT, 'tools/stack/start.cjs')], {
+  const child = spawn('npm', ['start'], {
     cwd: ROOT,
     env: {
       ...process.env,
