@@ -17,6 +17,7 @@ module.exports = {
   transform: { '^.+\\.[tj]s$': ['@swc/jest', swcOptions] },
   moduleFileExtensions: ['ts', 'js'],
   // Starts a local RabbitMQ for the run unless RABBITMQ_URL names one (see tools/rabbitmq).
+  setupFiles: [require.resolve('./tools/jest/telemetry-setup.cjs')],
   globalSetup: require.resolve('./tools/jest/global-setup.cjs'),
   globalTeardown: require.resolve('./tools/jest/global-teardown.cjs'),
   testTimeout: 30_000,

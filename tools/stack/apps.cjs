@@ -5,21 +5,27 @@
 const APPS = [
   {
     name: 'greeter',
-    ports: { grpc: { env: 'GREETER_GRPC_URL', default: '0.0.0.0:50051' } },
-    endpoints: (env) => [`gRPC ${(env.GREETER_GRPC_URL || '0.0.0.0:50051').replace('0.0.0.0', 'localhost')}`],
+    ports: {
+      grpc: { env: 'GREETER_GRPC_URL', default: '0.0.0.0:50051' },
+      http: { env: 'GREETER_HTTP_PORT', default: 3001 },
+    },
+    endpoints: (env) => [
+      `gRPC ${(env.GREETER_GRPC_URL || '0.0.0.0:50051').replace('0.0.0.0', 'localhost')}`,
+      `HTTP http://localhost:${env.GREETER_HTTP_PORT || 3001} (GET /metrics, /health/ready)`,
+    ],
     health: { kind: 'grpc', service: '' },
   },
   {
     name: 'producer',
     ports: { http: { env: 'PRODUCER_HTTP_PORT', default: 3000 } },
-    endpoints: (env) => [`HTTP http://localhost:${env.PRODUCER_HTTP_PORT || 3000} (POST /messages)`],
-    health: { kind: 'http', path: '/health' },
+    endpoints: (env) => [`HTTP http://localhost:${env.PRODUCER_HTTP_PORT || 3000} (POST /messages, GET /metrics)`],
+    health: { kind: 'http', path: '/health/ready' },
   },
   {
     name: 'consumer',
     ports: { http: { env: 'CONSUMER_HTTP_PORT', default: 3002 } },
-    endpoints: (env) => [`HTTP http://localhost:${env.CONSUMER_HTTP_PORT || 3002} (GET /health, /metrics)`],
-    health: { kind: 'http', path: '/health' },
+    endpoints: (env) => [`HTTP http://localhost:${env.CONSUMER_HTTP_PORT || 3002} (GET /health/ready, /metrics)`],
+    health: { kind: 'http', path: '/health/ready' },
   },
   {
     name: 'event-handler',
@@ -28,10 +34,10 @@ const APPS = [
       tcp: { env: 'EVENT_HANDLER_TCP_PORT', default: 8888 },
     },
     endpoints: (env) => [
-      `HTTP http://localhost:${env.EVENT_HANDLER_HTTP_PORT || 3003} (GET /stats, /greetings/:name)`,
+      `HTTP http://localhost:${env.EVENT_HANDLER_HTTP_PORT || 3003} (GET /stats, /greetings/:name, /metrics)`,
       `TCP line echo localhost:${env.EVENT_HANDLER_TCP_PORT || 8888}`,
     ],
-    health: { kind: 'http', path: '/health' },
+    health: { kind: 'http', path: '/health/ready' },
   },
 ];
 

@@ -79,6 +79,8 @@ async function main() {
   const env = { ...process.env, NODE_ENV: process.env.NODE_ENV || 'production' };
   // Colours only when a person watches; logs piped to a file stay plain.
   if (!useColor) env.NO_COLOR = '1';
+  // One JSON object per line is for log shippers; a person at a terminal reads them pretty.
+  if (!env.LOG_FORMAT && process.stdout.isTTY) env.LOG_FORMAT = 'pretty';
   let broker;
   if (!env.RABBITMQ_URL) {
     say.write('starting a local RabbitMQ…\n');

@@ -1,51 +1,39 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AmqpServer } from '@hello/messaging';
+import { Metrics, PlatformModule, Readiness } from '@hello/platform';
 import { CONSUMER_CONFIG, ConsumerConfig } from './config/consumer.config';
 import { HandleMessageAmqpController } from './handle-message/handle-message.amqp.controller';
 import { HandleMessageHandler } from './handle-message/handle-message.handler';
 import { MessageHandledPublisher } from './handle-message/message-handled.publisher';
-import { GetHealthHandler } from './health/get-health.handler';
-import { HealthHttpController } from './health/health.http.controller';
 import { ConsumerBroker, createHelloServer } from './messaging/consumer-broker';
-import { ConsumerMetrics } from './metrics/consumer-metrics';
-import { CountMessageWhenHandledHandler } from './metrics/count-message-when-handled.handler';
-import { GetMetricsHandler } from './metrics/get-metrics.handler';
-import { MetricsHttpController } from './metrics/metrics.http.controller';
 
 @Module({})
 export class AppModule {
   static register(config: ConsumerConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
+      imports: [
+        // Config, logs, metrics (/metrics) and health (/health/live, /health/ready)
+        PlatformModule.forRoot({ service: 'consumer', platform: config.platform, config, configToken: CONSUMER_CONFIG }),
+        CqrsModule.forRoot(),
+      ],
       controllers: [
         // AMQP
         HandleMessageAmqpController,
-        // HTTP
-        HealthHttpController,
-        MetricsHttpController,
       ],
       providers: [
-        // Configuration and infrastructure. The AmqpServer is a provider of this root module so that
-        // its onModuleDestroy (stop consuming, drain in-flight messages) runs before anything it uses
-        // is torn down.
-        { provide: CONSUMER_CONFIG, useValue: config },
+        // Infrastructure. The AmqpServer is a provider of this root module so that its onModuleDestroy
+        // (stop consuming, drain in-flight messages) runs before anything it uses is torn down.
         {
           provide: AmqpServer,
           useFactory: createHelloServer,
-          inject: [CONSUMER_CONFIG],
+          inject: [CONSUMER_CONFIG, Metrics, Readiness],
         },
         ConsumerBroker,
         MessageHandledPublisher,
-        ConsumerMetrics,
         // Command handlers
         HandleMessageHandler,
-        // Event handlers
-        CountMessageWhenHandledHandler,
-        // Query handlers
-        GetHealthHandler,
-        GetMetricsHandler,
       ],
     };
   }

@@ -1,22 +1,18 @@
+import { telemetry } from './instrumentation';
 import { Logger } from '@nestjs/common';
-import { closeOnSignals, InvalidConfigError } from '@hello/messaging';
+import { runApp } from '@hello/platform';
 import { loadConsumerConfig } from './config/consumer.config';
 import { createConsumerApp, startConsumerApp } from './consumer.app';
 
-async function bootstrap(): Promise<void> {
-  const config = loadConsumerConfig(process.env);
-  const app = await createConsumerApp(config);
-  closeOnSignals(app);
-  await startConsumerApp(app, config.httpPort);
-  new Logger('Bootstrap').log(
-    `consumer listening on HTTP port ${config.httpPort}`,
-  );
-}
-
-bootstrap().catch((error: Error) => {
-  const logger = new Logger('Bootstrap');
-  if (error instanceof InvalidConfigError)
-    logger.fatal(`invalid configuration: ${error.message}`);
-  else logger.fatal(`could not start: ${error.message}`, error.stack);
-  process.exit(1);
+runApp({
+  // The drain is bounded by CONSUMER_DRAIN_TIMEOUT_MS (at most 600 s); this only catches a hang.
+  shutdownTimeoutMs: 620_000,
+  afterClose: () => telemetry.shutdown(),
+  start: async () => {
+    const config = loadConsumerConfig(process.env);
+    const app = await createConsumerApp(config);
+    await startConsumerApp(app, config.httpPort);
+    new Logger('Bootstrap').log(`consumer listening on HTTP port ${config.httpPort}`);
+    return app;
+  },
 });

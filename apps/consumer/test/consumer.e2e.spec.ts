@@ -15,6 +15,7 @@ import {
   jsonOf,
   TestVhost,
   waitFor,
+  scrapeMetrics,
 } from '@hello/testing';
 import { AppModule } from '../src/app.module';
 import { ConsumerConfig } from '../src/config/consumer.config';
@@ -39,7 +40,7 @@ function failingEffects(
   const real = new MessageHandledPublisher(broker);
   const failures = new Map<string, number>();
   return {
-    async publish(event, traceparent) {
+    async publish(event) {
       const failed = failures.get(event.messageId) ?? 0;
       if (
         event.text.startsWith('fail-always') ||
@@ -48,7 +49,7 @@ function failingEffects(
         failures.set(event.messageId, failed + 1);
         throw new Error(`effect store unavailable (failure ${failed + 1})`);
       }
-      await real.publish(event, traceparent);
+      await real.publish(event);
     },
   };
 }
@@ -75,10 +76,18 @@ describe('consumer (in process, real RabbitMQ)', () => {
       contentType: 'application/json',
       persistent: true,
     });
-  const metrics = async () =>
-    (await fetch(`${baseUrl}/metrics`)).json() as Promise<
-      Record<string, number>
-    >;
+  // What the consumer did with deliveries of `hello`, as its Prometheus counters say.
+  const metrics = async () => {
+    const scrape = await scrapeMetrics(baseUrl);
+    const consumed = (outcome: string) =>
+      scrape.value('amqp_messages_consumed_total', { queue: Topology.helloQueue, outcome });
+    return {
+      handled: consumed('ack'),
+      retried: consumed('retry'),
+      deadLettered: consumed('dead-letter'),
+      duplicates: consumed('duplicate'),
+    };
+  };
 
   beforeAll(async () => {
     vhost = await createTestVhost('consumer');
@@ -92,6 +101,7 @@ describe('consumer (in process, real RabbitMQ)', () => {
 
     const port = await freePort();
     const config: ConsumerConfig = {
+      platform: { logLevel: 'error', logFormat: 'json' },
       httpPort: port,
       rabbitmqUrl: vhost.url,
       prefetch: 5,
@@ -118,14 +128,18 @@ describe('consumer (in process, real RabbitMQ)', () => {
     await vhost?.delete();
   });
 
-  it('should report healthy on GET /health', async () => {
-    const response = await fetch(`${baseUrl}/health`);
-    expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({
+  it('should report ready on GET /health/ready and live on GET /health/live', async () => {
+    const ready = await fetch(`${baseUrl}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({
       status: 'ok',
-      consuming: true,
-      publisher: 'connected',
+      info: {
+        'consumer:hello': { status: 'up' },
+        broker: { status: 'up' },
+        'publisher:hello.events': { status: 'up' },
+      },
     });
+    expect((await fetch(`${baseUrl}/health/live`)).status).toBe(200);
   });
 
   it('should handle a plain-text message from a plain AMQP client (the tutorial) and publish its effect', async () => {
@@ -172,7 +186,7 @@ describe('consumer (in process, real RabbitMQ)', () => {
         },
       );
     }
-    await waitFor(async () => (await metrics())['duplicates'] >= 1, {
+    await waitFor(async () => (await metrics()).duplicates >= 1, {
       message: 'duplicate acked',
     });
     const [effect] = await waitFor(
@@ -245,8 +259,8 @@ describe('consumer (in process, real RabbitMQ)', () => {
     expect(effect.properties.timestamp).toBeDefined();
     expect(Date.now() - started).toBeGreaterThanOrEqual(300); // 100 ms + 200 ms of retry delays
     const after = await metrics();
-    expect(after['retried'] - before['retried']).toBe(2);
-    expect(after['handled'] - before['handled']).toBe(1);
+    expect(after.retried - before.retried).toBe(2);
+    expect(after.handled - before.handled).toBe(1);
     expect(effectsOf('flaky-1')).toHaveLength(1);
   });
 
@@ -263,16 +277,13 @@ describe('consumer (in process, real RabbitMQ)', () => {
     expect(effectsOf('doomed-1')).toHaveLength(0);
   });
 
-  it('should count what it did on GET /metrics', async () => {
-    expect(await metrics()).toEqual({
-      handled: expect.any(Number),
-      retried: expect.any(Number),
-      deadLettered: expect.any(Number),
-      duplicates: expect.any(Number),
-    });
+  it('should count what it did on GET /metrics, in the Prometheus text format', async () => {
+    const response = await fetch(`${baseUrl}/metrics`);
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain;.*version=0\.0\.4/);
     const counters = await metrics();
-    expect(counters['deadLettered']).toBeGreaterThanOrEqual(4);
-    expect(counters['retried']).toBeGreaterThanOrEqual(4);
+    expect(counters.handled).toBeGreaterThanOrEqual(1);
+    expect(counters.deadLettered).toBeGreaterThanOrEqual(4);
+    expect(counters.retried).toBeGreaterThanOrEqual(4);
   });
 });
 
@@ -284,6 +295,7 @@ describe('consumer start-up against a queue declared with other arguments', () =
     await client.channel.assertQueue(Topology.helloQueue, { durable: false });
     const app = await createConsumerApp(
       {
+        platform: { logLevel: 'error', logFormat: 'json' },
         httpPort: await freePort(),
         rabbitmqUrl: vhost.url,
         prefetch: 1,

@@ -2,14 +2,13 @@ import { AmqpServer } from '@hello/messaging';
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { Metrics as PlatformMetrics, PlatformModule } from '@hello/platform';
 import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from './config/event-handler.config';
 import { CountGreetingAmqpController } from './count-greeting/count-greeting.amqp.controller';
 import { CountGreetingWhenGreeted } from './count-greeting/count-greeting-when-greeted.projector';
 import { LogGreetingWhenCounted } from './count-greeting/log-greeting-when-counted.handler';
-import { GetHealthHandler } from './health/get-health.handler';
-import { GetMetricsHandler } from './health/get-metrics.handler';
-import { HealthHttpController } from './health/health.http.controller';
 import { Metrics } from './health/metrics';
+import { EventHandlerReadiness } from './health/event-handler-readiness';
 import { CountLineAmqpController } from './line-echo/count-line.amqp.controller';
 import { CountLineWhenReceived } from './line-echo/count-line-when-received.projector';
 import { createLineServer } from './line-echo/create-line-server';
@@ -40,7 +39,16 @@ export class AppModule {
   static register(config: EventHandlerConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
+      imports: [
+        // Config, logs, metrics (/metrics) and health (/health/live, /health/ready)
+        PlatformModule.forRoot({
+          service: 'event-handler',
+          platform: config.platform,
+          config,
+          configToken: EVENT_HANDLER_CONFIG,
+        }),
+        CqrsModule.forRoot(),
+      ],
       controllers: [
         // AMQP: integration events from event-handler.events
         CountGreetingAmqpController,
@@ -48,13 +56,11 @@ export class AppModule {
         CountLineAmqpController,
         // TCP: the line echo
         LineEchoTcpController,
-        // HTTP: queries, health, metrics
+        // HTTP: queries
         StatsHttpController,
-        HealthHttpController,
       ],
       providers: [
-        // Configuration and infrastructure
-        { provide: EVENT_HANDLER_CONFIG, useValue: config },
+        // Infrastructure
         {
           provide: ProjectionStore,
           useFactory: (c: EventHandlerConfig) => ProjectionStore.open(c.dataDir),
@@ -63,10 +69,11 @@ export class AppModule {
         EventHandlerBroker,
         { provide: MESSAGE_PUBLISHER, useExisting: EventHandlerBroker },
         Metrics,
+        EventHandlerReadiness,
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         // Transports: strategies given to connectMicroservice, and providers of this (root) module
         // so that they stop taking work and drain before the CQRS buses are torn down.
-        { provide: AmqpServer, useFactory: createAmqpServer, inject: [EVENT_HANDLER_CONFIG, Metrics] },
+        { provide: AmqpServer, useFactory: createAmqpServer, inject: [EVENT_HANDLER_CONFIG, PlatformMetrics] },
         { provide: LineServer, useFactory: createLineServer, inject: [EVENT_HANDLER_CONFIG, Metrics] },
         // Projectors: run inside the inbox transaction of ApplyIntegrationEventHandler
         ...projectors,
@@ -78,8 +85,6 @@ export class AppModule {
         // Query handlers
         GetStatsHandler,
         GetGreetingHandler,
-        GetHealthHandler,
-        GetMetricsHandler,
         // Event handlers (after the commit)
         LogGreetingWhenCounted,
         LogMessageWhenRecorded,

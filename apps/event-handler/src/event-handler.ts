@@ -1,4 +1,5 @@
 import { AmqpServer } from '@hello/messaging';
+import { httpMetricsMiddleware, Metrics, usePinoLogger } from '@hello/platform';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
@@ -21,8 +22,10 @@ export async function createEventHandler(
   options: { logger?: false } = {},
 ): Promise<EventHandler> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
-    logger: options.logger ?? config.logLevels,
+    bufferLogs: options.logger === undefined,
+    ...options,
   });
+  if (options.logger === undefined) usePinoLogger(app);
   return startEventHandler(app, config);
 }
 
@@ -34,6 +37,7 @@ export async function startEventHandler(
   app: NestExpressApplication,
   config: EventHandlerConfig,
 ): Promise<EventHandler> {
+  app.use(httpMetricsMiddleware(app.get(Metrics)));
   const lineServer = app.get(LineServer);
   app.connectMicroservice({ strategy: app.get(AmqpServer) });
   app.connectMicroservice({ strategy: lineServer });

@@ -1,10 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { PlatformModule } from '@hello/platform';
 import { GREETER_CONFIG, type GreeterConfig } from './config/greeter.config';
-import { GrpcErrorFilter } from './grpc/grpc-error.filter';
 import { HealthGrpcController } from './health/health.grpc-controller';
 import { HealthStatusRegistry } from './health/health-status.registry';
+import { ServeWhileReady } from './health/serve-while-ready';
 import { GreeterBroker } from './messaging/greeter-broker';
 import { PublishGreetingWhenGreetedHandler } from './publish-greeting/publish-greeting-when-greeted.handler';
 import { LogGreetingWhenGreetedHandler } from './say-hello/log-greeting-when-greeted.handler';
@@ -17,9 +17,9 @@ import { StreamGreetingsHandler } from './stream-greetings/stream-greetings.hand
 const grpcControllers = [SayHelloGrpcController, StreamGreetingsGrpcController, HealthGrpcController];
 const commandHandlers = [SayHelloHandler, StreamGreetingsHandler];
 const eventHandlers = [LogGreetingWhenGreetedHandler, PublishGreetingWhenGreetedHandler];
-const health = [HealthStatusRegistry];
+const health = [HealthStatusRegistry, ServeWhileReady];
 const messaging = [GreeterBroker];
-const plumbing = [Clock, { provide: APP_FILTER, useClass: GrpcErrorFilter }];
+const plumbing = [Clock];
 
 @Module({})
 export class AppModule {
@@ -27,10 +27,13 @@ export class AppModule {
   static register(config: GreeterConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
+      imports: [
+        // Config, logs, metrics (/metrics) and health (/health/live, /health/ready) on HTTP
+        PlatformModule.forRoot({ service: 'greeter', platform: config.platform, config, configToken: GREETER_CONFIG }),
+        CqrsModule.forRoot(),
+      ],
       controllers: [...grpcControllers],
       providers: [
-        { provide: GREETER_CONFIG, useValue: config },
         ...commandHandlers,
         ...eventHandlers,
         ...health,

@@ -1,5 +1,8 @@
-import type { INestMicroservice } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { httpMetricsMiddleware, Metrics, Readiness, usePinoLogger } from '@hello/platform';
+import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import type { GreeterConfig } from './config/greeter.config';
 import { DrainingServerGrpc } from './grpc/draining-server-grpc';
@@ -7,61 +10,74 @@ import { greeterGrpcOptions } from './grpc/greeter-grpc.options';
 import { HealthStatusRegistry } from './health/health-status.registry';
 import { GreeterBroker } from './messaging/greeter-broker';
 
+/** How long start-up waits for the broker before serving without it. */
+const STARTUP_BROKER_WAIT_MS = 2_000;
+
 /** A greeter that is listening. */
 export interface Greeter {
-  readonly app: INestMicroservice;
+  readonly app: NestExpressApplication;
+  /** host:port of the gRPC server. */
   readonly url: string;
+  /** Port of the HTTP server (metrics, health). */
+  readonly httpPort: number;
   /**
    * Reports NOT_SERVING, stops accepting calls, lets the calls in flight finish within the
    * grace period (then cuts them off), flushes the pending integration events and closes the
    * application. Calling it again returns the same promise.
    */
+  close(): Promise<void>;
+  /** Same as close(). */
   shutdown(): Promise<void>;
   /** Cuts off the calls still in flight now rather than at the end of the grace period. */
   forceShutdown(): void;
 }
 
 /** The gRPC transport of the greeter: the Nest strategy its microservice runs on. */
-export function createGreeterServer(config: GreeterConfig): DrainingServerGrpc {
-  return new DrainingServerGrpc(greeterGrpcOptions(config), config.shutdownGraceMs);
+export function createGreeterServer(config: GreeterConfig, metrics: Metrics): DrainingServerGrpc {
+  return new DrainingServerGrpc(greeterGrpcOptions(config, metrics), config.shutdownGraceMs);
 }
 
-/** Builds the application from AppModule and starts it. */
-export async function createGreeter(config: GreeterConfig): Promise<Greeter> {
-  const server = createGreeterServer(config);
-  const app = await NestFactory.createMicroservice(AppModule.register(config), {
-    strategy: server,
-    logger: config.logLevels,
+/**
+ * Builds the application from AppModule and starts it: gRPC (the Greeter and grpc.health.v1) as its
+ * microservice, HTTP (metrics, health) beside it. It logs through pino unless `logger` is given.
+ */
+export async function createGreeter(config: GreeterConfig, options: { logger?: LoggerService } = {}): Promise<Greeter> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    bufferLogs: !options.logger,
+    ...(options.logger ? { logger: options.logger } : {}),
     // Errors reach the caller (main.ts exits non-zero; tests see them) instead of exiting here.
     abortOnError: false,
   });
-  return startGreeter(app, server, config);
+  if (!options.logger) usePinoLogger(app);
+  return startGreeter(app, config);
 }
 
-/** Starts an application built on `server` (from createGreeterServer) and wires its shutdown. */
-export async function startGreeter(
-  app: INestMicroservice,
-  server: DrainingServerGrpc,
-  config: GreeterConfig,
-): Promise<Greeter> {
+/** Starts an application built from AppModule (gRPC, then HTTP) and wires its shutdown. */
+export async function startGreeter(app: NestExpressApplication, config: GreeterConfig): Promise<Greeter> {
+  const server = createGreeterServer(config, app.get(Metrics));
+  app.use(httpMetricsMiddleware(app.get(Metrics)));
+  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   try {
-    await app.listen();
+    // A short wait for the broker, so a greeter that starts beside it reports SERVING at once; it
+    // serves without it all the same (events wait in the buffer).
+    await app.get(GreeterBroker).connection.connect(STARTUP_BROKER_WAIT_MS).catch(() => undefined);
+    await app.init();
+    await app.startAllMicroservices();
+    await app.listen(config.httpPort);
   } catch (error) {
     await app.close().catch(() => undefined);
     throw error;
   }
+  const httpPort = (app.getHttpServer().address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
-  return {
-    app,
-    url: config.grpcUrl,
-    shutdown: () =>
-      (closing ??= (async () => {
-        // Before the server stops, so that Watch callers see NOT_SERVING while still connected.
-        app.get(HealthStatusRegistry).beginShutdown();
-        // The flush of pending events at the end shares the grace period, counted from now.
-        app.get(GreeterBroker).beginShutdown();
-        await app.close();
-      })()),
-    forceShutdown: () => server.forceClose(),
-  };
+  const close = () =>
+    (closing ??= (async () => {
+      // Before the server stops, so that Watch callers see NOT_SERVING while still connected.
+      app.get(Readiness).beginShutdown();
+      app.get(HealthStatusRegistry).beginShutdown();
+      // The flush of pending events at the end shares the grace period, counted from now.
+      app.get(GreeterBroker).beginShutdown();
+      await app.close();
+    })());
+  return { app, url: config.grpcUrl, httpPort, close, shutdown: close, forceShutdown: () => server.forceClose() };
 }

@@ -1,14 +1,10 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
+import { PlatformModule } from '@hello/platform';
 import { PRODUCER_CONFIG, ProducerConfig } from './config/producer.config';
-import { GetHealthHandler } from './health/get-health.handler';
-import { HealthHttpController } from './health/health.http.controller';
 import { HttpErrorFilter } from './http/http-error.filter';
-import {
-  HELLO_QUEUE_CLIENT,
-  ProducerBroker,
-} from './messaging/producer-broker';
+import { HELLO_QUEUE_CLIENT, ProducerBroker } from './messaging/producer-broker';
 import { PublishMessageHandler } from './publish-message/publish-message.handler';
 import { PublishMessageHttpController } from './publish-message/publish-message.http.controller';
 
@@ -17,11 +13,14 @@ export class AppModule {
   static register(config: ProducerConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [CqrsModule.forRoot()],
-      controllers: [PublishMessageHttpController, HealthHttpController],
+      imports: [
+        // Config, logs, metrics (/metrics) and health (/health/live, /health/ready)
+        PlatformModule.forRoot({ service: 'producer', platform: config.platform, config, configToken: PRODUCER_CONFIG }),
+        CqrsModule.forRoot(),
+      ],
+      controllers: [PublishMessageHttpController],
       providers: [
-        // Configuration and infrastructure
-        { provide: PRODUCER_CONFIG, useValue: config },
+        // Infrastructure
         ProducerBroker,
         {
           provide: HELLO_QUEUE_CLIENT,
@@ -31,8 +30,6 @@ export class AppModule {
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         // Command handlers
         PublishMessageHandler,
-        // Query handlers
-        GetHealthHandler,
       ],
     };
   }

@@ -1,20 +1,24 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { httpMetricsMiddleware, Metrics, usePinoLogger } from '@hello/platform';
 import { AppModule } from './app.module';
 import { ProducerConfig } from './config/producer.config';
 
-/** The producer's Nest application, configured but not listening (main.ts and tests listen). */
+/**
+ * The producer's Nest application, configured but not listening (main.ts and tests listen). It logs
+ * through pino unless `logger` is given (tests pass `false`).
+ */
 export async function createProducerApp(
   config: ProducerConfig,
   options: { logger?: false } = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(
-    AppModule.register(config),
-    {
-      bodyParser: false,
-      ...options,
-    },
-  );
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
+    bodyParser: false,
+    bufferLogs: options.logger === undefined,
+    ...options,
+  });
+  if (options.logger === undefined) usePinoLogger(app);
+  app.use(httpMetricsMiddleware(app.get(Metrics)));
   // JSON only; JSON escaping can make a body several times longer than its text's size limit.
   app.useBodyParser('json', { limit: '1mb' });
   return app;

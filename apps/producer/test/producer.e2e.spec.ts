@@ -12,6 +12,7 @@ import {
   freePort,
   jsonOf,
   TestVhost,
+  scrapeMetrics,
 } from '@hello/testing';
 import { ProducerConfig } from '../src/config/producer.config';
 import { createProducerApp } from '../src/producer.app';
@@ -46,6 +47,7 @@ describe('producer (in process, real RabbitMQ)', () => {
   beforeAll(async () => {
     vhost = await createTestVhost('producer');
     ({ app, baseUrl } = await startProducer({
+      platform: { logLevel: 'error', logFormat: 'json' },
       httpPort: await freePort(),
       rabbitmqUrl: vhost.url,
       publishTimeoutMs: 2_000,
@@ -81,8 +83,10 @@ describe('producer (in process, real RabbitMQ)', () => {
       deliveryMode: 2,
     });
     expect(typeof message.properties.timestamp).toBe('number');
+    // A W3C trace context in the headers; that it continues the request's trace takes the HTTP
+    // instrumentation, checked on the apps as processes in tools/stack/src/observability.e2e.spec.ts.
     expect(String(message.properties.headers?.[Headers.traceparent])).toMatch(
-      /^00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01$/,
+      /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/,
     );
   });
 
@@ -142,13 +146,28 @@ describe('producer (in process, real RabbitMQ)', () => {
     await client.get(Topology.helloQueue, 1);
   });
 
-  it('should answer GET /health with 200 while connected', async () => {
-    const response = await fetch(`${baseUrl}/health`);
+  it('should answer GET /health/ready with 200 while connected, naming what it checked', async () => {
+    const response = await fetch(`${baseUrl}/health/ready`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ok',
-      broker: 'connected',
+      info: { broker: { status: 'up' }, 'publisher:hello': { status: 'up' } },
+      error: {},
+      details: { broker: { status: 'up' }, 'publisher:hello': { status: 'up' } },
     });
+    expect((await fetch(`${baseUrl}/health/live`)).status).toBe(200);
+  });
+
+  it('should count requests by route and status on GET /metrics', async () => {
+    const labels = { method: 'POST', route: '/messages', status_code: '202' };
+    const before = (await scrapeMetrics(baseUrl)).value('http_requests_total', labels);
+    expect((await post(baseUrl, JSON.stringify({ text: 'counted' }))).status).toBe(202);
+    expect((await post(baseUrl, 'not json')).status).toBe(400);
+    const after = await scrapeMetrics(baseUrl);
+    expect(after.value('http_requests_total', labels) - before).toBe(1);
+    expect(after.value('http_requests_total', { route: '/messages', status_code: '400' })).toBeGreaterThanOrEqual(1);
+    expect(after.value('amqp_messages_published_total', { exchange: '(default)', outcome: 'confirmed' })).toBeGreaterThanOrEqual(1);
+    expect(after.value('http_request_duration_seconds_count', labels)).toBe(before + 1);
   });
 });
 
@@ -159,6 +178,7 @@ describe('producer without a reachable broker', () => {
   beforeAll(async () => {
     const deadPort = await freePort();
     ({ app, baseUrl } = await startProducer({
+      platform: { logLevel: 'error', logFormat: 'json' },
       httpPort: await freePort(),
       rabbitmqUrl: `amqp://guest:guest@127.0.0.1:${deadPort}`,
       publishTimeoutMs: 500,
@@ -169,13 +189,14 @@ describe('producer without a reachable broker', () => {
     await app?.close();
   });
 
-  it('should start anyway and answer GET /health with 503', async () => {
-    const response = await fetch(`${baseUrl}/health`);
+  it('should start anyway and answer GET /health/ready with 503 naming the broker, while live', async () => {
+    const response = await fetch(`${baseUrl}/health/ready`);
     expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({
-      status: 'unavailable',
-      broker: 'disconnected',
+    expect(await response.json()).toMatchObject({
+      status: 'error',
+      error: { broker: { status: 'down', reason: 'not connected to RabbitMQ' } },
     });
+    expect((await fetch(`${baseUrl}/health/live`)).status).toBe(200);
   });
 
   it('should retry the publish for PRODUCER_PUBLISH_TIMEOUT_MS, then answer 503 (never 202)', async () => {
@@ -198,6 +219,7 @@ describe('producer start-up against a hello queue declared by the tutorial', () 
       await client.channel.assertQueue(Topology.helloQueue, { durable: false });
       const app = await createProducerApp(
         {
+          platform: { logLevel: 'error', logFormat: 'json' },
           httpPort: await freePort(),
           rabbitmqUrl: vhost.url,
           publishTimeoutMs: 2_000,

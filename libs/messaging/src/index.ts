@@ -18,6 +18,6 @@ export * from './lib/consuming/delivery-policy';
 export * from './lib/consuming/decode-body';
 export * from './lib/consuming/processed-messages';
 // Tracing
-export * from './lib/tracing/traceparent';
+export * from './lib/tracing/amqp-spans';
 // Lifecycle
 export * from './lib/lifecycle/close-on-signals';

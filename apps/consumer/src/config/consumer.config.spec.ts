@@ -14,6 +14,7 @@ function errorFor(env: Record<string, string>): InvalidConfigError {
 describe('loadConsumerConfig', () => {
   it('should use the documented defaults', () => {
     expect(loadConsumerConfig({})).toEqual({
+      platform: { logLevel: 'info', logFormat: 'json' },
       httpPort: 3002,
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       prefetch: 20,
@@ -33,8 +34,10 @@ describe('loadConsumerConfig', () => {
         CONSUMER_RETRY_DELAYS_MS: '10, 20,30',
         CONSUMER_DEDUP_CAPACITY: '0',
         CONSUMER_DRAIN_TIMEOUT_MS: '500',
+        LOG_LEVEL: 'warn',
       }),
     ).toEqual({
+      platform: { logLevel: 'warn', logFormat: 'json' },
       httpPort: 4002,
       rabbitmqUrl: 'amqp://u:p@rabbit:5672/%2F',
       prefetch: 5,

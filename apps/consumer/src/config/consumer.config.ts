@@ -1,13 +1,38 @@
 import {
-  Env,
-  readAmqpUrl,
-  readConsumerEnv,
-  readInteger,
-  readPort,
+  checkRetryOptions,
+  DEFAULT_PREFETCH,
+  DEFAULT_RETRY_ATTEMPTS,
+  DEFAULT_RETRY_DELAYS_MS,
   RetryOptions,
 } from '@hello/messaging';
+import {
+  amqpUrl,
+  integer,
+  integerList,
+  parseEnv,
+  platformConfigOf,
+  platformEnvSchema,
+  port,
+  type PlatformConfig,
+} from '@hello/platform';
+import { z } from 'zod';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Every variable the consumer reads, with its default and bounds. */
+export const consumerEnvSchema = platformEnvSchema.extend({
+  CONSUMER_HTTP_PORT: port(3002),
+  RABBITMQ_URL: amqpUrl(),
+  CONSUMER_PREFETCH: integer(DEFAULT_PREFETCH, 1, 65_535),
+  CONSUMER_RETRY_ATTEMPTS: integer(DEFAULT_RETRY_ATTEMPTS, 1, 100),
+  // Default: the standard delays, cut to the attempts (see loadConsumerConfig).
+  CONSUMER_RETRY_DELAYS_MS: integerList([], 1, DAY_MS),
+  CONSUMER_DEDUP_CAPACITY: integer(10_000, 0, 10_000_000),
+  CONSUMER_DRAIN_TIMEOUT_MS: integer(30_000, 0, 600_000),
+});
 
 export interface ConsumerConfig {
+  readonly platform: PlatformConfig;
   readonly httpPort: number;
   readonly rabbitmqUrl: string;
   /** Messages handled at once (unacked on the channel). */
@@ -20,21 +45,20 @@ export interface ConsumerConfig {
 }
 
 /** Reads and validates the environment; throws InvalidConfigError naming the variable. */
-export function loadConsumerConfig(env: Env): ConsumerConfig {
-  const { prefetch, retry } = readConsumerEnv(env, 'CONSUMER');
+export function loadConsumerConfig(env: Record<string, string | undefined>): ConsumerConfig {
+  const vars: z.output<typeof consumerEnvSchema> = parseEnv(consumerEnvSchema, env);
+  const attempts = vars.CONSUMER_RETRY_ATTEMPTS;
+  const delaysMs = vars.CONSUMER_RETRY_DELAYS_MS.length
+    ? vars.CONSUMER_RETRY_DELAYS_MS
+    : DEFAULT_RETRY_DELAYS_MS.slice(0, Math.max(attempts - 1, 1));
   return {
-    httpPort: readPort(env, 'CONSUMER_HTTP_PORT', 3002),
-    rabbitmqUrl: readAmqpUrl(env),
-    prefetch,
-    retry,
-    deduplicationCapacity: readInteger(env, 'CONSUMER_DEDUP_CAPACITY', 10_000, {
-      min: 0,
-      max: 10_000_000,
-    }),
-    drainTimeoutMs: readInteger(env, 'CONSUMER_DRAIN_TIMEOUT_MS', 30_000, {
-      min: 0,
-      max: 600_000,
-    }),
+    platform: platformConfigOf(vars),
+    httpPort: vars.CONSUMER_HTTP_PORT,
+    rabbitmqUrl: vars.RABBITMQ_URL,
+    prefetch: vars.CONSUMER_PREFETCH,
+    retry: checkRetryOptions({ attempts, delaysMs }, 'CONSUMER_RETRY_DELAYS_MS'),
+    deduplicationCapacity: vars.CONSUMER_DEDUP_CAPACITY,
+    drainTimeoutMs: vars.CONSUMER_DRAIN_TIMEOUT_MS,
   };
 }
 

@@ -17,11 +17,7 @@ export class HandleMessageAmqpController {
     @Ctx() context: AmqpContext,
   ): Promise<void> {
     return this.commandBus.execute(
-      new HandleMessageCommand(
-        context.messageId,
-        message.text,
-        context.traceparent,
-      ),
+      new HandleMessageCommand(context.messageId, message.text),
     );
   }
 }

@@ -29,7 +29,7 @@ export class HandleMessageHandler
       text: command.text,
       handledAt,
     });
-    await this.effects.publish(effect, command.traceparent);
+    await this.effects.publish(effect);
     this.eventBus.publish(
       new MessageHandledEvent(
         command.messageId,

@@ -1,10 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  Headers,
-  MessageHandledIntegrationEvent,
-  Topology,
-} from '@hello/contracts';
-import { childTraceparent } from '@hello/messaging';
+import { MessageHandledIntegrationEvent, Topology } from '@hello/contracts';
 import { ConsumerBroker } from '../messaging/consumer-broker';
 
 /**
@@ -15,10 +10,8 @@ import { ConsumerBroker } from '../messaging/consumer-broker';
 export class MessageHandledPublisher {
   constructor(private readonly broker: ConsumerBroker) {}
 
-  async publish(
-    event: MessageHandledIntegrationEvent,
-    traceparent?: string,
-  ): Promise<void> {
+  /** Publishes in the active trace: the span of the delivery being handled. */
+  async publish(event: MessageHandledIntegrationEvent): Promise<void> {
     await this.broker.publisher.publish({
       exchange: Topology.eventsExchange,
       routingKey: MessageHandledIntegrationEvent.routingKey,
@@ -26,7 +19,6 @@ export class MessageHandledPublisher {
       messageId: event.eventId,
       type: MessageHandledIntegrationEvent.type,
       correlationId: event.messageId,
-      headers: { [Headers.traceparent]: childTraceparent(traceparent) },
     });
   }
 }

@@ -1,16 +1,20 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
+import { AmqpConnection, AmqpServer, ConfirmedPublisher, exchangeTopology } from '@hello/messaging';
 import {
-  AmqpConnection,
-  AmqpServer,
-  ConfirmedPublisher,
-  exchangeTopology,
-} from '@hello/messaging';
+  brokerCheck,
+  consumerCheck,
+  Metrics,
+  observeAmqpServer,
+  publisherCheck,
+  publishMetrics,
+  Readiness,
+} from '@hello/platform';
 import { CONSUMER_CONFIG, ConsumerConfig } from '../config/consumer.config';
 
 /** The AmqpServer that consumes `hello`; main.ts connects it as the app's microservice. */
-export function createHelloServer(config: ConsumerConfig): AmqpServer {
-  return new AmqpServer({
+export function createHelloServer(config: ConsumerConfig, metrics: Metrics, readiness: Readiness): AmqpServer {
+  const server = new AmqpServer({
     url: config.rabbitmqUrl,
     connectionName: 'consumer',
     queue: Topology.helloQueue,
@@ -21,6 +25,9 @@ export function createHelloServer(config: ConsumerConfig): AmqpServer {
     deduplicationCapacity: config.deduplicationCapacity,
     drainTimeoutMs: config.drainTimeoutMs,
   });
+  observeAmqpServer(metrics, server);
+  readiness.register(consumerCheck(server));
+  return server;
 }
 
 /**
@@ -33,7 +40,7 @@ export class ConsumerBroker implements OnApplicationShutdown {
   readonly connection: AmqpConnection;
   readonly publisher: ConfirmedPublisher;
 
-  constructor(@Inject(CONSUMER_CONFIG) config: ConsumerConfig) {
+  constructor(@Inject(CONSUMER_CONFIG) config: ConsumerConfig, metrics: Metrics, readiness: Readiness) {
     this.connection = new AmqpConnection({
       url: config.rabbitmqUrl,
       connectionName: 'consumer.publisher',
@@ -42,7 +49,9 @@ export class ConsumerBroker implements OnApplicationShutdown {
       connection: this.connection,
       appId: 'consumer',
       topology: exchangeTopology(Topology.eventsExchange),
+      observer: publishMetrics(metrics, 'consumer', () => this.publisher.inFlightCount),
     });
+    readiness.register(brokerCheck(this.connection), publisherCheck(Topology.eventsExchange, this.publisher));
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -14,6 +14,7 @@ function errorFor(env: Record<string, string>): InvalidConfigError {
 describe('loadConfig', () => {
   it('should use the documented defaults when nothing is set', () => {
     expect(loadConfig({}, '/srv/app')).toEqual({
+      platform: { logLevel: 'info', logFormat: 'json' },
       httpPort: 3003,
       host: '0.0.0.0',
       tcpPort: 8888,
@@ -25,7 +26,6 @@ describe('loadConfig', () => {
       maxLineBytes: 16384,
       outboxRetryMs: 5000,
       shutdownGraceMs: 10000,
-      logLevels: ['fatal', 'error', 'warn', 'log'],
     });
   });
 
@@ -45,11 +45,12 @@ describe('loadConfig', () => {
           EVENT_HANDLER_MAX_LINE_BYTES: '1024',
           EVENT_HANDLER_OUTBOX_RETRY_MS: '250',
           EVENT_HANDLER_SHUTDOWN_GRACE_MS: '',
-          EVENT_HANDLER_LOG_LEVEL: 'debug',
+          LOG_LEVEL: 'debug',
         },
         '/srv/app',
       ),
     ).toEqual({
+      platform: { logLevel: 'debug', logFormat: 'json' },
       httpPort: 0,
       host: '127.0.0.1',
       tcpPort: 9999,
@@ -61,7 +62,6 @@ describe('loadConfig', () => {
       maxLineBytes: 1024,
       outboxRetryMs: 250,
       shutdownGraceMs: 10000,
-      logLevels: ['fatal', 'error', 'warn', 'log', 'debug'],
     });
   });
 
@@ -85,7 +85,7 @@ describe('loadConfig', () => {
     ['EVENT_HANDLER_MAX_LINE_BYTES', '1000000'],
     ['EVENT_HANDLER_OUTBOX_RETRY_MS', '1.5'],
     ['EVENT_HANDLER_SHUTDOWN_GRACE_MS', '-5'],
-    ['EVENT_HANDLER_LOG_LEVEL', 'loud'],
+    ['LOG_LEVEL', 'loud'],
   ])('should refuse %s=%s and name the variable', (variable, value) => {
     const error = errorFor({ [variable]: value });
     expect(error.variable).toBe(variable);

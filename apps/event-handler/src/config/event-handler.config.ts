@@ -1,15 +1,25 @@
 import {
-  type Env,
-  InvalidConfigError,
-  readAmqpUrl,
-  readConsumerEnv,
-  readInteger,
+  checkRetryOptions,
+  DEFAULT_PREFETCH,
+  DEFAULT_RETRY_ATTEMPTS,
+  DEFAULT_RETRY_DELAYS_MS,
   type RetryOptions,
 } from '@hello/messaging';
-import type { LogLevel } from '@nestjs/common';
+import {
+  amqpUrl,
+  integer,
+  integerList,
+  parseEnv,
+  platformConfigOf,
+  platformEnvSchema,
+  text,
+  type PlatformConfig,
+} from '@hello/platform';
 import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
 
 export interface EventHandlerConfig {
+  readonly platform: PlatformConfig;
   readonly httpPort: number;
   /** Interface the HTTP and TCP servers bind. */
   readonly host: string;
@@ -29,106 +39,64 @@ export interface EventHandlerConfig {
   readonly outboxRetryMs: number;
   /** How long in-flight work (events, lines, outbox sends) may take to finish at shutdown. */
   readonly shutdownGraceMs: number;
-  readonly logLevels: LogLevel[];
 }
 
 /** Injection token of the validated EventHandlerConfig. */
 export const EVENT_HANDLER_CONFIG = Symbol('EVENT_HANDLER_CONFIG');
 
-export const CONFIG_DEFAULTS = {
-  EVENT_HANDLER_HTTP_PORT: 3003,
-  EVENT_HANDLER_HOST: '0.0.0.0',
-  EVENT_HANDLER_TCP_PORT: 8888,
-  EVENT_HANDLER_DATA_DIR: '.local/data/event-handler',
-  EVENT_HANDLER_PUBLISH_TIMEOUT_MS: 10_000,
-  EVENT_HANDLER_MAX_LINE_BYTES: 16_384,
-  EVENT_HANDLER_OUTBOX_RETRY_MS: 5_000,
-  EVENT_HANDLER_SHUTDOWN_GRACE_MS: 10_000,
-  EVENT_HANDLER_LOG_LEVEL: 'log',
-} as const;
-
-// Most severe first: a level enables itself and everything before it.
-const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 // Lines are decoded as UTF-8 into events capped at 256 KiB; an invalid byte grows to three, so
 // lines above 64 KiB could make events the contract refuses.
 const MAX_LINE_BYTES_LIMIT = 64 * 1024;
 const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const HOST = /^(?:[0-9A-Fa-f:.]+|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$/;
+
+/** Every variable the event-handler reads, with its default and bounds. */
+export const eventHandlerEnvSchema = platformEnvSchema.extend({
+  EVENT_HANDLER_HTTP_PORT: integer(3003, 0, 65_535),
+  EVENT_HANDLER_HOST: text('0.0.0.0').pipe(z.string().regex(HOST, 'must be a host name or IP address')),
+  EVENT_HANDLER_TCP_PORT: integer(8888, 0, 65_535),
+  EVENT_HANDLER_DATA_DIR: text('.local/data/event-handler').pipe(
+    z.string().refine((value) => !value.includes('\0'), 'must be a folder path'),
+  ),
+  RABBITMQ_URL: amqpUrl(),
+  EVENT_HANDLER_PREFETCH: integer(DEFAULT_PREFETCH, 1, 65_535),
+  EVENT_HANDLER_RETRY_ATTEMPTS: integer(DEFAULT_RETRY_ATTEMPTS, 1, 100),
+  // Default: the standard delays, cut to the attempts (see loadConfig).
+  EVENT_HANDLER_RETRY_DELAYS_MS: integerList([], 1, DAY_MS),
+  EVENT_HANDLER_PUBLISH_TIMEOUT_MS: integer(10_000, 1, HOUR_MS),
+  EVENT_HANDLER_MAX_LINE_BYTES: integer(16_384, 1, MAX_LINE_BYTES_LIMIT),
+  EVENT_HANDLER_OUTBOX_RETRY_MS: integer(5_000, 10, HOUR_MS),
+  EVENT_HANDLER_SHUTDOWN_GRACE_MS: integer(10_000, 0, HOUR_MS),
+});
 
 /**
  * Reads and checks the event-handler's settings; throws InvalidConfigError naming the first bad
  * variable. A relative EVENT_HANDLER_DATA_DIR is resolved against `cwd`. EVENT_HANDLER_PREFETCH,
  * EVENT_HANDLER_RETRY_ATTEMPTS and EVENT_HANDLER_RETRY_DELAYS_MS work as the consumer's do.
  */
-export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): EventHandlerConfig {
-  const { prefetch, retry } = readConsumerEnv(env, 'EVENT_HANDLER');
+export function loadConfig(
+  env: Record<string, string | undefined> = process.env,
+  cwd: string = process.cwd(),
+): EventHandlerConfig {
+  const vars: z.output<typeof eventHandlerEnvSchema> = parseEnv(eventHandlerEnvSchema, env);
+  const attempts = vars.EVENT_HANDLER_RETRY_ATTEMPTS;
+  const delaysMs = vars.EVENT_HANDLER_RETRY_DELAYS_MS.length
+    ? vars.EVENT_HANDLER_RETRY_DELAYS_MS
+    : DEFAULT_RETRY_DELAYS_MS.slice(0, Math.max(attempts - 1, 1));
+  const dataDir = vars.EVENT_HANDLER_DATA_DIR;
   return {
-    httpPort: readInteger(env, 'EVENT_HANDLER_HTTP_PORT', CONFIG_DEFAULTS.EVENT_HANDLER_HTTP_PORT, {
-      min: 0,
-      max: 65_535,
-    }),
-    host: host(env),
-    tcpPort: readInteger(env, 'EVENT_HANDLER_TCP_PORT', CONFIG_DEFAULTS.EVENT_HANDLER_TCP_PORT, {
-      min: 0,
-      max: 65_535,
-    }),
-    dataDir: dataDir(env, cwd),
-    rabbitmqUrl: readAmqpUrl(env),
-    prefetch,
-    retry,
-    publishTimeoutMs: readInteger(
-      env,
-      'EVENT_HANDLER_PUBLISH_TIMEOUT_MS',
-      CONFIG_DEFAULTS.EVENT_HANDLER_PUBLISH_TIMEOUT_MS,
-      { min: 1, max: HOUR_MS },
-    ),
-    maxLineBytes: readInteger(env, 'EVENT_HANDLER_MAX_LINE_BYTES', CONFIG_DEFAULTS.EVENT_HANDLER_MAX_LINE_BYTES, {
-      min: 1,
-      max: MAX_LINE_BYTES_LIMIT,
-    }),
-    outboxRetryMs: readInteger(env, 'EVENT_HANDLER_OUTBOX_RETRY_MS', CONFIG_DEFAULTS.EVENT_HANDLER_OUTBOX_RETRY_MS, {
-      min: 10,
-      max: HOUR_MS,
-    }),
-    shutdownGraceMs: readInteger(
-      env,
-      'EVENT_HANDLER_SHUTDOWN_GRACE_MS',
-      CONFIG_DEFAULTS.EVENT_HANDLER_SHUTDOWN_GRACE_MS,
-      { min: 0, max: HOUR_MS },
-    ),
-    logLevels: logLevels(env),
+    platform: platformConfigOf(vars),
+    httpPort: vars.EVENT_HANDLER_HTTP_PORT,
+    host: vars.EVENT_HANDLER_HOST,
+    tcpPort: vars.EVENT_HANDLER_TCP_PORT,
+    dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    rabbitmqUrl: vars.RABBITMQ_URL,
+    prefetch: vars.EVENT_HANDLER_PREFETCH,
+    retry: checkRetryOptions({ attempts, delaysMs }, 'EVENT_HANDLER_RETRY_DELAYS_MS'),
+    publishTimeoutMs: vars.EVENT_HANDLER_PUBLISH_TIMEOUT_MS,
+    maxLineBytes: vars.EVENT_HANDLER_MAX_LINE_BYTES,
+    outboxRetryMs: vars.EVENT_HANDLER_OUTBOX_RETRY_MS,
+    shutdownGraceMs: vars.EVENT_HANDLER_SHUTDOWN_GRACE_MS,
   };
-}
-
-// An empty value counts as unset, the way compose files and shells usually mean it.
-function valueOf(env: Env, name: keyof typeof CONFIG_DEFAULTS): string {
-  const value = env[name]?.trim();
-  return value ? value : String(CONFIG_DEFAULTS[name]);
-}
-
-function host(env: Env): string {
-  const value = valueOf(env, 'EVENT_HANDLER_HOST');
-  if (!/^(?:[0-9A-Fa-f:.]+|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)$/.test(value)) {
-    throw new InvalidConfigError('EVENT_HANDLER_HOST', `must be a host name or IP address, got "${value}"`);
-  }
-  return value;
-}
-
-function dataDir(env: Env, cwd: string): string {
-  const value = valueOf(env, 'EVENT_HANDLER_DATA_DIR');
-  if (value.includes('\0')) {
-    throw new InvalidConfigError('EVENT_HANDLER_DATA_DIR', 'must be a folder path');
-  }
-  return isAbsolute(value) ? value : resolve(cwd, value);
-}
-
-function logLevels(env: Env): LogLevel[] {
-  const value = valueOf(env, 'EVENT_HANDLER_LOG_LEVEL');
-  const index = LOG_LEVELS.indexOf(value as LogLevel);
-  if (index < 0) {
-    throw new InvalidConfigError(
-      'EVENT_HANDLER_LOG_LEVEL',
-      `must be one of ${LOG_LEVELS.join(', ')}, got "${value}"`,
-    );
-  }
-  return LOG_LEVELS.slice(0, index + 1);
 }

@@ -1,7 +1,10 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import { BaseRpcContext, type CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
+import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { isObservable, lastValueFrom } from 'rxjs';
+
+const tracer = trace.getTracer('event-handler.line-echo');
 
 /** Pattern of the handler each received line is dispatched to. */
 export const LINE_RECEIVED_PATTERN = 'line.received';
@@ -81,6 +84,11 @@ export class LineServer extends Server implements CustomTransportStrategy, OnMod
     return this.closing;
   }
 
+  private listeningPort(): number {
+    const address = this.server.address();
+    return address && typeof address === 'object' ? address.port : 0;
+  }
+
   address(): { address: string; port: number } {
     const address = this.server.address();
     if (address === null || typeof address === 'string') throw new Error('line server is not listening');
@@ -119,12 +127,36 @@ export class LineServer extends Server implements CustomTransportStrategy, OnMod
     this.connections.add(connection);
   }
 
-  private async dispatch(line: ReceivedLine): Promise<void> {
+  /** Each line starts a trace of its own (a SERVER span): the line protocol carries no trace context. */
+  private dispatch(line: ReceivedLine): Promise<void> {
+    const span = tracer.startSpan(
+      `${LINE_RECEIVED_PATTERN} receive`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'network.transport': 'tcp',
+          'network.protocol.name': 'line',
+          'client.address': line.remoteAddress,
+          'server.port': this.listeningPort(),
+        },
+      },
+      ROOT_CONTEXT,
+    );
+    return context
+      .with(trace.setSpan(ROOT_CONTEXT, span), () => this.dispatchInSpan(line))
+      .then((failed) => {
+        if (failed) span.setStatus({ code: SpanStatusCode.ERROR, message: failed });
+        span.end();
+      });
+  }
+
+  /** Resolves with the failure, if any (which is logged and counted here, never thrown). */
+  private async dispatchInSpan(line: ReceivedLine): Promise<string | undefined> {
     const handler = this.getHandlerByPattern(LINE_RECEIVED_PATTERN);
     if (!handler) {
       this.counters.dispatchFailures += 1;
       this.logger.error(`No handler registered for the pattern "${LINE_RECEIVED_PATTERN}"`);
-      return;
+      return 'no handler';
     }
     try {
       const result = await handler(line, new LineContext([line.remoteAddress]));
@@ -134,7 +166,9 @@ export class LineServer extends Server implements CustomTransportStrategy, OnMod
       this.counters.dispatchFailures += 1;
       const reason = error instanceof Error ? error.message : JSON.stringify(error);
       this.logger.error(`"${LINE_RECEIVED_PATTERN}" handler failed for a line from ${line.remoteAddress}: ${reason}`);
+      return reason;
     }
+    return undefined;
   }
 
   private async closeGracefully(): Promise<void> {

@@ -1,6 +1,5 @@
 import {
   GreetingGreetedIntegrationEvent,
-  IntegrationEventTypes,
   LineReceivedIntegrationEvent,
   MessageHandledIntegrationEvent,
   Topology,
@@ -13,12 +12,11 @@ import {
   exchangeTopology,
   mergeTopologies,
   type OutgoingMessage,
-  type SettledDelivery,
   workQueueTopology,
 } from '@hello/messaging';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Metrics, observeAmqpServer, publishMetrics } from '@hello/platform';
 import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from '../config/event-handler.config';
-import { Metrics } from '../health/metrics';
 import type { MessagePublisher } from './message-publisher';
 
 /**
@@ -51,17 +49,7 @@ export function createAmqpServer(config: EventHandlerConfig, metrics: Metrics): 
     ],
     drainTimeoutMs: config.shutdownGraceMs,
   });
-  server.on('settled', (delivery: SettledDelivery) =>
-    metrics.increment('amqp_deliveries_total', {
-      // Types come from publishers: only known ones become label values, so a stream of made-up
-      // types cannot create series without bound.
-      type: delivery.pattern in IntegrationEventTypes ? delivery.pattern : 'other',
-      outcome: delivery.outcome,
-      action: delivery.action,
-      ...(delivery.reason ? { reason: delivery.reason } : {}),
-    }),
-  );
-  metrics.gauge('amqp_in_flight', () => server.inFlightCount);
+  observeAmqpServer(metrics, server);
   return server;
 }
 
@@ -72,9 +60,12 @@ export function createAmqpServer(config: EventHandlerConfig, metrics: Metrics): 
 @Injectable()
 export class EventHandlerBroker implements MessagePublisher, OnModuleInit, OnApplicationShutdown {
   readonly connection: AmqpConnection;
-  private readonly publisher: ConfirmedPublisher;
+  readonly publisher: ConfirmedPublisher;
 
-  constructor(@Inject(EVENT_HANDLER_CONFIG) private readonly config: EventHandlerConfig) {
+  constructor(
+    @Inject(EVENT_HANDLER_CONFIG) private readonly config: EventHandlerConfig,
+    metrics: Metrics,
+  ) {
     this.connection = new AmqpConnection({
       url: config.rabbitmqUrl,
       connectionName: 'event-handler.publisher',
@@ -84,6 +75,7 @@ export class EventHandlerBroker implements MessagePublisher, OnModuleInit, OnApp
       appId: 'event-handler',
       timeoutMs: config.publishTimeoutMs,
       topology: PUBLISH_TOPOLOGY,
+      observer: publishMetrics(metrics, 'event-handler', () => this.publisher.inFlightCount),
     });
   }
 

@@ -1,3 +1,4 @@
+import { Metrics as PlatformMetrics } from '@hello/platform';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +67,7 @@ describe('OutboxRelay', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'event-handler-outbox-'));
     store = ProjectionStore.open(dataDir);
     publisher = new ScriptedPublisher();
-    relay = new OutboxRelay(store, publisher, config, new Metrics());
+    relay = new OutboxRelay(store, publisher, config, new Metrics(new PlatformMetrics()));
   });
 
   afterEach(async () => {

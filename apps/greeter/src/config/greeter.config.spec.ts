@@ -1,4 +1,5 @@
-import { ConfigError, loadGreeterConfig } from './greeter.config';
+import { InvalidConfigError as ConfigError } from '@hello/messaging';
+import { loadGreeterConfig } from './greeter.config';
 
 function errorFor(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -13,10 +14,11 @@ function errorFor(env: NodeJS.ProcessEnv): ConfigError {
 describe('loadGreeterConfig', () => {
   it('should use the documented defaults when nothing is set', () => {
     expect(loadGreeterConfig({})).toEqual({
+      platform: { logLevel: 'info', logFormat: 'json' },
       grpcUrl: '0.0.0.0:50051',
+      httpPort: 3001,
       maxReceiveMessageBytes: 4096,
       shutdownGraceMs: 10_000,
-      logLevels: ['fatal', 'error', 'warn', 'log'],
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       eventsBufferSize: 10_000,
     });
@@ -34,15 +36,18 @@ describe('loadGreeterConfig', () => {
         GREETER_GRPC_URL: '[::1]:6000',
         GREETER_MAX_RECEIVE_MESSAGE_BYTES: '1024',
         GREETER_SHUTDOWN_GRACE_MS: '0',
-        GREETER_LOG_LEVEL: 'debug',
+        GREETER_HTTP_PORT: '8081',
+        LOG_LEVEL: 'debug',
+        LOG_FORMAT: 'pretty',
         RABBITMQ_URL: 'amqps://app:secret@rabbit.example:5671/hello%2Fprod',
         GREETER_EVENTS_BUFFER: '1',
       }),
     ).toEqual({
+      platform: { logLevel: 'debug', logFormat: 'pretty' },
       grpcUrl: '[::1]:6000',
+      httpPort: 8081,
       maxReceiveMessageBytes: 1024,
       shutdownGraceMs: 0,
-      logLevels: ['fatal', 'error', 'warn', 'log', 'debug'],
       rabbitmqUrl: 'amqps://app:secret@rabbit.example:5671/hello%2Fprod',
       eventsBufferSize: 1,
     });
@@ -58,7 +63,8 @@ describe('loadGreeterConfig', () => {
     ['GREETER_MAX_RECEIVE_MESSAGE_BYTES', '4k'],
     ['GREETER_SHUTDOWN_GRACE_MS', '-1'],
     ['GREETER_SHUTDOWN_GRACE_MS', '1.5'],
-    ['GREETER_LOG_LEVEL', 'loud'],
+    ['GREETER_HTTP_PORT', '0'],
+    ['LOG_LEVEL', 'loud'],
     ['GREETER_EVENTS_BUFFER', '0'],
     ['GREETER_EVENTS_BUFFER', '1000001'],
     ['GREETER_EVENTS_BUFFER', 'lots'],

@@ -11,10 +11,11 @@ import { dirname, join } from 'node:path';
 import { ReflectionService } from '@grpc/reflection';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import type { GrpcOptions } from '@nestjs/microservices';
+import { grpcMetricsInterceptor, type Metrics } from '@hello/platform';
 import type { GreeterConfig } from '../config/greeter.config';
 
 /** The gRPC server options of the greeter: its two services, size limit and reflection. */
-export function greeterGrpcOptions(config: GreeterConfig): GrpcOptions['options'] {
+export function greeterGrpcOptions(config: GreeterConfig, metrics: Metrics): GrpcOptions['options'] {
   return {
     url: config.grpcUrl,
     package: [GREETER_PACKAGE, HEALTH_PACKAGE],
@@ -22,6 +23,8 @@ export function greeterGrpcOptions(config: GreeterConfig): GrpcOptions['options'
     loader: { ...PROTO_LOADER_OPTIONS },
     // grpc-js refuses a larger request with RESOURCE_EXHAUSTED before it is even decoded.
     maxReceiveMessageLength: config.maxReceiveMessageBytes,
+    // Nest passes channelOptions on to grpc-js' Server: the interceptor sees every call's status.
+    channelOptions: { interceptors: [grpcMetricsInterceptor(metrics)] } as GrpcOptions['options']['channelOptions'],
     // Reflection describes exactly what is served, so clients such as grpcurl need no .proto.
     onLoadPackageDefinition: (packageDefinition: PackageDefinition, server) =>
       new ReflectionService({ ...packageDefinition, ...reflectionPackageDefinition() }).addToServer(server),

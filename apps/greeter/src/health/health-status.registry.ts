@@ -32,6 +32,16 @@ export class HealthStatusRegistry {
     );
   }
 
+  /** Sets every service SERVING or NOT_SERVING (from the app's readiness) and tells the watchers. */
+  setServing(serving: boolean): void {
+    if (this.changed.closed) return;
+    const status = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    if (this.statuses.get('') === status) return;
+    for (const service of this.statuses.keys()) this.statuses.set(service, status);
+    this.logger.log(`every service now reports ${serving ? 'SERVING' : 'NOT_SERVING'}`);
+    this.changed.next();
+  }
+
   /** Reports every service NOT_SERVING, tells the watchers, then ends their streams. */
   beginShutdown(): void {
     if (this.changed.closed) return;

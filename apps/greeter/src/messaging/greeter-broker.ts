@@ -1,6 +1,8 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Topology } from '@hello/contracts';
 import { AmqpConnection, ConfirmedPublisher, exchangeTopology } from '@hello/messaging';
+import { Metrics, publishMetrics, Readiness } from '@hello/platform';
+import { Gauge } from 'prom-client';
 import { GREETER_CONFIG, type GreeterConfig } from '../config/greeter.config';
 import { BufferedEventPublisher } from './buffered-event-publisher';
 
@@ -37,13 +39,18 @@ export class GreeterBroker implements OnApplicationShutdown {
   readonly events: BufferedEventPublisher;
   private shutdownStartedAt?: number;
 
-  constructor(@Inject(GREETER_CONFIG) private readonly config: GreeterConfig) {
+  constructor(
+    @Inject(GREETER_CONFIG) private readonly config: GreeterConfig,
+    metrics: Metrics,
+    readiness: Readiness,
+  ) {
     this.connection = new AmqpConnection({ url: config.rabbitmqUrl, connectionName: 'greeter' });
     this.publisher = new ConfirmedPublisher({
       connection: this.connection,
       appId: 'greeter',
       topology: exchangeTopology(Topology.eventsExchange),
       timeoutMs: PUBLISH_ATTEMPT_TIMEOUT_MS,
+      observer: publishMetrics(metrics, 'greeter', () => this.publisher.inFlightCount),
     });
     this.events = new BufferedEventPublisher({
       // A pass of the buffer publishes many events at once; AmqpConnection coalesces their frames
@@ -53,6 +60,28 @@ export class GreeterBroker implements OnApplicationShutdown {
       capacity: config.eventsBufferSize,
     });
     this.connection.manager.on('connect', () => this.events.wake());
+    // The greeter serves through a broker outage (its events wait in the buffer), so the broker being
+    // away alone does not make it unready; a buffer that can take no more events does.
+    readiness.register({
+      name: 'events',
+      check: () => {
+        const connected = this.connection.isConnected() && this.publisher.isChannelOpen();
+        const pending = this.events.pending;
+        const room = pending < config.eventsBufferSize;
+        return room
+          ? { up: true, connected, pending }
+          : { up: false, connected, pending, reason: `the events buffer is full (${pending} events)` };
+      },
+    });
+    const events = this.events;
+    new Gauge({
+      name: 'greeter_events_pending',
+      help: 'greeting.greeted events buffered or waiting for their confirm.',
+      registers: [metrics.registry],
+      collect() {
+        this.set(events.pending);
+      },
+    });
     this.logger.log(
       `publishing events to exchange ${Topology.eventsExchange} at ${this.connection.redactedUrl} ` +
         `(buffer of ${config.eventsBufferSize} events while the broker is unavailable)`,

@@ -97,7 +97,6 @@ describe('greeting.greeted events across broker outages (a node of its own, down
       rabbitmqUrl: `amqp://${GREETER_USER.name}:${GREETER_USER.password}@127.0.0.1:${port}`,
       // Long enough for the node to boot during the flush of the next test.
       shutdownGraceMs: 30_000,
-      logLevels: ['fatal', 'error', 'warn', 'log'],
     });
     const client = greeterClient(greeter.url);
     const health = healthClient(greeter.url);

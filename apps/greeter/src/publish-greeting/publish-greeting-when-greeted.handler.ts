@@ -1,6 +1,6 @@
 import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
-import { GreetingGreetedIntegrationEvent, Headers, integrationEventMessage } from '@hello/contracts';
-import { childTraceparent } from '@hello/messaging';
+import { GreetingGreetedIntegrationEvent, integrationEventMessage } from '@hello/contracts';
+import { context } from '@opentelemetry/api';
 import { GreeterBroker } from '../messaging/greeter-broker';
 import { GreetedEvent } from '../say-hello/greeted.event';
 
@@ -21,8 +21,8 @@ export class PublishGreetingWhenGreetedHandler implements IEventHandler<GreetedE
     });
     this.broker.events.enqueue({
       ...integrationEventMessage(integrationEvent),
-      // Made once, here, so that every retry of this event carries the same span.
-      headers: { [Headers.traceparent]: childTraceparent(event.traceparent) },
+      // Published later, from the buffer: the publish span's parent is the call's span, kept here.
+      traceContext: context.active(),
     });
   }
 }

@@ -4,7 +4,5 @@ export class GreetedEvent {
     readonly name: string,
     readonly message: string,
     readonly greetedAt: Date,
-    /** The W3C traceparent the caller sent with the call, if any. */
-    readonly traceparent?: string,
   ) {}
 }

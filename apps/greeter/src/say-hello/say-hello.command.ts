@@ -5,8 +5,6 @@ import type { HelloReply } from '@hello/contracts';
 export class SayHelloCommand extends Command<HelloReply> {
   constructor(
     readonly name: string,
-    /** The W3C traceparent the caller sent with the call, if any. */
-    readonly traceparent?: string,
   ) {
     super();
   }

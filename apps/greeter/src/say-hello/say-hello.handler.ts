@@ -14,7 +14,7 @@ export class SayHelloHandler implements ICommandHandler<SayHelloCommand> {
   async execute(command: SayHelloCommand): Promise<HelloReply> {
     const { name } = parseHelloRequest(command);
     const message = greetingFor(name);
-    this.eventBus.publish(new GreetedEvent(name, message, this.clock.now(), command.traceparent));
+    this.eventBus.publish(new GreetedEvent(name, message, this.clock.now()));
     return { message };
   }
 }

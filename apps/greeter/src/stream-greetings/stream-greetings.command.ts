@@ -6,8 +6,6 @@ import type { Observable } from 'rxjs';
 export class StreamGreetingsCommand extends Command<Observable<HelloReply>> {
   constructor(
     readonly name: string,
-    /** The W3C traceparent the caller sent with the call, if any. */
-    readonly traceparent?: string,
   ) {
     super();
   }

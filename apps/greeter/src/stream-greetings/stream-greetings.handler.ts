@@ -27,7 +27,7 @@ export class StreamGreetingsHandler implements ICommandHandler<StreamGreetingsCo
       take(STREAM_GREETING_COUNT),
       map((index) => {
         const message = `${greeting} (${index + 1}/${STREAM_GREETING_COUNT})`;
-        this.eventBus.publish(new GreetedEvent(name, message, this.clock.now(), command.traceparent));
+        this.eventBus.publish(new GreetedEvent(name, message, this.clock.now()));
         return { message };
       }),
     );

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { LoggerService, LogLevel } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import { createTestVhost, freePort } from '@hello/testing';
 import {
@@ -14,7 +15,7 @@ import {
 } from '@hello/contracts';
 import { AppModule } from '../app.module';
 import type { GreeterConfig } from '../config/greeter.config';
-import { createGreeter, createGreeterServer, startGreeter, type Greeter } from '../greeter';
+import { createGreeter, startGreeter, type Greeter } from '../greeter';
 
 /** The test broker the Jest global setup started (or the one RABBITMQ_URL names). */
 export function testBrokerUrl(): string {
@@ -26,10 +27,11 @@ export function testBrokerUrl(): string {
 // Nest's gRPC url cannot report a port picked with :0, so tests pick a free one first.
 export async function testConfig(overrides: Partial<GreeterConfig> = {}): Promise<GreeterConfig> {
   return {
+    platform: { logLevel: 'error', logFormat: 'json' },
     grpcUrl: `127.0.0.1:${await freePort()}`,
+    httpPort: 0,
     maxReceiveMessageBytes: 4096,
     shutdownGraceMs: 5_000,
-    logLevels: ['fatal', 'error'],
     rabbitmqUrl: testBrokerUrl(),
     eventsBufferSize: 10_000,
     ...overrides,
@@ -54,10 +56,8 @@ export async function startTestGreeter(overrides: Partial<GreeterConfig> = {}): 
 
 function deletingVhostAfterShutdown(greeter: Greeter, vhost: { delete(): Promise<void> }): Greeter {
   let closing: Promise<void> | undefined;
-  return {
-    ...greeter,
-    shutdown: () => (closing ??= greeter.shutdown().finally(() => vhost.delete())),
-  };
+  const close = () => (closing ??= greeter.shutdown().finally(() => vhost.delete()));
+  return { ...greeter, close, shutdown: close };
 }
 
 /** Keeps what the application logs so a test can assert on it. */
@@ -88,9 +88,8 @@ export async function startGreeterWith(
   try {
     const config = await testConfig({ rabbitmqUrl: vhost?.url, ...overrides });
     const moduleRef = await override(Test.createTestingModule({ imports: [AppModule.register(config)] })).compile();
-    const server = createGreeterServer(config);
-    const app = moduleRef.createNestMicroservice({ strategy: server, logger });
-    const greeter = await startGreeter(app, server, config);
+    const app = moduleRef.createNestApplication<NestExpressApplication>({ logger });
+    const greeter = await startGreeter(app, config);
     return vhost ? deletingVhostAfterShutdown(greeter, vhost) : greeter;
   } catch (error) {
     await vhost?.delete();

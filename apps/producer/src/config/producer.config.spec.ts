@@ -4,6 +4,7 @@ import { loadProducerConfig } from './producer.config';
 describe('loadProducerConfig', () => {
   it('should use the documented defaults', () => {
     expect(loadProducerConfig({})).toEqual({
+      platform: { logLevel: 'info', logFormat: 'json' },
       httpPort: 3000,
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       publishTimeoutMs: 5000,
@@ -16,8 +17,11 @@ describe('loadProducerConfig', () => {
         PRODUCER_HTTP_PORT: '8080',
         RABBITMQ_URL: 'amqps://u:p@broker:5671/v%2Fh',
         PRODUCER_PUBLISH_TIMEOUT_MS: '250',
+        LOG_LEVEL: 'debug',
+        LOG_FORMAT: 'pretty',
       }),
     ).toEqual({
+      platform: { logLevel: 'debug', logFormat: 'pretty' },
       httpPort: 8080,
       rabbitmqUrl: 'amqps://u:p@broker:5671/v%2Fh',
       publishTimeoutMs: 250,
@@ -31,6 +35,8 @@ describe('loadProducerConfig', () => {
     ['RABBITMQ_URL', 'not a url'],
     ['PRODUCER_PUBLISH_TIMEOUT_MS', '10'],
     ['PRODUCER_PUBLISH_TIMEOUT_MS', '1.5'],
+    ['LOG_LEVEL', 'loud'],
+    ['LOG_FORMAT', 'xml'],
   ])('should reject %s=%s naming the variable', (variable, value) => {
     const error = (() => {
       try {

@@ -14,6 +14,7 @@ import {
   ConfirmedPublisher,
   workQueueTopology,
 } from '@hello/messaging';
+import { brokerCheck, Metrics, publisherCheck, publishMetrics, Readiness } from '@hello/platform';
 import { PRODUCER_CONFIG, ProducerConfig } from '../config/producer.config';
 
 /** What the producer declares: the `hello` work queue and its dead-letter queue. */
@@ -37,6 +38,8 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig,
+    metrics: Metrics,
+    readiness: Readiness,
   ) {
     this.connection = new AmqpConnection({
       url: config.rabbitmqUrl,
@@ -47,7 +50,9 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
       appId: 'producer',
       timeoutMs: config.publishTimeoutMs,
       topology: PRODUCER_TOPOLOGY,
+      observer: publishMetrics(metrics, 'producer', () => this.publisher.inFlightCount),
     });
+    readiness.register(brokerCheck(this.connection), publisherCheck('hello', this.publisher));
     this.client = new AmqpClient({
       publisher: this.publisher,
       exchange: '',

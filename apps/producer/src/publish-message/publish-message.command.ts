@@ -4,8 +4,6 @@ import { Command } from '@nestjs/cqrs';
 export class PublishMessageCommand extends Command<{ readonly id: string }> {
   constructor(
     readonly text: string,
-    /** W3C traceparent of the request, continued by the message. */
-    readonly traceparent?: string,
     readonly correlationId?: string,
   ) {
     super();

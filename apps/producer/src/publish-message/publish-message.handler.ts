@@ -3,8 +3,8 @@ import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { ClientProxy } from '@nestjs/microservices';
 import { randomUUID } from 'node:crypto';
 import { lastValueFrom } from 'rxjs';
-import { Headers, HELLO_MESSAGE_TYPE, HelloMessage } from '@hello/contracts';
-import { AmqpRecord, childTraceparent } from '@hello/messaging';
+import { HELLO_MESSAGE_TYPE, HelloMessage } from '@hello/contracts';
+import { AmqpRecord } from '@hello/messaging';
 import { HELLO_QUEUE_CLIENT } from '../messaging/producer-broker';
 import { PublishMessageCommand } from './publish-message.command';
 
@@ -30,9 +30,6 @@ export class PublishMessageHandler
         new AmqpRecord(body, {
           messageId: id,
           correlationId: command.correlationId ?? id,
-          headers: {
-            [Headers.traceparent]: childTraceparent(command.traceparent),
-          },
         }),
       ),
       { defaultValue: undefined },

@@ -22,12 +22,11 @@ export class PublishMessageHttpController {
   @HttpCode(HttpStatus.ACCEPTED)
   publish(
     @Body() body: unknown,
-    @Headers('traceparent') traceparent?: string,
     @Headers('x-correlation-id') correlationId?: string,
   ): Promise<{ readonly id: string }> {
     const { text } = parseHelloMessage(body);
     return this.commandBus.execute(
-      new PublishMessageCommand(text, traceparent, correlationId || undefined),
+      new PublishMessageCommand(text, correlationId || undefined),
     );
   }
 }

@@ -69,7 +69,7 @@ export function spawnApp(
       if (!hasExited) child.kill('SIGKILL');
       await exited;
     },
-    waitForOutput: (pattern, timeoutMs = 20_000) =>
+    waitForOutput: (pattern, timeoutMs = 60_000) =>
       new Promise<string>((resolve, reject) => {
         const check = () => {
           if (pattern.test(output)) {

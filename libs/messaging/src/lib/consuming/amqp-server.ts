@@ -4,6 +4,7 @@ import {
   MessageHandler,
   Server,
 } from '@nestjs/microservices';
+import type { Span } from '@opentelemetry/api';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
 import { EventEmitter } from 'node:events';
@@ -33,6 +34,7 @@ import {
   outcomeOfError,
 } from './delivery-policy';
 import { ProcessedMessages } from './processed-messages';
+import { failSpan, withProcessSpan } from '../tracing/amqp-spans';
 
 /** Transport id of AmqpServer (`@EventPattern(type, AMQP_TRANSPORT)` binds a handler to it alone). */
 export const AMQP_TRANSPORT = Symbol('AMQP');
@@ -307,18 +309,38 @@ export class AmqpServer
     }
   }
 
-  private async processAndSettle(
+  /** The queue this server consumes. */
+  get queue(): string {
+    return this.options.queue;
+  }
+
+  /** Handles and settles one delivery inside its CONSUMER span (a child of its publisher's span). */
+  private processAndSettle(
     channel: ConfirmChannel,
     context: AmqpContext,
     dedupKey: string | undefined,
   ): Promise<void> {
+    return withProcessSpan(this.options.queue, context.getMessage(), context.messageId, (span) =>
+      this.processAndSettleInSpan(channel, context, dedupKey, span),
+    );
+  }
+
+  private async processAndSettleInSpan(
+    channel: ConfirmChannel,
+    context: AmqpContext,
+    dedupKey: string | undefined,
+    span: Span,
+  ): Promise<void> {
     const started = performance.now();
     const outcome = await this.process(context, dedupKey);
+    if (outcome.kind === 'failed') failSpan(span, outcome.error);
+    else if (outcome.kind === 'rejected') failSpan(span, new Error(`${outcome.reason}: ${outcome.detail}`));
     const action = decideDelivery(outcome, {
       queue: this.options.queue,
       attempt: context.attempt,
       retry: this.options.retry,
     });
+    span.setAttribute('messaging.hello.outcome', outcome.kind === 'duplicate' ? 'duplicate' : action.kind);
     // The common case, an ack, is settled without waiting for anything.
     const { copied, acked } =
       action.kind === 'ack'

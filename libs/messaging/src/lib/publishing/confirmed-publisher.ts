@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
+import type { Context } from '@opentelemetry/api';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
-import { Headers } from '@hello/contracts';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { PublishTimeoutError, UnroutableMessageError } from '../errors';
 import { declareTopology } from '../topology/declare-topology';
 import { Topology } from '../topology/topology';
-import { childTraceparent } from '../tracing/traceparent';
+import { failSpan, startPublishSpan } from '../tracing/amqp-spans';
 
 /** A message to publish: the body is the payload itself, metadata goes into AMQP properties. */
 export interface OutgoingMessage {
@@ -20,8 +20,13 @@ export interface OutgoingMessage {
   /** AMQP `type`, e.g. `hello.message.v1`; consumers dispatch on it. */
   readonly type: string;
   readonly correlationId?: string;
-  /** Extra headers; a `traceparent` is added when missing. */
+  /** Extra headers; the publish span's `traceparent` (and `tracestate`) are added to them. */
   readonly headers?: Readonly<Record<string, unknown>>;
+  /**
+   * The trace context the publish belongs to; default: the active one. Set it when the message is
+   * published later than it is made (a buffer, an outbox), so the publish span has the right parent.
+   */
+  readonly traceContext?: Context;
   /**
    * Fail with UnroutableMessageError when no queue receives the message (the broker returns it)
    * instead of counting the confirm as success. Use it for work queues; leave it off for events that
@@ -38,6 +43,16 @@ export interface ConfirmedPublisherOptions {
   readonly timeoutMs?: number;
   /** Declared on every new channel (after each reconnect) before anything is published. */
   readonly topology?: Topology;
+  /** Told of every publish that ended (metrics). */
+  readonly observer?: PublishObserver;
+}
+
+/** What a publish ended with: confirmed by the broker, or failed (timeout, nack, unroutable). */
+export type PublishOutcome = 'confirmed' | 'failed';
+
+/** Receives the end of every publish; e.g. to count them and time the confirms. */
+export interface PublishObserver {
+  published(exchange: string, outcome: PublishOutcome, seconds: number): void;
 }
 
 /**
@@ -85,10 +100,42 @@ export class ConfirmedPublisher {
     });
   }
 
+  private pendingCount = 0;
+
+  /** Publishes waiting for their confirm right now. */
+  get inFlightCount(): number {
+    return this.pendingCount;
+  }
+
+  /** Whether the confirm channel is open (set up, topology declared) right now. */
+  isChannelOpen(): boolean {
+    return this.openChannel !== undefined;
+  }
+
   /** Resolves when the broker has confirmed `message`; see the class comment for failures. */
   async publish(message: OutgoingMessage): Promise<void> {
+    const started = performance.now();
+    const headers: Record<string, unknown> = { ...message.headers };
+    const span = startPublishSpan(message, headers, message.traceContext);
+    this.pendingCount++;
+    try {
+      await this.publishEncoded(message, encode({ ...message, headers }, this.options.appId));
+    } catch (error) {
+      failSpan(span, error);
+      this.options.observer?.published(message.exchange, 'failed', (performance.now() - started) / 1000);
+      throw error;
+    } finally {
+      this.pendingCount--;
+      span.end();
+    }
+    this.options.observer?.published(message.exchange, 'confirmed', (performance.now() - started) / 1000);
+  }
+
+  private async publishEncoded(
+    message: OutgoingMessage,
+    { content, properties }: { content: Buffer; properties: Options.Publish },
+  ): Promise<void> {
     const deadline = Date.now() + this.timeoutMs;
-    const { content, properties } = encode(message, this.options.appId);
     let lastError: Error | undefined;
     for (let attempt = 1; ; attempt++) {
       const remaining = deadline - Date.now();
@@ -185,15 +232,13 @@ export class ConfirmedPublisher {
   }
 }
 
-/** The AMQP body and properties of `message` (see DESIGN.md "Messages on the wire"). */
+/** The AMQP body and properties of `message` (see docs/architecture.md, "Messages on the wire"). */
 export function encode(
   message: OutgoingMessage,
   appId: string,
 ): { content: Buffer; properties: Options.Publish } {
   const isText = typeof message.body === 'string';
   const headers: Record<string, unknown> = { ...message.headers };
-  if (typeof headers[Headers.traceparent] !== 'string')
-    headers[Headers.traceparent] = childTraceparent();
   return {
     content: Buffer.from(
       isText ? (message.body as string) : JSON.stringify(message.body),

@@ -1,4 +1,0 @@
-import { Query } from '@nestjs/cqrs';
-
-/** The metrics in the Prometheus text format. */
-export class GetMetricsQuery extends Query<string> {}

@@ -1,0 +1,4 @@
+// Loaded first by main.ts: tracing must be running before grpc-js, http and Nest are required.
+import { startTelemetry } from '@hello/platform/telemetry';
+
+export const telemetry = startTelemetry('greeter');

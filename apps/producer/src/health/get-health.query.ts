@@ -1,8 +1,0 @@
-import { Query } from '@nestjs/cqrs';
-
-export interface ProducerHealth {
-  readonly status: 'ok' | 'unavailable';
-  readonly broker: 'connected' | 'disconnected';
-}
-
-export class GetHealthQuery extends Query<ProducerHealth> {}

@@ -1,0 +1,101 @@
+import { InvalidConfigError, readAmqpUrl } from '@hello/messaging';
+import { z } from 'zod';
+
+/**
+ * Every app declares its environment as one zod object schema, a field per variable with its default
+ * and its bounds, and reads it once at start-up with `parseEnv`: the first bad value stops start-up
+ * with an InvalidConfigError naming the variable. An empty value counts as unset, the way compose
+ * files and shells usually mean it.
+ */
+export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv | Record<string, string | undefined>): z.output<S> {
+  const cleaned: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value !== undefined && value.trim() !== '') cleaned[name] = value.trim();
+  }
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const variable = String(issue?.path[0] ?? 'environment');
+  const given = cleaned[variable];
+  const problem = issue?.message ?? 'invalid';
+  const got = given === undefined || problem.includes('got ') ? '' : `, got "${shown(variable, given)}"`;
+  throw new InvalidConfigError(variable, `${problem}${got}`);
+}
+
+// Values of secrets are never repeated in an error.
+function shown(variable: string, value: string): string {
+  return /PASSWORD|SECRET|TOKEN|_URL$/.test(variable) ? '…' : value;
+}
+
+/** A whole number within [min, max]; `fallback` when unset. */
+export function integer(fallback: number, min: number, max: number): z.ZodType<number> {
+  return z
+    .string()
+    .regex(/^-?\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .optional()
+    .transform((value) => value ?? fallback) as unknown as z.ZodType<number>;
+}
+
+/** A TCP port (1–65535). */
+export function port(fallback: number): z.ZodType<number> {
+  return integer(fallback, 1, 65_535);
+}
+
+/** A comma-separated list of whole numbers, each within [min, max]. */
+export function integerList(fallback: readonly number[], min: number, max: number): z.ZodType<number[]> {
+  return z
+    .string()
+    .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'must be a comma-separated list of whole numbers')
+    .transform((value) => value.split(',').map((part) => Number(part.trim())))
+    .pipe(z.array(z.number().int().min(min, `each must be at least ${min}`).max(max, `each must be at most ${max}`)))
+    .optional()
+    .transform((value) => value ?? [...fallback]) as unknown as z.ZodType<number[]>;
+}
+
+/** One of `values`; `fallback` when unset. */
+export function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]): z.ZodType<T[number]> {
+  return z
+    .enum(values, { error: () => `must be one of ${values.join(', ')}` })
+    .optional()
+    .transform((value) => value ?? fallback) as unknown as z.ZodType<T[number]>;
+}
+
+/** A string; `fallback` when unset. */
+export function text(fallback: string): z.ZodType<string> {
+  return z.string().optional().transform((value) => value ?? fallback) as unknown as z.ZodType<string>;
+}
+
+/** An optional string. */
+export function optionalText(): z.ZodType<string | undefined> {
+  return z.string().optional();
+}
+
+/** `true`/`false` (also 1/0, yes/no); `fallback` when unset. */
+export function flag(fallback: boolean): z.ZodType<boolean> {
+  return z
+    .string()
+    .regex(/^(true|false|1|0|yes|no)$/i, 'must be true or false')
+    .transform((value) => /^(true|1|yes)$/i.test(value))
+    .optional()
+    .transform((value) => value ?? fallback) as unknown as z.ZodType<boolean>;
+}
+
+/** `RABBITMQ_URL`: amqp:// or amqps:// (the checks of `@hello/messaging`, which never print the password). */
+export function amqpUrl(name = 'RABBITMQ_URL'): z.ZodType<string> {
+  return z
+    .string()
+    .optional()
+    .transform((value, ctx) => {
+      try {
+        return readAmqpUrl({ [name]: value }, name);
+      } catch (error) {
+        ctx.addIssue({
+          code: 'custom',
+          message: error instanceof Error ? error.message.replace(`${name}: `, '') : String(error),
+        });
+        return z.NEVER;
+      }
+    }) as unknown as z.ZodType<string>;
+}

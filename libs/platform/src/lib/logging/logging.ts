@@ -1,0 +1,79 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { Logger as PinoLogger } from 'nestjs-pino';
+import { context, isSpanContextValid, trace } from '@opentelemetry/api';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Params } from 'nestjs-pino';
+import pino, { type DestinationStream } from 'pino';
+import type { PlatformConfig } from '../config/platform-env';
+
+/** The ids of the active span, on every log line written inside it. */
+export function traceFields(): Record<string, string> {
+  const span = trace.getSpan(context.active());
+  if (!span) return {};
+  const spanContext = span.spanContext();
+  if (!isSpanContextValid(spanContext)) return {};
+  return {
+    trace_id: spanContext.traceId,
+    span_id: spanContext.spanId,
+    trace_flags: `0${spanContext.traceFlags.toString(16)}`,
+  };
+}
+
+let destination: (DestinationStream & { flushSync?: () => void }) | undefined;
+
+/**
+ * Where log lines go: stdout through an asynchronous, buffered writer for JSON (a line per message costs
+ * a system call otherwise), or pino-pretty for a terminal (a dev dependency; JSON when it is absent).
+ */
+function destinationFor(config: PlatformConfig): DestinationStream {
+  if (config.logFormat === 'pretty') {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const pretty = require('pino-pretty') as (options: object) => DestinationStream;
+      return pretty({ colorize: process.stdout.isTTY, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service' });
+    } catch {
+      process.stderr.write('LOG_FORMAT=pretty needs the pino-pretty package; logging JSON\n');
+    }
+  }
+  destination ??= pino.destination({ dest: 1, sync: false });
+  return destination;
+}
+
+/** Writes out the log lines still buffered (before the process exits). */
+export function flushLogs(): void {
+  try {
+    destination?.flushSync?.();
+  } catch {
+    // Nothing left to write to (stdout closed).
+  }
+}
+
+/**
+ * nestjs-pino's options for `service`: one JSON object per line with `level`, `time`, `service`,
+ * `context` (the Nest logger's name), `msg` and the active span's `trace_id` and `span_id`. HTTP
+ * requests are logged at debug (errors at error), probes and scrapes not at all.
+ */
+export function loggerParams(service: string, config: PlatformConfig): Params {
+  return {
+    pinoHttp: [
+      {
+        level: config.logLevel,
+        base: { service },
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label: string) => ({ level: label }) },
+        mixin: traceFields,
+        quietReqLogger: true,
+        customLogLevel: (_request: IncomingMessage, response: ServerResponse, error?: Error) =>
+          error || response.statusCode >= 500 ? 'error' : 'debug',
+        autoLogging: { ignore: (request: IncomingMessage) => /^\/(?:metrics|health)/.test(request.url ?? '') },
+      },
+      destinationFor(config),
+    ],
+  };
+}
+
+/** Makes pino (nestjs-pino's Logger) the app's logger and prints what was buffered before. */
+export function usePinoLogger(app: INestApplicationContext): void {
+  app.useLogger(app.get(PinoLogger));
+  app.flushLogs();
+}

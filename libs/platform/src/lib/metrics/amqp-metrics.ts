@@ -1,0 +1,52 @@
+import type { Metrics } from './metrics';
+
+/** What the consumer metrics need of an AMQP server (`@hello/messaging`'s AmqpServer has it). */
+export interface ObservableAmqpServer {
+  readonly queue: string;
+  readonly inFlightCount: number;
+  on(
+    event: 'settled',
+    listener: (delivery: { action: string; outcome: string; copied: boolean; durationMs: number }) => void,
+  ): void;
+}
+
+/**
+ * Counts and times every delivery `server` settles, by queue and outcome: `ack`, `retry`,
+ * `dead-letter`, `duplicate`, or `requeue` (a retry or dead-letter copy that could not be published,
+ * so the message is left for redelivery); its in-flight deliveries are a gauge.
+ */
+export function observeAmqpServer(metrics: Metrics, server: ObservableAmqpServer): void {
+  const { consumed, handlingSeconds } = metrics.amqpConsumer;
+  const queue = server.queue;
+  metrics.trackConsumerInFlight(queue, () => server.inFlightCount);
+  server.on('settled', (delivery) => {
+    const outcome =
+      delivery.outcome === 'duplicate'
+        ? 'duplicate'
+        : delivery.action !== 'ack' && !delivery.copied
+          ? 'requeue'
+          : delivery.action;
+    consumed.inc({ queue, outcome });
+    handlingSeconds.observe({ queue, outcome }, delivery.durationMs / 1000);
+  });
+}
+
+/**
+ * A PublishObserver (for `@hello/messaging`'s ConfirmedPublisher) that counts publishes by exchange and
+ * outcome and times their confirms; `inFlight()` is the publisher's unconfirmed count, a gauge.
+ */
+export function publishMetrics(
+  metrics: Metrics,
+  publisher: string,
+  inFlight: () => number,
+): { published(exchange: string, outcome: string, seconds: number): void } {
+  const { published, confirmSeconds } = metrics.amqpPublisher;
+  metrics.trackPublisherInFlight(publisher, inFlight);
+  return {
+    published(exchange, outcome, seconds) {
+      const labels = { exchange: exchange || '(default)', outcome };
+      published.inc(labels);
+      confirmSeconds.observe(labels, seconds);
+    },
+  };
+}

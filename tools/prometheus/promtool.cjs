@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+/**
+ * Prometheus' `promtool`, from the OS package (Debian's `prometheus`), for checking that what the apps
+ * serve at /metrics is valid exposition text that follows the naming conventions.
+ *
+ *   node tools/prometheus/promtool.cjs install     install the package when promtool is missing
+ *   node tools/prometheus/promtool.cjs check URL   fetch URL and run `promtool check metrics` on it
+ */
+'use strict';
+
+const { execFileSync, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+
+const CANDIDATES = ['/usr/bin/promtool', '/usr/local/bin/promtool'];
+
+function findPromtool() {
+  return CANDIDATES.find((file) => fs.existsSync(file));
+}
+
+/** The path of promtool, installing Debian's `prometheus` package first when it is missing. */
+function ensurePromtool() {
+  const found = findPromtool();
+  if (found) return found;
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
+  if (!isRoot || !hasApt) {
+    throw new Error(
+      'promtool is not installed and cannot be installed from here: install the OS package prometheus ' +
+        '(e.g. `sudo apt-get install -y prometheus`)',
+    );
+  }
+  process.stderr.write('[promtool] installing the OS package prometheus (apt-get)…\n');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env });
+  // The package's post-install tries to start a service; without systemd that fails harmlessly.
+  spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env,
+  });
+  const installed = findPromtool();
+  if (!installed) throw new Error('apt-get finished but promtool is still missing');
+  return installed;
+}
+
+/** Runs `promtool check metrics` on `text`; resolves with its exit status and what it printed. */
+function checkMetrics(text) {
+  const result = spawnSync(ensurePromtool(), ['check', 'metrics'], { input: text, encoding: 'utf8' });
+  return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
+}
+
+module.exports = { ensurePromtool, checkMetrics };
+
+if (require.main === module) {
+  const [command, url] = process.argv.slice(2);
+  if (command === 'install') {
+    process.stdout.write(`${ensurePromtool()}\n`);
+  } else if (command === 'check' && url) {
+    fetch(url)
+      .then((response) => response.text())
+      .then((text) => {
+        const { status, output } = checkMetrics(text);
+        if (output) process.stdout.write(`${output}\n`);
+        process.exit(status ?? 1);
+      });
+  } else {
+    process.stderr.write('usage: promtool.cjs install | check URL\n');
+    process.exit(2);
+  }
+}
