@@ -94,10 +94,11 @@ function integer(
 // The same check as every other app that talks to RabbitMQ; its messages never show the password.
 function rabbitmqUrl(env: NodeJS.ProcessEnv): string {
   try {
-    return readAmqpUrl({ RABBITMQ_URL: valueOf(env, 'RABBITMQ_URL') });
+    // Unset, it follows the local broker launcher's HELLO_RABBITMQ_PORT, as in every other app.
+    return readAmqpUrl({ RABBITMQ_URL: env['RABBITMQ_URL'], HELLO_RABBITMQ_PORT: env['HELLO_RABBITMQ_PORT'] });
   } catch (error) {
     if (error instanceof InvalidConfigError) {
-      throw new ConfigError('RABBITMQ_URL', error.message.replace(/^RABBITMQ_URL: /, ''));
+      throw new ConfigError(error.variable, error.message.replace(`${error.variable}: `, ''));
     }
     throw error;
   }
