@@ -13,7 +13,7 @@
  */
 'use strict';
 
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { startBroker, portsFromEnv } = require('../rabbitmq/broker.cjs');
@@ -56,15 +56,25 @@ function prefixer(label, color) {
 
 const say = prefixer('stack', COLORS[4]);
 
+/** Builds the apps with Nx; its output goes through the runner, so a closed stdout cannot fail it. */
 function build() {
-  if (process.env.HELLO_SKIP_BUILD === '1') return;
+  if (process.env.HELLO_SKIP_BUILD === '1') return Promise.resolve();
   say.write('building the apps (nx run-many -t build)…\n');
-  const result = spawnSync(
+  const child = spawn(
     'npx',
     ['nx', 'run-many', '-t', 'build', '-p', APPS.map((a) => a.name).join(','), '--outputStyle=static'],
-    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } },
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', ...(useColor ? { FORCE_COLOR: '1' } : {}) },
+    },
   );
-  if (result.status !== 0) throw new Error('the build failed; see the output above');
+  child.stdout.on('data', (d) => writeOut(d.toString()));
+  child.stderr.on('data', (d) => writeOut(d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error('the build failed; see the output above'))));
+  });
 }
 
 function startApp(app, index, env) {
@@ -128,7 +138,7 @@ async function startLocalBroker(env) {
 
 async function main() {
   require('../scripts/ensure-deps.cjs');
-  build();
+  await build();
 
   const env = { ...process.env, NODE_ENV: process.env.NODE_ENV || 'production' };
   // Colours only when a person watches; logs piped to a file stay plain.
