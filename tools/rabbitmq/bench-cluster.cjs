@@ -18,7 +18,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const amqp = require('amqplib');
+const amqpManager = require('amqp-connection-manager');
 const { startBroker, freePort } = require('./broker.cjs');
 const { startCluster } = require('./cluster.cjs');
 
@@ -73,20 +73,25 @@ async function startApps(url, consumers, tapUrl) {
     ports.push(port);
   }
   await Promise.all(ports.map(waitHealthy));
-  const connection = await amqp.connect(tapUrl);
-  const channel = await connection.createChannel();
-  await channel.assertExchange('hello.events', 'topic', { durable: true });
+  // The tap fails over like the apps do (amqp-connection-manager over every node's URL).
+  const connection = amqpManager.connect(tapUrl.split(','), { reconnectTimeInSeconds: 0.5 });
   const tap = `bench.tap.${process.pid}.${Date.now()}`;
-  await channel.assertQueue(tap, { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-quorum-initial-group-size': 3 } });
-  await channel.bindQueue(tap, 'hello.events', 'message.handled');
   const handled = new Map();
-  await channel.prefetch(1000);
-  await channel.consume(tap, (m) => {
-    if (!m) return;
-    const id = m.properties.correlationId;
-    if (!handled.has(id)) handled.set(id, Date.now());
-    channel.ack(m);
+  const channel = connection.createChannel({
+    setup: async (ch) => {
+      await ch.assertExchange('hello.events', 'topic', { durable: true });
+      await ch.assertQueue(tap, { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-quorum-initial-group-size': 3 } });
+      await ch.bindQueue(tap, 'hello.events', 'message.handled');
+      await ch.prefetch(1000);
+      await ch.consume(tap, (m) => {
+        if (!m) return;
+        const id = m.properties.correlationId;
+        if (!handled.has(id)) handled.set(id, Date.now());
+        ch.ack(m);
+      });
+    },
   });
+  await channel.waitForConnect();
   return {
     apps,
     producerPort,
@@ -110,7 +115,7 @@ async function post(port, text) {
 }
 
 async function pipeline(url, consumers) {
-  const stack = await startApps(url, consumers, url.split(',')[0]);
+  const stack = await startApps(url, consumers, url);
   try {
     // Warm-up, not counted.
     for (let i = 0; i < 200; i++) await post(stack.producerPort, 'warm-up');
@@ -137,7 +142,7 @@ async function pipeline(url, consumers) {
 }
 
 async function failover(cluster) {
-  const stack = await startApps(cluster.url, 2, cluster.nodes[0].url);
+  const stack = await startApps(cluster.url, 2, cluster.url);
   const results = [];
   let running = true;
   const sent = [];
@@ -183,6 +188,17 @@ const stat = (values) => {
 };
 
 async function main() {
+  if (args.includes('--failover-only')) {
+    const cluster = await startCluster({ nodes: 3, name: `bench-cluster-${process.pid}`, epmdPort: await freePort(), management: false });
+    try {
+      const kills = await failover(cluster);
+      process.stdout.write(`${JSON.stringify({ kills, producerResumedMs: stat(kills.map((k) => k.producerResumedMs)), consumersResumedMs: stat(kills.map((k) => k.consumersResumedMs)), load: os.loadavg() }, null, 2)}\n`);
+    } finally {
+      await cluster.stop();
+      for (const node of cluster.nodes) fs.rmSync(node.dir, { recursive: true, force: true });
+    }
+    return;
+  }
   const figures = { machine: `${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start`, messages: MESSAGES, pipeline: [] };
   const single = await startBroker({ name: `bench-single-${process.pid}`, management: false });
   try {

@@ -185,4 +185,31 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
       expect(await third.exited).toBe(0);
     }
   });
+
+  it('should start a local cluster with HELLO_RABBITMQ_NODES and print every node in RABBITMQ_URL', async () => {
+    const prefix = `launcher-cluster-${process.pid}`;
+    const base = await freePort();
+    const clusterPorts = { amqp: [base, base + 1], epmd: await freePort() };
+    const launcher = launch({
+      HELLO_RABBITMQ_NODES: '2',
+      HELLO_RABBITMQ_NODE: prefix,
+      HELLO_RABBITMQ_PORT: String(base),
+      HELLO_RABBITMQ_MANAGEMENT_PORT: String(await freePort()),
+      ERL_EPMD_PORT: String(clusterPorts.epmd),
+    });
+    try {
+      const url = await urlOf(launcher);
+      expect(url).toBe(clusterPorts.amqp.map((p) => `amqp://guest:guest@127.0.0.1:${p}`).join(','));
+      for (const node of url.split(',')) await connectAndClose(node);
+      // One cluster: both nodes registered with the one epmd, node 2 joined node 1.
+      expect(Object.keys(tool.epmdNames(clusterPorts.epmd)).sort()).toEqual([`${prefix}-1`, `${prefix}-2`]);
+      expect(launcher.output()).not.toMatch(/failed/);
+    } finally {
+      if (launcher.child.exitCode === null) launcher.child.kill('SIGTERM');
+      expect(await launcher.exited).toBe(0);
+      for (const port of clusterPorts.amqp) expect(await tool.canConnect(port)).toBe(false);
+      tool.epmdKillIfIdle(clusterPorts.epmd);
+      for (const i of [1, 2]) rmSync(join(ROOT, '.local', 'rabbitmq', `${prefix}-${i}`), { recursive: true, force: true });
+    }
+  });
 });

@@ -65,7 +65,6 @@ describe('the apps on a three-node cluster when the node leading hello is killed
   let cluster: Cluster;
   let dataDir: string;
   const apps: SpawnedApp[] = [];
-  let tap: amqp.ChannelModel | undefined;
   const ports: Record<string, number> = {};
 
   const consumerEnv = async (first: number) => ({
@@ -84,15 +83,15 @@ describe('the apps on a three-node cluster when the node leading hello is killed
     for (const name of ['producer', 'consumerA', 'consumerB', 'eventHandler', 'tcp']) ports[name] = await freePort();
 
     // A tap on the events exchange, replicated like the apps' queues: every message.handled published.
-    tap = await amqp.connect(cluster.nodes[2].url);
-    const channel = await tap.createChannel();
+    const setup = await amqp.connect(cluster.nodes[2].url);
+    const channel = await setup.createChannel();
     await channel.assertExchange(Topology.eventsExchange, 'topic', { durable: true });
     await channel.assertQueue('failover.tap', {
       durable: true,
       arguments: { 'x-queue-type': 'quorum', 'x-quorum-initial-group-size': QUORUM_INITIAL_GROUP_SIZE },
     });
     await channel.bindQueue('failover.tap', Topology.eventsExchange, MessageHandledIntegrationEvent.routingKey);
-    await channel.close();
+    await setup.close();
 
     apps.push(
       spawnApp('apps/producer/src/main.ts', {
@@ -123,7 +122,6 @@ describe('the apps on a three-node cluster when the node leading hello is killed
   }, 600_000);
 
   afterAll(async () => {
-    await tap?.close().catch(() => undefined);
     await Promise.all(apps.map((app) => app.stop()));
     await cluster?.stop();
     for (const node of cluster?.nodes ?? []) rmSync(node.dir, { recursive: true, force: true });
@@ -202,7 +200,10 @@ describe('the apps on a three-node cluster when the node leading hello is killed
 
     // The effects as published, read from the tap: one distinct event id per handled message.
     const published = new Set<string>();
-    const channel = await (tap as amqp.ChannelModel).createChannel();
+    // Read on a node that is still up (the killed one may have held any connection).
+    const survivor = cluster.nodes.find((n) => n.running) as Node;
+    const tap = await amqp.connect(survivor.url);
+    const channel = await tap.createChannel();
     await channel.prefetch(1000);
     await channel.consume('failover.tap', (message) => {
       if (!message) return;
@@ -222,6 +223,7 @@ describe('the apps on a three-node cluster when the node leading hello is killed
       message: 'the event-handler to count every handled message',
     });
     await new Promise((r) => setTimeout(r, 3000));
+    await tap.close();
     expect(await stats(ports['eventHandler'])).toBe(published.size);
     expect(published.size).toBeGreaterThanOrEqual(confirmed.size);
     expect(published.size).toBeLessThanOrEqual(MESSAGES);
