@@ -36,7 +36,8 @@ interface Cluster {
 const { startCluster } = require('../cluster.cjs') as {
   startCluster(options: Record<string, unknown>): Promise<Cluster>;
 };
-const { checkHttp } = require('../../stack/healthcheck.cjs') as {
+// Another tool's plain CommonJS script, loaded by path.
+const { checkHttp } = require(join(__dirname, '..', '..', 'stack', 'healthcheck.cjs')) as {
   checkHttp(url: string): Promise<string | null>;
 };
 

@@ -27,7 +27,6 @@ const manifests: { file: string; doc: Manifest }[] = kustomization.resources.fla
 function modelOf(apiVersion: string, kind: string): new (data: object) => { validate(): void } {
   const group = apiVersion.includes('/') ? apiVersion : `core/${apiVersion}`;
   const path = group.startsWith('core/') ? `kubernetes-models/${group.slice(5)}/${kind}` : `kubernetes-models/${group}/${kind}`;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require(path)[kind];
 }
 

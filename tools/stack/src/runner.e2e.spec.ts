@@ -15,7 +15,8 @@ const { checkHttp, checkGrpc } = require('../healthcheck.cjs') as {
   checkHttp(url: string): Promise<string | null>;
   checkGrpc(address: string, service?: string): Promise<string | null>;
 };
-const broker = require('../../rabbitmq/broker.cjs') as {
+// The broker launcher, a plain CommonJS script of another tool, loaded by path.
+const broker = require(join(ROOT, 'tools', 'rabbitmq', 'broker.cjs')) as {
   canConnect(port: number): Promise<boolean>;
   isAlive(pid: number): boolean;
   reclaimLeftover(dir: string, marker: string): Promise<boolean>;
