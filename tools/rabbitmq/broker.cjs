@@ -4,17 +4,23 @@
  * (Debian's `rabbitmq-server`) as an unprivileged foreground process on loopback, with its
  * data and logs under `.local/rabbitmq/<name>` in the project.
  *
- *   node tools/rabbitmq/broker.cjs start            start, print the URL, stop on Ctrl-C/SIGTERM
+ *   node tools/rabbitmq/broker.cjs start            start, print RABBITMQ_URL=…, stop on Ctrl-C/SIGTERM
  *   node tools/rabbitmq/broker.cjs run -- CMD ARGS  run CMD with RABBITMQ_URL set (starting a node
  *                                                   only when RABBITMQ_URL is not already set)
  *   node tools/rabbitmq/broker.cjs install          install the OS package when it is missing
  *
- * Environment: RABBITMQ_URL (use that broker, start nothing), HELLO_RABBITMQ_PORT (5672),
- * HELLO_RABBITMQ_MANAGEMENT_PORT (15672), HELLO_RABBITMQ_NODE (hello).
+ * Everything listens on 127.0.0.1 only: AMQP, management, Erlang distribution and the epmd the node
+ * starts. Environment: RABBITMQ_URL (use that broker, start nothing), HELLO_RABBITMQ_PORT (5672),
+ * HELLO_RABBITMQ_MANAGEMENT_PORT (15672), HELLO_RABBITMQ_DIST_PORT (a free port),
+ * ERL_EPMD_PORT (4369, Erlang's own variable: where the node finds or starts epmd),
+ * HELLO_RABBITMQ_NODE (hello), HELLO_RABBITMQ_NODES (1; more starts a local cluster, cluster.cjs).
+ *
+ * A node left running by a launcher that was killed (its data directory's pid files name it) is
+ * stopped before a node of the same name starts again.
  */
 'use strict';
 
-const { spawn, spawnSync, execFileSync } = require('node:child_process');
+const { spawn, spawnSync, execFile, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
@@ -24,8 +30,25 @@ const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
 
+// A reader that went away (`| head -1`) must not take the launcher down before it stops its node.
+process.stdout.on('error', () => undefined);
+process.stderr.on('error', () => undefined);
+
 function log(message) {
-  process.stderr.write(`[rabbitmq] ${message}\n`);
+  if (!process.stderr.destroyed) process.stderr.write(`[rabbitmq] ${message}\n`);
+}
+
+function writeStdout(text) {
+  if (!process.stdout.destroyed) process.stdout.write(text);
+}
+
+/** The launcher's ports from HELLO_RABBITMQ_PORT, HELLO_RABBITMQ_MANAGEMENT_PORT and HELLO_RABBITMQ_DIST_PORT. */
+function portsFromEnv(defaults = { port: 5672, managementPort: 15672 }) {
+  return {
+    port: Number(process.env.HELLO_RABBITMQ_PORT || defaults.port),
+    managementPort: Number(process.env.HELLO_RABBITMQ_MANAGEMENT_PORT || defaults.managementPort),
+    distPort: Number(process.env.HELLO_RABBITMQ_DIST_PORT || 0),
+  };
 }
 
 function isInstalled() {
@@ -91,52 +114,170 @@ async function waitForAmqp(port, child, logFile) {
   throw new Error(`RabbitMQ did not accept connections on port ${port} within ${START_TIMEOUT_MS} ms; see ${logFile}`);
 }
 
-function epmdKillIfIdle() {
+function epmdBinary() {
   const erts = fs.readdirSync('/usr/lib/erlang').find((d) => d.startsWith('erts-'));
-  const epmd = erts ? path.join('/usr/lib/erlang', erts, 'bin', 'epmd') : 'epmd';
-  const names = spawnSync(epmd, ['-names'], { encoding: 'utf8' });
+  return erts ? path.join('/usr/lib/erlang', erts, 'bin', 'epmd') : 'epmd';
+}
+
+/** Stops the epmd on `epmdPort` when no node is registered with it any more. */
+function epmdKillIfIdle(epmdPort) {
+  const env = { ...process.env, ERL_EPMD_PORT: String(epmdPort) };
+  const names = spawnSync(epmdBinary(), ['-names'], { encoding: 'utf8', env });
   if (names.status !== 0) return;
-  if (!/^name /m.test(names.stdout)) spawnSync(epmd, ['-kill'], { stdio: 'ignore' });
+  if (!/^name /m.test(names.stdout)) spawnSync(epmdBinary(), ['-kill'], { stdio: 'ignore', env });
+}
+
+/** Node names registered with the epmd on `epmdPort`, with their distribution ports. */
+function epmdNames(epmdPort) {
+  const env = { ...process.env, ERL_EPMD_PORT: String(epmdPort) };
+  const names = spawnSync(epmdBinary(), ['-names'], { encoding: 'utf8', env });
+  if (names.status !== 0) return {};
+  const found = {};
+  for (const m of names.stdout.matchAll(/^name (\S+) at port (\d+)$/gm)) found[m[1]] = Number(m[2]);
+  return found;
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return error.code === 'EPERM';
+  }
+}
+
+/** The process group of `pid` (field 5 of /proc/<pid>/stat), or undefined. */
+function processGroupOf(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when process `pid` runs with `marker` in its environment (a node of this data directory). */
+function runsWith(pid, marker) {
+  try {
+    return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(marker);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops a node that a launcher left behind in `dir` (killed before it could stop the node): the pid
+ * files name the processes, and only processes that really run with this data directory are signalled.
+ */
+async function reclaimLeftover(dir, marker) {
+  const groups = new Set();
+  const pids = [];
+  for (const file of ['launcher.pid', 'rabbitmq.pid']) {
+    const pid = Number(readIfExists(path.join(dir, file)));
+    if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid) || !runsWith(pid, marker)) continue;
+    pids.push(pid);
+    const group = processGroupOf(pid);
+    if (group && group > 1) groups.add(group);
+  }
+  if (pids.length === 0) return false;
+  log(`stopping the node left running in ${dir} (pids ${pids.join(', ')})`);
+  const signal = (sig) => {
+    for (const group of groups) {
+      try {
+        process.kill(-group, sig);
+      } catch {
+        /* gone */
+      }
+    }
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + STOP_TIMEOUT_MS;
+  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+  signal('SIGKILL');
+  while (pids.some(isAlive)) await new Promise((r) => setTimeout(r, 100));
+  return true;
+}
+
+function readIfExists(file) {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** Erlang distribution (node-to-node and CLI) on loopback only. */
+const LOOPBACK_DIST = '-kernel inet_dist_use_interface {127,0,0,1}';
+
+/** The environment rabbitmqctl and friends need to reach a node started here. */
+function cliEnv(dir, epmdPort) {
+  return {
+    ...process.env,
+    HOME: dir,
+    ERL_EPMD_PORT: String(epmdPort),
+    ERL_EPMD_ADDRESS: '127.0.0.1',
+    RABBITMQ_CTL_ERL_ARGS: LOOPBACK_DIST,
+    RABBITMQ_CONF_ENV_FILE: path.join(dir, 'rabbitmq-env.conf'),
+  };
 }
 
 /**
  * Starts a RabbitMQ node in the foreground of a child process.
- * @param {{name?: string, port?: number, managementPort?: number, dataDir?: string}} [options]
- *   port 0 (or unset with name given) picks a free port.
+ * @param {{name?: string, port?: number, managementPort?: number, distPort?: number,
+ *   epmdPort?: number, cookie?: string, management?: boolean, dataDir?: string}} [options]
+ *   A port of 0 (or unset) picks a free one; epmdPort defaults to ERL_EPMD_PORT or 4369; cookie
+ *   (for the nodes of a cluster) defaults to one made for this node's data directory.
  */
 async function startBroker(options = {}) {
   ensureInstalled();
   const name = options.name ?? 'hello';
-  const port = options.port || (await freePort());
-  const managementPort = options.managementPort || (await freePort());
-  const distPort = await freePort();
   const dir = options.dataDir ?? path.join(ROOT, '.local', 'rabbitmq', name);
   fs.mkdirSync(dir, { recursive: true });
+  const marker = `RABBITMQ_MNESIA_BASE=${path.join(dir, 'mnesia')}`;
+  await reclaimLeftover(dir, marker);
+  const port = options.port || (await freePort());
+  const managementPort = options.managementPort || (await freePort());
+  const distPort = options.distPort || (await freePort());
+  const epmdPort = options.epmdPort || Number(process.env.ERL_EPMD_PORT || 4369);
+  const management = options.management ?? true;
+  // An epmd this node starts is stopped with it (once idle); one that was running is left alone.
+  const startsEpmd = !(await canConnect(epmdPort));
 
   if (await canConnect(port)) {
     throw new Error(`port ${port} is already in use: stop what listens there or choose another port`);
   }
-  fs.writeFileSync(path.join(dir, 'enabled_plugins'), '[rabbitmq_management].\n');
+  if (await canConnect(distPort)) {
+    throw new Error(`distribution port ${distPort} is already in use: choose another (HELLO_RABBITMQ_DIST_PORT)`);
+  }
+  fs.writeFileSync(path.join(dir, 'enabled_plugins'), management ? '[rabbitmq_management].\n' : '[].\n');
   fs.writeFileSync(
     path.join(dir, 'rabbitmq.conf'),
     [
       `listeners.tcp.1 = 127.0.0.1:${port}`,
-      `management.tcp.port = ${managementPort}`,
-      'management.tcp.ip = 127.0.0.1',
+      ...(management ? [`management.tcp.port = ${managementPort}`, 'management.tcp.ip = 127.0.0.1'] : []),
       // Quorum queues need a little disk headroom; keep the alarm from blocking publishers on
       // small development disks.
       'disk_free_limit.absolute = 50MB',
       '',
     ].join('\n'),
   );
+  // HOME holds the cookie: /usr/lib/rabbitmq/bin/rabbitmq-server keeps the HOME it is given.
   const cookie = path.join(dir, '.erlang.cookie');
-  if (!fs.existsSync(cookie)) {
+  if (options.cookie !== undefined) {
+    if (fs.existsSync(cookie)) fs.chmodSync(cookie, 0o600);
+    fs.writeFileSync(cookie, options.cookie, { mode: 0o400 });
+    fs.chmodSync(cookie, 0o400);
+  } else if (!fs.existsSync(cookie)) {
     fs.writeFileSync(cookie, `HELLOMESH${Math.random().toString(36).slice(2).toUpperCase()}`, { mode: 0o400 });
   }
 
   const env = {
     ...process.env,
     HOME: dir,
+    ERL_EPMD_PORT: String(epmdPort),
+    // Read by the epmd the node starts when none runs on ERL_EPMD_PORT yet.
+    ERL_EPMD_ADDRESS: '127.0.0.1',
+    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: LOOPBACK_DIST,
     RABBITMQ_NODENAME: `${name}@localhost`,
     RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
     RABBITMQ_NODE_PORT: String(port),
@@ -158,6 +299,8 @@ async function startBroker(options = {}) {
     // Its own process group, so stopping reaches the shell wrapper, beam and its helpers.
     child = spawn(SERVER, [], { env, cwd: dir, stdio: ['ignore', out, out], detached: true });
     fs.closeSync(out);
+    // Names the process group for a later launcher, should this one die without stopping the node.
+    fs.writeFileSync(path.join(dir, 'launcher.pid'), `${child.pid}\n`);
     await waitForAmqp(port, child, logFile);
   };
   const halt = async () => {
@@ -184,25 +327,67 @@ async function startBroker(options = {}) {
     } catch {
       /* none left */
     }
+    fs.rmSync(path.join(dir, 'launcher.pid'), { force: true });
+  };
+  const kill = async () => {
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    try {
+      process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    await exited;
   };
 
   await boot();
   const credentials = 'guest:guest';
+  const nodeName = `${name}@localhost`;
   return {
     name,
+    nodeName,
+    dir,
     port,
-    managementPort,
+    managementPort: management ? managementPort : undefined,
+    distPort,
+    epmdPort,
+    /** Whether this node started the epmd it registered with (then `stop` stops it once idle). */
+    startedEpmd: startsEpmd,
     url: `amqp://${credentials}@127.0.0.1:${port}`,
-    managementUrl: `http://${credentials}@127.0.0.1:${managementPort}`,
+    managementUrl: management ? `http://${credentials}@127.0.0.1:${managementPort}` : undefined,
     logFile,
+    /** The process group leader (the server script); the group holds beam and its helpers. */
     get pid() {
       return child.pid;
     },
+    get running() {
+      return !!child && child.exitCode === null && child.signalCode === null;
+    },
+    /** Runs rabbitmqctl (or another CLI of the package, e.g. `rabbitmq-queues`) against this node. */
+    ctl(args, tool = 'rabbitmqctl') {
+      return new Promise((resolve, reject) => {
+        execFile(
+          path.join(path.dirname(SERVER), tool),
+          ['-n', nodeName, ...args],
+          { env: cliEnv(dir, epmdPort), encoding: 'utf8', timeout: START_TIMEOUT_MS },
+          (error, stdout, stderr) => {
+            if (error) reject(new Error(`${tool} ${args.join(' ')} on ${nodeName} failed: ${stderr || stdout || error.message}`));
+            else resolve(stdout);
+          },
+        );
+      });
+    },
+    /** Waits until the AMQP listener accepts connections again (e.g. after `start_app`). */
+    waitForAmqp: () => waitForAmqp(port, child, logFile),
     /** Stops the node gracefully (SIGTERM) and waits for it to exit. */
     async stop() {
       await halt();
-      epmdKillIfIdle();
+      if (startsEpmd) epmdKillIfIdle(epmdPort);
     },
+    /** Kills the node outright (SIGKILL to its process group), as a crash would. */
+    kill,
+    /** Starts the node again after `kill` or `stop`, on the same ports with the same data. */
+    start: () => boot(),
     /** Stops and starts the node again on the same port with the same data. */
     async restart() {
       await halt();
@@ -219,15 +404,24 @@ async function main(argv) {
     return 0;
   }
   if (command === 'start') {
-    const broker = await startBroker({
-      name: process.env.HELLO_RABBITMQ_NODE || 'hello',
-      port: Number(process.env.HELLO_RABBITMQ_PORT || 5672),
-      managementPort: Number(process.env.HELLO_RABBITMQ_MANAGEMENT_PORT || 15672),
-    });
-    log(`ready: ${broker.url} (management ${broker.managementUrl}); logs in ${broker.logFile}`);
+    const nodes = Number(process.env.HELLO_RABBITMQ_NODES || 1);
+    const broker =
+      nodes > 1
+        ? await require('./cluster.cjs').startCluster({
+            nodes,
+            name: process.env.HELLO_RABBITMQ_NODE || 'hello',
+            ...portsFromEnv(),
+          })
+        : await startBroker({ name: process.env.HELLO_RABBITMQ_NODE || 'hello', ...portsFromEnv() });
+    log(`ready: management ${broker.managementUrl}; logs in ${broker.logFile}`);
+    log(`epmd on 127.0.0.1:${broker.epmdPort} (ERL_EPMD_PORT); rabbitmqctl needs HOME=${broker.dir} for the cookie`);
+    log('Ctrl-C stops it. Point the apps (e.g. `nx serve <app>`) at it with:');
+    // The one line on stdout, so that `eval "$(npm run -s rabbitmq | head -1)"`-style use works.
+    writeStdout(`RABBITMQ_URL=${broker.url}\n`);
     await new Promise((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
+      process.once('SIGHUP', resolve);
     });
     log('stopping…');
     await broker.stop();
@@ -266,7 +460,7 @@ async function main(argv) {
   return 2;
 }
 
-module.exports = { startBroker, ensureInstalled, freePort };
+module.exports = { startBroker, reclaimLeftover, ensureInstalled, freePort, canConnect, epmdNames, epmdKillIfIdle, portsFromEnv, isAlive };
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(

@@ -6,13 +6,18 @@
  *
  *   npm start                      build, then run everything
  *   HELLO_SKIP_BUILD=1 npm start   run what dist/ already holds
+ *   HELLO_RABBITMQ_NODES=3 npm start   the same on a local 3-node RabbitMQ cluster
+ *
+ * The runner keeps going when its stdout is closed (`npm start | head -1`) and stops the broker it
+ * started whatever ends it (signal, an app exiting, an error of its own).
  */
 'use strict';
 
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startBroker } = require('../rabbitmq/broker.cjs');
+const { startBroker, portsFromEnv } = require('../rabbitmq/broker.cjs');
+const { startCluster } = require('../rabbitmq/cluster.cjs');
 const { APPS } = require('./apps.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -20,6 +25,17 @@ const STOP_TIMEOUT_MS = 20_000;
 const COLORS = ['\x1b[36m', '\x1b[32m', '\x1b[35m', '\x1b[33m', '\x1b[34m'];
 const RESET = '\x1b[0m';
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+
+// A reader that went away (`| head -1`, a closed terminal) makes writes fail with EPIPE: output is
+// dropped from then on, and the runner goes on until it is told to stop.
+let stdoutOpen = true;
+process.stdout.on('error', () => {
+  stdoutOpen = false;
+});
+process.stderr.on('error', () => undefined);
+function writeOut(text) {
+  if (stdoutOpen && !process.stdout.destroyed) process.stdout.write(text);
+}
 
 function prefixer(label, color) {
   const tag = useColor ? `${color}${label.padEnd(13)}|${RESET} ` : `${label.padEnd(13)}| `;
@@ -29,10 +45,10 @@ function prefixer(label, color) {
       pending += chunk.toString();
       const lines = pending.split('\n');
       pending = lines.pop();
-      for (const line of lines) process.stdout.write(`${tag}${line}\n`);
+      for (const line of lines) writeOut(`${tag}${line}\n`);
     },
     flush() {
-      if (pending) process.stdout.write(`${tag}${pending}\n`);
+      if (pending) writeOut(`${tag}${pending}\n`);
       pending = '';
     },
   };
@@ -40,15 +56,25 @@ function prefixer(label, color) {
 
 const say = prefixer('stack', COLORS[4]);
 
+/** Builds the apps with Nx; its output goes through the runner, so a closed stdout cannot fail it. */
 function build() {
-  if (process.env.HELLO_SKIP_BUILD === '1') return;
+  if (process.env.HELLO_SKIP_BUILD === '1') return Promise.resolve();
   say.write('building the apps (nx run-many -t build)…\n');
-  const result = spawnSync(
+  const child = spawn(
     'npx',
     ['nx', 'run-many', '-t', 'build', '-p', APPS.map((a) => a.name).join(','), '--outputStyle=static'],
-    { cwd: ROOT, stdio: 'inherit', env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } },
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', ...(useColor ? { FORCE_COLOR: '1' } : {}) },
+    },
   );
-  if (result.status !== 0) throw new Error('the build failed; see the output above');
+  child.stdout.on('data', (d) => writeOut(d.toString()));
+  child.stderr.on('data', (d) => writeOut(d.toString()));
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error('the build failed; see the output above'))));
+  });
 }
 
 function startApp(app, index, env) {
@@ -72,25 +98,63 @@ function startApp(app, index, env) {
   return child;
 }
 
+/** host:port as a client on this machine reaches it (a wildcard bind address becomes localhost). */
+function reachable(hostPort) {
+  return hostPort.replace(/^(0\.0\.0\.0|\[::\]|::)(?=:)/, 'localhost');
+}
+
+let broker;
+let brokerStopping;
+/** Stops whatever runs so far; replaced by the full stop once the apps run. */
+let stopEverything = async () => {
+  await stopBroker();
+  process.exit(1);
+};
+
+/** Stops the broker this runner started, once, however the runner ends. */
+function stopBroker() {
+  if (!broker) return Promise.resolve();
+  brokerStopping ??= (async () => {
+    say.write('stopping RabbitMQ…\n');
+    await broker.stop();
+  })();
+  return brokerStopping;
+}
+
+async function startLocalBroker(env) {
+  const nodes = Number(process.env.HELLO_RABBITMQ_NODES || 1);
+  if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`HELLO_RABBITMQ_NODES must be a whole number of nodes, got "${process.env.HELLO_RABBITMQ_NODES}"`);
+  if (nodes > 1) {
+    say.write(`starting a local ${nodes}-node RabbitMQ cluster…\n`);
+    broker = await startCluster({ nodes, name: process.env.HELLO_RABBITMQ_NODE || 'stack', ...portsFromEnv() });
+    for (const node of broker.nodes) say.write(`  ${node.nodeName}: ${node.url} (management ${node.managementUrl})\n`);
+  } else {
+    say.write('starting a local RabbitMQ…\n');
+    broker = await startBroker({ name: process.env.HELLO_RABBITMQ_NODE || 'stack', ...portsFromEnv() });
+  }
+  env.RABBITMQ_URL = broker.url;
+  say.write(`RabbitMQ ready at ${broker.url} (management ${broker.managementUrl})\n`);
+}
+
 async function main() {
   require('../scripts/ensure-deps.cjs');
-  build();
+  await build();
 
   const env = { ...process.env, NODE_ENV: process.env.NODE_ENV || 'production' };
   // Colours only when a person watches; logs piped to a file stay plain.
   if (!useColor) env.NO_COLOR = '1';
   // One JSON object per line is for log shippers; a person at a terminal reads them pretty.
   if (!env.LOG_FORMAT && process.stdout.isTTY) env.LOG_FORMAT = 'pretty';
-  let broker;
-  if (!env.RABBITMQ_URL) {
-    say.write('starting a local RabbitMQ…\n');
-    broker = await startBroker({
-      name: 'stack',
-      port: Number(process.env.HELLO_RABBITMQ_PORT || 5672),
-      managementPort: Number(process.env.HELLO_RABBITMQ_MANAGEMENT_PORT || 15672),
-    });
-    env.RABBITMQ_URL = broker.url;
-    say.write(`RabbitMQ ready at ${broker.url} (management ${broker.managementUrl})\n`);
+  let stopRequested;
+  const early = (signal) => {
+    stopRequested = signal;
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, early);
+  if (!env.RABBITMQ_URL) await startLocalBroker(env);
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(signal, early);
+  if (stopRequested) {
+    await stopBroker();
+    process.exit(0);
   }
 
   const children = APPS.map((app, i) => ({ app, child: startApp(app, i, env) }));
@@ -113,18 +177,15 @@ async function main() {
     clearTimeout(timer);
     const how = results.map(({ code, signal }, i) => `${children[i].app.name} ${code ?? signal}`);
     say.write(`apps stopped (exit codes): ${how.join(', ')}\n`);
-    if (broker) {
-      say.write('stopping RabbitMQ…\n');
-      await broker.stop();
-    }
+    await stopBroker();
     say.write('stopped.\n');
     say.flush();
     const failed = results.some((r) => r.code !== 0);
     process.exit(failed ? 1 : 0);
   };
 
-  process.on('SIGINT', () => stop('SIGINT'));
-  process.on('SIGTERM', () => stop('SIGTERM'));
+  stopEverything = () => stop('failure');
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => stop(signal));
   for (const { app, child } of children) {
     child.exited.then(({ code, signal }) => {
       if (!stopping) {
@@ -134,16 +195,26 @@ async function main() {
     });
   }
 
+  const grpc = reachable(env.GREETER_GRPC_URL || '0.0.0.0:50051');
+  const producer = env.PRODUCER_HTTP_PORT || 3000;
+  const eventHandler = env.EVENT_HANDLER_HTTP_PORT || 3003;
   say.write('hello-mesh is starting:\n');
   for (const app of APPS) say.write(`  ${app.name.padEnd(13)} ${app.endpoints(env).join(', ')}\n`);
-  say.write('try:   grpcurl -plaintext -d \'{"name": "world"}\' localhost:50051 helloworld.Greeter/SayHello\n');
-  say.write('       curl -s -XPOST localhost:3000/messages -H "content-type: application/json" -d \'{"text": "hi"}\'\n');
-  say.write('       curl -s localhost:3003/stats\n');
+  say.write(`try:   grpcurl -plaintext -d '{"name": "world"}' ${grpc} helloworld.Greeter/SayHello\n`);
+  say.write(`       curl -s -XPOST localhost:${producer}/messages -H "content-type: application/json" -d '{"text": "hi"}'\n`);
+  say.write(`       curl -s localhost:${eventHandler}/stats\n`);
   say.write('Ctrl-C stops everything.\n');
 }
 
-main().catch((error) => {
+// A bug of the runner itself still stops the apps and the broker it started.
+process.on('uncaughtException', (error) => {
+  say.write(`runner failed: ${error.stack ?? error}\n`);
+  stopEverything().catch(() => process.exit(1));
+});
+
+main().catch(async (error) => {
   say.write(`${error.message}\n`);
   say.flush();
+  await stopBroker().catch(() => undefined);
   process.exit(1);
 });

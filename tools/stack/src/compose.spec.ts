@@ -23,7 +23,14 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   restart?: string;
   volumes?: string[];
+  container_name?: string;
 }
+
+// The services run with several replicas (`--scale consumer=3 --scale event-handler=2`).
+const SCALED = new Set(['consumer', 'event-handler']);
+// Read by the event-handler's PostgreSQL store (its projections on PostgreSQL); until that store is
+// in, compose already sets the variable for it.
+const AHEAD_OF_THE_APP: Record<string, string[]> = { 'event-handler': ['EVENT_HANDLER_DATABASE_URL'] };
 
 const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
 const compose = parse(composeText, { merge: true }) as { services: Record<string, Service> };
@@ -66,7 +73,7 @@ function containerPorts(service: Service): number[] {
 
 describe('docker-compose.yml', () => {
   it('should have a service for every app and the broker', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['rabbitmq', ...APPS.map((a) => a.name)].sort());
+    expect(Object.keys(compose.services).sort()).toEqual(['postgres', 'rabbitmq', ...APPS.map((a) => a.name)].sort());
   });
 
   it('should pin RabbitMQ to a 4.x image with the management plugin and check it with rabbitmq-diagnostics', () => {
@@ -83,6 +90,17 @@ describe('docker-compose.yml', () => {
     const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
     for (const name of ['RABBITMQ_USER', 'RABBITMQ_PASSWORD']) expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
     expect(composeText).not.toMatch(/guest/);
+  });
+
+  it('should run PostgreSQL for the event-handler replicas, health-checked, on a volume', () => {
+    const postgres = compose.services['postgres'];
+    expect(postgres.image).toMatch(/^postgres:\d+(\.\d+)?(-alpine)?$/);
+    expect(postgres.healthcheck?.test.slice(0, 2)).toEqual(['CMD', 'pg_isready']);
+    expect(postgres.volumes?.some((v) => v.endsWith(':/var/lib/postgresql/data'))).toBe(true);
+    expect(postgres.ports ?? []).toEqual([]);
+    const eventHandler = compose.services['event-handler'];
+    expect(eventHandler.depends_on?.['postgres']?.condition).toBe('service_healthy');
+    expect(eventHandler.environment?.['EVENT_HANDLER_DATABASE_URL']).toMatch(/^postgres:\/\/[^@]+@postgres:5432\/\S+$/);
   });
 
   describe.each(APPS.map((a) => [a.name, a] as const))('service %s', (name, app) => {
@@ -104,6 +122,7 @@ describe('docker-compose.yml', () => {
 
     it('should only set environment variables the app reads', () => {
       const read = variablesReadBy(name);
+      for (const ahead of AHEAD_OF_THE_APP[name] ?? []) read.add(ahead);
       for (const variable of Object.keys(service.environment ?? {})) {
         expect({ variable, read: read.has(variable) }).toEqual({ variable, read: true });
       }
@@ -112,7 +131,13 @@ describe('docker-compose.yml', () => {
     it('should publish the ports the app listens on by default', () => {
       const expected = Object.values(app.ports).map((p) => Number(String(p.default).split(':').pop()));
       expect(containerPorts(service).sort(byNumber)).toEqual(expected.sort(byNumber));
-      expect(hostPorts(service).sort(byNumber)).toEqual(expected.sort(byNumber));
+      if (SCALED.has(name)) {
+        // Replicas cannot share a fixed host port: each gets an ephemeral one; no fixed name either.
+        for (const port of service.ports ?? []) expect(String(port)).toMatch(/^\d+$/);
+        expect(service.container_name).toBeUndefined();
+      } else {
+        expect(hostPorts(service).sort(byNumber)).toEqual(expected.sort(byNumber));
+      }
       for (const port of Object.values(app.ports)) {
         const value = service.environment?.[port.env];
         if (value !== undefined) expect(String(value)).toBe(String(port.default));

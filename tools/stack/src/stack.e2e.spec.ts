@@ -144,7 +144,10 @@ describe('the whole stack (npm start)', () => {
     expect(out).toContain(`gRPC 127.0.0.1:${stack.ports.grpc}`);
     expect(out).toContain(`http://localhost:${stack.ports.producer}`);
     expect(out).toContain(`TCP line echo localhost:${stack.ports.tcp}`);
-    expect(out).toMatch(/grpcurl -plaintext .* helloworld\.Greeter\/SayHello/);
+    // The hints to try name the ports the apps really listen on, not the defaults.
+    expect(out).toContain(`grpcurl -plaintext -d '{"name": "world"}' 127.0.0.1:${stack.ports.grpc} helloworld.Greeter/SayHello`);
+    expect(out).toContain(`curl -s -XPOST localhost:${stack.ports.producer}/messages`);
+    expect(out).toContain(`curl -s localhost:${stack.ports.eventHandler}/stats`);
     expect(appPids(out)).toHaveLength(4);
   });
 

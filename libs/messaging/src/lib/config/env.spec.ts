@@ -1,6 +1,7 @@
 import { InvalidConfigError } from '../errors';
 import { readConsumerEnv } from './consumer-env';
 import {
+  amqpUrlList,
   readAmqpUrl,
   readInteger,
   readIntegerList,
@@ -24,6 +25,39 @@ describe('config readers', () => {
     );
   });
 
+  it('should accept a comma-separated list of node URLs and check each of them', () => {
+    expect(
+      readAmqpUrl({
+        RABBITMQ_URL: ' amqp://u:p@n1:5672/v , amqp://u:p@n2:5673/v,amqps://u:p@n3:5671/v ',
+      }),
+    ).toBe('amqp://u:p@n1:5672/v,amqp://u:p@n2:5673/v,amqps://u:p@n3:5671/v');
+    expect(amqpUrlList('amqp://a:5672,amqp://b:5672')).toEqual([
+      'amqp://a:5672',
+      'amqp://b:5672',
+    ]);
+    expect(() =>
+      readAmqpUrl({ RABBITMQ_URL: 'amqp://u:secret@n1:5672,http://n2' }),
+    ).toThrow('RABBITMQ_URL: protocol must be amqp: or amqps:, got "http:"');
+    expect(() =>
+      readAmqpUrl({ RABBITMQ_URL: 'amqp://u:secret@n1:5672,,amqp://n2' }),
+    ).toThrow(/RABBITMQ_URL: .*has an empty entry/);
+    expect(() =>
+      readAmqpUrl({ RABBITMQ_URL: 'amqp://u:secret@n1:5672,,amqp://n2' }),
+    ).not.toThrow(/secret/);
+  });
+
+  it('should default to the local broker launcher on HELLO_RABBITMQ_PORT when RABBITMQ_URL is unset', () => {
+    expect(readAmqpUrl({ HELLO_RABBITMQ_PORT: '5680' })).toBe(
+      'amqp://guest:guest@localhost:5680',
+    );
+    expect(
+      readAmqpUrl({ HELLO_RABBITMQ_PORT: '5680', RABBITMQ_URL: 'amqp://h:1' }),
+    ).toBe('amqp://h:1');
+    expect(variableOf(() => readAmqpUrl({ HELLO_RABBITMQ_PORT: 'x' }))).toBe(
+      'HELLO_RABBITMQ_PORT',
+    );
+  });
+
   it('should name the variable of a bad value', () => {
     expect(variableOf(() => readAmqpUrl({ RABBITMQ_URL: 'http://h' }))).toBe(
       'RABBITMQ_URL',
@@ -39,6 +73,9 @@ describe('config readers', () => {
     expect(redactAmqpUrl('amqp://guest:secret@h:5672/v')).toBe(
       'amqp://guest:***@h:5672/v',
     );
+    expect(
+      redactAmqpUrl('amqp://guest:secret@h1:5672/v,amqp://guest:secret@h2:5672/v'),
+    ).toBe('amqp://guest:***@h1:5672/v,amqp://guest:***@h2:5672/v');
   });
 
   it('should read prefetch and retry options under a prefix', () => {

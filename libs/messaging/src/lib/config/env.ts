@@ -5,13 +5,46 @@ export type Env = Record<string, string | undefined>;
 
 export const DEFAULT_RABBITMQ_URL = 'amqp://guest:guest@localhost:5672';
 
-/** `RABBITMQ_URL` (or `name`): an `amqp:` or `amqps:` URL, validated; the vhost may be URL-encoded. */
+/**
+ * The URL used when `RABBITMQ_URL` is unset: the local broker launcher's (`npm run rabbitmq`), on
+ * `HELLO_RABBITMQ_PORT` when that is set, so that `nx serve <app>` follows a moved local broker.
+ */
+export function defaultAmqpUrl(env: Env): string {
+  if (!env['HELLO_RABBITMQ_PORT']?.trim()) return DEFAULT_RABBITMQ_URL;
+  return `amqp://guest:guest@localhost:${readPort(env, 'HELLO_RABBITMQ_PORT', 5672)}`;
+}
+
+/**
+ * `RABBITMQ_URL` (or `name`): one `amqp:` or `amqps:` URL, or a comma-separated list of them (the nodes
+ * of a cluster, tried in turn), each validated; the vhost may be URL-encoded. Returns the list as given
+ * (trimmed); `amqpUrlList` splits it.
+ */
 export function readAmqpUrl(
   env: Env,
   name = 'RABBITMQ_URL',
-  fallback = DEFAULT_RABBITMQ_URL,
+  fallback = defaultAmqpUrl(env),
 ): string {
   const raw = env[name]?.trim() || fallback;
+  const urls = amqpUrlList(raw);
+  if (urls.length === 0 || urls.length !== raw.split(',').length) {
+    throw new InvalidConfigError(
+      name,
+      `"${redactAmqpUrl(raw)}" has an empty entry (expected amqp://user:password@host:5672/vhost, or several separated by commas)`,
+    );
+  }
+  for (const item of urls) checkAmqpUrl(name, item);
+  return urls.join(',');
+}
+
+/** The node URLs of a `RABBITMQ_URL` value (one, or several separated by commas). */
+export function amqpUrlList(raw: string): string[] {
+  return raw
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+}
+
+function checkAmqpUrl(name: string, raw: string): void {
   let url: URL;
   try {
     url = new URL(raw);
@@ -30,7 +63,6 @@ export function readAmqpUrl(
   if (!url.hostname) {
     throw new InvalidConfigError(name, 'the URL has no host');
   }
-  return raw;
 }
 
 /** An integer environment variable within [min, max]; `fallback` when unset or empty. */
@@ -85,10 +117,15 @@ function checkRange(
   return value;
 }
 
-/** The URL without its password, for logs and error messages. */
+/** The URL (or comma-separated URLs) without passwords, for logs and error messages. */
 export function redactAmqpUrl(raw: string): string {
+  if (raw.includes(',')) return raw.split(',').map(redactOne).join(',');
+  return redactOne(raw);
+}
+
+function redactOne(raw: string): string {
   try {
-    const url = new URL(raw);
+    const url = new URL(raw.trim());
     if (url.password) url.password = '***';
     return url.toString();
   } catch {

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { createTestVhost, TestVhost } from '@hello/testing';
+import { createTestVhost, freePort, TestVhost } from '@hello/testing';
 import { ConfirmedPublisher } from '../publishing/confirmed-publisher';
 import { AmqpConnection } from './amqp-connection';
 import { socketOfAmqpConnection } from './coalesce-writes';
@@ -59,6 +59,23 @@ describe('AmqpConnection', () => {
     } finally {
       socket._write = _write;
       socket._writev = _writev;
+    }
+  });
+
+  it('should try the next node URL of a list when one cannot be reached', async () => {
+    // Nothing listens on the first port: the connection goes on to the next URL of the list.
+    const deadNode = `amqp://guest:guest@127.0.0.1:${await freePort()}`;
+    const cluster = new AmqpConnection({
+      url: `${deadNode},${vhost.url}`,
+      connectionName: 'connection-spec-list',
+      reconnectDelayMs: 100,
+    });
+    try {
+      await cluster.connect(10_000);
+      expect(cluster.isConnected()).toBe(true);
+      expect(cluster.redactedNodeUrl).toBe(new URL(vhost.url).toString().replace(/:[^:@/]*@/, ':***@'));
+    } finally {
+      await cluster.close();
     }
   });
 });

@@ -4,7 +4,7 @@ import amqp, {
   ChannelWrapper,
 } from 'amqp-connection-manager';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
-import { redactAmqpUrl } from '../config/env';
+import { amqpUrlList, redactAmqpUrl } from '../config/env';
 import { BrokerUnreachableError } from '../errors';
 import { coalesceWrites, socketOfAmqpConnection } from './coalesce-writes';
 
@@ -12,7 +12,10 @@ import { coalesceWrites, socketOfAmqpConnection } from './coalesce-writes';
 const SOCKET_WRITE_BUFFER_BYTES = 1024 * 1024;
 
 export interface AmqpConnectionOptions {
-  /** `amqp://user:password@host:port/vhost` (vhost URL-encoded). */
+  /**
+   * `amqp://user:password@host:port/vhost` (vhost URL-encoded), or several separated by commas (the
+   * nodes of a cluster): each (re)connect tries the next node in the list, round the list.
+   */
   readonly url: string;
   /** Shown as `connection_name` in the management UI and `rabbitmqctl list_connections`. */
   readonly connectionName: string;
@@ -45,13 +48,14 @@ export class AmqpConnection {
   private closed = false;
   private lastError?: Error;
   private recoveryTimer?: NodeJS.Timeout;
+  private currentUrl?: string;
 
   constructor(private readonly options: AmqpConnectionOptions) {
     this.url = options.url;
     this.connectionName = options.connectionName;
     this.logger = new Logger(`AmqpConnection(${options.connectionName})`);
     const heartbeatIntervalInSeconds = options.heartbeatSeconds ?? 5;
-    this.manager = amqp.connect([options.url], {
+    this.manager = amqp.connect(amqpUrlList(options.url), {
       heartbeatIntervalInSeconds,
       reconnectTimeInSeconds: (options.reconnectDelayMs ?? 1000) / 1000,
       connectionOptions: {
@@ -63,22 +67,23 @@ export class AmqpConnection {
         ...({ writableHighWaterMark: SOCKET_WRITE_BUFFER_BYTES } as object),
       },
     });
-    this.manager.on('connect', ({ connection }) => {
+    this.manager.on('connect', ({ connection, url }) => {
       coalesceWrites(socketOfAmqpConnection(connection));
       this.lastError = undefined;
-      this.logger.log(`connected to ${this.redactedUrl}`);
+      this.currentUrl = typeof url === 'string' ? url : undefined;
+      this.logger.log(`connected to ${this.redactedNodeUrl}`);
     });
     this.manager.on('disconnect', ({ err }) => {
       if (!this.closed)
         this.logger.warn(
-          `disconnected from ${this.redactedUrl}: ${err?.message ?? 'closed'}`,
+          `disconnected from ${this.redactedNodeUrl}: ${err?.message ?? 'closed'}${this.isCluster ? '; trying the next node' : ''}`,
         );
     });
-    this.manager.on('connectFailed', ({ err }) => {
+    this.manager.on('connectFailed', ({ err, url }) => {
       // Logged once per outage, not once per attempt.
       if (!this.lastError)
         this.logger.warn(
-          `cannot connect to ${this.redactedUrl}: ${err.message}; retrying`,
+          `cannot connect to ${typeof url === 'string' ? redactAmqpUrl(url) : this.redactedUrl}: ${err.message}; retrying${this.isCluster ? ' (each node in turn)' : ''}`,
         );
       this.lastError = err;
     });
@@ -92,6 +97,18 @@ export class AmqpConnection {
 
   get redactedUrl(): string {
     return redactAmqpUrl(this.url);
+  }
+
+  /**
+   * The node this connection is (or was last) connected to, password redacted; one of the URLs of
+   * `url`. For logs and health details.
+   */
+  get redactedNodeUrl(): string {
+    return redactAmqpUrl(this.currentUrl ?? this.url);
+  }
+
+  private get isCluster(): boolean {
+    return amqpUrlList(this.url).length > 1;
   }
 
   isConnected(): boolean {

@@ -164,10 +164,17 @@ describe('AmqpServer', () => {
     const work = server.topology.queues.find((q) => q.name === queue);
     expect(work?.arguments).toMatchObject({
       'x-queue-type': 'quorum',
+      'x-quorum-initial-group-size': 3,
       'x-dead-letter-exchange': '',
       'x-dead-letter-routing-key': 'work.dead',
       'x-delivery-limit': 10,
     });
+    // Every queue of the consumer is replicated over up to three nodes of a cluster.
+    for (const declared of server.topology.queues)
+      expect(declared.arguments).toMatchObject({
+        'x-queue-type': 'quorum',
+        'x-quorum-initial-group-size': 3,
+      });
     expect(server.topology.queues.map((q) => q.name)).toEqual([
       'work.dead',
       'work',

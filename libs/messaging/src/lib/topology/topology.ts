@@ -44,6 +44,19 @@ export interface QueueBinding {
  */
 export const DEFAULT_DELIVERY_LIMIT = 10;
 
+/**
+ * How many nodes each quorum queue is replicated to when it is declared: a leader and two followers,
+ * so that any one node of a cluster may fail. The broker caps it at the number of cluster nodes (one
+ * on a single node). It applies at declaration only, and the broker refuses a re-declaration that
+ * differs in it, so every application declares the same value (see the README, "Scale-out").
+ */
+export const QUORUM_INITIAL_GROUP_SIZE = 3;
+
+const QUORUM_QUEUE = {
+  'x-queue-type': 'quorum',
+  'x-quorum-initial-group-size': QUORUM_INITIAL_GROUP_SIZE,
+} as const;
+
 // Dead-lettering out of a quorum queue is at-most-once unless the queue uses the at-least-once
 // strategy, which requires reject-publish overflow (RabbitMQ 3.10+).
 const AT_LEAST_ONCE_DEAD_LETTERING = {
@@ -61,7 +74,7 @@ export function workQueueArguments(
   options: { deliveryLimit?: number; extra?: QueueArguments } = {},
 ): QueueArguments {
   return {
-    'x-queue-type': 'quorum',
+    ...QUORUM_QUEUE,
     'x-dead-letter-exchange': '',
     'x-dead-letter-routing-key': deadLetterQueueFor(queue),
     'x-delivery-limit': options.deliveryLimit ?? DEFAULT_DELIVERY_LIMIT,
@@ -72,7 +85,7 @@ export function workQueueArguments(
 
 /** The dead-letter queue of a work queue: a durable quorum queue, read by people and tools. */
 export function deadLetterQueueArguments(): QueueArguments {
-  return { 'x-queue-type': 'quorum' };
+  return { ...QUORUM_QUEUE };
 }
 
 /**
@@ -84,7 +97,7 @@ export function retryQueueArguments(
   delayMs: number,
 ): QueueArguments {
   return {
-    'x-queue-type': 'quorum',
+    ...QUORUM_QUEUE,
     'x-message-ttl': delayMs,
     'x-dead-letter-exchange': '',
     'x-dead-letter-routing-key': queue,

@@ -1,0 +1,238 @@
+#!/usr/bin/env node
+/**
+ * Figures for the scale-out notes, run by hand (minutes; not part of `npm test` or `npm run bench`):
+ *
+ *   node tools/rabbitmq/bench-cluster.cjs [--messages N] [--kills K]
+ *
+ * 1. The queue pipeline (HTTP → producer → hello → consumers → message.handled confirmed) on one node
+ *    and on a local 3-node cluster, with 1, 2 and 3 consumer replicas: messages per second from the
+ *    first POST until the last message.handled reached a tap queue.
+ * 2. On the cluster, the node leading `hello` killed (SIGKILL) K times under a steady load: time until a
+ *    request sent after the kill is confirmed (producer resumed) and until a message sent after the
+ *    kill is handled (consumers resumed). The killed node is started again between kills.
+ * Apps run from their TypeScript sources (libs/testing ts-register), each in its own process.
+ */
+'use strict';
+
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const amqpManager = require('amqp-connection-manager');
+const { startBroker, freePort } = require('./broker.cjs');
+const { startCluster } = require('./cluster.cjs');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const REGISTER = path.join(ROOT, 'libs', 'testing', 'src', 'lib', 'ts-register.cjs');
+const args = process.argv.slice(2);
+const option = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const MESSAGES = option('messages', 5000);
+const KILLS = option('kills', 4);
+const CONCURRENCY = 32;
+
+function spawnApp(entry, env) {
+  const child = spawn(process.execPath, ['-r', REGISTER, path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', ...env },
+    stdio: ['ignore', 'ignore', 'ignore'],
+  });
+  child.exited = new Promise((r) => child.once('exit', r));
+  return child;
+}
+
+async function waitHealthy(port) {
+  for (let i = 0; i < 600; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/health`)).status === 200) return;
+    } catch {
+      /* not yet */
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`nothing healthy on ${port}`);
+}
+
+async function stopApps(apps) {
+  for (const app of apps) if (app.exitCode === null) app.kill('SIGKILL');
+  await Promise.all(apps.map((a) => a.exited));
+}
+
+/** Producer + `consumers` consumer replicas on `url`, and a tap on message.handled. */
+async function startApps(url, consumers, tapUrl) {
+  const producerPort = await freePort();
+  const apps = [spawnApp('apps/producer/src/main.ts', { RABBITMQ_URL: url, PRODUCER_HTTP_PORT: String(producerPort), PRODUCER_PUBLISH_TIMEOUT_MS: '60000' })];
+  const ports = [producerPort];
+  const urls = url.split(',');
+  for (let i = 0; i < consumers; i++) {
+    const port = await freePort();
+    const list = [...urls.slice(i % urls.length), ...urls.slice(0, i % urls.length)].join(',');
+    apps.push(spawnApp('apps/consumer/src/main.ts', { RABBITMQ_URL: list, CONSUMER_HTTP_PORT: String(port) }));
+    ports.push(port);
+  }
+  await Promise.all(ports.map(waitHealthy));
+  // The tap fails over like the apps do (amqp-connection-manager over every node's URL).
+  const connection = amqpManager.connect(tapUrl.split(','), { reconnectTimeInSeconds: 0.5 });
+  const tap = `bench.tap.${process.pid}.${Date.now()}`;
+  const handled = new Map();
+  const channel = connection.createChannel({
+    setup: async (ch) => {
+      await ch.assertExchange('hello.events', 'topic', { durable: true });
+      await ch.assertQueue(tap, { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-quorum-initial-group-size': 3 } });
+      await ch.bindQueue(tap, 'hello.events', 'message.handled');
+      await ch.prefetch(1000);
+      await ch.consume(tap, (m) => {
+        if (!m) return;
+        const id = m.properties.correlationId;
+        if (!handled.has(id)) handled.set(id, Date.now());
+        ch.ack(m);
+      });
+    },
+  });
+  await channel.waitForConnect();
+  return {
+    apps,
+    producerPort,
+    handled,
+    async close() {
+      await channel.deleteQueue(tap).catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      await stopApps(apps);
+    },
+  };
+}
+
+async function post(port, text) {
+  const res = await fetch(`http://127.0.0.1:${port}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text }),
+  });
+  const body = await res.json();
+  return res.status === 202 ? body.id : undefined;
+}
+
+async function pipeline(url, consumers) {
+  const stack = await startApps(url, consumers, url);
+  try {
+    // Warm-up, not counted.
+    for (let i = 0; i < 200; i++) await post(stack.producerPort, 'warm-up');
+    await new Promise((r) => setTimeout(r, 1000));
+    const ids = [];
+    let next = 0;
+    const started = Date.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < MESSAGES) {
+          next++;
+          const id = await post(stack.producerPort, 'bench');
+          if (id) ids.push(id);
+        }
+      }),
+    );
+    const published = Date.now();
+    while (!ids.every((id) => stack.handled.has(id))) await new Promise((r) => setTimeout(r, 50));
+    const last = Math.max(...ids.map((id) => stack.handled.get(id)));
+    return { confirmed: ids.length, publishPerSecond: Math.round((ids.length * 1000) / (published - started)), endToEndPerSecond: Math.round((ids.length * 1000) / (last - started)) };
+  } finally {
+    await stack.close();
+  }
+}
+
+async function failover(cluster) {
+  const stack = await startApps(cluster.url, 2, cluster.url);
+  const results = [];
+  let running = true;
+  const sent = [];
+  const load = Array.from({ length: 8 }, async () => {
+    while (running) {
+      const at = Date.now();
+      const id = await post(stack.producerPort, 'failover').catch(() => undefined);
+      sent.push({ at, confirmedAt: Date.now(), id });
+    }
+  });
+  try {
+    for (let k = 0; k < KILLS; k++) {
+      await new Promise((r) => setTimeout(r, 5000));
+      const leader = await cluster.leaderOf('hello');
+      const killedAt = Date.now();
+      await leader.kill();
+      let producer;
+      let consumer;
+      while (producer === undefined || consumer === undefined) {
+        await new Promise((r) => setTimeout(r, 20));
+        const after = sent.filter((s) => s.at > killedAt && s.id);
+        if (producer === undefined && after.length) producer = Math.min(...after.map((s) => s.confirmedAt)) - killedAt;
+        const handledAfter = after.filter((s) => stack.handled.has(s.id)).map((s) => stack.handled.get(s.id));
+        if (consumer === undefined && handledAfter.length) consumer = Math.min(...handledAfter) - killedAt;
+        if (Date.now() - killedAt > 120_000) throw new Error('no recovery within 120 s');
+      }
+      results.push({ killed: leader.nodeName, producerResumedMs: producer, consumersResumedMs: consumer });
+      process.stderr.write(`[bench] kill ${k + 1}: ${JSON.stringify(results.at(-1))}\n`);
+      await leader.start();
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+  } finally {
+    running = false;
+    await Promise.all(load);
+    await stack.close();
+  }
+  return results;
+}
+
+const stat = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: sorted[Math.floor((sorted.length - 1) / 2)], max: sorted.at(-1) };
+};
+
+async function main() {
+  if (args.includes('--failover-only')) {
+    const cluster = await startCluster({ nodes: 3, name: `bench-cluster-${process.pid}`, epmdPort: await freePort(), management: false });
+    try {
+      const kills = await failover(cluster);
+      process.stdout.write(`${JSON.stringify({ kills, producerResumedMs: stat(kills.map((k) => k.producerResumedMs)), consumersResumedMs: stat(kills.map((k) => k.consumersResumedMs)), load: os.loadavg() }, null, 2)}\n`);
+    } finally {
+      await cluster.stop();
+      for (const node of cluster.nodes) fs.rmSync(node.dir, { recursive: true, force: true });
+    }
+    return;
+  }
+  const figures = { machine: `${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start`, messages: MESSAGES, pipeline: [] };
+  const single = await startBroker({ name: `bench-single-${process.pid}`, management: false });
+  try {
+    for (const consumers of [1, 2, 3]) {
+      const row = { broker: 'single node', consumers, ...(await pipeline(single.url, consumers)) };
+      figures.pipeline.push(row);
+      process.stderr.write(`[bench] ${JSON.stringify(row)}\n`);
+    }
+  } finally {
+    await single.stop();
+    fs.rmSync(single.dir, { recursive: true, force: true });
+  }
+  const cluster = await startCluster({ nodes: 3, name: `bench-cluster-${process.pid}`, epmdPort: await freePort(), management: false });
+  try {
+    for (const consumers of [1, 2, 3]) {
+      const row = { broker: '3-node cluster', consumers, ...(await pipeline(cluster.url, consumers)) };
+      figures.pipeline.push(row);
+      process.stderr.write(`[bench] ${JSON.stringify(row)}\n`);
+    }
+    const kills = await failover(cluster);
+    figures.failover = {
+      kills,
+      producerResumedMs: stat(kills.map((k) => k.producerResumedMs)),
+      consumersResumedMs: stat(kills.map((k) => k.consumersResumedMs)),
+    };
+  } finally {
+    await cluster.stop();
+    for (const node of cluster.nodes) fs.rmSync(node.dir, { recursive: true, force: true });
+  }
+  figures.loadAtEnd = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,5 @@
+module.exports = {
+  displayName: 'rabbitmq',
+  preset: '../../jest.preset.js',
+  coverageDirectory: '../../coverage/tools/rabbitmq',
+};
