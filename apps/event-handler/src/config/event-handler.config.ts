@@ -16,6 +16,10 @@ export interface EventHandlerConfig {
   readonly tcpPort: number;
   /** Absolute path of the folder holding the SQLite projection database. */
   readonly dataDir: string;
+  /** PostgreSQL database of the inbox, projections and outbox; unset: the SQLite file in dataDir. */
+  readonly databaseUrl?: string;
+  /** How long an applied event id stays in the inbox (its de-duplication window). */
+  readonly inboxRetentionHours: number;
   readonly rabbitmqUrl: string;
   /** Unacknowledged integration events the broker may push at once. */
   readonly prefetch: number;
@@ -45,6 +49,8 @@ export const CONFIG_DEFAULTS = {
   EVENT_HANDLER_OUTBOX_RETRY_MS: 5_000,
   EVENT_HANDLER_SHUTDOWN_GRACE_MS: 10_000,
   EVENT_HANDLER_LOG_LEVEL: 'log',
+  EVENT_HANDLER_DATABASE_URL: '',
+  EVENT_HANDLER_INBOX_RETENTION_HOURS: 168,
 } as const;
 
 // Most severe first: a level enables itself and everything before it.
@@ -72,6 +78,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       max: 65_535,
     }),
     dataDir: dataDir(env, cwd),
+    ...databaseUrl(env),
+    inboxRetentionHours: readInteger(
+      env,
+      'EVENT_HANDLER_INBOX_RETENTION_HOURS',
+      CONFIG_DEFAULTS.EVENT_HANDLER_INBOX_RETENTION_HOURS,
+      { min: 1, max: 24 * 3_660 },
+    ),
     rabbitmqUrl: readAmqpUrl(env),
     prefetch,
     retry,
@@ -119,6 +132,29 @@ function dataDir(env: Env, cwd: string): string {
     throw new InvalidConfigError('EVENT_HANDLER_DATA_DIR', 'must be a folder path');
   }
   return isAbsolute(value) ? value : resolve(cwd, value);
+}
+
+// Never echoes the value: it may carry a password.
+function databaseUrl(env: Env): { databaseUrl?: string } {
+  const value = valueOf(env, 'EVENT_HANDLER_DATABASE_URL');
+  if (!value) return {};
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidConfigError(
+      'EVENT_HANDLER_DATABASE_URL',
+      'is not a URL (expected postgres://user:password@host:5432/database)',
+    );
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new InvalidConfigError(
+      'EVENT_HANDLER_DATABASE_URL',
+      `protocol must be postgres: or postgresql:, got "${url.protocol}"`,
+    );
+  }
+  if (!url.hostname) throw new InvalidConfigError('EVENT_HANDLER_DATABASE_URL', 'the URL has no host');
+  return { databaseUrl: value };
 }
 
 function logLevels(env: Env): LogLevel[] {
