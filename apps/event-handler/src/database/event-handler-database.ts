@@ -78,9 +78,13 @@ export class EventHandlerDatabase {
       'postgres',
       description,
     );
-    // An idle connection that breaks (server restart) must not crash the process; the pool
-    // replaces it on the next query.
+    // A connection that breaks (server restart, failover) must not crash the process: idle ones
+    // the pool drops and replaces (its 'error'); one in use by a query or a transaction would
+    // otherwise emit an unhandled 'error', and its statement fails anyway, which the caller sees.
     pool.on('error', (error) => database.logger.warn(`connection to ${description} lost: ${error.message}`));
+    pool.on('connect', (client) =>
+      client.on('error', (error) => database.logger.debug(`connection to ${description} broke: ${error.message}`)),
+    );
     return database;
   }
 

@@ -53,12 +53,12 @@ describe('event-handler across restarts', () => {
     // What a process that crashed right after the inbox commit leaves behind: the greeting
     // counted and its welcome in the outbox, unsent.
     const orphan = greeted('hopper');
-    const store = ProjectionStore.open(harness.config.dataDir);
-    store.applyOnce(orphan.eventId, GreetingGreetedIntegrationEvent.type, (tx) =>
+    const store = await ProjectionStore.open(harness.config);
+    await store.applyOnce(orphan.eventId, GreetingGreetedIntegrationEvent.type, (tx) =>
       new CountGreetingWhenGreeted().project(tx, orphan),
     );
-    expect(store.pendingOutboxCount()).toBe(1);
-    store.close();
+    expect(await store.outbox.pendingCount()).toBe(1);
+    await store.close();
 
     await harness.start();
     const [welcome] = await harness.amqp.get(Topology.helloQueue, 1);
