@@ -3,12 +3,13 @@ import { jsonOf, waitFor } from '@hello/testing';
 import { CountGreetingWhenGreeted } from '../count-greeting/count-greeting-when-greeted.projector';
 import { ProjectionStore, type Stats } from '../projections/projection-store';
 import { EventHandlerHarness } from '../test/event-handler-harness';
+import { DIALECTS } from '../test/test-databases';
 
-describe('event-handler across restarts', () => {
+describe.each(DIALECTS)('event-handler across restarts, on %s', (dialect) => {
   let harness: EventHandlerHarness;
 
   beforeAll(async () => {
-    harness = await EventHandlerHarness.create();
+    harness = await EventHandlerHarness.create({}, dialect);
   });
 
   afterAll(async () => {
