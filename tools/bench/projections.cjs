@@ -169,7 +169,7 @@ async function benchProjections({ createVhost, managementUrl, smoke, rounds }) {
     for (const d of databases) await d.drop().catch(() => undefined);
     if (server) {
       await server.stop();
-      fs.rmSync(server.dir, { recursive: true, force: true });
+      server.remove();
       delete process.env.HELLO_TEST_DATABASE_URL;
     }
   }

@@ -6,7 +6,7 @@ module.exports = async function globalTeardown() {
   if (postgres) {
     globalThis.__HELLO_TEST_POSTGRES__ = undefined;
     await postgres.stop();
-    fs.rmSync(postgres.dir, { recursive: true, force: true });
+    postgres.remove();
   }
   const broker = globalThis.__HELLO_TEST_BROKER__;
   if (!broker) return;

@@ -18,6 +18,7 @@ const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -75,6 +76,26 @@ function serverIdentity() {
   return { uid, gid };
 }
 
+/**
+ * The folder holding what the server itself writes (cluster, socket, log): `dir`, unless the
+ * `postgres` OS user cannot reach it (a project under /root, mode 700): then a folder of its own
+ * under the temp folder.
+ */
+function serverDirFor(dir, name, identity) {
+  if (identity.uid === undefined) return dir;
+  // X_OK on the folder: every folder above it can be traversed too.
+  const probe = spawnSync(process.execPath, ['-e', `require('fs').accessSync(${JSON.stringify(dir)}, 1)`], {
+    ...identity,
+    stdio: 'ignore',
+  });
+  if (probe.status === 0) return dir;
+  const fallback = path.join(os.tmpdir(), `hello-postgres-${name}`);
+  fs.mkdirSync(fallback, { recursive: true, mode: 0o700 });
+  fs.chownSync(fallback, identity.uid, identity.gid);
+  log(`the ${USER} OS user cannot reach ${dir}: the cluster goes to ${fallback}`);
+  return fallback;
+}
+
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -121,10 +142,11 @@ async function startPostgres(options = {}) {
   const name = options.name ?? 'hello';
   const port = options.port || (await freePort());
   const dir = options.dataDir ?? path.join(ROOT, '.local', 'postgres', name);
-  const dataDir = path.join(dir, 'data');
   const passwordFile = path.join(dir, 'password');
   const identity = serverIdentity();
   fs.mkdirSync(dir, { recursive: true });
+  const serverDir = serverDirFor(dir, name, identity);
+  const dataDir = path.join(serverDir, 'data');
 
   if (await canConnect(port)) {
     throw new Error(`port ${port} is already in use: stop what listens there or choose another port`);
@@ -132,7 +154,7 @@ async function startPostgres(options = {}) {
   if (!fs.existsSync(path.join(dataDir, 'PG_VERSION'))) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     fs.writeFileSync(passwordFile, crypto.randomBytes(18).toString('base64url'), { mode: 0o600 });
-    const pwfile = path.join(dir, 'initdb.pw');
+    const pwfile = path.join(serverDir, 'initdb.pw');
     fs.copyFileSync(passwordFile, pwfile);
     fs.mkdirSync(dataDir, { mode: 0o700 });
     if (identity.uid !== undefined) {
@@ -143,18 +165,18 @@ async function startPostgres(options = {}) {
       execFileSync(
         path.join(bin, 'initdb'),
         ['-D', dataDir, '-U', USER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8'],
-        { stdio: ['ignore', 'ignore', 'pipe'], ...identity, cwd: dir },
+        { stdio: ['ignore', 'ignore', 'pipe'], ...identity, cwd: serverDir },
       );
     } finally {
       fs.rmSync(pwfile, { force: true });
     }
   }
   const password = fs.readFileSync(passwordFile, 'utf8').trim();
-  const socketDir = path.join(dir, 'socket');
+  const socketDir = path.join(serverDir, 'socket');
   fs.mkdirSync(socketDir, { recursive: true });
   if (identity.uid !== undefined) fs.chownSync(socketDir, identity.uid, identity.gid);
 
-  const logFile = path.join(dir, 'server.log');
+  const logFile = path.join(serverDir, 'server.log');
   let child;
   const boot = async () => {
     const out = fs.openSync(logFile, 'a');
@@ -162,7 +184,7 @@ async function startPostgres(options = {}) {
     child = spawn(
       path.join(bin, 'postgres'),
       ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir}`],
-      { stdio: ['ignore', out, out], detached: true, cwd: dir, ...identity },
+      { stdio: ['ignore', out, out], detached: true, cwd: serverDir, ...identity },
     );
     fs.closeSync(out);
     await waitReady(bin, port, child, logFile);
@@ -194,6 +216,11 @@ async function startPostgres(options = {}) {
     },
     /** Fast shutdown; waits for the server to exit. */
     stop: halt,
+    /** Deletes the cluster (after `stop`). */
+    remove() {
+      fs.rmSync(dir, { recursive: true, force: true });
+      if (serverDir !== dir) fs.rmSync(serverDir, { recursive: true, force: true });
+    },
   };
 }
 
@@ -241,7 +268,7 @@ async function main(argv) {
     );
     if (server) {
       await server.stop();
-      fs.rmSync(server.dir, { recursive: true, force: true });
+      server.remove();
     }
     return code;
   }
