@@ -12,6 +12,10 @@ import type { Stats } from '../projections/projection-store';
 import { EventHandlerHarness } from '../test/event-handler-harness';
 import { DIALECTS } from '../test/test-databases';
 
+// Half of these tests create a PostgreSQL database first: on a loaded machine that alone can take
+// a few seconds, more than Jest's default timeout.
+jest.setTimeout(30_000);
+
 // Real RabbitMQ (own vhost), real sockets, the real app on each database. Events are published
 // with a plain amqplib client to hello.events, as the greeter and the consumer publish them.
 

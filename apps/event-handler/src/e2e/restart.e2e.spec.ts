@@ -5,6 +5,10 @@ import { ProjectionStore, type Stats } from '../projections/projection-store';
 import { EventHandlerHarness } from '../test/event-handler-harness';
 import { DIALECTS } from '../test/test-databases';
 
+// Half of these tests create a PostgreSQL database first: on a loaded machine that alone can take
+// a few seconds, more than Jest's default timeout.
+jest.setTimeout(30_000);
+
 describe.each(DIALECTS)('event-handler across restarts, on %s', (dialect) => {
   let harness: EventHandlerHarness;
 

@@ -7,6 +7,10 @@ import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from 
 import { OutboxRelay } from './outbox-relay';
 import type { OutboxMessage } from './outbox-store';
 
+// Half of these tests create a PostgreSQL database first: on a loaded machine that alone can take
+// a few seconds, more than Jest's default timeout.
+jest.setTimeout(30_000);
+
 /** Records what it is asked to publish; fails while `failuresLeft` > 0. */
 class ScriptedPublisher implements MessagePublisher {
   readonly published: OutgoingMessage[] = [];

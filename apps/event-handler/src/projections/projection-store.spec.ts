@@ -5,6 +5,10 @@ import { DATABASE_FILE, type DatabaseLocation, EventHandlerDatabase } from '../d
 import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../test/test-databases';
 import { ProjectionStore, RECENT_MESSAGES } from './projection-store';
 
+// Half of these tests create a PostgreSQL database first: on a loaded machine that alone can take
+// a few seconds, more than Jest's default timeout.
+jest.setTimeout(30_000);
+
 describe.each(DIALECTS)('ProjectionStore on %s', (dialect) => {
   let test: TestDatabaseLocation;
   let location: DatabaseLocation;

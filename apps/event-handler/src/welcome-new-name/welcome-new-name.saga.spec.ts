@@ -15,6 +15,10 @@ import { SendWelcomeMessageCommand } from './send-welcome-message.command';
 import { welcomeMessageFor } from './welcome-message';
 import { WelcomeNewNameSaga } from './welcome-new-name.saga';
 
+// Half of these tests create a PostgreSQL database first: on a loaded machine that alone can take
+// a few seconds, more than Jest's default timeout.
+jest.setTimeout(30_000);
+
 describe('WelcomeNewNameSaga', () => {
   it('should emit one command for a first greeting and none for later ones', () => {
     const events$ = new Subject<IEvent>();
