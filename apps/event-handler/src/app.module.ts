@@ -4,6 +4,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { Metrics as PlatformMetrics, PlatformModule } from '@hello/platform';
 import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from './config/event-handler.config';
+import { EventHandlerDatabase } from './database/event-handler-database';
 import { CountGreetingAmqpController } from './count-greeting/count-greeting.amqp.controller';
 import { CountGreetingWhenGreeted } from './count-greeting/count-greeting-when-greeted.projector';
 import { LogGreetingWhenCounted } from './count-greeting/log-greeting-when-counted.handler';
@@ -19,7 +20,9 @@ import { PublishLineReceivedHandler } from './line-echo/publish-line-received.ha
 import { createAmqpServer, EventHandlerBroker } from './messaging/event-handler-broker';
 import { MESSAGE_PUBLISHER } from './messaging/message-publisher';
 import { OutboxRelay } from './outbox/outbox-relay';
+import { OutboxStore } from './outbox/outbox-store';
 import { ApplyIntegrationEventHandler } from './projections/apply-integration-event.handler';
+import { InboxPruner } from './projections/inbox-pruner';
 import { ProjectionStore } from './projections/projection-store';
 import { PROJECTORS } from './projections/projector';
 import { LogMessageWhenRecorded } from './record-message/log-message-when-recorded.handler';
@@ -61,10 +64,17 @@ export class AppModule {
       ],
       providers: [
         // Infrastructure
+        // PostgreSQL with EVENT_HANDLER_DATABASE_URL, else the SQLite file; migrated on open
+        {
+          provide: EventHandlerDatabase,
+          useFactory: (c: EventHandlerConfig) => EventHandlerDatabase.open(c),
+          inject: [EVENT_HANDLER_CONFIG],
+        },
+        { provide: OutboxStore, useFactory: (d: EventHandlerDatabase) => new OutboxStore(d), inject: [EventHandlerDatabase] },
         {
           provide: ProjectionStore,
-          useFactory: (c: EventHandlerConfig) => ProjectionStore.open(c.dataDir),
-          inject: [EVENT_HANDLER_CONFIG],
+          useFactory: (d: EventHandlerDatabase, o: OutboxStore) => new ProjectionStore(d, o),
+          inject: [EventHandlerDatabase, OutboxStore],
         },
         EventHandlerBroker,
         { provide: MESSAGE_PUBLISHER, useExisting: EventHandlerBroker },
@@ -91,8 +101,9 @@ export class AppModule {
         LogLineWhenCounted,
         // Sagas
         WelcomeNewNameSaga,
-        // Outbox
+        // Outbox, inbox retention
         OutboxRelay,
+        InboxPruner,
       ],
     };
   }

@@ -6,3 +6,4 @@ export * from './lib/vhost';
 export * from './lib/wait-for';
 export * from './lib/broker';
 export * from './lib/prometheus';
+export * from './lib/database';

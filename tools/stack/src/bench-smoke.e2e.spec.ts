@@ -42,5 +42,9 @@ describe('the benchmark in smoke mode', () => {
     expect(results.memory.afterAllMiB.eventHandler).toBeGreaterThan(0);
     expect(output).toMatch(/gRPC unary SayHello/);
     expect(output).toMatch(/Queue pipeline/);
+    for (const side of ['sqlite', 'postgres', 'postgresTwoReplicas']) {
+      expect(results.projections.sides[side].eventsPerSecond).toBeGreaterThan(0);
+    }
+    expect(output).toMatch(/event-handler through the real queue/);
   }, 300_000);
 });

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       host: '0.0.0.0',
       tcpPort: 8888,
       dataDir: '/srv/app/.local/data/event-handler',
+      inboxRetentionHours: 168,
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       prefetch: 20,
       retry: { attempts: 3, delaysMs: [1000, 5000] },
@@ -37,6 +38,8 @@ describe('loadConfig', () => {
           EVENT_HANDLER_HOST: '127.0.0.1',
           EVENT_HANDLER_TCP_PORT: '9999',
           EVENT_HANDLER_DATA_DIR: '/var/lib/event-handler',
+          EVENT_HANDLER_DATABASE_URL: 'postgresql://hello:secret@db.example:5432/projections',
+          EVENT_HANDLER_INBOX_RETENTION_HOURS: '24',
           RABBITMQ_URL: 'amqps://user:secret@broker.example:5671/prod',
           EVENT_HANDLER_PREFETCH: '5',
           EVENT_HANDLER_RETRY_ATTEMPTS: '3',
@@ -55,6 +58,8 @@ describe('loadConfig', () => {
       host: '127.0.0.1',
       tcpPort: 9999,
       dataDir: '/var/lib/event-handler',
+      databaseUrl: 'postgresql://hello:secret@db.example:5432/projections',
+      inboxRetentionHours: 24,
       rabbitmqUrl: 'amqps://user:secret@broker.example:5671/prod',
       prefetch: 5,
       retry: { attempts: 3, delaysMs: [50, 100] },
@@ -86,6 +91,9 @@ describe('loadConfig', () => {
     ['EVENT_HANDLER_OUTBOX_RETRY_MS', '1.5'],
     ['EVENT_HANDLER_SHUTDOWN_GRACE_MS', '-5'],
     ['LOG_LEVEL', 'loud'],
+    ['EVENT_HANDLER_DATABASE_URL', 'mysql://user@db.example/projections'],
+    ['EVENT_HANDLER_DATABASE_URL', 'projections.sqlite'],
+    ['EVENT_HANDLER_INBOX_RETENTION_HOURS', '0'],
   ])('should refuse %s=%s and name the variable', (variable, value) => {
     const error = errorFor({ [variable]: value });
     expect(error.variable).toBe(variable);
@@ -101,5 +109,17 @@ describe('loadConfig', () => {
   it('should not repeat a broker password in its error', () => {
     const error = errorFor({ RABBITMQ_URL: 'http://user:hunter2@localhost' });
     expect(error.message).not.toContain('hunter2');
+  });
+
+  it('should not repeat a database password in its error', () => {
+    for (const url of ['mysql://user:hunter2@db.example/x', 'postgres://user:hunter2@/x', 'hunter2 is no URL']) {
+      const error = errorFor({ EVENT_HANDLER_DATABASE_URL: url });
+      expect(error.variable).toBe('EVENT_HANDLER_DATABASE_URL');
+      expect(error.message).not.toContain('hunter2');
+    }
+  });
+
+  it('should use SQLite when EVENT_HANDLER_DATABASE_URL is unset or empty', () => {
+    expect(loadConfig({ EVENT_HANDLER_DATABASE_URL: ' ' }, '/srv/app').databaseUrl).toBeUndefined();
   });
 });

@@ -12,6 +12,7 @@ import {
   parseEnv,
   platformConfigOf,
   platformEnvSchema,
+  optionalText,
   text,
   type PlatformConfig,
 } from '@hello/platform';
@@ -26,6 +27,10 @@ export interface EventHandlerConfig {
   readonly tcpPort: number;
   /** Absolute path of the folder holding the SQLite projection database. */
   readonly dataDir: string;
+  /** PostgreSQL database of the inbox, projections and outbox; unset: the SQLite file in dataDir. */
+  readonly databaseUrl?: string;
+  /** How long an applied event id stays in the inbox (its de-duplication window). */
+  readonly inboxRetentionHours: number;
   readonly rabbitmqUrl: string;
   /** Unacknowledged integration events the broker may push at once. */
   readonly prefetch: number;
@@ -59,6 +64,15 @@ export const eventHandlerEnvSchema = platformEnvSchema.extend({
   EVENT_HANDLER_DATA_DIR: text('.local/data/event-handler').pipe(
     z.string().refine((value) => !value.includes('\0'), 'must be a folder path'),
   ),
+  EVENT_HANDLER_DATABASE_URL: optionalText().pipe(
+    z
+      .string()
+      .optional()
+      .refine((value) => value === undefined || isPostgresUrl(value), {
+        message: 'must be a postgres:// or postgresql:// URL with a host (e.g. postgres://user:password@host:5432/database)',
+      }),
+  ),
+  EVENT_HANDLER_INBOX_RETENTION_HOURS: integer(168, 1, 24 * 3_660),
   RABBITMQ_URL: amqpUrl(),
   EVENT_HANDLER_PREFETCH: integer(DEFAULT_PREFETCH, 1, 65_535),
   EVENT_HANDLER_RETRY_ATTEMPTS: integer(DEFAULT_RETRY_ATTEMPTS, 1, 100),
@@ -91,6 +105,8 @@ export function loadConfig(
     host: vars.EVENT_HANDLER_HOST,
     tcpPort: vars.EVENT_HANDLER_TCP_PORT,
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
+    ...(vars.EVENT_HANDLER_DATABASE_URL ? { databaseUrl: vars.EVENT_HANDLER_DATABASE_URL } : {}),
+    inboxRetentionHours: vars.EVENT_HANDLER_INBOX_RETENTION_HOURS,
     rabbitmqUrl: vars.RABBITMQ_URL,
     prefetch: vars.EVENT_HANDLER_PREFETCH,
     retry: checkRetryOptions({ attempts, delaysMs }, 'EVENT_HANDLER_RETRY_DELAYS_MS'),
@@ -99,4 +115,13 @@ export function loadConfig(
     outboxRetryMs: vars.EVENT_HANDLER_OUTBOX_RETRY_MS,
     shutdownGraceMs: vars.EVENT_HANDLER_SHUTDOWN_GRACE_MS,
   };
+}
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'postgres:' || url.protocol === 'postgresql:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
 }

@@ -14,12 +14,12 @@ import { GreetingCountedEvent } from './greeting-counted.event';
 export class CountGreetingWhenGreeted implements Projector<GreetingGreetedIntegrationEvent> {
   readonly eventClass = GreetingGreetedIntegrationEvent;
 
-  project(tx: ProjectionTransaction, event: GreetingGreetedIntegrationEvent): GreetingCountedEvent[] {
-    const count = tx.countGreeting(event.name, event.greetedAt);
+  async project(tx: ProjectionTransaction, event: GreetingGreetedIntegrationEvent): Promise<GreetingCountedEvent[]> {
+    const count = await tx.countGreeting(event.name, event.greetedAt);
     let welcomeMessageId: string | null = null;
     if (count === 1) {
       const welcome = welcomeMessageFor(event);
-      tx.addOutboxMessage(welcome);
+      await tx.addOutboxMessage(welcome);
       welcomeMessageId = welcome.messageId;
     }
     return [

@@ -10,15 +10,20 @@ import { jsonOf, textOf, waitFor } from '@hello/testing';
 import { connect } from 'node:net';
 import type { Stats } from '../projections/projection-store';
 import { EventHandlerHarness } from '../test/event-handler-harness';
+import { DIALECTS } from '../test/test-databases';
 
-// Real RabbitMQ (own vhost), real sockets, the real app. Events are published with a plain
-// amqplib client to hello.events, as the greeter and the consumer publish them.
+// Half of these tests create a PostgreSQL database first: on a loaded machine that alone can take
+// a few seconds, more than Jest's default timeout.
+jest.setTimeout(30_000);
 
-describe('event-handler with RabbitMQ', () => {
+// Real RabbitMQ (own vhost), real sockets, the real app on each database. Events are published
+// with a plain amqplib client to hello.events, as the greeter and the consumer publish them.
+
+describe.each(DIALECTS)('event-handler with RabbitMQ, on %s', (dialect) => {
   let harness: EventHandlerHarness;
 
   beforeAll(async () => {
-    harness = await EventHandlerHarness.create();
+    harness = await EventHandlerHarness.create({}, dialect);
     await harness.start();
   });
 

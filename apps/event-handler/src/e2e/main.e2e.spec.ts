@@ -49,5 +49,5 @@ describe('event-handler main.ts', () => {
     socket.destroy();
     expect(app.output()).toMatch(/consumer cancelled/);
     expect(app.output()).toMatch(/\[Shutdown\] closed/);
-  });
+  }, 60_000);
 });

@@ -20,8 +20,8 @@ import { EventHandlerHarness } from '../test/event-handler-harness';
 class UnreliableRecordMessage extends RecordMessageWhenHandled {
   private readonly tries = new Map<string, number>();
 
-  override project(tx: ProjectionTransaction, event: MessageHandledIntegrationEvent) {
-    const result = super.project(tx, event);
+  override async project(tx: ProjectionTransaction, event: MessageHandledIntegrationEvent) {
+    const result = await super.project(tx, event);
     const tries = (this.tries.get(event.eventId) ?? 0) + 1;
     this.tries.set(event.eventId, tries);
     const failTimes = event.text === 'always fails' ? Infinity : Number(/^fails (\d+) times$/.exec(event.text)?.[1] ?? 0);

@@ -3,12 +3,17 @@ import { jsonOf, waitFor } from '@hello/testing';
 import { CountGreetingWhenGreeted } from '../count-greeting/count-greeting-when-greeted.projector';
 import { ProjectionStore, type Stats } from '../projections/projection-store';
 import { EventHandlerHarness } from '../test/event-handler-harness';
+import { DIALECTS } from '../test/test-databases';
 
-describe('event-handler across restarts', () => {
+// Half of these tests create a PostgreSQL database first: on a loaded machine that alone can take
+// a few seconds, more than Jest's default timeout.
+jest.setTimeout(30_000);
+
+describe.each(DIALECTS)('event-handler across restarts, on %s', (dialect) => {
   let harness: EventHandlerHarness;
 
   beforeAll(async () => {
-    harness = await EventHandlerHarness.create();
+    harness = await EventHandlerHarness.create({}, dialect);
   });
 
   afterAll(async () => {
@@ -53,12 +58,12 @@ describe('event-handler across restarts', () => {
     // What a process that crashed right after the inbox commit leaves behind: the greeting
     // counted and its welcome in the outbox, unsent.
     const orphan = greeted('hopper');
-    const store = ProjectionStore.open(harness.config.dataDir);
-    store.applyOnce(orphan.eventId, GreetingGreetedIntegrationEvent.type, (tx) =>
+    const store = await ProjectionStore.open(harness.config);
+    await store.applyOnce(orphan.eventId, GreetingGreetedIntegrationEvent.type, (tx) =>
       new CountGreetingWhenGreeted().project(tx, orphan),
     );
-    expect(store.pendingOutboxCount()).toBe(1);
-    store.close();
+    expect(await store.outbox.pendingCount()).toBe(1);
+    await store.close();
 
     await harness.start();
     const [welcome] = await harness.amqp.get(Topology.helloQueue, 1);

@@ -12,8 +12,8 @@ import { LineCountedEvent } from './line-counted.event';
 export class CountLineWhenReceived implements Projector<LineReceivedIntegrationEvent> {
   readonly eventClass = LineReceivedIntegrationEvent;
 
-  project(tx: ProjectionTransaction, event: LineReceivedIntegrationEvent): LineCountedEvent[] {
-    const linesReceived = tx.countLine();
+  async project(tx: ProjectionTransaction, event: LineReceivedIntegrationEvent): Promise<LineCountedEvent[]> {
+    const linesReceived = await tx.countLine();
     return [new LineCountedEvent(event.eventId, event.remoteAddress, linesReceived)];
   }
 }

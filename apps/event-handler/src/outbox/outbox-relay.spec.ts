@@ -1,12 +1,16 @@
 import { Metrics as PlatformMetrics } from '@hello/platform';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { Client } from 'pg';
 import { loadConfig } from '../config/event-handler.config';
 import { Metrics } from '../health/metrics';
 import type { MessagePublisher, OutgoingMessage } from '../messaging/message-publisher';
-import { type OutboxMessage, ProjectionStore } from '../projections/projection-store';
+import { ProjectionStore } from '../projections/projection-store';
+import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../test/test-databases';
 import { OutboxRelay } from './outbox-relay';
+import type { OutboxMessage } from './outbox-store';
+
+// Half of these tests create a PostgreSQL database first: on a loaded machine that alone can take
+// a few seconds, more than Jest's default timeout.
+jest.setTimeout(30_000);
 
 /** Records what it is asked to publish; fails while `failuresLeft` > 0. */
 class ScriptedPublisher implements MessagePublisher {
@@ -45,39 +49,40 @@ const welcome = (id: string): OutboxMessage => ({
   causeEventId: `cause-${id}`,
 });
 
-async function until(condition: () => boolean, timeoutMs = 2_000): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
 
-describe('OutboxRelay', () => {
-  let dataDir: string;
+describe.each(DIALECTS)('OutboxRelay on %s', (dialect) => {
+  let test: TestDatabaseLocation;
   let store: ProjectionStore;
   let publisher: ScriptedPublisher;
   let relay: OutboxRelay;
   const config = loadConfig({ EVENT_HANDLER_OUTBOX_RETRY_MS: '20', EVENT_HANDLER_SHUTDOWN_GRACE_MS: '500' });
 
-  const queue = (...messages: OutboxMessage[]) =>
-    messages.forEach((m) => store.applyOnce(m.causeEventId, 'greeting.greeted.v1', (tx) => tx.addOutboxMessage(m)));
+  const queue = async (...messages: OutboxMessage[]) => {
+    for (const m of messages) await store.applyOnce(m.causeEventId, 'greeting.greeted.v1', (tx) => tx.addOutboxMessage(m));
+  };
 
-  beforeEach(() => {
-    dataDir = mkdtempSync(join(tmpdir(), 'event-handler-outbox-'));
-    store = ProjectionStore.open(dataDir);
+  beforeEach(async () => {
+    test = await createTestDatabaseLocation(dialect, 'outbox');
+    store = await ProjectionStore.open(test.location);
     publisher = new ScriptedPublisher();
-    relay = new OutboxRelay(store, publisher, config, new Metrics(new PlatformMetrics()));
+    relay = new OutboxRelay(store.outbox, publisher, config, new Metrics(new PlatformMetrics()));
   });
 
   afterEach(async () => {
     await relay.beforeApplicationShutdown();
-    store.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await store.close();
+    await test.dispose();
   });
 
   it('should publish a pending message with its id and mark it sent', async () => {
-    queue(welcome('a'));
+    await queue(welcome('a'));
     expect(await relay.send('a')).toBe(true);
     expect(publisher.published).toEqual([
       {
@@ -90,14 +95,14 @@ describe('OutboxRelay', () => {
         mandatory: true,
       },
     ]);
-    expect(store.pendingOutboxMessages()).toEqual([]);
+    expect(await store.outbox.pending()).toEqual([]);
     // Sent already: a second send publishes nothing.
     expect(await relay.send('a')).toBe(true);
     expect(publisher.calls).toBe(1);
   });
 
   it('should share one publish between concurrent sends of the same message', async () => {
-    queue(welcome('a'));
+    await queue(welcome('a'));
     publisher.hold();
     const sends = [relay.send('a'), relay.send('a'), relay.send('a')];
     publisher.open();
@@ -106,27 +111,113 @@ describe('OutboxRelay', () => {
   });
 
   it('should keep a failed message pending and retry it until the broker confirms', async () => {
-    queue(welcome('a'));
+    await queue(welcome('a'));
     publisher.failuresLeft = 2;
     expect(await relay.send('a')).toBe(false);
-    expect(store.pendingOutboxMessage('a')).toMatchObject({ attempts: 1 });
+    expect(await store.outbox.pendingMessage('a')).toMatchObject({ attempts: 1 });
     await until(() => publisher.published.length === 1);
     expect(publisher.calls).toBe(3);
-    expect(store.pendingOutboxMessages()).toEqual([]);
+    expect(await store.outbox.pending()).toEqual([]);
   });
 
   it('should send what was left pending by a previous process at start-up, in order', async () => {
-    queue(welcome('a'), welcome('b'));
+    await queue(welcome('a'), welcome('b'));
     relay.onApplicationBootstrap();
     await until(() => publisher.published.length === 2);
     expect(publisher.published.map((m) => m.messageId)).toEqual(['a', 'b']);
   });
 
   it('should stop sending once shutdown began, leaving messages pending', async () => {
-    queue(welcome('a'));
+    await queue(welcome('a'));
     await relay.beforeApplicationShutdown();
     expect(await relay.send('a')).toBe(false);
     expect(publisher.calls).toBe(0);
-    expect(store.pendingOutboxCount()).toBe(1);
+    expect(await store.outbox.pendingCount()).toBe(1);
   });
 });
+
+describe('two OutboxRelays on one PostgreSQL database (two replicas)', () => {
+  let test: TestDatabaseLocation;
+  const stores: ProjectionStore[] = [];
+  const relays: OutboxRelay[] = [];
+  const config = loadConfig({ EVENT_HANDLER_OUTBOX_RETRY_MS: '20', EVENT_HANDLER_SHUTDOWN_GRACE_MS: '500' });
+
+  beforeEach(async () => {
+    test = await createTestDatabaseLocation('postgres', 'outbox_replicas');
+  });
+
+  afterEach(async () => {
+    for (const relay of relays.splice(0)) await relay.beforeApplicationShutdown();
+    for (const store of stores.splice(0)) await store.close();
+    await test.dispose();
+  });
+
+  const replica = async (publisher: MessagePublisher) => {
+    const store = await ProjectionStore.open(test.location);
+    const relay = new OutboxRelay(store.outbox, publisher, config, new Metrics());
+    stores.push(store);
+    relays.push(relay);
+    return { store, relay };
+  };
+
+  it('should publish each message once when both send it and both sweep', async () => {
+    const publishers = [new ScriptedPublisher(), new ScriptedPublisher()];
+    const [a, b] = [await replica(publishers[0]), await replica(publishers[1])];
+    const ids = Array.from({ length: 40 }, (_, i) => `w${i}`);
+    for (const id of ids) {
+      await a.store.applyOnce(`cause-${id}`, 'greeting.greeted.v1', (tx) => tx.addOutboxMessage(welcome(id)));
+    }
+    // Slow confirms keep each row locked while the other replica tries it.
+    publishers.forEach((p) => p.hold());
+    const sends = ids.flatMap((id) => [a.relay.send(id), b.relay.send(id)]);
+    a.relay.onApplicationBootstrap();
+    b.relay.onApplicationBootstrap();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    publishers.forEach((p) => p.open());
+    await Promise.all(sends);
+    await until(async () => (await a.store.outbox.pendingCount()) === 0);
+
+    const published = publishers.flatMap((p) => p.published.map((m) => m.messageId));
+    expect(published.sort()).toEqual([...ids].sort());
+    expect(new Set(published).size).toBe(ids.length);
+    // Both replicas took part.
+    expect(publishers.every((p) => p.published.length > 0)).toBe(true);
+  });
+
+  it('should send what a replica left pending when it died while publishing', async () => {
+    const stuck = new ScriptedPublisher();
+    const healthy = new ScriptedPublisher();
+    const dying = await replica(stuck);
+    await dying.store.applyOnce('cause-x', 'greeting.greeted.v1', (tx) => tx.addOutboxMessage(welcome('x')));
+    stuck.hold();
+    void dying.relay.send('x');
+    await until(() => stuck.calls === 1);
+    const survivor = await replica(healthy);
+    survivor.relay.onApplicationBootstrap();
+    // The row is locked by the dying replica: the survivor skips it, publishing nothing.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(healthy.published).toEqual([]);
+
+    // Its connection ends (the process died): the lock goes with its transaction. The only
+    // connection idle in a transaction is the dying replica's, waiting for its confirm.
+    await terminateIdleInTransaction(test.location.databaseUrl as string);
+    await until(() => healthy.published.length === 1);
+    expect(healthy.published.map((m) => m.messageId)).toEqual(['x']);
+    expect(await survivor.store.outbox.pendingCount()).toBe(0);
+    stuck.open();
+  });
+});
+
+async function terminateIdleInTransaction(url: string): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+        WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()`,
+    );
+    expect(rowCount).toBe(1);
+  } finally {
+    await client.end();
+  }
+}

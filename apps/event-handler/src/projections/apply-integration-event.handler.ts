@@ -39,7 +39,7 @@ export class ApplyIntegrationEventHandler implements ICommandHandler<ApplyIntegr
     const { type } = integrationEventClassOf(event);
     const projector = this.projectors.get(type);
     if (!projector) throw new Error(`No projector found for the event type "${type}"`);
-    const result = this.store.applyOnce(event.eventId, type, (tx) =>
+    const result = await this.store.applyOnce(event.eventId, type, (tx) =>
       projector.project(tx, event as IntegrationEvent),
     );
     if (!result.applied) {

@@ -1,9 +1,8 @@
-import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { EventHandlerSchema } from '../database/database-schema';
+import { type DatabaseLocation, EventHandlerDatabase } from '../database/event-handler-database';
+import { type OutboxMessage, OutboxStore } from '../outbox/outbox-store';
 
-/** File name of the projection database inside the data folder. */
-export const DATABASE_FILE = 'projections.sqlite';
 /** How many handled messages the messages projection keeps. */
 export const RECENT_MESSAGES = 10;
 /** How many names `stats()` lists (the most recently greeted); `greeting(name)` reads any. */
@@ -33,112 +32,64 @@ export interface Stats {
   };
   readonly messages: { readonly handled: number; readonly last: readonly HandledMessage[] };
   readonly lines: { readonly received: number };
-  /** Integration events applied (each event id once). */
+  /** Integration events applied (each event id once), pruned inbox rows included. */
   readonly eventsApplied: number;
   readonly outbox: { readonly pending: number; readonly sent: number };
 }
 
-/** A message to publish once the transaction that wrote it has committed. */
-export interface OutboxMessage {
-  readonly messageId: string;
-  readonly exchange: string;
-  readonly routingKey: string;
-  readonly type: string;
-  readonly body: object;
-  /** The event whose projection wrote this message. */
-  readonly causeEventId: string;
-}
-
-export interface PendingOutboxMessage extends OutboxMessage {
-  readonly attempts: number;
-  readonly createdAt: string;
-}
-
 /** The writes a projector may make; only valid inside `ProjectionStore.applyOnce`. */
 export interface ProjectionTransaction {
-  /** Counts one greeting of `name` at `greetedAt`; returns the count after it. */
-  countGreeting(name: string, greetedAt: string): number;
-  recordHandledMessage(eventId: string, message: HandledMessage): void;
-  countLine(): number;
-  addOutboxMessage(message: OutboxMessage): void;
+  /** Counts one greeting of `name` at `greetedAt`; resolves to the count after it. */
+  countGreeting(name: string, greetedAt: string): Promise<number>;
+  recordHandledMessage(eventId: string, message: HandledMessage): Promise<void>;
+  countLine(): Promise<number>;
+  addOutboxMessage(message: OutboxMessage): Promise<void>;
 }
 
 export type ApplyResult<T> = { readonly applied: true; readonly value: T } | { readonly applied: false };
 
-const SCHEMA_VERSION = 1;
-
-const SCHEMA = `
-  CREATE TABLE inbox (
-    event_id TEXT PRIMARY KEY,
-    type TEXT NOT NULL,
-    applied_at TEXT NOT NULL
-  ) WITHOUT ROWID;
-  CREATE TABLE greetings (
-    name TEXT PRIMARY KEY,
-    count INTEGER NOT NULL,
-    first_greeted_at TEXT NOT NULL,
-    last_greeted_at TEXT NOT NULL
-  ) WITHOUT ROWID;
-  CREATE INDEX greetings_by_last ON greetings (last_greeted_at);
-  CREATE TABLE counters (
-    name TEXT PRIMARY KEY,
-    value INTEGER NOT NULL
-  ) WITHOUT ROWID;
-  CREATE TABLE recent_messages (
-    event_id TEXT PRIMARY KEY,
-    message_id TEXT NOT NULL,
-    text TEXT NOT NULL,
-    handled_at TEXT NOT NULL,
-    seq INTEGER NOT NULL
-  );
-  CREATE TABLE outbox (
-    message_id TEXT PRIMARY KEY,
-    exchange TEXT NOT NULL,
-    routing_key TEXT NOT NULL,
-    type TEXT NOT NULL,
-    body TEXT NOT NULL,
-    cause_event_id TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    sent_at TEXT,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT
-  );
-  CREATE INDEX outbox_pending ON outbox (created_at) WHERE sent_at IS NULL;
-`;
+const MESSAGES_HANDLED = 'messages_handled';
+const LINES_RECEIVED = 'lines_received';
+const INBOX_PRUNED = 'inbox_pruned';
 
 /**
- * The event-handler's read models and its inbox and outbox, in one SQLite file (WAL mode,
- * synchronous=FULL: a committed transaction survives a crash of the process and of the host).
+ * The event-handler's read models and its inbox, on the database of EventHandlerDatabase
+ * (PostgreSQL or SQLite, the same statements through Kysely).
  *
  * Every integration event is applied through `applyOnce`: the event id goes into the inbox and
  * the projector's writes happen in the same transaction, so an event delivered twice changes the
- * projections once, and an event is either fully applied or not at all.
+ * projections once, and an event is either fully applied or not at all. Every write is an atomic
+ * upsert or increment in the database (never read, add, write back), so replicas applying
+ * events at the same time on one PostgreSQL database count exactly; a second delivery of an
+ * event being applied elsewhere waits on its inbox row and then finds it there.
  */
 export class ProjectionStore {
-  private readonly db: Database.Database;
-  private readonly statements: ReturnType<ProjectionStore['prepare']>;
-  private closed = false;
+  constructor(
+    private readonly database: EventHandlerDatabase,
+    readonly outbox: OutboxStore,
+  ) {}
 
-  private constructor(readonly file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('foreign_keys = ON');
-    // Another process holding the write lock (a backup, an operator's sqlite3 shell) is waited
-    // for instead of failing the event at once.
-    this.db.pragma('busy_timeout = 5000');
-    this.migrate();
-    this.statements = this.prepare();
+  /** Opens (creating and migrating when needed) the database, for a store that owns it. */
+  static async open(location: DatabaseLocation): Promise<ProjectionStore> {
+    const database = await EventHandlerDatabase.open(location);
+    return new ProjectionStore(database, new OutboxStore(database));
   }
 
-  /** Opens (creating when needed) the database in `dataDir`. */
-  static open(dataDir: string): ProjectionStore {
-    mkdirSync(dataDir, { recursive: true });
-    return new ProjectionStore(join(dataDir, DATABASE_FILE));
+  private get db(): Kysely<EventHandlerSchema> {
+    return this.database.db;
+  }
+
+  get dialect(): EventHandlerDatabase['dialect'] {
+    return this.database.dialect;
   }
 
   get isOpen(): boolean {
-    return !this.closed && this.db.open;
+    return this.database.isOpen;
+  }
+
+  /** Resolves once the database answers; rejects when it cannot be reached (for readiness). */
+  ping(): Promise<void> {
+    return this.database.ping();
   }
 
   /**
@@ -146,228 +97,173 @@ export class ProjectionStore {
    * already holds `eventId`: then nothing is written and `{ applied: false }` comes back.
    * If `project` throws, nothing is written and the error propagates.
    */
-  applyOnce<T>(eventId: string, type: string, project: (tx: ProjectionTransaction) => T): ApplyResult<T> {
-    return this.db
-      .transaction((): ApplyResult<T> => {
-        const inserted = this.statements.recordInInbox.run(eventId, type, new Date().toISOString());
-        if (inserted.changes === 0) return { applied: false };
-        return { applied: true, value: project(this.transaction) };
-      })
-      .immediate();
+  applyOnce<T>(
+    eventId: string,
+    type: string,
+    project: (tx: ProjectionTransaction) => Promise<T> | T,
+  ): Promise<ApplyResult<T>> {
+    return this.db.transaction().execute(async (trx): Promise<ApplyResult<T>> => {
+      const inserted = await trx
+        .insertInto('inbox')
+        .values({ event_id: eventId, type, applied_at: new Date().toISOString() })
+        .onConflict((oc) => oc.column('event_id').doNothing())
+        .executeTakeFirst();
+      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) return { applied: false };
+      return { applied: true, value: await project(this.transactionOn(trx)) };
+    });
   }
 
-  hasApplied(eventId: string): boolean {
-    return this.statements.inboxHas.get(eventId) !== undefined;
+  async hasApplied(eventId: string): Promise<boolean> {
+    const row = await this.db.selectFrom('inbox').select('event_id').where('event_id', '=', eventId).executeTakeFirst();
+    return row !== undefined;
   }
 
-  stats(): Stats {
-    const s = this.statements;
-    const greetingTotals = s.greetingTotals.get() as { total: number | null; names: number };
-    const outbox = s.outboxTotals.get() as { pending: number | null; sent: number | null };
+  /**
+   * Deletes inbox rows applied before `before`; resolves to how many. A redelivery of such an
+   * event would be applied again: the retention must exceed any redelivery delay.
+   */
+  pruneInbox(before: Date): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const deleted = await trx.deleteFrom('inbox').where('applied_at', '<', before.toISOString()).executeTakeFirst();
+      const count = Number(deleted.numDeletedRows);
+      // eventsApplied keeps counting them.
+      if (count > 0) await increment(trx, INBOX_PRUNED, count);
+      return count;
+    });
+  }
+
+  async stats(): Promise<Stats> {
+    const totals = await this.db
+      .selectFrom('greetings')
+      .select((eb) => [eb.fn.sum<number | null>('count').as('total'), eb.fn.countAll<number>().as('names')])
+      .executeTakeFirstOrThrow();
+    const byName = await this.db
+      .selectFrom('greetings')
+      .selectAll()
+      .orderBy('last_greeted_at', 'desc')
+      .orderBy('name')
+      .limit(STATS_NAMES_LIMIT)
+      .execute();
+    const last = await this.db
+      .selectFrom('recent_messages')
+      .selectAll()
+      .orderBy('handled_at', 'desc')
+      .orderBy('seq', 'desc')
+      // Trims racing on PostgreSQL may leave a row or two extra for a moment.
+      .limit(RECENT_MESSAGES)
+      .execute();
+    const inbox = await this.db.selectFrom('inbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const counters = await this.counters();
     return {
       greetings: {
-        total: greetingTotals.total ?? 0,
-        names: greetingTotals.names,
-        byName: (s.recentGreetings.all(STATS_NAMES_LIMIT) as GreetingRow[]).map(toGreeting),
+        total: Number(totals.total ?? 0),
+        names: Number(totals.names),
+        byName: byName.map(toGreeting),
       },
       messages: {
-        handled: this.counter('messages_handled'),
-        last: (s.recentMessages.all() as MessageRow[]).map(toMessage),
+        handled: counters.get(MESSAGES_HANDLED) ?? 0,
+        last: last.map((row) => ({ messageId: row.message_id, text: row.text, handledAt: row.handled_at })),
       },
-      lines: { received: this.counter('lines_received') },
-      eventsApplied: (s.inboxCount.get() as { n: number }).n,
-      outbox: { pending: outbox.pending ?? 0, sent: outbox.sent ?? 0 },
+      lines: { received: counters.get(LINES_RECEIVED) ?? 0 },
+      eventsApplied: Number(inbox.n) + (counters.get(INBOX_PRUNED) ?? 0),
+      outbox: await this.outbox.totals(),
     };
   }
 
-  greeting(name: string): GreetingProjection | undefined {
-    const row = this.statements.greetingByName.get(name) as GreetingRow | undefined;
+  async greeting(name: string): Promise<GreetingProjection | undefined> {
+    const row = await this.db.selectFrom('greetings').selectAll().where('name', '=', name).executeTakeFirst();
     return row && toGreeting(row);
   }
 
-  /** Outbox messages not yet confirmed by the broker, oldest first. */
-  pendingOutboxMessages(): PendingOutboxMessage[] {
-    return (this.statements.pendingOutbox.all() as OutboxRow[]).map(toOutboxMessage);
+  /** Closes the database (when this store owns it, see `open`). */
+  close(): Promise<void> {
+    return this.database.close();
   }
 
-  pendingOutboxCount(): number {
-    return (this.statements.outboxTotals.get() as { pending: number | null }).pending ?? 0;
+  private async counters(): Promise<Map<string, number>> {
+    const rows = await this.db.selectFrom('counters').selectAll().execute();
+    return new Map(rows.map((row) => [row.name, Number(row.value)]));
   }
 
-  /** The outbox message with this id if it is still unsent. */
-  pendingOutboxMessage(messageId: string): PendingOutboxMessage | undefined {
-    const row = this.statements.pendingOutboxById.get(messageId) as OutboxRow | undefined;
-    return row && toOutboxMessage(row);
-  }
-
-  markOutboxSent(messageId: string, sentAt: Date = new Date()): void {
-    this.statements.markSent.run(sentAt.toISOString(), messageId);
-  }
-
-  markOutboxFailed(messageId: string, error: string): void {
-    this.statements.markFailed.run(error.slice(0, 1000), messageId);
-  }
-
-  /** Nest calls this after the transports have closed: nothing writes any more. */
-  onApplicationShutdown(): void {
-    this.close();
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.db.close();
-  }
-
-  private counter(name: string): number {
-    return (this.statements.counter.get(name) as { value: number } | undefined)?.value ?? 0;
-  }
-
-  private readonly transaction: ProjectionTransaction = {
-    countGreeting: (name, greetedAt) =>
-      (this.statements.countGreeting.get(name, greetedAt, greetedAt) as { count: number }).count,
-    recordHandledMessage: (eventId, message) => {
-      this.statements.incrementCounter.run('messages_handled');
-      this.statements.insertRecentMessage.run(
-        eventId,
-        message.messageId,
-        message.text,
-        message.handledAt,
-      );
-      this.statements.trimRecentMessages.run(RECENT_MESSAGES);
-    },
-    countLine: () =>
-      (this.statements.incrementCounter.get('lines_received') as { value: number }).value,
-    addOutboxMessage: (message) => {
-      this.statements.insertOutbox.run(
-        message.messageId,
-        message.exchange,
-        message.routingKey,
-        message.type,
-        JSON.stringify(message.body),
-        message.causeEventId,
-        new Date().toISOString(),
-      );
-    },
-  };
-
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version === SCHEMA_VERSION) return;
-    if (version !== 0) {
-      throw new Error(
-        `${this.file} has schema version ${version}; this build knows version ${SCHEMA_VERSION}`,
-      );
-    }
-    this.db.transaction(() => {
-      this.db.exec(SCHEMA);
-      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-    })();
-  }
-
-  private prepare() {
-    const db = this.db;
+  private transactionOn(trx: Transaction<EventHandlerSchema>): ProjectionTransaction {
     return {
-      recordInInbox: db.prepare(
-        'INSERT INTO inbox (event_id, type, applied_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
-      ),
-      inboxHas: db.prepare('SELECT 1 FROM inbox WHERE event_id = ?'),
-      inboxCount: db.prepare('SELECT count(*) AS n FROM inbox'),
-      // Redeliveries and retries can bring greetings out of order: keep the extremes.
-      countGreeting: db.prepare(
-        `INSERT INTO greetings (name, count, first_greeted_at, last_greeted_at) VALUES (?, 1, ?, ?)
-         ON CONFLICT (name) DO UPDATE SET
-           count = count + 1,
-           first_greeted_at = min(first_greeted_at, excluded.first_greeted_at),
-           last_greeted_at = max(last_greeted_at, excluded.last_greeted_at)
-         RETURNING count`,
-      ),
-      greetingByName: db.prepare('SELECT * FROM greetings WHERE name = ?'),
-      greetingTotals: db.prepare('SELECT sum(count) AS total, count(*) AS names FROM greetings'),
-      recentGreetings: db.prepare(
-        'SELECT * FROM greetings ORDER BY last_greeted_at DESC, name LIMIT ?',
-      ),
-      counter: db.prepare('SELECT value FROM counters WHERE name = ?'),
-      incrementCounter: db.prepare(
-        `INSERT INTO counters (name, value) VALUES (?, 1)
-         ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value`,
-      ),
-      insertRecentMessage: db.prepare(
-        `INSERT INTO recent_messages (event_id, message_id, text, handled_at, seq)
-         VALUES (?, ?, ?, ?, (SELECT coalesce(max(seq), 0) + 1 FROM recent_messages))`,
-      ),
-      trimRecentMessages: db.prepare(
-        `DELETE FROM recent_messages WHERE event_id NOT IN (
-           SELECT event_id FROM recent_messages ORDER BY handled_at DESC, seq DESC LIMIT ?)`,
-      ),
-      recentMessages: db.prepare(
-        'SELECT * FROM recent_messages ORDER BY handled_at DESC, seq DESC',
-      ),
-      insertOutbox: db.prepare(
-        `INSERT INTO outbox (message_id, exchange, routing_key, type, body, cause_event_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-      ),
-      pendingOutbox: db.prepare(
-        'SELECT * FROM outbox WHERE sent_at IS NULL ORDER BY created_at, rowid',
-      ),
-      pendingOutboxById: db.prepare('SELECT * FROM outbox WHERE message_id = ? AND sent_at IS NULL'),
-      outboxTotals: db.prepare(
-        `SELECT sum(sent_at IS NULL) AS pending, sum(sent_at IS NOT NULL) AS sent FROM outbox`,
-      ),
-      markSent: db.prepare('UPDATE outbox SET sent_at = ?, last_error = NULL WHERE message_id = ?'),
-      markFailed: db.prepare(
-        'UPDATE outbox SET attempts = attempts + 1, last_error = ? WHERE message_id = ?',
-      ),
+      countGreeting: async (name, greetedAt) => {
+        const row = await trx
+          .insertInto('greetings')
+          .values({ name, count: 1, first_greeted_at: greetedAt, last_greeted_at: greetedAt })
+          .onConflict((oc) =>
+            oc.column('name').doUpdateSet((eb) => ({
+              count: eb('greetings.count', '+', 1),
+              // Redeliveries and retries can bring greetings out of order: keep the extremes.
+              first_greeted_at: eb
+                .case()
+                .when('excluded.first_greeted_at', '<', eb.ref('greetings.first_greeted_at'))
+                .then(eb.ref('excluded.first_greeted_at'))
+                .else(eb.ref('greetings.first_greeted_at'))
+                .end(),
+              last_greeted_at: eb
+                .case()
+                .when('excluded.last_greeted_at', '>', eb.ref('greetings.last_greeted_at'))
+                .then(eb.ref('excluded.last_greeted_at'))
+                .else(eb.ref('greetings.last_greeted_at'))
+                .end(),
+            })),
+          )
+          .returning('count')
+          .executeTakeFirstOrThrow();
+        return Number(row.count);
+      },
+      recordHandledMessage: async (eventId, message) => {
+        await increment(trx, MESSAGES_HANDLED);
+        await trx
+          .insertInto('recent_messages')
+          .values((eb) => ({
+            event_id: eventId,
+            message_id: message.messageId,
+            text: message.text,
+            handled_at: message.handledAt,
+            seq: eb.selectFrom('recent_messages').select(sql<number>`coalesce(max(seq), 0) + 1`.as('next')),
+          }))
+          .execute();
+        await trx
+          .deleteFrom('recent_messages')
+          .where('event_id', 'not in', (eb) =>
+            eb
+              .selectFrom('recent_messages')
+              .select('event_id')
+              .orderBy('handled_at', 'desc')
+              .orderBy('seq', 'desc')
+              .limit(RECENT_MESSAGES),
+          )
+          .execute();
+      },
+      countLine: () => increment(trx, LINES_RECEIVED),
+      addOutboxMessage: (message) => this.outbox.add(trx, message),
     };
   }
 }
 
-interface GreetingRow {
+/** Adds `by` to the counter `name` in one statement; resolves to its new value. */
+async function increment(trx: Transaction<EventHandlerSchema>, name: string, by = 1): Promise<number> {
+  const row = await trx
+    .insertInto('counters')
+    .values({ name, value: by })
+    .onConflict((oc) => oc.column('name').doUpdateSet((eb) => ({ value: eb('counters.value', '+', by) })))
+    .returning('value')
+    .executeTakeFirstOrThrow();
+  return Number(row.value);
+}
+
+function toGreeting(row: {
   name: string;
   count: number;
   first_greeted_at: string;
   last_greeted_at: string;
-}
-
-interface MessageRow {
-  message_id: string;
-  text: string;
-  handled_at: string;
-}
-
-interface OutboxRow {
-  message_id: string;
-  exchange: string;
-  routing_key: string;
-  type: string;
-  body: string;
-  cause_event_id: string;
-  created_at: string;
-  attempts: number;
-}
-
-function toGreeting(row: GreetingRow): GreetingProjection {
+}): GreetingProjection {
   return {
     name: row.name,
-    count: row.count,
+    count: Number(row.count),
     firstGreetedAt: row.first_greeted_at,
     lastGreetedAt: row.last_greeted_at,
-  };
-}
-
-function toMessage(row: MessageRow): HandledMessage {
-  return { messageId: row.message_id, text: row.text, handledAt: row.handled_at };
-}
-
-function toOutboxMessage(row: OutboxRow): PendingOutboxMessage {
-  return {
-    messageId: row.message_id,
-    exchange: row.exchange,
-    routingKey: row.routing_key,
-    type: row.type,
-    body: JSON.parse(row.body) as object,
-    causeEventId: row.cause_event_id,
-    attempts: row.attempts,
-    createdAt: row.created_at,
   };
 }

@@ -4,13 +4,13 @@ import type { ProjectionTransaction } from './projection-store';
 
 /**
  * Applies one type of integration event to the read models. `project` runs inside the inbox
- * transaction (synchronously: SQLite transactions in better-sqlite3 cannot span an `await`), so
- * its writes and the inbox row commit or roll back together. It returns the in-process events to
- * publish on the EventBus once the transaction has committed.
+ * transaction and must make its writes through `tx` only, so that they and the inbox row commit
+ * or roll back together. It resolves to the in-process events to publish on the EventBus once
+ * the transaction has committed.
  */
 export interface Projector<E extends IntegrationEvent = IntegrationEvent> {
   readonly eventClass: IntegrationEventClass<E>;
-  project(tx: ProjectionTransaction, event: E): IEvent[];
+  project(tx: ProjectionTransaction, event: E): Promise<IEvent[]>;
 }
 
 /** Injection token of the list of every Projector. */

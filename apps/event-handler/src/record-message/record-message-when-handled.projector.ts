@@ -12,8 +12,8 @@ import { MessageRecordedEvent } from './message-recorded.event';
 export class RecordMessageWhenHandled implements Projector<MessageHandledIntegrationEvent> {
   readonly eventClass = MessageHandledIntegrationEvent;
 
-  project(tx: ProjectionTransaction, event: MessageHandledIntegrationEvent): MessageRecordedEvent[] {
-    tx.recordHandledMessage(event.eventId, {
+  async project(tx: ProjectionTransaction, event: MessageHandledIntegrationEvent): Promise<MessageRecordedEvent[]> {
+    await tx.recordHandledMessage(event.eventId, {
       messageId: event.messageId,
       text: event.text,
       handledAt: event.handledAt,

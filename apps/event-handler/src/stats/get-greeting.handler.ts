@@ -7,7 +7,7 @@ export class GetGreetingHandler implements IQueryHandler<GetGreetingQuery> {
   constructor(private readonly store: ProjectionStore) {}
 
   async execute({ name }: GetGreetingQuery): Promise<GreetingProjection> {
-    const greeting = this.store.greeting(name);
+    const greeting = await this.store.greeting(name);
     if (!greeting) throw new GreetingNotFound(name);
     return greeting;
   }

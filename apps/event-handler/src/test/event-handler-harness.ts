@@ -4,15 +4,15 @@ import { AmqpTestClient, createTestVhost, type TestVhost, waitFor } from '@hello
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { Options } from 'amqplib';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AppModule } from '../app.module';
 import { type EventHandlerConfig, loadConfig } from '../config/event-handler.config';
+import type { DatabaseDialect } from '../database/event-handler-database';
 import { type EventHandler, startEventHandler } from '../event-handler';
+import { createTestDatabaseLocation, type TestDatabaseLocation } from './test-databases';
 
 /**
- * One event-handler for a spec: its own vhost on the test broker, its own data folder, free
+ * One event-handler for a spec: its own vhost on the test broker, its own database (a SQLite file
+ * in a data folder of its own by default, or a database of its own on the test PostgreSQL), free
  * ports, and a plain amqplib client to publish events and read queues the way any client would.
  * `start` may be called again after `stop` to restart on the same data.
  */
@@ -22,20 +22,23 @@ export class EventHandlerHarness {
 
   private constructor(
     readonly vhost: TestVhost,
-    readonly dataDir: string,
+    readonly database: TestDatabaseLocation,
     readonly config: EventHandlerConfig,
     readonly amqp: AmqpTestClient,
   ) {}
 
-  static async create(env: Record<string, string> = {}): Promise<EventHandlerHarness> {
+  static async create(
+    env: Record<string, string> = {},
+    dialect: DatabaseDialect = 'sqlite',
+  ): Promise<EventHandlerHarness> {
     const vhost = await createTestVhost('event-handler');
-    const dataDir = mkdtempSync(join(tmpdir(), 'event-handler-e2e-'));
+    const database = await createTestDatabaseLocation(dialect, 'event_handler_e2e');
     const config = loadConfig({
       RABBITMQ_URL: vhost.url,
       EVENT_HANDLER_HOST: '127.0.0.1',
       EVENT_HANDLER_HTTP_PORT: '0',
       EVENT_HANDLER_TCP_PORT: '0',
-      EVENT_HANDLER_DATA_DIR: dataDir,
+      ...database.env,
       EVENT_HANDLER_RETRY_ATTEMPTS: '3',
       EVENT_HANDLER_RETRY_DELAYS_MS: '50,100',
       EVENT_HANDLER_OUTBOX_RETRY_MS: '100',
@@ -43,7 +46,7 @@ export class EventHandlerHarness {
       EVENT_HANDLER_PUBLISH_TIMEOUT_MS: '3000',
       ...env,
     });
-    return new EventHandlerHarness(vhost, dataDir, config, await AmqpTestClient.connect(vhost.url));
+    return new EventHandlerHarness(vhost, database, config, await AmqpTestClient.connect(vhost.url));
   }
 
   get eventHandler(): EventHandler {
@@ -71,7 +74,7 @@ export class EventHandlerHarness {
     await this.stop();
     await this.amqp.close();
     await this.vhost.delete().catch(() => undefined);
-    rmSync(this.dataDir, { recursive: true, force: true });
+    await this.database.dispose();
   }
 
   /** Publishes to `hello.events` as a publisher of integration events would, confirmed. */

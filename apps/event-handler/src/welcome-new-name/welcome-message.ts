@@ -4,7 +4,7 @@ import {
   HELLO_MESSAGE_TYPE,
   Topology,
 } from '@hello/contracts';
-import type { OutboxMessage } from '../projections/projection-store';
+import type { OutboxMessage } from '../outbox/outbox-store';
 
 /**
  * The welcome message for the first greeting of a name: a hello message on the `hello` queue.

@@ -2,9 +2,6 @@ import { GreetingGreetedIntegrationEvent, HELLO_MESSAGE_TYPE, type IntegrationEv
 import { Injectable } from '@nestjs/common';
 import { CommandBus, CommandHandler, CqrsModule, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
 import { Test, type TestingModule } from '@nestjs/testing';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import { CountGreetingWhenGreeted } from '../count-greeting/count-greeting-when-greeted.projector';
 import { GreetingCountedEvent } from '../count-greeting/greeting-counted.event';
@@ -13,9 +10,14 @@ import { ApplyIntegrationEventCommand } from '../projections/apply-integration-e
 import { ApplyIntegrationEventHandler } from '../projections/apply-integration-event.handler';
 import { ProjectionStore } from '../projections/projection-store';
 import { PROJECTORS } from '../projections/projector';
+import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../test/test-databases';
 import { SendWelcomeMessageCommand } from './send-welcome-message.command';
 import { welcomeMessageFor } from './welcome-message';
 import { WelcomeNewNameSaga } from './welcome-new-name.saga';
+
+// Half of these tests create a PostgreSQL database first: on a loaded machine that alone can take
+// a few seconds, more than Jest's default timeout.
+jest.setTimeout(30_000);
 
 describe('WelcomeNewNameSaga', () => {
   it('should emit one command for a first greeting and none for later ones', () => {
@@ -44,14 +46,14 @@ class RecordingSendWelcomeHandler implements ICommandHandler<SendWelcomeMessageC
   }
 }
 
-describe('welcoming a new name, from the inbox transaction to the saga', () => {
-  let dataDir: string;
+describe.each(DIALECTS)('welcoming a new name, from the inbox transaction to the saga, on %s', (dialect) => {
+  let test: TestDatabaseLocation;
   let moduleRef: TestingModule;
   let store: ProjectionStore;
 
   beforeEach(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'event-handler-saga-'));
-    store = ProjectionStore.open(dataDir);
+    test = await createTestDatabaseLocation(dialect, 'saga');
+    store = await ProjectionStore.open(test.location);
     moduleRef = await Test.createTestingModule({
       imports: [CqrsModule.forRoot()],
       providers: [
@@ -69,8 +71,8 @@ describe('welcoming a new name, from the inbox transaction to the saga', () => {
 
   afterEach(async () => {
     await moduleRef.close();
-    store.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await store.close();
+    await test.dispose();
   });
 
   const greet = (name: string, eventId?: string) =>
@@ -94,7 +96,7 @@ describe('welcoming a new name, from the inbox transaction to the saga', () => {
       new SendWelcomeMessageCommand(welcomeMessageFor(first).messageId, 'world'),
       new SendWelcomeMessageCommand(welcomeMessageFor(mesh).messageId, 'mesh'),
     ]);
-    expect(store.pendingOutboxMessages()).toEqual([
+    expect(await store.outbox.pending()).toEqual([
       expect.objectContaining({
         messageId: welcomeMessageFor(first).messageId,
         exchange: '',
@@ -105,6 +107,6 @@ describe('welcoming a new name, from the inbox transaction to the saga', () => {
       }),
       expect.objectContaining({ body: { text: 'Welcome, mesh!' } }),
     ]);
-    expect(store.greeting('world')?.count).toBe(2);
+    expect((await store.greeting('world'))?.count).toBe(2);
   });
 });

@@ -1,0 +1,54 @@
+import type { Generated } from 'kysely';
+
+/** The tables of the event-handler's database, as Kysely sees them (both dialects). */
+export interface EventHandlerSchema {
+  inbox: InboxTable;
+  greetings: GreetingsTable;
+  counters: CountersTable;
+  recent_messages: RecentMessagesTable;
+  outbox: OutboxTable;
+}
+
+// Times are ISO-8601 strings in UTC (`toISOString()`): they sort as text the same way on both
+// databases and come back exactly as they went in. Counts are bigint in PostgreSQL; the driver
+// is told to read them as numbers (see event-handler-database.ts).
+
+export interface InboxTable {
+  event_id: string;
+  type: string;
+  applied_at: string;
+}
+
+export interface GreetingsTable {
+  name: string;
+  count: number;
+  first_greeted_at: string;
+  last_greeted_at: string;
+}
+
+export interface CountersTable {
+  name: string;
+  value: number;
+}
+
+export interface RecentMessagesTable {
+  event_id: string;
+  message_id: string;
+  text: string;
+  handled_at: string;
+  seq: number;
+}
+
+export interface OutboxTable {
+  message_id: string;
+  exchange: string;
+  routing_key: string;
+  type: string;
+  /** The message body as JSON text. */
+  body: string;
+  cause_event_id: string;
+  created_at: string;
+  sent_at: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+}
