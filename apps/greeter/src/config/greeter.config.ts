@@ -12,8 +12,16 @@ export interface GreeterConfig {
   readonly logLevels: LogLevel[];
   /** The broker the greeter publishes its integration events to. */
   readonly rabbitmqUrl: string;
-  /** How many events may wait for the broker (queued or unconfirmed) before new ones are dropped. */
+  /**
+   * How many events may wait for the broker (queued or unconfirmed). With the buffer full, a call
+   * that would make a greeting fails UNAVAILABLE instead: no greeting is answered OK without its event.
+   */
   readonly eventsBufferSize: number;
+  /**
+   * From this many waiting events on, grpc.health.v1 reports NOT_SERVING (so that load balancers move
+   * traffic away before calls are refused); SERVING again once the backlog is down to half of it.
+   */
+  readonly eventsHighWater: number;
 }
 
 /** Injection token of the GreeterConfig. */
@@ -41,6 +49,9 @@ export const CONFIG_DEFAULTS = {
   GREETER_EVENTS_BUFFER: 10_000,
 } as const;
 
+/** GREETER_EVENTS_HIGH_WATER when unset: this share of GREETER_EVENTS_BUFFER. */
+export const DEFAULT_EVENTS_HIGH_WATER_RATIO = 0.8;
+
 // Most severe first: a level enables itself and everything before it.
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'];
 const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
@@ -48,14 +59,29 @@ const MAX_INT32 = 2 ** 31 - 1;
 
 /** Reads and checks the greeter's settings; throws a ConfigError naming the first bad variable. */
 export function loadGreeterConfig(env: NodeJS.ProcessEnv = process.env): GreeterConfig {
+  const eventsBufferSize = integer(env, 'GREETER_EVENTS_BUFFER', 1, 1_000_000);
   return {
     grpcUrl: grpcUrl(env),
     maxReceiveMessageBytes: integer(env, 'GREETER_MAX_RECEIVE_MESSAGE_BYTES', 1, MAX_INT32),
     shutdownGraceMs: integer(env, 'GREETER_SHUTDOWN_GRACE_MS', 0, 3_600_000),
     logLevels: logLevels(env),
     rabbitmqUrl: rabbitmqUrl(env),
-    eventsBufferSize: integer(env, 'GREETER_EVENTS_BUFFER', 1, 1_000_000),
+    eventsBufferSize,
+    eventsHighWater: eventsHighWater(env, eventsBufferSize),
   };
+}
+
+function eventsHighWater(env: NodeJS.ProcessEnv, bufferSize: number): number {
+  const value = env['GREETER_EVENTS_HIGH_WATER']?.trim();
+  if (!value) return Math.max(1, Math.ceil(bufferSize * DEFAULT_EVENTS_HIGH_WATER_RATIO));
+  const parsed = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(parsed) || parsed < 1 || parsed > bufferSize) {
+    throw new ConfigError(
+      'GREETER_EVENTS_HIGH_WATER',
+      `must be a whole number from 1 to GREETER_EVENTS_BUFFER (${bufferSize}), got "${value}"`,
+    );
+  }
+  return parsed;
 }
 
 // An empty value counts as unset, the way compose files and shells usually mean it.

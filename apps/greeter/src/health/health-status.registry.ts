@@ -4,7 +4,8 @@ import { concat, defer, distinctUntilChanged, map, of, Subject, type Observable 
 
 /**
  * The serving status of every service the greeter reports through grpc.health.v1: the server as
- * a whole ("") and helloworld.Greeter. Both are SERVING from start-up until shutdown begins.
+ * a whole ("") and helloworld.Greeter. Both are SERVING from start-up until shutdown begins, except
+ * while the event backlog is above its high-water mark.
  */
 @Injectable()
 export class HealthStatusRegistry {
@@ -14,6 +15,7 @@ export class HealthStatusRegistry {
     [GREETER_FULL_NAME, ServingStatus.SERVING],
   ]);
   private readonly changed = new Subject<void>();
+  private shuttingDown = false;
 
   /** The status of a known service, or undefined when the service is not known. */
   statusOf(service: string): ServingStatus | undefined {
@@ -32,9 +34,22 @@ export class HealthStatusRegistry {
     );
   }
 
+  /**
+   * While the integration events waiting for the broker are above their high-water mark, every
+   * service reports NOT_SERVING (load balancers move traffic away before calls are refused), and
+   * SERVING again once the backlog is down. Ignored once shutdown has begun.
+   */
+  setEventsBacklogged(backlogged: boolean): void {
+    if (this.shuttingDown) return;
+    const status = backlogged ? ServingStatus.NOT_SERVING : ServingStatus.SERVING;
+    for (const service of this.statuses.keys()) this.statuses.set(service, status);
+    this.changed.next();
+  }
+
   /** Reports every service NOT_SERVING, tells the watchers, then ends their streams. */
   beginShutdown(): void {
-    if (this.changed.closed) return;
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
     for (const service of this.statuses.keys()) this.statuses.set(service, ServingStatus.NOT_SERVING);
     this.logger.log('shutting down: every service now reports NOT_SERVING');
     this.changed.next();

@@ -2,7 +2,9 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { Topology } from '@hello/contracts';
 import { AmqpConnection, ConfirmedPublisher, exchangeTopology } from '@hello/messaging';
 import { GREETER_CONFIG, type GreeterConfig } from '../config/greeter.config';
+import { HealthStatusRegistry } from '../health/health-status.registry';
 import { BufferedEventPublisher } from './buffered-event-publisher';
+import { EventsUnavailableError } from './events-unavailable.error';
 
 /**
  * However much of the grace period the gRPC drain used up, the flush of pending events gets at least
@@ -37,7 +39,10 @@ export class GreeterBroker implements OnApplicationShutdown {
   readonly events: BufferedEventPublisher;
   private shutdownStartedAt?: number;
 
-  constructor(@Inject(GREETER_CONFIG) private readonly config: GreeterConfig) {
+  constructor(
+    @Inject(GREETER_CONFIG) private readonly config: GreeterConfig,
+    health: HealthStatusRegistry,
+  ) {
     this.connection = new AmqpConnection({ url: config.rabbitmqUrl, connectionName: 'greeter' });
     this.publisher = new ConfirmedPublisher({
       connection: this.connection,
@@ -51,12 +56,41 @@ export class GreeterBroker implements OnApplicationShutdown {
       publish: (message) => this.publisher.publish(message),
       isConnected: () => this.connection.isConnected(),
       capacity: config.eventsBufferSize,
+      highWater: config.eventsHighWater,
+      onBacklogChange: (backlogged) => {
+        if (backlogged) {
+          this.logger.warn(
+            `${this.events.pending} events are waiting for the broker (high-water mark ${config.eventsHighWater}): ` +
+              `reporting NOT_SERVING; calls fail UNAVAILABLE once ${config.eventsBufferSize} are waiting`,
+          );
+        } else {
+          this.logger.log(`the event backlog is down to ${this.events.pending}: reporting SERVING again`);
+        }
+        health.setEventsBacklogged(backlogged);
+      },
     });
     this.connection.manager.on('connect', () => this.events.wake());
     this.logger.log(
       `publishing events to exchange ${Topology.eventsExchange} at ${this.connection.redactedUrl} ` +
         `(buffer of ${config.eventsBufferSize} events while the broker is unavailable)`,
     );
+  }
+
+  /**
+   * Throws EventsUnavailableError when an event made now could not be kept until confirmed; call it
+   * before making a greeting. The greeting's event is then enqueued in the same turn of the event
+   * loop (the EventBus runs its handlers synchronously), so nothing can take the room in between.
+   */
+  admitEvent(): void {
+    if (!this.events.hasRoom()) throw new EventsUnavailableError(this.events.pending, this.shutdownStartedAt !== undefined);
+  }
+
+  /**
+   * True while the event backlog is above the high-water mark (GREETER_EVENTS_HIGH_WATER) and until it
+   * is down to half of it: what readiness reports as not ready.
+   */
+  get eventsBacklogged(): boolean {
+    return this.events.backlogged;
   }
 
   /** Marks the start of shutdown: the grace period that bounds the flush counts from here. */
