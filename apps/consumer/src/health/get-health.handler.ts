@@ -15,11 +15,14 @@ export class GetHealthHandler implements IQueryHandler<GetHealthQuery> {
     const publisher = this.broker.connection.isConnected()
       ? 'connected'
       : 'disconnected';
+    const blocked = this.server.blocked ?? this.broker.connection.blocked;
     return {
-      status: consuming && publisher === 'connected' ? 'ok' : 'unavailable',
+      status:
+        consuming && publisher === 'connected' && !blocked ? 'ok' : 'unavailable',
       consuming,
       publisher,
       inFlight: this.server.inFlightCount,
+      ...(blocked ? { blocked } : {}),
     };
   }
 }

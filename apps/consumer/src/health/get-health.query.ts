@@ -7,6 +7,11 @@ export interface ConsumerHealth {
   /** The connection that publishes the effects. */
   readonly publisher: 'connected' | 'disconnected';
   readonly inFlight: number;
+  /**
+   * While the broker blocks a connection of the consumer (a resource alarm, e.g. `low on memory`):
+   * the reason it gave. Effects and copies cannot be confirmed meanwhile, so nothing is settled.
+   */
+  readonly blocked?: string;
 }
 
 export class GetHealthQuery extends Query<ConsumerHealth> {}

@@ -7,7 +7,7 @@ import { ConsumerHealth, GetHealthQuery } from './get-health.query';
 export class HealthHttpController {
   constructor(private readonly queryBus: QueryBus) {}
 
-  /** 200 while consuming and able to publish, 503 otherwise. */
+  /** 200 while consuming and able to publish (not blocked by the broker), 503 otherwise. */
   @Get()
   async health(
     @Res({ passthrough: true }) response: Response,

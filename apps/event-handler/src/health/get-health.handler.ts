@@ -16,7 +16,8 @@ export class GetHealthHandler implements IQueryHandler<GetHealthQuery> {
     const consumer = this.amqpServer.isConsuming() ? 'consuming' : 'stopped';
     const publisher = this.broker.isConnected() ? 'connected' : 'disconnected';
     const database = this.store.isOpen ? 'open' : 'closed';
-    const ok = consumer === 'consuming' && publisher === 'connected' && database === 'open';
-    return { status: ok ? 'ok' : 'unavailable', consumer, publisher, database };
+    const blocked = this.amqpServer.blocked ?? this.broker.connection.blocked;
+    const ok = consumer === 'consuming' && publisher === 'connected' && database === 'open' && !blocked;
+    return { status: ok ? 'ok' : 'unavailable', consumer, publisher, database, ...(blocked ? { blocked } : {}) };
   }
 }

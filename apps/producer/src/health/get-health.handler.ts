@@ -8,9 +8,11 @@ export class GetHealthHandler implements IQueryHandler<GetHealthQuery> {
 
   async execute(): Promise<ProducerHealth> {
     const connected = this.broker.isConnected();
+    const blocked = this.broker.blocked;
     return {
-      status: connected ? 'ok' : 'unavailable',
+      status: connected && !blocked ? 'ok' : 'unavailable',
       broker: connected ? 'connected' : 'disconnected',
+      ...(blocked ? { blocked } : {}),
     };
   }
 }

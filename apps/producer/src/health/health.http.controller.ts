@@ -7,7 +7,7 @@ import { GetHealthQuery, ProducerHealth } from './get-health.query';
 export class HealthHttpController {
   constructor(private readonly queryBus: QueryBus) {}
 
-  /** 200 while connected to the broker, 503 otherwise. */
+  /** 200 while connected to the broker and not blocked by it, 503 otherwise. */
   @Get()
   async health(
     @Res({ passthrough: true }) response: Response,

@@ -47,6 +47,8 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
       appId: 'producer',
       timeoutMs: config.publishTimeoutMs,
       topology: PRODUCER_TOPOLOGY,
+      // A request gets its 503 at once while the broker is known to be down, not after the timeout.
+      failFastWhenUnreachable: true,
     });
     this.client = new AmqpClient({
       publisher: this.publisher,
@@ -71,6 +73,11 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
 
   isConnected(): boolean {
     return this.connection.isConnected();
+  }
+
+  /** The reason while the broker blocks publishing (resource alarm), else undefined. */
+  get blocked(): string | undefined {
+    return this.connection.blocked;
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -13,7 +13,12 @@ import { ContractViolation, Headers } from '@hello/contracts';
 import { checkRetryOptions, RetryOptions } from '../config/consumer-env';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { UnroutableMessageError } from '../errors';
-import { assertTopology, declareTopology } from '../topology/declare-topology';
+import {
+  assertTopology,
+  declareQueue,
+  declareTopology,
+} from '../topology/declare-topology';
+import { RateLimitedLog } from '../logging/rate-limited-log';
 import {
   consumerTopology,
   mergeTopologies,
@@ -111,6 +116,8 @@ export class AmqpServer
 {
   override transportId = AMQP_TRANSPORT;
   protected override readonly logger = new Logger(AmqpServer.name);
+  /** Failures repeat per message during an outage; identical ones are written once per window. */
+  private readonly log = new RateLimitedLog(this.logger);
   /** Everything the server declares. */
   readonly topology: Topology;
   private connection?: AmqpConnection;
@@ -159,6 +166,14 @@ export class AmqpServer
       this.consumerTags.size > 0 &&
       !this.draining
     );
+  }
+
+  /**
+   * The reason while the broker blocks the server's connection (a resource alarm: its retry and
+   * dead-letter copies wait unconfirmed, so messages stop being settled), else undefined.
+   */
+  get blocked(): string | undefined {
+    return this.connection?.blocked;
   }
 
   /** Messages being handled or settled right now. */
@@ -400,15 +415,49 @@ export class AmqpServer
     const message = context.getMessage();
     try {
       await this.publishCopy(channel, context, action);
-    } catch (error) {
-      this.logger.error(
-        `could not ${action.kind} message ${context.messageId} to '${action.queue}' (${describeError(error)}); ` +
+    } catch (failure) {
+      let error = failure;
+      // The queue was deleted behind the server's back (the broker returned the copy): declare it
+      // again and copy once more, so that the message does not go round until the delivery limit.
+      if (
+        error instanceof UnroutableMessageError &&
+        (await this.redeclare(action.queue))
+      ) {
+        try {
+          await this.publishCopy(channel, context, action);
+          return { copied: true, acked: this.ack(channel, message) };
+        } catch (retryError) {
+          error = retryError;
+        }
+      }
+      const detail = describeError(error);
+      this.log.error(
+        `could not ${action.kind} a message to '${action.queue}' (${detail.replace(/message \S+ /g, '')})`,
+        `could not ${action.kind} message ${context.messageId} to '${action.queue}' (${detail}); ` +
           'it stays unacked and will be delivered again',
       );
       this.requeueLater(channel, message);
       return { copied: false, acked: false };
     }
     return { copied: true, acked: this.ack(channel, message) };
+  }
+
+  /** Declares one of the server's own queues again; false when it is not one, or that fails. */
+  private async redeclare(queue: string): Promise<boolean> {
+    const declaration = this.topology.queues.find((q) => q.name === queue);
+    if (!declaration || !this.connection) return false;
+    try {
+      await declareQueue(this.connection, declaration);
+      this.log.warn(
+        `queue '${queue}' was missing (the broker returned a copy sent to it); declared it again`,
+      );
+      return true;
+    } catch (error) {
+      this.log.error(
+        `queue '${queue}' is missing and could not be declared again: ${describeError(error)}`,
+      );
+      return false;
+    }
   }
 
   private async publishCopy(
@@ -426,6 +475,7 @@ export class AmqpServer
     if (action.kind === 'dead-letter') {
       headers[Headers.deathReason] = action.reason;
       headers[Headers.deathDetail] = action.detail;
+      headers[Headers.deathAt] = new Date().toISOString();
     }
     const { properties } = message;
     const options: Options.Publish = {
@@ -492,12 +542,17 @@ export class AmqpServer
     const id = context.messageId;
     const what = () =>
       `message ${id} (${context.getPattern() || 'no type'}, try ${context.attempt})`;
+    // Keyed on what the lines share (not the message id): a failure that hits every message is
+    // written once per window, with a count of the ones held back.
+    const same = (line: string) => line.replace(/message \S+ /g, '');
     if (action.kind !== 'ack' && !copied) {
-      this.logger.warn(
+      this.log.warn(
+        `a message failed: ${same(action.detail)}; left unacked for redelivery`,
         `${what()} failed: ${action.detail}; left unacked for redelivery`,
       );
     } else if (action.kind === 'retry') {
-      this.logger.warn(
+      this.log.warn(
+        `a message failed: ${same(action.detail)}; retrying`,
         `${what()} failed: ${action.detail}; retrying in ${action.delayMs} ms`,
       );
     } else if (action.kind === 'dead-letter') {
