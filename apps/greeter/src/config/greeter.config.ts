@@ -120,7 +120,11 @@ function integer(
 // The same check as every other app that talks to RabbitMQ; its messages never show the password.
 function rabbitmqUrl(env: NodeJS.ProcessEnv): string {
   try {
-    return readAmqpUrl({ RABBITMQ_URL: valueOf(env, 'RABBITMQ_URL') });
+    return readAmqpUrl({
+      RABBITMQ_URL: valueOf(env, 'RABBITMQ_URL'),
+      RABBITMQ_USER: env['RABBITMQ_USER'],
+      RABBITMQ_PASSWORD: env['RABBITMQ_PASSWORD'],
+    });
   } catch (error) {
     if (error instanceof InvalidConfigError) {
       throw new ConfigError('RABBITMQ_URL', error.message.replace(/^RABBITMQ_URL: /, ''));

@@ -5,13 +5,17 @@ export type Env = Record<string, string | undefined>;
 
 export const DEFAULT_RABBITMQ_URL = 'amqp://guest:guest@localhost:5672';
 
-/** `RABBITMQ_URL` (or `name`): an `amqp:` or `amqps:` URL, validated; the vhost may be URL-encoded. */
+/**
+ * `RABBITMQ_URL` (or `name`): an `amqp:` or `amqps:` URL, validated; the vhost may be URL-encoded.
+ * `RABBITMQ_USER` and `RABBITMQ_PASSWORD`, when set, replace the URL's credentials and are
+ * URL-encoded here (so `p@ss/w0rd` stays a password, not a host): compose files set them apart.
+ */
 export function readAmqpUrl(
   env: Env,
   name = 'RABBITMQ_URL',
   fallback = DEFAULT_RABBITMQ_URL,
 ): string {
-  const raw = env[name]?.trim() || fallback;
+  const raw = withCredentials(env, env[name]?.trim() || fallback);
   let url: URL;
   try {
     url = new URL(raw);
@@ -31,6 +35,25 @@ export function readAmqpUrl(
     throw new InvalidConfigError(name, 'the URL has no host');
   }
   return raw;
+}
+
+function withCredentials(env: Env, raw: string): string {
+  const user = env['RABBITMQ_USER'];
+  const password = env['RABBITMQ_PASSWORD'];
+  if (!user && !password) return raw;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return raw; // reported by the caller
+  }
+  if (password && !user && !url.username) {
+    throw new InvalidConfigError('RABBITMQ_USER', 'must be set with RABBITMQ_PASSWORD');
+  }
+  // The URL setters percent-encode what a userinfo may not contain (`@`, `/`, `:` …).
+  if (user) url.username = user;
+  if (password) url.password = password;
+  return url.toString();
 }
 
 /** An integer environment variable within [min, max]; `fallback` when unset or empty. */
