@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AmqpServer } from '@hello/messaging';
 import { CONSUMER_CONFIG, ConsumerConfig } from './config/consumer.config';
+import { AdminTokenGuard } from './dead-letters/admin-token.guard';
+import { DeadLettersHttpController } from './dead-letters/dead-letters.http.controller';
 import { HandleMessageAmqpController } from './handle-message/handle-message.amqp.controller';
 import { HandleMessageHandler } from './handle-message/handle-message.handler';
 import { MessageHandledPublisher } from './handle-message/message-handled.publisher';
@@ -25,6 +27,7 @@ export class AppModule {
         // HTTP
         HealthHttpController,
         MetricsHttpController,
+        DeadLettersHttpController,
       ],
       providers: [
         // Configuration and infrastructure. The AmqpServer is a provider of this root module so that
@@ -39,6 +42,7 @@ export class AppModule {
         ConsumerBroker,
         MessageHandledPublisher,
         ConsumerMetrics,
+        AdminTokenGuard,
         // Command handlers
         HandleMessageHandler,
         // Event handlers

@@ -1,7 +1,10 @@
 import {
+  AmqpTlsFiles,
   Env,
+  readAmqpTls,
   readAmqpUrl,
   readConsumerEnv,
+  InvalidConfigError,
   readInteger,
   readPort,
   RetryOptions,
@@ -17,6 +20,10 @@ export interface ConsumerConfig {
   readonly deduplicationCapacity: number;
   /** How long SIGTERM waits for in-flight messages before closing anyway. */
   readonly drainTimeoutMs: number;
+  /** For amqps: (RABBITMQ_CA_FILE, RABBITMQ_CERT_FILE, RABBITMQ_KEY_FILE). */
+  readonly rabbitmqTls?: AmqpTlsFiles;
+  /** CONSUMER_ADMIN_TOKEN: the bearer token of /admin/dead-letters; unset, those endpoints are off. */
+  readonly adminToken?: string;
 }
 
 /** Reads and validates the environment; throws InvalidConfigError naming the variable. */
@@ -35,7 +42,21 @@ export function loadConsumerConfig(env: Env): ConsumerConfig {
       min: 0,
       max: 600_000,
     }),
+    rabbitmqTls: readAmqpTls(env),
+    adminToken: adminToken(env),
   };
+}
+
+function adminToken(env: Env): string | undefined {
+  const token = env['CONSUMER_ADMIN_TOKEN']?.trim();
+  if (!token) return undefined;
+  if (token.length < 16) {
+    throw new InvalidConfigError(
+      'CONSUMER_ADMIN_TOKEN',
+      `must be at least 16 characters long, got ${token.length}`,
+    );
+  }
+  return token;
 }
 
 /** Injection token of the ConsumerConfig. */

@@ -12,6 +12,7 @@ import { CONSUMER_CONFIG, ConsumerConfig } from '../config/consumer.config';
 export function createHelloServer(config: ConsumerConfig): AmqpServer {
   return new AmqpServer({
     url: config.rabbitmqUrl,
+    tls: config.rabbitmqTls,
     connectionName: 'consumer',
     queue: Topology.helloQueue,
     prefetch: config.prefetch,
@@ -36,6 +37,7 @@ export class ConsumerBroker implements OnApplicationShutdown {
   constructor(@Inject(CONSUMER_CONFIG) config: ConsumerConfig) {
     this.connection = new AmqpConnection({
       url: config.rabbitmqUrl,
+      tls: config.rabbitmqTls,
       connectionName: 'consumer.publisher',
     });
     this.publisher = new ConfirmedPublisher({

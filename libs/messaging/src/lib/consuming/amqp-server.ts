@@ -12,6 +12,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { ContractViolation, Headers } from '@hello/contracts';
 import { checkRetryOptions, RetryOptions } from '../config/consumer-env';
 import { AmqpConnection } from '../connection/amqp-connection';
+import { AmqpTlsFiles } from '../config/tls';
 import { UnroutableMessageError } from '../errors';
 import {
   assertTopology,
@@ -38,6 +39,7 @@ import {
   outcomeOfError,
 } from './delivery-policy';
 import { ProcessedMessages } from './processed-messages';
+import { REDRIVEN_HEADER } from '../dead-letters/dead-letter-queue';
 
 /** Transport id of AmqpServer (`@EventPattern(type, AMQP_TRANSPORT)` binds a handler to it alone). */
 export const AMQP_TRANSPORT = Symbol('AMQP');
@@ -46,6 +48,8 @@ export interface AmqpServerOptions {
   /** Connection to use (not closed by the server), or `url` to let the server open its own. */
   readonly connection?: AmqpConnection;
   readonly url?: string;
+  /** TLS files of `url` when it is amqps: (see readAmqpTls). */
+  readonly tls?: AmqpTlsFiles;
   /** `connection_name` of the server's own connection. Default `<queue>.consumer`. */
   readonly connectionName?: string;
   /** The work queue to consume. */
@@ -223,6 +227,7 @@ export class AmqpServer
       this.options.connection ??
       new AmqpConnection({
         url: this.options.url as string,
+        tls: this.options.tls,
         connectionName: this.options.connectionName ?? `${queue}.consumer`,
       });
     await this.connection.connect(this.options.connectTimeoutMs ?? 30_000);
@@ -294,10 +299,19 @@ export class AmqpServer
     channel: ConfirmChannel,
     message: ConsumeMessage,
   ): Promise<void> {
-    const publisherId = message.properties.messageId as string | undefined;
+    const messageIdProperty = message.properties.messageId as
+      | string
+      | undefined;
+    // A message re-driven from its dead-letter queue is handled again, though its id was handled
+    // (dead-lettered) before: each re-drive counts as a message of its own for de-duplication.
+    const redriven = Number(message.properties.headers?.[REDRIVEN_HEADER] ?? 0);
+    const publisherId =
+      messageIdProperty && Number.isInteger(redriven) && redriven > 0
+        ? `${messageIdProperty}\0redriven ${redriven}`
+        : messageIdProperty;
     // Without a publisher id there is nothing stable to de-duplicate on: such a message gets an id of
     // its own here (kept by its retry and dead-letter copies) and is handled at least once.
-    const messageId = publisherId || `${randomUUID()}`;
+    const messageId = messageIdProperty || `${randomUUID()}`;
     const pattern =
       message.properties.type || this.options.defaultPattern || '';
     const context = new AmqpContext(message, pattern, messageId);
