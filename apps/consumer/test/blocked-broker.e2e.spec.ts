@@ -74,11 +74,11 @@ describe('consumer health while the broker blocks publishing (a real memory alar
   it('should answer 503 with the reason while blocked, 200 again after, and count the blocked time', async () => {
     // The message waits on hello; the broker blocks a connection when it next publishes, here the
     // consumer's effect of that message, handled once the alarm is on.
-    await client!.channel.assertQueue(Topology.helloQueue, {
+    await client?.channel.assertQueue(Topology.helloQueue, {
       durable: true,
       arguments: workQueueArguments(Topology.helloQueue),
     });
-    await client!.publish(
+    await client?.publish(
       Topology.helloQueue,
       JSON.stringify({ text: 'blocked' }),
       {
@@ -106,10 +106,7 @@ describe('consumer health while the broker blocks publishing (a real memory alar
       timeoutMs: 30_000,
       message: '/health to be 200 again',
     });
-    const connections = [
-      app!.get(ConsumerBroker).connection.blockedSeconds,
-    ];
-    expect(Math.max(...connections)).toBeGreaterThan(0);
+    expect(app?.get(ConsumerBroker).connection.blockedSeconds).toBeGreaterThan(0);
     expect((await health()).body.blocked).toBeUndefined();
   }, 90_000);
 });

@@ -184,7 +184,6 @@ export class DeadLetterQueue {
 }
 
 // The tx class's method ids, from amqplib's generated protocol definitions (it has no helper for tx).
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const defs = require('amqplib/lib/defs') as {
   readonly TxSelect: number;
   readonly TxSelectOk: number;
