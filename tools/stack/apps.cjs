@@ -13,7 +13,7 @@ const APPS = [
       `gRPC ${(env.GREETER_GRPC_URL || '0.0.0.0:50051').replace('0.0.0.0', 'localhost')}`,
       `HTTP http://localhost:${env.GREETER_HTTP_PORT || 3001} (GET /metrics, /health/ready)`,
     ],
-    health: { kind: 'grpc', service: '' },
+    health: { kind: 'http', path: '/health/ready' },
   },
   {
     name: 'producer',

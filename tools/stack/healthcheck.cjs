@@ -5,6 +5,7 @@
  *
  *   node healthcheck.cjs http://127.0.0.1:3000/health
  *   node healthcheck.cjs grpc 127.0.0.1:50051 [service]     grpc.health.v1.Health/Check == SERVING
+ *   node healthcheck.cjs                                      the arguments in healthcheck.json beside it
  */
 'use strict';
 
@@ -52,7 +53,15 @@ function checkGrpc(address, service = '') {
   });
 }
 
+// Without arguments: those written next to the script at image build (the app's default endpoint).
+function defaultArgs() {
+  const file = path.join(__dirname, 'healthcheck.json');
+  if (!fs.existsSync(file)) throw new Error('usage: healthcheck.cjs <http-url> | grpc <host:port> [service]');
+  return JSON.parse(fs.readFileSync(file, 'utf8'));
+}
+
 async function main(argv) {
+  if (argv.length === 0) argv = defaultArgs();
   const problem = argv[0] === 'grpc' ? await checkGrpc(argv[1], argv[2]) : await checkHttp(argv[0]);
   if (problem) {
     process.stderr.write(`unhealthy: ${problem}\n`);

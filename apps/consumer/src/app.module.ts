@@ -3,6 +3,8 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { AmqpServer } from '@hello/messaging';
 import { Metrics, PlatformModule, Readiness } from '@hello/platform';
 import { CONSUMER_CONFIG, ConsumerConfig } from './config/consumer.config';
+import { AdminTokenGuard } from './dead-letters/admin-token.guard';
+import { DeadLettersHttpController } from './dead-letters/dead-letters.http.controller';
 import { HandleMessageAmqpController } from './handle-message/handle-message.amqp.controller';
 import { HandleMessageHandler } from './handle-message/handle-message.handler';
 import { MessageHandledPublisher } from './handle-message/message-handled.publisher';
@@ -21,6 +23,8 @@ export class AppModule {
       controllers: [
         // AMQP
         HandleMessageAmqpController,
+        // HTTP
+        DeadLettersHttpController,
       ],
       providers: [
         // Infrastructure. The AmqpServer is a provider of this root module so that its onModuleDestroy
@@ -32,6 +36,7 @@ export class AppModule {
         },
         ConsumerBroker,
         MessageHandledPublisher,
+        AdminTokenGuard,
         // Command handlers
         HandleMessageHandler,
       ],

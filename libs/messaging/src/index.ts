@@ -1,6 +1,7 @@
 // Config
 export * from './lib/config/env';
 export * from './lib/config/consumer-env';
+export * from './lib/config/tls';
 // Errors
 export * from './lib/errors';
 // Connection and topology
@@ -17,6 +18,10 @@ export * from './lib/consuming/amqp-pattern.decorator';
 export * from './lib/consuming/delivery-policy';
 export * from './lib/consuming/decode-body';
 export * from './lib/consuming/processed-messages';
+// Dead letters
+export * from './lib/dead-letters/dead-letter-queue';
+// Logging
+export * from './lib/logging/rate-limited-log';
 // Tracing
 export * from './lib/tracing/amqp-spans';
 // Lifecycle

@@ -83,12 +83,17 @@ describe('docker-compose.yml', () => {
     expect(containerPorts(broker).sort(byNumber)).toEqual([5672, 15672]);
   });
 
-  it('should take the broker credentials from the environment, with no default baked in', () => {
+  it('should start without a .env: development credentials by default, overridable from the environment', () => {
     const broker = compose.services['rabbitmq'];
-    expect(broker.environment?.['RABBITMQ_DEFAULT_USER']).toMatch(/^\$\{RABBITMQ_USER:\?/);
-    expect(broker.environment?.['RABBITMQ_DEFAULT_PASS']).toMatch(/^\$\{RABBITMQ_PASSWORD:\?/);
+    expect(existsSync(join(ROOT, '.env'))).toBe(false);
+    expect(composeText).not.toMatch(/:\?/);
+    expect(broker.environment?.['RABBITMQ_DEFAULT_USER']).toMatch(/^\$\{RABBITMQ_USER:-[^}]+\}$/);
+    expect(broker.environment?.['RABBITMQ_DEFAULT_PASS']).toMatch(/^\$\{RABBITMQ_PASSWORD:-[^}]+\}$/);
     const example = readFileSync(join(ROOT, '.env.example'), 'utf8');
-    for (const name of ['RABBITMQ_USER', 'RABBITMQ_PASSWORD']) expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
+    for (const name of ['RABBITMQ_USER', 'RABBITMQ_PASSWORD', 'RABBITMQ_HOST_PORT', 'RABBITMQ_MANAGEMENT_HOST_PORT']) {
+      expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
+      expect(composeText).toContain(`\${${name}:-`);
+    }
     expect(composeText).not.toMatch(/guest/);
   });
 
@@ -101,6 +106,30 @@ describe('docker-compose.yml', () => {
     const eventHandler = compose.services['event-handler'];
     expect(eventHandler.depends_on?.['postgres']?.condition).toBe('service_healthy');
     expect(eventHandler.environment?.['EVENT_HANDLER_DATABASE_URL']).toMatch(/^postgres:\/\/[^@]+@postgres:5432\/\S+$/);
+  });
+
+  it('should bind the broker and management ports to 127.0.0.1 by default, on host ports that move by variable', () => {
+    const ports = compose.services['rabbitmq'].ports ?? [];
+    expect(ports).toEqual([
+      '${RABBITMQ_BIND_ADDRESS:-127.0.0.1}:${RABBITMQ_HOST_PORT:-5672}:5672',
+      '${RABBITMQ_BIND_ADDRESS:-127.0.0.1}:${RABBITMQ_MANAGEMENT_HOST_PORT:-15672}:15672',
+    ]);
+  });
+
+  it('should keep credentials out of the URL: each app gets them apart and URL-encodes them', () => {
+    const broker = compose.services['rabbitmq'];
+    for (const app of APPS) {
+      const env = compose.services[app.name].environment ?? {};
+      expect(env['RABBITMQ_URL']).toBe('amqp://rabbitmq:5672');
+      expect(env['RABBITMQ_USER']).toBe(broker.environment?.['RABBITMQ_DEFAULT_USER']);
+      expect(env['RABBITMQ_PASSWORD']).toBe(broker.environment?.['RABBITMQ_DEFAULT_PASS']);
+    }
+  });
+
+  it('should keep .env out of git and out of the build context', () => {
+    for (const file of ['.gitignore', '.dockerignore']) {
+      expect(readFileSync(join(ROOT, file), 'utf8')).toMatch(/^\.env$/m);
+    }
   });
 
   describe.each(APPS.map((a) => [a.name, a] as const))('service %s', (name, app) => {
@@ -170,6 +199,15 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(dockerfile).toContain('npm install --omit=dev');
     expect(runtime).not.toMatch(/npm install(?! --omit=dev)/);
+  });
+
+  it('should build on Node 24 LTS, run under tini as PID 1 and declare a HEALTHCHECK', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    expect(runtime).toMatch(/apt-get install -y --no-install-recommends tini/);
+    expect(runtime).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
+    expect(runtime).toMatch(/^HEALTHCHECK .*CMD \["node", "healthcheck.cjs"\]$/m);
+    expect(dockerfile).toContain("writeFileSync('healthcheck.json'");
   });
 
   it('should ship the healthcheck script the compose healthchecks call', () => {

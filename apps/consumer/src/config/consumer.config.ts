@@ -6,7 +6,7 @@ import {
   RetryOptions,
 } from '@hello/messaging';
 import {
-  amqpUrl,
+  rabbitmqConfigOf,
   integer,
   integerList,
   parseEnv,
@@ -14,6 +14,7 @@ import {
   platformEnvSchema,
   port,
   type PlatformConfig,
+  type RabbitmqConfig,
 } from '@hello/platform';
 import { z } from 'zod';
 
@@ -22,19 +23,19 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Every variable the consumer reads, with its default and bounds. */
 export const consumerEnvSchema = platformEnvSchema.extend({
   CONSUMER_HTTP_PORT: port(3002),
-  RABBITMQ_URL: amqpUrl(),
   CONSUMER_PREFETCH: integer(DEFAULT_PREFETCH, 1, 65_535),
   CONSUMER_RETRY_ATTEMPTS: integer(DEFAULT_RETRY_ATTEMPTS, 1, 100),
   // Default: the standard delays, cut to the attempts (see loadConsumerConfig).
   CONSUMER_RETRY_DELAYS_MS: integerList([], 1, DAY_MS),
   CONSUMER_DEDUP_CAPACITY: integer(10_000, 0, 10_000_000),
   CONSUMER_DRAIN_TIMEOUT_MS: integer(30_000, 0, 600_000),
+  // The bearer token of /admin/dead-letters; unset, those endpoints are off.
+  CONSUMER_ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters long').optional(),
 });
 
-export interface ConsumerConfig {
+export interface ConsumerConfig extends RabbitmqConfig {
   readonly platform: PlatformConfig;
   readonly httpPort: number;
-  readonly rabbitmqUrl: string;
   /** Messages handled at once (unacked on the channel). */
   readonly prefetch: number;
   readonly retry: RetryOptions;
@@ -42,6 +43,8 @@ export interface ConsumerConfig {
   readonly deduplicationCapacity: number;
   /** How long SIGTERM waits for in-flight messages before closing anyway. */
   readonly drainTimeoutMs: number;
+  /** CONSUMER_ADMIN_TOKEN: the bearer token of /admin/dead-letters; unset, those endpoints are off. */
+  readonly adminToken?: string;
 }
 
 /** Reads and validates the environment; throws InvalidConfigError naming the variable. */
@@ -54,13 +57,15 @@ export function loadConsumerConfig(env: Record<string, string | undefined>): Con
   return {
     platform: platformConfigOf(vars),
     httpPort: vars.CONSUMER_HTTP_PORT,
-    rabbitmqUrl: vars.RABBITMQ_URL,
+    ...rabbitmqConfigOf(vars),
     prefetch: vars.CONSUMER_PREFETCH,
     retry: checkRetryOptions({ attempts, delaysMs }, 'CONSUMER_RETRY_DELAYS_MS'),
     deduplicationCapacity: vars.CONSUMER_DEDUP_CAPACITY,
     drainTimeoutMs: vars.CONSUMER_DRAIN_TIMEOUT_MS,
+    ...(vars.CONSUMER_ADMIN_TOKEN ? { adminToken: vars.CONSUMER_ADMIN_TOKEN } : {}),
   };
 }
+
 
 /** Injection token of the ConsumerConfig. */
 export const CONSUMER_CONFIG = Symbol('CONSUMER_CONFIG');

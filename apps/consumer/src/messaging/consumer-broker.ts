@@ -16,6 +16,7 @@ import { CONSUMER_CONFIG, ConsumerConfig } from '../config/consumer.config';
 export function createHelloServer(config: ConsumerConfig, metrics: Metrics, readiness: Readiness): AmqpServer {
   const server = new AmqpServer({
     url: config.rabbitmqUrl,
+    tls: config.rabbitmqTls,
     connectionName: 'consumer',
     queue: Topology.helloQueue,
     prefetch: config.prefetch,
@@ -43,6 +44,7 @@ export class ConsumerBroker implements OnApplicationShutdown {
   constructor(@Inject(CONSUMER_CONFIG) config: ConsumerConfig, metrics: Metrics, readiness: Readiness) {
     this.connection = new AmqpConnection({
       url: config.rabbitmqUrl,
+      tls: config.rabbitmqTls,
       connectionName: 'consumer.publisher',
     });
     this.publisher = new ConfirmedPublisher({

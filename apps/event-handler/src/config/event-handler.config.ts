@@ -6,7 +6,7 @@ import {
   type RetryOptions,
 } from '@hello/messaging';
 import {
-  amqpUrl,
+  rabbitmqConfigOf,
   integer,
   integerList,
   parseEnv,
@@ -15,11 +15,12 @@ import {
   optionalText,
   text,
   type PlatformConfig,
+  type RabbitmqConfig,
 } from '@hello/platform';
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
 
-export interface EventHandlerConfig {
+export interface EventHandlerConfig extends RabbitmqConfig {
   readonly platform: PlatformConfig;
   readonly httpPort: number;
   /** Interface the HTTP and TCP servers bind. */
@@ -31,7 +32,6 @@ export interface EventHandlerConfig {
   readonly databaseUrl?: string;
   /** How long an applied event id stays in the inbox (its de-duplication window). */
   readonly inboxRetentionHours: number;
-  readonly rabbitmqUrl: string;
   /** Unacknowledged integration events the broker may push at once. */
   readonly prefetch: number;
   /** Tries of an event whose projection fails (first included), and the delays between them. */
@@ -73,7 +73,6 @@ export const eventHandlerEnvSchema = platformEnvSchema.extend({
       }),
   ),
   EVENT_HANDLER_INBOX_RETENTION_HOURS: integer(168, 1, 24 * 3_660),
-  RABBITMQ_URL: amqpUrl(),
   EVENT_HANDLER_PREFETCH: integer(DEFAULT_PREFETCH, 1, 65_535),
   EVENT_HANDLER_RETRY_ATTEMPTS: integer(DEFAULT_RETRY_ATTEMPTS, 1, 100),
   // Default: the standard delays, cut to the attempts (see loadConfig).
@@ -107,7 +106,7 @@ export function loadConfig(
     dataDir: isAbsolute(dataDir) ? dataDir : resolve(cwd, dataDir),
     ...(vars.EVENT_HANDLER_DATABASE_URL ? { databaseUrl: vars.EVENT_HANDLER_DATABASE_URL } : {}),
     inboxRetentionHours: vars.EVENT_HANDLER_INBOX_RETENTION_HOURS,
-    rabbitmqUrl: vars.RABBITMQ_URL,
+    ...rabbitmqConfigOf(vars),
     prefetch: vars.EVENT_HANDLER_PREFETCH,
     retry: checkRetryOptions({ attempts, delaysMs }, 'EVENT_HANDLER_RETRY_DELAYS_MS'),
     publishTimeoutMs: vars.EVENT_HANDLER_PUBLISH_TIMEOUT_MS,

@@ -21,7 +21,17 @@ describe('loadGreeterConfig', () => {
       shutdownGraceMs: 10_000,
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       eventsBufferSize: 10_000,
+      eventsHighWater: 8_000,
     });
+  });
+
+  it('should take GREETER_EVENTS_HIGH_WATER up to the buffer size, and refuse more', () => {
+    expect(loadGreeterConfig({ GREETER_EVENTS_BUFFER: '100' }).eventsHighWater).toBe(80);
+    expect(loadGreeterConfig({ GREETER_EVENTS_BUFFER: '100', GREETER_EVENTS_HIGH_WATER: '100' }).eventsHighWater).toBe(100);
+    expect(errorFor({ GREETER_EVENTS_BUFFER: '100', GREETER_EVENTS_HIGH_WATER: '101' }).message).toBe(
+      'GREETER_EVENTS_HIGH_WATER: must be a whole number from 1 to GREETER_EVENTS_BUFFER (100), got "101"',
+    );
+    expect(errorFor({ GREETER_EVENTS_HIGH_WATER: '0' }).variable).toBe('GREETER_EVENTS_HIGH_WATER');
   });
 
   it('should treat empty values as unset', () => {
@@ -50,6 +60,7 @@ describe('loadGreeterConfig', () => {
       shutdownGraceMs: 0,
       rabbitmqUrl: 'amqps://app:secret@rabbit.example:5671/hello%2Fprod',
       eventsBufferSize: 1,
+      eventsHighWater: 1,
     });
   });
 

@@ -1,16 +1,19 @@
 import {
-  amqpUrl,
+  rabbitmqConfigOf,
   integer,
+  optionalInteger,
   parseEnv,
   platformConfigOf,
   platformEnvSchema,
   port,
   text,
   type PlatformConfig,
+  type RabbitmqConfig,
 } from '@hello/platform';
+import { InvalidConfigError } from '@hello/messaging';
 import { z } from 'zod';
 
-export interface GreeterConfig {
+export interface GreeterConfig extends RabbitmqConfig {
   readonly platform: PlatformConfig;
   /** host:port the gRPC server binds, as grpc-js takes it. */
   readonly grpcUrl: string;
@@ -20,10 +23,16 @@ export interface GreeterConfig {
   readonly maxReceiveMessageBytes: number;
   /** How long in-flight calls may run after shutdown begins before they are cut off. */
   readonly shutdownGraceMs: number;
-  /** The broker the greeter publishes its integration events to. */
-  readonly rabbitmqUrl: string;
-  /** How many events may wait for the broker (queued or unconfirmed) before new ones are dropped. */
+  /**
+   * How many events may wait for the broker (queued or unconfirmed). With the buffer full, a call
+   * that would make a greeting fails UNAVAILABLE instead: no greeting is answered OK without its event.
+   */
   readonly eventsBufferSize: number;
+  /**
+   * From this many waiting events on, grpc.health.v1 reports NOT_SERVING (so that load balancers move
+   * traffic away before calls are refused); SERVING again once the backlog is down to half of it.
+   */
+  readonly eventsHighWater: number;
 }
 
 /** Injection token of the GreeterConfig. */
@@ -44,9 +53,13 @@ export const greeterEnvSchema = platformEnvSchema.extend({
   GREETER_HTTP_PORT: port(3001),
   GREETER_MAX_RECEIVE_MESSAGE_BYTES: integer(4096, 1, MAX_INT32),
   GREETER_SHUTDOWN_GRACE_MS: integer(10_000, 0, 3_600_000),
-  RABBITMQ_URL: amqpUrl(),
   GREETER_EVENTS_BUFFER: integer(10_000, 1, 1_000_000),
+  // Default: DEFAULT_EVENTS_HIGH_WATER_RATIO of the buffer; checked against it in loadGreeterConfig.
+  GREETER_EVENTS_HIGH_WATER: optionalInteger(1, 1_000_000),
 });
+
+/** GREETER_EVENTS_HIGH_WATER when unset: this share of GREETER_EVENTS_BUFFER. */
+export const DEFAULT_EVENTS_HIGH_WATER_RATIO = 0.8;
 
 /** Reads and checks the greeter's settings; throws an InvalidConfigError naming the first bad variable. */
 export function loadGreeterConfig(env: Record<string, string | undefined> = process.env): GreeterConfig {
@@ -57,7 +70,19 @@ export function loadGreeterConfig(env: Record<string, string | undefined> = proc
     httpPort: vars.GREETER_HTTP_PORT,
     maxReceiveMessageBytes: vars.GREETER_MAX_RECEIVE_MESSAGE_BYTES,
     shutdownGraceMs: vars.GREETER_SHUTDOWN_GRACE_MS,
-    rabbitmqUrl: vars.RABBITMQ_URL,
+    ...rabbitmqConfigOf(vars),
     eventsBufferSize: vars.GREETER_EVENTS_BUFFER,
+    eventsHighWater: eventsHighWater(vars.GREETER_EVENTS_HIGH_WATER, vars.GREETER_EVENTS_BUFFER),
   };
+}
+
+function eventsHighWater(given: number | undefined, bufferSize: number): number {
+  if (given === undefined) return Math.max(1, Math.ceil(bufferSize * DEFAULT_EVENTS_HIGH_WATER_RATIO));
+  if (given > bufferSize) {
+    throw new InvalidConfigError(
+      'GREETER_EVENTS_HIGH_WATER',
+      `must be a whole number from 1 to GREETER_EVENTS_BUFFER (${bufferSize}), got "${given}"`,
+    );
+  }
+  return given;
 }

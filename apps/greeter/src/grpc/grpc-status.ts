@@ -12,6 +12,7 @@ const STATUS_OF_CODE: ReadonlyMap<string, status> = new Map([
   ['invalid-message', status.INVALID_ARGUMENT],
   ['message-too-large', status.RESOURCE_EXHAUSTED],
   ['unknown-service', status.NOT_FOUND],
+  ['events-unavailable', status.UNAVAILABLE],
 ]);
 
 /** Said for anything unexpected; the error itself is logged, never sent. */

@@ -59,4 +59,20 @@ describe('HealthStatusRegistry', () => {
     registry.beginShutdown();
     expect(() => registry.beginShutdown()).not.toThrow();
   });
+
+  it('should report NOT_SERVING while the events are backlogged, SERVING after, and tell watchers', () => {
+    const seen: ServingStatus[] = [];
+    registry.watch('').subscribe((s) => seen.push(s));
+    registry.setEventsBacklogged(true);
+    expect(registry.statusOf(GREETER_FULL_NAME)).toBe(ServingStatus.NOT_SERVING);
+    registry.setEventsBacklogged(false);
+    expect(registry.statusOf('')).toBe(ServingStatus.SERVING);
+    expect(seen).toEqual([ServingStatus.SERVING, ServingStatus.NOT_SERVING, ServingStatus.SERVING]);
+  });
+
+  it('should stay NOT_SERVING once shutdown has begun, whatever the backlog does', () => {
+    registry.beginShutdown();
+    registry.setEventsBacklogged(false);
+    expect(registry.statusOf('')).toBe(ServingStatus.NOT_SERVING);
+  });
 });

@@ -4,7 +4,8 @@ import { concat, defer, distinctUntilChanged, map, of, Subject, type Observable 
 
 /**
  * The serving status of every service the greeter reports through grpc.health.v1: the server as
- * a whole ("") and helloworld.Greeter. Both are SERVING from start-up until shutdown begins.
+ * a whole ("") and helloworld.Greeter. Both are SERVING from start-up until shutdown begins, except
+ * while the event backlog is above its high-water mark.
  */
 @Injectable()
 export class HealthStatusRegistry {
@@ -14,6 +15,7 @@ export class HealthStatusRegistry {
     [GREETER_FULL_NAME, ServingStatus.SERVING],
   ]);
   private readonly changed = new Subject<void>();
+  private shuttingDown = false;
 
   /** The status of a known service, or undefined when the service is not known. */
   statusOf(service: string): ServingStatus | undefined {
@@ -34,7 +36,7 @@ export class HealthStatusRegistry {
 
   /** Sets every service SERVING or NOT_SERVING (from the app's readiness) and tells the watchers. */
   setServing(serving: boolean): void {
-    if (this.changed.closed) return;
+    if (this.shuttingDown) return;
     const status = serving ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
     if (this.statuses.get('') === status) return;
     for (const service of this.statuses.keys()) this.statuses.set(service, status);
@@ -44,7 +46,8 @@ export class HealthStatusRegistry {
 
   /** Reports every service NOT_SERVING, tells the watchers, then ends their streams. */
   beginShutdown(): void {
-    if (this.changed.closed) return;
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
     for (const service of this.statuses.keys()) this.statuses.set(service, ServingStatus.NOT_SERVING);
     this.logger.log('shutting down: every service now reports NOT_SERVING');
     this.changed.next();

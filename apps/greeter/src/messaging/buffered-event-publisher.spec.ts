@@ -227,4 +227,42 @@ describe('BufferedEventPublisher', () => {
     broker.confirmAll();
     await expect(flushed).resolves.toBe(0);
   });
+
+  it('should say whether one more event fits: not at capacity, not once closed', async () => {
+    const events = create({ capacity: 2 });
+    events.enqueue(message('a'));
+    expect(events.hasRoom()).toBe(true);
+    events.enqueue(message('b'));
+    expect(events.hasRoom()).toBe(false);
+    await nextTurn();
+    broker.confirmAll();
+    await nextTurn();
+    expect(events.hasRoom()).toBe(true);
+    events.close();
+    expect(events.hasRoom()).toBe(false);
+  });
+
+  it('should be backlogged from the high-water mark until the backlog is down to half of it', async () => {
+    broker.connected = false;
+    const changes: boolean[] = [];
+    const events = create({ capacity: 10, highWater: 4, maxUnconfirmed: 10, onBacklogChange: (b) => changes.push(b) });
+    ['a', 'b', 'c'].forEach((id) => events.enqueue(message(id)));
+    expect(events.backlogged).toBe(false);
+    events.enqueue(message('d'));
+    expect(events.backlogged).toBe(true);
+    events.enqueue(message('e'));
+    broker.connected = true;
+    events.wake();
+    await nextTurn();
+    const confirmOne = async () => {
+      broker.attempts.shift()?.confirm();
+      await nextTurn();
+    };
+    await confirmOne(); // 4 held
+    await confirmOne(); // 3 held: still above half the mark
+    expect(events.backlogged).toBe(true);
+    await confirmOne(); // 2 held
+    expect(events.backlogged).toBe(false);
+    expect(changes).toEqual([true, false]);
+  });
 });

@@ -20,8 +20,18 @@ export interface BufferedEventPublisherOptions {
   readonly publish: (message: OutgoingMessage) => Promise<void>;
   /** While false, nothing is handed to `publish`: events wait here, not in the client library. */
   readonly isConnected: () => boolean;
-  /** Most events held at once, queued and unconfirmed together; beyond it new events are dropped. */
+  /**
+   * Most events held at once, queued and unconfirmed together. Callers check `hasRoom()` first and
+   * refuse the work that would make an event; an event enqueued beyond it anyway is dropped (logged).
+   */
   readonly capacity: number;
+  /**
+   * From this many events held on, the publisher is `backlogged`; it stops being so once the backlog
+   * is down to half of it (so that the state does not flap at the mark). Default: `capacity`.
+   */
+  readonly highWater?: number;
+  /** Told each time `backlogged` changes. */
+  readonly onBacklogChange?: (backlogged: boolean) => void;
   /** Most events handed to `publish` at once, confirms pending. Default 1000. */
   readonly maxUnconfirmed?: number;
   /** Pause after a failed attempt, doubled for each failure in a row. Default 100. */
@@ -37,8 +47,11 @@ export interface BufferedEventPublisherOptions {
  *
  * An event stays here until the broker confirms it. A failed attempt puts it back and pauses the pump
  * (exponential backoff); while the connection is down nothing is attempted and events accumulate, up
- * to `capacity`. Beyond that, new events are dropped and each drop is logged at error level with the
- * event id. Order is not kept across retries. All of this lives in memory: what is held here when the
+ * to `capacity`. A caller checks `hasRoom()` before doing the work that makes an event and refuses
+ * that work when there is none (the greeter fails the call UNAVAILABLE), so that nothing answered as
+ * done loses its event; an event enqueued beyond capacity anyway is dropped and logged at error level
+ * with its id. From `highWater` on the publisher reports itself `backlogged`, for readiness. Order is
+ * not kept across retries. All of this lives in memory: what is held here when the
  * process dies is lost.
  */
 export class BufferedEventPublisher {
@@ -56,6 +69,8 @@ export class BufferedEventPublisher {
   private pauseTimer?: NodeJS.Timeout;
   private closed = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly highWater: number;
+  private isBacklogged = false;
 
   constructor(private readonly options: BufferedEventPublisherOptions) {
     if (!Number.isInteger(options.capacity) || options.capacity < 1) {
@@ -65,6 +80,20 @@ export class BufferedEventPublisher {
     this.retryDelayMs = options.retryDelayMs ?? 100;
     this.maxRetryDelayMs = Math.max(options.maxRetryDelayMs ?? 2000, this.retryDelayMs);
     this.nextRetryDelayMs = this.retryDelayMs;
+    this.highWater = Math.max(1, Math.min(options.highWater ?? options.capacity, options.capacity));
+  }
+
+  /**
+   * True from the moment `highWater` events are held until the backlog is down to half of that:
+   * the broker is not keeping up (or is away), and the buffer is filling up.
+   */
+  get backlogged(): boolean {
+    return this.isBacklogged;
+  }
+
+  /** Whether one more event would be stored now (not closed, not at capacity). */
+  hasRoom(): boolean {
+    return !this.closed && this.pending < this.options.capacity;
   }
 
   /** Events held now, queued and unconfirmed. */
@@ -92,6 +121,7 @@ export class BufferedEventPublisher {
       return this.drop(message, `the buffer is full (${this.options.capacity} events waiting for the broker)`);
     }
     this.queue.push(message);
+    this.updateBacklog();
     this.schedulePump();
     return true;
   }
@@ -132,6 +162,7 @@ export class BufferedEventPublisher {
     const unsent = [...this.inFlight, ...this.queue.takeAll()];
     this.inFlight.clear();
     for (const message of unsent) this.drop(message, 'still unconfirmed when the publisher closed');
+    this.updateBacklog();
     this.notifyIfIdle();
     return unsent.length;
   }
@@ -171,6 +202,7 @@ export class BufferedEventPublisher {
     if (!this.inFlight.delete(message)) return;
     this.published++;
     this.nextRetryDelayMs = this.retryDelayMs;
+    this.updateBacklog();
     if (this.queue.length > 0) this.schedulePump();
     else this.notifyIfIdle();
   }
@@ -204,6 +236,15 @@ export class BufferedEventPublisher {
   private endPause(): void {
     clearTimeout(this.pauseTimer);
     this.pauseTimer = undefined;
+  }
+
+  private updateBacklog(): void {
+    const backlogged = this.isBacklogged
+      ? this.pending > Math.floor(this.highWater / 2)
+      : this.pending >= this.highWater;
+    if (backlogged === this.isBacklogged) return;
+    this.isBacklogged = backlogged;
+    this.options.onBacklogChange?.(backlogged);
   }
 
   private drop(message: OutgoingMessage, reason: string): false {

@@ -5,6 +5,7 @@ import { Metrics, publishMetrics, Readiness } from '@hello/platform';
 import { Gauge } from 'prom-client';
 import { GREETER_CONFIG, type GreeterConfig } from '../config/greeter.config';
 import { BufferedEventPublisher } from './buffered-event-publisher';
+import { EventsUnavailableError } from './events-unavailable.error';
 
 /**
  * However much of the grace period the gRPC drain used up, the flush of pending events gets at least
@@ -58,19 +59,30 @@ export class GreeterBroker implements OnApplicationShutdown {
       publish: (message) => this.publisher.publish(message),
       isConnected: () => this.connection.isConnected(),
       capacity: config.eventsBufferSize,
+      highWater: config.eventsHighWater,
+      onBacklogChange: (backlogged) => {
+        if (backlogged) {
+          this.logger.warn(
+            `${this.events.pending} events are waiting for the broker (high-water mark ${config.eventsHighWater}): ` +
+              `reporting NOT_SERVING; calls fail UNAVAILABLE once ${config.eventsBufferSize} are waiting`,
+          );
+        } else {
+          this.logger.log(`the event backlog is down to ${this.events.pending}: reporting SERVING again`);
+        }
+      },
     });
     this.connection.manager.on('connect', () => this.events.wake());
     // The greeter serves through a broker outage (its events wait in the buffer), so the broker being
-    // away alone does not make it unready; a buffer that can take no more events does.
+    // away alone does not make it unready; a backlog above the high-water mark does (then grpc.health.v1
+    // says NOT_SERVING too, and load balancers move traffic away before calls are refused).
     readiness.register({
       name: 'events',
       check: () => {
         const connected = this.connection.isConnected() && this.publisher.isChannelOpen();
         const pending = this.events.pending;
-        const room = pending < config.eventsBufferSize;
-        return room
-          ? { up: true, connected, pending }
-          : { up: false, connected, pending, reason: `the events buffer is full (${pending} events)` };
+        return this.eventsBacklogged
+          ? { up: false, connected, pending, reason: `${pending} events wait for the broker (high-water mark ${config.eventsHighWater})` }
+          : { up: true, connected, pending };
       },
     });
     const events = this.events;
@@ -86,6 +98,23 @@ export class GreeterBroker implements OnApplicationShutdown {
       `publishing events to exchange ${Topology.eventsExchange} at ${this.connection.redactedUrl} ` +
         `(buffer of ${config.eventsBufferSize} events while the broker is unavailable)`,
     );
+  }
+
+  /**
+   * Throws EventsUnavailableError when an event made now could not be kept until confirmed; call it
+   * before making a greeting. The greeting's event is then enqueued in the same turn of the event
+   * loop (the EventBus runs its handlers synchronously), so nothing can take the room in between.
+   */
+  admitEvent(): void {
+    if (!this.events.hasRoom()) throw new EventsUnavailableError(this.events.pending, this.shutdownStartedAt !== undefined);
+  }
+
+  /**
+   * True while the event backlog is above the high-water mark (GREETER_EVENTS_HIGH_WATER) and until it
+   * is down to half of it: what readiness reports as not ready.
+   */
+  get eventsBacklogged(): boolean {
+    return this.events.backlogged;
   }
 
   /** Marks the start of shutdown: the grace period that bounds the flush counts from here. */

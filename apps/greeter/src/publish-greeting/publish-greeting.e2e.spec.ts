@@ -1,3 +1,4 @@
+import { status } from '@grpc/grpc-js';
 import { GreetingGreetedIntegrationEvent, type HelloReply } from '@hello/contracts';
 import { AmqpTestClient, createTestVhost, freePort, jsonOf, waitFor, type TestVhost } from '@hello/testing';
 import type { ConsumeMessage } from 'amqplib';
@@ -5,6 +6,7 @@ import type { Greeter } from '../greeter';
 import { GreeterBroker } from '../messaging/greeter-broker';
 import {
   CapturingLogger,
+  failureOf,
   greeterClient,
   healthClient,
   outcomeOf,
@@ -127,7 +129,8 @@ describe('greeting.greeted events while the broker is unreachable', () => {
     greeter = undefined;
   });
 
-  const start = async (overrides: { eventsBufferSize: number; shutdownGraceMs: number }) => {
+  const start = async ({ eventsBufferSize, shutdownGraceMs }: { eventsBufferSize: number; shutdownGraceMs: number }) => {
+    const overrides = { eventsBufferSize, eventsHighWater: eventsBufferSize, shutdownGraceMs };
     logger = new CapturingLogger();
     // Nothing listens on this port: every connection attempt is refused.
     const rabbitmqUrl = `amqp://guest:guest@127.0.0.1:${await freePort()}`;
@@ -153,17 +156,26 @@ describe('greeting.greeted events while the broker is unreachable', () => {
     expect(events.stats()).toEqual({ published: 0, retried: 0, dropped: 0, queued: 3, unconfirmed: 0 });
   });
 
-  it('should drop what does not fit in the buffer, logging each id, and never fail the call', async () => {
-    const { client, events } = await start({ eventsBufferSize: 2, shutdownGraceMs: 100 });
-    for (const name of ['a', 'b', 'c', 'd']) {
+  it('should fail calls UNAVAILABLE once the buffer is full, never answering OK without keeping the event', async () => {
+    const { client, health, events } = await start({ eventsBufferSize: 2, shutdownGraceMs: 100 });
+    for (const name of ['a', 'b']) {
       await expect(sayHello(client, { name })).resolves.toEqual({ message: `Hello, ${name}!` });
     }
-    expect(events.stats()).toMatchObject({ dropped: 2, queued: 2 });
-    const dropped = errorLines().filter((line) => line.includes('dropped: the buffer is full'));
-    expect(dropped).toHaveLength(2);
-    for (const line of dropped) {
-      expect(line).toMatch(/^event [0-9a-f-]{36} \(greeting\.greeted\.v1\) dropped: the buffer is full \(2 events/);
+    for (const name of ['c', 'd']) {
+      const error = await failureOf(sayHello(client, { name }));
+      expect(error.code).toBe(status.UNAVAILABLE);
+      expect(error.details).toBe(
+        "the greeting's event cannot be kept: 2 events are already waiting for the message broker, " +
+          'which is unavailable or not keeping up; retry later',
+      );
     }
+    const stream = await outcomeOf(client.SayHelloStreamReply({ name: 'e' }));
+    expect(stream.messages).toEqual([]);
+    expect(stream.status.code).toBe(status.UNAVAILABLE);
+    expect(events.stats()).toMatchObject({ dropped: 0, queued: 2 });
+    expect(errorLines().filter((line) => line.includes('dropped'))).toEqual([]);
+    // At the high-water mark (the buffer size here) the greeter reports itself NOT_SERVING.
+    await expect(unary(health, 'Check', { service: '' })).resolves.toEqual({ status: 'NOT_SERVING' });
   });
 
   it('should give up at shutdown once the grace period is over, logging what could not be sent', async () => {

@@ -1,5 +1,7 @@
 import { ContractViolation } from '@hello/contracts';
 import type { EventBus } from '@nestjs/cqrs';
+import { EventsUnavailableError } from '../messaging/events-unavailable.error';
+import type { GreeterBroker } from '../messaging/greeter-broker';
 import type { Clock } from '../shared/clock';
 import { GreetedEvent } from './greeted.event';
 import { SayHelloCommand } from './say-hello.command';
@@ -9,10 +11,12 @@ describe('SayHelloHandler', () => {
   const greetedAt = new Date('2026-01-02T03:04:05.000Z');
   let publish: jest.Mock;
   let handler: SayHelloHandler;
+  let admitting: { admitEvent: jest.Mock };
 
   beforeEach(() => {
     publish = jest.fn();
-    handler = new SayHelloHandler({ publish } as unknown as EventBus, { now: () => greetedAt } as Clock);
+    admitting = { admitEvent: jest.fn() };
+    handler = new SayHelloHandler({ publish } as unknown as EventBus, { now: () => greetedAt } as Clock, admitting as unknown as GreeterBroker);
   });
 
   it('should reply with the greeting for the name', async () => {
@@ -34,6 +38,14 @@ describe('SayHelloHandler', () => {
       code: 'invalid-message',
       message: 'name: must be at most 256 characters',
     });
+    expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('should refuse the greeting, publishing nothing, when its event cannot be kept', async () => {
+    admitting.admitEvent.mockImplementation(() => {
+      throw new EventsUnavailableError(10, false);
+    });
+    await expect(handler.execute(new SayHelloCommand('Ada'))).rejects.toMatchObject({ code: 'events-unavailable' });
     expect(publish).not.toHaveBeenCalled();
   });
 });

@@ -1,6 +1,8 @@
 import { ContractViolation } from '@hello/contracts';
 import type { EventBus } from '@nestjs/cqrs';
 import { GreetedEvent } from '../say-hello/greeted.event';
+import { EventsUnavailableError } from '../messaging/events-unavailable.error';
+import type { GreeterBroker } from '../messaging/greeter-broker';
 import type { Clock } from '../shared/clock';
 import { StreamGreetingsCommand } from './stream-greetings.command';
 import {
@@ -12,11 +14,13 @@ import {
 describe('StreamGreetingsHandler', () => {
   let publish: jest.Mock;
   let handler: StreamGreetingsHandler;
+  let admitting: { admitEvent: jest.Mock };
 
   beforeEach(() => {
+    admitting = { admitEvent: jest.fn() };
     jest.useFakeTimers({ now: new Date('2026-01-02T03:04:05.000Z') });
     publish = jest.fn();
-    handler = new StreamGreetingsHandler({ publish } as unknown as EventBus, { now: () => new Date() } as Clock);
+    handler = new StreamGreetingsHandler({ publish } as unknown as EventBus, { now: () => new Date() } as Clock, admitting as unknown as GreeterBroker);
   });
 
   afterEach(() => jest.useRealTimers());
@@ -62,5 +66,22 @@ describe('StreamGreetingsHandler', () => {
   it('should reject a bad name before any stream exists', async () => {
     await expect(handler.execute(new StreamGreetingsCommand(''))).rejects.toBeInstanceOf(ContractViolation);
     expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('should end the stream with the error, after the greetings sent, once an event cannot be kept', async () => {
+    let admitted = 0;
+    admitting.admitEvent.mockImplementation(() => {
+      if (++admitted > 2) throw new EventsUnavailableError(10, false);
+    });
+    const replies: string[] = [];
+    let failure: unknown;
+    (await handler.execute(new StreamGreetingsCommand('Ada'))).subscribe({
+      next: (reply) => replies.push(reply.message),
+      error: (error: unknown) => (failure = error),
+    });
+    await jest.advanceTimersByTimeAsync(STREAM_GREETING_INTERVAL_MS * STREAM_GREETING_COUNT);
+    expect(replies).toEqual(['Hello, Ada! (1/5)', 'Hello, Ada! (2/5)']);
+    expect(publish).toHaveBeenCalledTimes(2);
+    expect(failure).toBeInstanceOf(EventsUnavailableError);
   });
 });

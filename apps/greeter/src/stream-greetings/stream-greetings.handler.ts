@@ -1,6 +1,7 @@
 import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
 import { greetingFor, parseHelloRequest, type HelloReply } from '@hello/contracts';
 import { map, take, timer, type Observable } from 'rxjs';
+import { GreeterBroker } from '../messaging/greeter-broker';
 import { Clock } from '../shared/clock';
 import { GreetedEvent } from '../say-hello/greeted.event';
 import { StreamGreetingsCommand } from './stream-greetings.command';
@@ -15,6 +16,7 @@ export class StreamGreetingsHandler implements ICommandHandler<StreamGreetingsCo
   constructor(
     private readonly eventBus: EventBus,
     private readonly clock: Clock,
+    private readonly broker: GreeterBroker,
   ) {}
 
   // The name is checked before the stream exists, so a bad one fails the call with no reply.
@@ -27,6 +29,8 @@ export class StreamGreetingsHandler implements ICommandHandler<StreamGreetingsCo
       take(STREAM_GREETING_COUNT),
       map((index) => {
         const message = `${greeting} (${index + 1}/${STREAM_GREETING_COUNT})`;
+        // Ends the stream UNAVAILABLE rather than send a greeting whose event cannot be kept.
+        this.broker.admitEvent();
         this.eventBus.publish(new GreetedEvent(name, message, this.clock.now()));
         return { message };
       }),

@@ -34,6 +34,7 @@ export async function testConfig(overrides: Partial<GreeterConfig> = {}): Promis
     shutdownGraceMs: 5_000,
     rabbitmqUrl: testBrokerUrl(),
     eventsBufferSize: 10_000,
+    eventsHighWater: 8_000,
     ...overrides,
   };
 }

@@ -8,6 +8,7 @@ describe('loadProducerConfig', () => {
       httpPort: 3000,
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       publishTimeoutMs: 5000,
+      retryAfterSeconds: 5,
     });
   });
 
@@ -19,12 +20,14 @@ describe('loadProducerConfig', () => {
         PRODUCER_PUBLISH_TIMEOUT_MS: '250',
         LOG_LEVEL: 'debug',
         LOG_FORMAT: 'pretty',
+        PRODUCER_RETRY_AFTER_SECONDS: '30',
       }),
     ).toEqual({
       platform: { logLevel: 'debug', logFormat: 'pretty' },
       httpPort: 8080,
       rabbitmqUrl: 'amqps://u:p@broker:5671/v%2Fh',
       publishTimeoutMs: 250,
+      retryAfterSeconds: 30,
     });
   });
 
@@ -37,6 +40,7 @@ describe('loadProducerConfig', () => {
     ['PRODUCER_PUBLISH_TIMEOUT_MS', '1.5'],
     ['LOG_LEVEL', 'loud'],
     ['LOG_FORMAT', 'xml'],
+    ['PRODUCER_RETRY_AFTER_SECONDS', '0'],
   ])('should reject %s=%s naming the variable', (variable, value) => {
     const error = (() => {
       try {

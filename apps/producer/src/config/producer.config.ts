@@ -1,19 +1,20 @@
-import { amqpUrl, integer, parseEnv, platformConfigOf, platformEnvSchema, port, type PlatformConfig } from '@hello/platform';
+import { rabbitmqConfigOf, integer, parseEnv, platformConfigOf, platformEnvSchema, port, type PlatformConfig, type RabbitmqConfig } from '@hello/platform';
 import { z } from 'zod';
 
 /** Every variable the producer reads, with its default and bounds. */
 export const producerEnvSchema = platformEnvSchema.extend({
   PRODUCER_HTTP_PORT: port(3000),
-  RABBITMQ_URL: amqpUrl(),
   PRODUCER_PUBLISH_TIMEOUT_MS: integer(5_000, 100, 300_000),
+  PRODUCER_RETRY_AFTER_SECONDS: integer(5, 1, 3_600),
 });
 
-export interface ProducerConfig {
+export interface ProducerConfig extends RabbitmqConfig {
   readonly platform: PlatformConfig;
   readonly httpPort: number;
-  readonly rabbitmqUrl: string;
   /** How long a publish may keep retrying (broker down, reconnecting) before the request gets 503. */
   readonly publishTimeoutMs: number;
+  /** The `Retry-After` of every 503: when a client should try again. */
+  readonly retryAfterSeconds: number;
 }
 
 /** Reads and validates the environment; throws InvalidConfigError naming the variable. */
@@ -22,8 +23,9 @@ export function loadProducerConfig(env: Record<string, string | undefined>): Pro
   return {
     platform: platformConfigOf(vars),
     httpPort: vars.PRODUCER_HTTP_PORT,
-    rabbitmqUrl: vars.RABBITMQ_URL,
+    ...rabbitmqConfigOf(vars),
     publishTimeoutMs: vars.PRODUCER_PUBLISH_TIMEOUT_MS,
+    retryAfterSeconds: vars.PRODUCER_RETRY_AFTER_SECONDS,
   };
 }
 

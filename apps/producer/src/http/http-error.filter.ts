@@ -3,11 +3,13 @@ import {
   Catch,
   ExceptionFilter,
   HttpStatus,
+  Inject,
   Logger,
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { ContractViolation } from '@hello/contracts';
-import { MessagingError } from '@hello/messaging';
+import { MessagingError, RateLimitedLog } from '@hello/messaging';
+import { PRODUCER_CONFIG, ProducerConfig } from '../config/producer.config';
 
 /** The JSON body of every error the producer answers. */
 export interface HttpErrorBody {
@@ -22,10 +24,25 @@ export interface HttpErrorBody {
 @Catch(ContractViolation, MessagingError)
 export class HttpErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger(HttpErrorFilter.name);
+  // During an outage every request fails the same way: one line per window, not one per request.
+  private readonly log = new RateLimitedLog(this.logger);
+
+  constructor(
+    @Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig,
+  ) {}
 
   catch(error: ContractViolation | MessagingError, host: ArgumentsHost): void {
     const status = statusOf(error);
-    if (status >= 500) this.logger.warn(`${error.code}: ${error.message}`);
+    const response = host.switchToHttp().getResponse<Response>();
+    if (status >= 500) {
+      this.log.warn(
+        `${error.code}: ${error.message.replace(/\b[0-9a-f]{8}-[0-9a-f-]{27}\b/g, '<id>')}`,
+        `${error.code}: ${error.message}`,
+      );
+    }
+    if (status === HttpStatus.SERVICE_UNAVAILABLE) {
+      response.setHeader('Retry-After', String(this.config.retryAfterSeconds));
+    }
     const body: HttpErrorBody = {
       statusCode: status,
       error: error.code,
@@ -34,7 +51,7 @@ export class HttpErrorFilter implements ExceptionFilter {
         ? { field: error.field }
         : {}),
     };
-    host.switchToHttp().getResponse<Response>().status(status).json(body);
+    response.status(status).json(body);
   }
 }
 
@@ -47,6 +64,7 @@ function statusOf(error: ContractViolation | MessagingError): number {
   switch (error.code) {
     case 'publish-timeout':
     case 'broker-unreachable':
+    case 'broker-unavailable':
     case 'unroutable':
       return HttpStatus.SERVICE_UNAVAILABLE;
     default:

@@ -51,6 +51,8 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
       timeoutMs: config.publishTimeoutMs,
       topology: PRODUCER_TOPOLOGY,
       observer: publishMetrics(metrics, 'producer', () => this.publisher.inFlightCount),
+      // A request gets its 503 at once while the broker is known to be down, not after the timeout.
+      failFastWhenUnreachable: true,
     });
     readiness.register(brokerCheck(this.connection), publisherCheck('hello', this.publisher));
     this.client = new AmqpClient({
@@ -76,6 +78,11 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
 
   isConnected(): boolean {
     return this.connection.isConnected();
+  }
+
+  /** The reason while the broker blocks publishing (resource alarm), else undefined. */
+  get blocked(): string | undefined {
+    return this.connection.blocked;
   }
 
   async onApplicationShutdown(): Promise<void> {

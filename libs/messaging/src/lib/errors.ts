@@ -2,6 +2,8 @@
 export type MessagingErrorCode =
   | 'invalid-config'
   | 'broker-unreachable'
+  | 'broker-unavailable'
+  | 'access-refused'
   | 'argument-mismatch'
   | 'publish-timeout'
   | 'unroutable';
@@ -36,6 +38,43 @@ export class BrokerUnreachableError extends MessagingError {
         (lastError ? `: ${lastError.message}` : ''),
     );
     this.name = 'BrokerUnreachableError';
+  }
+}
+
+/**
+ * Refused at once, without waiting: the last attempt to connect to the broker failed, so a publish
+ * now would only wait out its timeout. Answer 503 with Retry-After.
+ */
+export class BrokerUnavailableError extends MessagingError {
+  readonly code = 'broker-unavailable' as const;
+  constructor(
+    readonly url: string,
+    readonly lastError?: Error,
+  ) {
+    super(
+      `not connected to RabbitMQ at ${url}` +
+        (lastError ? ` (${lastError.message})` : '') +
+        '; reconnecting in the background, retry later',
+    );
+    this.name = 'BrokerUnavailableError';
+  }
+}
+
+/**
+ * The broker refused the publish (403 ACCESS_REFUSED: the user may not write to the exchange, or the
+ * vhost is not allowed). Trying again does not help until the permissions change.
+ */
+export class PublishRefusedError extends MessagingError {
+  readonly code = 'access-refused' as const;
+  constructor(
+    readonly messageId: string,
+    readonly exchange: string,
+    readonly brokerMessage: string,
+  ) {
+    super(
+      `message ${messageId} to exchange '${exchange || '(default)'}' was refused by the broker: ${brokerMessage}`,
+    );
+    this.name = 'PublishRefusedError';
   }
 }
 

@@ -28,6 +28,8 @@ export const Headers = {
   deathReason: 'x-hello-death-reason',
   /** Human-readable detail of the reason (the validation error, the handler's last error). */
   deathDetail: 'x-hello-death-detail',
+  /** When the message was dead-lettered (ISO 8601). */
+  deathAt: 'x-hello-death-at',
   /** How many times the handler has been tried for this message. */
   attempts: 'x-hello-attempts',
   /** W3C trace context. */

@@ -1,5 +1,6 @@
 import { InvalidConfigError } from '../errors';
 import { readConsumerEnv } from './consumer-env';
+import { amqpSocketOptions, readAmqpTls } from './tls';
 import {
   amqpUrlList,
   readAmqpUrl,
@@ -96,5 +97,51 @@ describe('config readers', () => {
         ),
       ),
     ).toBe('X_RETRY_DELAYS_MS');
+  });
+});
+
+describe('readAmqpUrl with RABBITMQ_USER and RABBITMQ_PASSWORD', () => {
+  it('should put them into the URL, URL-encoded, so that a password with @ and / stays a password', () => {
+    const url = readAmqpUrl({
+      RABBITMQ_URL: 'amqp://rabbitmq:5672/v%2Fh',
+      RABBITMQ_USER: 'hello',
+      RABBITMQ_PASSWORD: 'p@ss/w0rd',
+    });
+    expect(url).toBe('amqp://hello:p%40ss%2Fw0rd@rabbitmq:5672/v%2Fh');
+    const parsed = new URL(url);
+    expect(parsed.hostname).toBe('rabbitmq');
+    expect(decodeURIComponent(parsed.password)).toBe('p@ss/w0rd');
+  });
+
+  it('should replace the credentials of the URL, and want a user with a password', () => {
+    expect(readAmqpUrl({ RABBITMQ_URL: 'amqp://guest:guest@h:5672', RABBITMQ_USER: 'u', RABBITMQ_PASSWORD: 'p' })).toBe(
+      'amqp://u:p@h:5672',
+    );
+    expect(() => readAmqpUrl({ RABBITMQ_URL: 'amqp://h:5672', RABBITMQ_PASSWORD: 'p' })).toThrow(
+      'RABBITMQ_USER: must be set with RABBITMQ_PASSWORD',
+    );
+  });
+});
+
+describe('readAmqpTls', () => {
+  it('should read nothing when no file is set, and name a file that cannot be read', () => {
+    expect(readAmqpTls({})).toBeUndefined();
+    expect(() => readAmqpTls({ RABBITMQ_CA_FILE: '/nonexistent/ca.pem' })).toThrow(
+      'RABBITMQ_CA_FILE: cannot read "/nonexistent/ca.pem": ENOENT',
+    );
+    expect(() => readAmqpTls({ RABBITMQ_CERT_FILE: __filename })).toThrow(
+      'RABBITMQ_KEY_FILE: RABBITMQ_CERT_FILE and RABBITMQ_KEY_FILE must be set together',
+    );
+  });
+
+  it('should read the files and turn verification on for amqps: only', () => {
+    const tls = readAmqpTls({ RABBITMQ_CA_FILE: __filename });
+    expect(tls?.ca?.length).toBeGreaterThan(0);
+    expect(amqpSocketOptions('amqps://u:p@broker.example:5671', tls)).toMatchObject({
+      rejectUnauthorized: true,
+      servername: 'broker.example',
+      ca: tls?.ca,
+    });
+    expect(amqpSocketOptions('amqp://u:p@broker.example:5672', tls)).toEqual({});
   });
 });

@@ -16,8 +16,10 @@ export function defaultAmqpUrl(env: Env): string {
 
 /**
  * `RABBITMQ_URL` (or `name`): one `amqp:` or `amqps:` URL, or a comma-separated list of them (the nodes
- * of a cluster, tried in turn), each validated; the vhost may be URL-encoded. Returns the list as given
- * (trimmed); `amqpUrlList` splits it.
+ * of a cluster, tried in turn), each validated; the vhost may be URL-encoded. Returns the list
+ * (trimmed); `amqpUrlList` splits it. `RABBITMQ_USER` and `RABBITMQ_PASSWORD`, when set, replace the
+ * credentials of every URL and are URL-encoded here (so `p@ss/w0rd` stays a password, not a host):
+ * compose files set them apart.
  */
 export function readAmqpUrl(
   env: Env,
@@ -33,7 +35,7 @@ export function readAmqpUrl(
     );
   }
   for (const item of urls) checkAmqpUrl(name, item);
-  return urls.join(',');
+  return urls.map((item) => withCredentials(env, item)).join(',');
 }
 
 /** The node URLs of a `RABBITMQ_URL` value (one, or several separated by commas). */
@@ -63,6 +65,25 @@ function checkAmqpUrl(name: string, raw: string): void {
   if (!url.hostname) {
     throw new InvalidConfigError(name, 'the URL has no host');
   }
+}
+
+function withCredentials(env: Env, raw: string): string {
+  const user = env['RABBITMQ_USER'];
+  const password = env['RABBITMQ_PASSWORD'];
+  if (!user && !password) return raw;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return raw; // reported by the caller
+  }
+  if (password && !user && !url.username) {
+    throw new InvalidConfigError('RABBITMQ_USER', 'must be set with RABBITMQ_PASSWORD');
+  }
+  // The URL setters percent-encode what a userinfo may not contain (`@`, `/`, `:` …).
+  if (user) url.username = user;
+  if (password) url.password = password;
+  return url.toString();
 }
 
 /** An integer environment variable within [min, max]; `fallback` when unset or empty. */

@@ -5,7 +5,9 @@ import amqp, {
 } from 'amqp-connection-manager';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { amqpUrlList, redactAmqpUrl } from '../config/env';
+import { amqpSocketOptions, AmqpTlsFiles } from '../config/tls';
 import { BrokerUnreachableError } from '../errors';
+import { RateLimitedLog } from '../logging/rate-limited-log';
 import { coalesceWrites, socketOfAmqpConnection } from './coalesce-writes';
 
 /** How much may wait in the socket's write buffer before amqplib holds back frames. */
@@ -23,7 +25,21 @@ export interface AmqpConnectionOptions {
   readonly heartbeatSeconds?: number;
   /** Wait before each reconnect attempt. Default 1000. */
   readonly reconnectDelayMs?: number;
+  /** For `amqps:` URLs: the CA, client certificate and key (see readAmqpTls); verification is always on. */
+  readonly tls?: AmqpTlsFiles;
 }
+
+/**
+ * Where the connection stands: `connecting` until the first attempt ends, `connected`, `reconnecting`
+ * after losing the connection until an attempt fails, `unreachable` from a failed attempt until one
+ * succeeds (attempts go on in the background), `closed` once closed by its owner.
+ */
+export type AmqpConnectionState =
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting'
+  | 'unreachable'
+  | 'closed';
 
 export interface AmqpChannelOptions {
   /** For logs. */
@@ -42,6 +58,8 @@ export interface AmqpChannelOptions {
  */
 export class AmqpConnection {
   private readonly logger: Logger;
+  /** Repeated identical warnings (a channel refused again and again) are written once per window. */
+  private readonly log: RateLimitedLog;
   readonly manager: AmqpConnectionManager;
   readonly url: string;
   readonly connectionName: string;
@@ -49,16 +67,22 @@ export class AmqpConnection {
   private lastError?: Error;
   private recoveryTimer?: NodeJS.Timeout;
   private currentUrl?: string;
+  private hasConnected = false;
+  private blockedReason?: string;
+  private blockedSince?: number;
+  private blockedMsBefore = 0;
 
   constructor(private readonly options: AmqpConnectionOptions) {
     this.url = options.url;
     this.connectionName = options.connectionName;
     this.logger = new Logger(`AmqpConnection(${options.connectionName})`);
+    this.log = new RateLimitedLog(this.logger);
     const heartbeatIntervalInSeconds = options.heartbeatSeconds ?? 5;
     this.manager = amqp.connect(amqpUrlList(options.url), {
       heartbeatIntervalInSeconds,
       reconnectTimeInSeconds: (options.reconnectDelayMs ?? 1000) / 1000,
       connectionOptions: {
+        ...amqpSocketOptions(amqpUrlList(options.url)[0] ?? options.url, options.tls),
         clientProperties: { connection_name: options.connectionName },
         // amqplib's writer stops at the socket's high-water mark and then writes one frame per
         // system call once the socket drains. Coalesced writes (see coalesceWrites) need room for
@@ -71,11 +95,14 @@ export class AmqpConnection {
       coalesceWrites(socketOfAmqpConnection(connection));
       this.lastError = undefined;
       this.currentUrl = typeof url === 'string' ? url : undefined;
+      this.hasConnected = true;
       this.logger.log(`connected to ${this.redactedNodeUrl}`);
     });
     this.manager.on('disconnect', ({ err }) => {
+      // A block belongs to the connection: a new one starts unblocked.
+      this.endBlock();
       if (!this.closed)
-        this.logger.warn(
+        this.log.warn(
           `disconnected from ${this.redactedNodeUrl}: ${err?.message ?? 'closed'}${this.isCluster ? '; trying the next node' : ''}`,
         );
     });
@@ -87,12 +114,43 @@ export class AmqpConnection {
         );
       this.lastError = err;
     });
-    this.manager.on('blocked', ({ reason }) =>
-      this.logger.warn(`the broker blocked publishing: ${reason}`),
-    );
-    this.manager.on('unblocked', () =>
-      this.logger.log('the broker unblocked publishing'),
-    );
+    this.manager.on('blocked', ({ reason }) => {
+      this.blockedReason = reason || 'blocked by the broker';
+      this.blockedSince ??= Date.now();
+      this.logger.warn(`the broker blocked publishing: ${reason}`);
+    });
+    this.manager.on('unblocked', () => {
+      this.endBlock();
+      this.logger.log('the broker unblocked publishing');
+    });
+  }
+
+  /**
+   * The reason the broker gave (`connection.blocked`, e.g. `low on memory`) while it blocks this
+   * connection's publishing (a resource alarm), undefined otherwise. Publishes wait unconfirmed
+   * meanwhile; readiness should report it.
+   */
+  get blocked(): string | undefined {
+    return this.blockedReason;
+  }
+
+  /** Seconds this connection has spent blocked since it was made, the current block included. */
+  get blockedSeconds(): number {
+    const current = this.blockedSince === undefined ? 0 : Date.now() - this.blockedSince;
+    return (this.blockedMsBefore + current) / 1000;
+  }
+
+  /** See AmqpConnectionState. */
+  get state(): AmqpConnectionState {
+    if (this.closed) return 'closed';
+    if (this.manager.isConnected()) return 'connected';
+    if (this.lastError) return 'unreachable';
+    return this.hasConnected ? 'reconnecting' : 'connecting';
+  }
+
+  /** The error of the last failed connection attempt, while the broker is unreachable. */
+  get lastConnectError(): Error | undefined {
+    return this.lastError;
   }
 
   get redactedUrl(): string {
@@ -139,7 +197,7 @@ export class AmqpConnection {
     const setup = async (channel: ConfirmChannel) => {
       const connection = this.manager.connection;
       channel.on('error', (error: Error) =>
-        this.logger.error(
+        this.log.error(
           `channel ${options.name} closed by the broker: ${error.message}`,
         ),
       );
@@ -158,7 +216,7 @@ export class AmqpConnection {
       closedByOwner = true;
     });
     wrapper.on('error', (error: Error) =>
-      this.logger.error(`channel ${options.name}: ${error.message}`),
+      this.log.error(`channel ${options.name}: ${error.message}`),
     );
     return wrapper;
   }
@@ -193,6 +251,12 @@ export class AmqpConnection {
     await this.manager.close();
   }
 
+  private endBlock(): void {
+    if (this.blockedSince !== undefined) this.blockedMsBefore += Date.now() - this.blockedSince;
+    this.blockedSince = undefined;
+    this.blockedReason = undefined;
+  }
+
   private recoverFrom(
     connection: ChannelModel | undefined,
     channelName: string,
@@ -203,7 +267,7 @@ export class AmqpConnection {
       // disconnect the manager reconnects (and re-creates channels) by itself.
       if (this.closed || !connection || this.manager.connection !== connection)
         return;
-      this.logger.warn(
+      this.log.warn(
         `channel ${channelName} was closed by the broker; reconnecting to re-open it`,
       );
       this.manager.reconnect();

@@ -13,8 +13,14 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { ContractViolation, Headers } from '@hello/contracts';
 import { checkRetryOptions, RetryOptions } from '../config/consumer-env';
 import { AmqpConnection } from '../connection/amqp-connection';
+import { AmqpTlsFiles } from '../config/tls';
 import { UnroutableMessageError } from '../errors';
-import { assertTopology, declareTopology } from '../topology/declare-topology';
+import {
+  assertTopology,
+  declareQueue,
+  declareTopology,
+} from '../topology/declare-topology';
+import { RateLimitedLog } from '../logging/rate-limited-log';
 import {
   consumerTopology,
   mergeTopologies,
@@ -35,6 +41,7 @@ import {
 } from './delivery-policy';
 import { ProcessedMessages } from './processed-messages';
 import { failSpan, withProcessSpan } from '../tracing/amqp-spans';
+import { REDRIVEN_HEADER } from '../dead-letters/dead-letter-queue';
 
 /** Transport id of AmqpServer (`@EventPattern(type, AMQP_TRANSPORT)` binds a handler to it alone). */
 export const AMQP_TRANSPORT = Symbol('AMQP');
@@ -43,6 +50,8 @@ export interface AmqpServerOptions {
   /** Connection to use (not closed by the server), or `url` to let the server open its own. */
   readonly connection?: AmqpConnection;
   readonly url?: string;
+  /** TLS files of `url` when it is amqps: (see readAmqpTls). */
+  readonly tls?: AmqpTlsFiles;
   /** `connection_name` of the server's own connection. Default `<queue>.consumer`. */
   readonly connectionName?: string;
   /** The work queue to consume. */
@@ -113,6 +122,8 @@ export class AmqpServer
 {
   override transportId = AMQP_TRANSPORT;
   protected override readonly logger = new Logger(AmqpServer.name);
+  /** Failures repeat per message during an outage; identical ones are written once per window. */
+  private readonly log = new RateLimitedLog(this.logger);
   /** Everything the server declares. */
   readonly topology: Topology;
   private connection?: AmqpConnection;
@@ -163,6 +174,14 @@ export class AmqpServer
     );
   }
 
+  /**
+   * The reason while the broker blocks the server's connection (a resource alarm: its retry and
+   * dead-letter copies wait unconfirmed, so messages stop being settled), else undefined.
+   */
+  get blocked(): string | undefined {
+    return this.connection?.blocked;
+  }
+
   /** Messages being handled or settled right now. */
   get inFlightCount(): number {
     return this.inFlight.size;
@@ -210,6 +229,7 @@ export class AmqpServer
       this.options.connection ??
       new AmqpConnection({
         url: this.options.url as string,
+        tls: this.options.tls,
         connectionName: this.options.connectionName ?? `${queue}.consumer`,
       });
     await this.connection.connect(this.options.connectTimeoutMs ?? 30_000);
@@ -281,10 +301,19 @@ export class AmqpServer
     channel: ConfirmChannel,
     message: ConsumeMessage,
   ): Promise<void> {
-    const publisherId = message.properties.messageId as string | undefined;
+    const messageIdProperty = message.properties.messageId as
+      | string
+      | undefined;
+    // A message re-driven from its dead-letter queue is handled again, though its id was handled
+    // (dead-lettered) before: each re-drive counts as a message of its own for de-duplication.
+    const redriven = Number(message.properties.headers?.[REDRIVEN_HEADER] ?? 0);
+    const publisherId =
+      messageIdProperty && Number.isInteger(redriven) && redriven > 0
+        ? `${messageIdProperty}\0redriven ${redriven}`
+        : messageIdProperty;
     // Without a publisher id there is nothing stable to de-duplicate on: such a message gets an id of
     // its own here (kept by its retry and dead-letter copies) and is handled at least once.
-    const messageId = publisherId || `${randomUUID()}`;
+    const messageId = messageIdProperty || `${randomUUID()}`;
     const pattern =
       message.properties.type || this.options.defaultPattern || '';
     const context = new AmqpContext(message, pattern, messageId);
@@ -422,15 +451,49 @@ export class AmqpServer
     const message = context.getMessage();
     try {
       await this.publishCopy(channel, context, action);
-    } catch (error) {
-      this.logger.error(
-        `could not ${action.kind} message ${context.messageId} to '${action.queue}' (${describeError(error)}); ` +
+    } catch (failure) {
+      let error = failure;
+      // The queue was deleted behind the server's back (the broker returned the copy): declare it
+      // again and copy once more, so that the message does not go round until the delivery limit.
+      if (
+        error instanceof UnroutableMessageError &&
+        (await this.redeclare(action.queue))
+      ) {
+        try {
+          await this.publishCopy(channel, context, action);
+          return { copied: true, acked: this.ack(channel, message) };
+        } catch (retryError) {
+          error = retryError;
+        }
+      }
+      const detail = describeError(error);
+      this.log.error(
+        `could not ${action.kind} a message to '${action.queue}' (${detail.replace(/message \S+ /g, '')})`,
+        `could not ${action.kind} message ${context.messageId} to '${action.queue}' (${detail}); ` +
           'it stays unacked and will be delivered again',
       );
       this.requeueLater(channel, message);
       return { copied: false, acked: false };
     }
     return { copied: true, acked: this.ack(channel, message) };
+  }
+
+  /** Declares one of the server's own queues again; false when it is not one, or that fails. */
+  private async redeclare(queue: string): Promise<boolean> {
+    const declaration = this.topology.queues.find((q) => q.name === queue);
+    if (!declaration || !this.connection) return false;
+    try {
+      await declareQueue(this.connection, declaration);
+      this.log.warn(
+        `queue '${queue}' was missing (the broker returned a copy sent to it); declared it again`,
+      );
+      return true;
+    } catch (error) {
+      this.log.error(
+        `queue '${queue}' is missing and could not be declared again: ${describeError(error)}`,
+      );
+      return false;
+    }
   }
 
   private async publishCopy(
@@ -448,6 +511,7 @@ export class AmqpServer
     if (action.kind === 'dead-letter') {
       headers[Headers.deathReason] = action.reason;
       headers[Headers.deathDetail] = action.detail;
+      headers[Headers.deathAt] = new Date().toISOString();
     }
     const { properties } = message;
     const options: Options.Publish = {
@@ -514,12 +578,17 @@ export class AmqpServer
     const id = context.messageId;
     const what = () =>
       `message ${id} (${context.getPattern() || 'no type'}, try ${context.attempt})`;
+    // Keyed on what the lines share (not the message id): a failure that hits every message is
+    // written once per window, with a count of the ones held back.
+    const same = (line: string) => line.replace(/message \S+ /g, '');
     if (action.kind !== 'ack' && !copied) {
-      this.logger.warn(
+      this.log.warn(
+        `a message failed: ${same(action.detail)}; left unacked for redelivery`,
         `${what()} failed: ${action.detail}; left unacked for redelivery`,
       );
     } else if (action.kind === 'retry') {
-      this.logger.warn(
+      this.log.warn(
+        `a message failed: ${same(action.detail)}; retrying`,
         `${what()} failed: ${action.detail}; retrying in ${action.delayMs} ms`,
       );
     } else if (action.kind === 'dead-letter') {

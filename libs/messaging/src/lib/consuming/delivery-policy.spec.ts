@@ -1,3 +1,4 @@
+import { PublishRefusedError, PublishTimeoutError } from '../errors';
 import { ContractViolation } from '@hello/contracts';
 import { UndecodableBody } from './decode-body';
 import {
@@ -139,6 +140,12 @@ describe('describeError', () => {
       'Internal server error',
     );
     expect(describeError(42)).toBe('42');
+    expect(describeError(new PublishTimeoutError('m1', 5000, new Error('timeout')))).toBe(
+      'not-confirmed: message m1 was not confirmed by the broker within 5000 ms (last error: timeout)',
+    );
+    expect(describeError(new PublishRefusedError('m1', 'hello.events', 'ACCESS_REFUSED - no'))).toBe(
+      "access-refused: message m1 to exchange 'hello.events' was refused by the broker: ACCESS_REFUSED - no",
+    );
     expect(describeError(new Error('x'.repeat(5000)))).toHaveLength(1000);
   });
 });

@@ -4,6 +4,7 @@ import {
   retryQueueFor,
 } from '@hello/contracts';
 import { RetryOptions, retryDelayAfter } from '../config/consumer-env';
+import { MessagingError, MessagingErrorCode } from '../errors';
 import { UndecodableBody } from './decode-body';
 
 /**
@@ -142,10 +143,27 @@ export function isContractViolation(
 
 const MAX_DETAIL_LENGTH = 1000;
 
-/** A one-line description of an error for a header: `Name: message`, cut to 1000 characters. */
+/**
+ * The word a dead-letter detail starts with for the library's own errors, saying what happened:
+ * `access-refused: …` (the broker refused a publish) is not `not-confirmed: …` (no confirm in time).
+ */
+const DETAIL_PREFIX: Readonly<Partial<Record<MessagingErrorCode, string>>> = {
+  'publish-timeout': 'not-confirmed',
+  'access-refused': 'access-refused',
+  unroutable: 'unroutable',
+  'broker-unavailable': 'broker-unavailable',
+};
+
+/**
+ * A one-line description of an error for a header, cut to 1000 characters: `code: message` for the
+ * messaging library's errors (see DETAIL_PREFIX), `Name: message` for any other.
+ */
 export function describeError(error: unknown): string {
   let text: string;
-  if (error instanceof Error) text = `${error.name}: ${error.message}`;
+  const prefix =
+    error instanceof MessagingError ? DETAIL_PREFIX[error.code] : undefined;
+  if (prefix) text = `${prefix}: ${(error as Error).message}`;
+  else if (error instanceof Error) text = `${error.name}: ${error.message}`;
   else if (typeof error === 'object' && error !== null && 'message' in error)
     text = String((error as { message: unknown }).message);
   else text = String(error);

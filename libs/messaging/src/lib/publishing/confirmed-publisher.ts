@@ -3,7 +3,13 @@ import type { Context } from '@opentelemetry/api';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { AmqpConnection } from '../connection/amqp-connection';
-import { PublishTimeoutError, UnroutableMessageError } from '../errors';
+import {
+  BrokerUnavailableError,
+  PublishRefusedError,
+  PublishTimeoutError,
+  UnroutableMessageError,
+} from '../errors';
+import { RateLimitedLog } from '../logging/rate-limited-log';
 import { declareTopology } from '../topology/declare-topology';
 import { Topology } from '../topology/topology';
 import { failSpan, startPublishSpan } from '../tracing/amqp-spans';
@@ -43,11 +49,17 @@ export interface ConfirmedPublisherOptions {
   readonly timeoutMs?: number;
   /** Declared on every new channel (after each reconnect) before anything is published. */
   readonly topology?: Topology;
+  /**
+   * Throw BrokerUnavailableError at once, instead of waiting up to `timeoutMs`, while the connection
+   * is `unreachable` (its last attempt to connect failed). While it is only reconnecting, publishes
+   * still wait. For request paths that answer 503 (with Retry-After) rather than hold the caller.
+   */
+  readonly failFastWhenUnreachable?: boolean;
   /** Told of every publish that ended (metrics). */
   readonly observer?: PublishObserver;
 }
 
-/** What a publish ended with: confirmed by the broker, or failed (timeout, nack, unroutable). */
+/** What a publish ended with: confirmed by the broker, or failed (timeout, nack, unroutable, refused). */
 export type PublishOutcome = 'confirmed' | 'failed';
 
 /** Receives the end of every publish; e.g. to count them and time the confirms. */
@@ -59,13 +71,14 @@ export interface PublishObserver {
  * Publishes persistent messages and resolves only once the broker has confirmed them (publisher
  * confirms). While the broker is unreachable or the channel is being re-opened, it retries until
  * `timeoutMs` has passed, then throws PublishTimeoutError. A retry after a lost confirm may store the
- * message twice, with the same messageId: consumers de-duplicate on it.
+ * message twice, with the same messageId: consumers de-duplicate on it. A publish the broker refuses
+ * (403 ACCESS_REFUSED, which closes the channel) throws PublishRefusedError at once: retrying would
+ * only close the channel again and again.
  *
- * While the channel is open and nothing waits in the ChannelWrapper's queue, a message goes straight
- * onto the underlying confirm channel: the wrapper's own queueing and its bookkeeping of unconfirmed
- * messages cost more per message than the publish itself. Whenever the channel is closed, being set up
- * again, applying back-pressure or still has queued messages, publishing goes through the wrapper, so
- * messages never overtake the ones queued before them.
+ * Messages go straight onto the underlying confirm channel, never into the ChannelWrapper's own queue
+ * (which re-publishes by itself after every re-open, out of this class's sight, and whose bookkeeping
+ * costs more per message than the publish itself): while the channel is closed, being set up again or
+ * applying back-pressure, a publish waits here until it is writable or its time is up.
  */
 export class ConfirmedPublisher {
   private readonly logger = new Logger(ConfirmedPublisher.name);
@@ -76,9 +89,16 @@ export class ConfirmedPublisher {
   private openChannel?: ConfirmChannel;
   /** False after amqplib asked us to wait for 'drain' (its write buffer is full). */
   private channelHasRoom = true;
+  /** Publishes waiting for the channel to be open and writable, first come first served. */
+  private readonly writableWaiters: (() => void)[] = [];
+  /** The last 403 the broker closed a channel with, and when. */
+  private lastRefusal?: { readonly at: number; readonly message: string };
+  private readonly log: RateLimitedLog;
+  private closed = false;
 
   constructor(private readonly options: ConfirmedPublisherOptions) {
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.log = new RateLimitedLog(this.logger);
     this.channel = options.connection.createChannel({
       name: `${options.appId}.publisher`,
       setup: async (channel: ConfirmChannel) => {
@@ -88,7 +108,13 @@ export class ConfirmedPublisher {
           if (id) this.returned.add(id);
         });
         channel.on('drain', () => {
-          if (this.openChannel === channel) this.channelHasRoom = true;
+          if (this.openChannel !== channel) return;
+          this.channelHasRoom = true;
+          this.wakeWriters();
+        });
+        channel.on('error', (error: Error & { code?: unknown }) => {
+          // Emitted before the pending confirms fail with "channel closed".
+          if (error.code === 403) this.lastRefusal = { at: Date.now(), message: error.message };
         });
         channel.once('close', () => {
           if (this.openChannel === channel) this.openChannel = undefined;
@@ -96,6 +122,7 @@ export class ConfirmedPublisher {
         if (options.topology) await declareTopology(channel, options.topology);
         this.openChannel = channel;
         this.channelHasRoom = true;
+        this.wakeWriters();
       },
     });
   }
@@ -135,6 +162,10 @@ export class ConfirmedPublisher {
     message: OutgoingMessage,
     { content, properties }: { content: Buffer; properties: Options.Publish },
   ): Promise<void> {
+    const { connection } = this.options;
+    if (this.options.failFastWhenUnreachable && connection.state === 'unreachable') {
+      throw new BrokerUnavailableError(connection.redactedUrl, connection.lastConnectError);
+    }
     const deadline = Date.now() + this.timeoutMs;
     let lastError: Error | undefined;
     for (let attempt = 1; ; attempt++) {
@@ -145,11 +176,16 @@ export class ConfirmedPublisher {
           this.timeoutMs,
           lastError,
         );
+      const attemptedAt = Date.now();
       try {
         this.returned.delete(message.messageId);
         await this.send(message, content, properties, remaining);
       } catch (error) {
         lastError = error instanceof Error ? error : new Error(String(error));
+        const refusal = this.lastRefusal;
+        if (refusal && refusal.at >= attemptedAt) {
+          throw new PublishRefusedError(message.messageId, message.exchange, refusal.message);
+        }
         // Both paths reject with "timeout" once `remaining` has passed.
         if (lastError.message === 'timeout') {
           throw new PublishTimeoutError(
@@ -160,7 +196,8 @@ export class ConfirmedPublisher {
               : new Error('not connected to the broker'),
           );
         }
-        this.logger.warn(
+        this.log.warn(
+          `publish failed (${lastError.message}); retrying`,
           `publish of ${message.messageId} failed (${lastError.message}); retrying`,
         );
         await sleep(
@@ -185,34 +222,37 @@ export class ConfirmedPublisher {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.openChannel = undefined;
+    this.wakeWriters();
     await this.channel.close();
   }
 
   /** One attempt: resolves on the broker's ack, rejects on a nack, a closed channel or "timeout". */
-  private send(
+  private async send(
     message: OutgoingMessage,
     content: Buffer,
     properties: Options.Publish,
     timeoutMs: number,
-  ): Promise<unknown> {
-    const channel = this.openChannel;
-    if (!channel || !this.channelHasRoom || this.channel.queueLength() > 0) {
-      return this.channel.publish(
-        message.exchange,
-        message.routingKey,
-        content,
-        {
-          ...properties,
-          timeout: timeoutMs,
-        },
-      );
+  ): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let channel = this.openChannel;
+    while (!channel || !this.channelHasRoom) {
+      if (this.closed) throw new Error('the publisher is closed');
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error('timeout');
+      await this.whenWritable(remaining);
+      channel = this.openChannel;
     }
-    return new Promise<void>((resolve, reject) => {
+    const open = channel;
+    await new Promise<void>((resolve, reject) => {
       // A confirm that never comes (e.g. the broker blocks the connection) must not hang the caller.
-      const timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error('timeout')),
+        Math.max(deadline - Date.now(), 1),
+      );
       try {
-        this.channelHasRoom = channel.publish(
+        const hasRoom = open.publish(
           message.exchange,
           message.routingKey,
           content,
@@ -223,12 +263,33 @@ export class ConfirmedPublisher {
             else resolve();
           },
         );
+        if (this.openChannel === open) this.channelHasRoom = hasRoom;
       } catch (error) {
         // amqplib throws when the channel closed a moment ago.
         clearTimeout(timer);
         reject(error);
       }
     });
+  }
+
+  /** Resolves once the channel is open and writable, or after `ms`, whichever comes first. */
+  private whenWritable(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const index = this.writableWaiters.indexOf(done);
+        if (index >= 0) this.writableWaiters.splice(index, 1);
+        resolve();
+      }, ms);
+      this.writableWaiters.push(done);
+    });
+  }
+
+  private wakeWriters(): void {
+    for (const waiter of this.writableWaiters.splice(0)) waiter();
   }
 }
 

@@ -1,4 +1,4 @@
-import { InvalidConfigError, readAmqpUrl } from '@hello/messaging';
+import { InvalidConfigError, readAmqpTls, readAmqpUrl, type AmqpTlsFiles } from '@hello/messaging';
 import { z } from 'zod';
 
 /**
@@ -36,6 +36,16 @@ export function integer(fallback: number, min: number, max: number): z.ZodType<n
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
     .optional()
     .transform((value) => value ?? fallback) as unknown as z.ZodType<number>;
+}
+
+/** A whole number within [min, max], or undefined when unset. */
+export function optionalInteger(min: number, max: number): z.ZodType<number | undefined> {
+  return z
+    .string()
+    .regex(/^-?\d+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .optional() as unknown as z.ZodType<number | undefined>;
 }
 
 /** A TCP port (1–65535). */
@@ -82,20 +92,33 @@ export function flag(fallback: boolean): z.ZodType<boolean> {
     .transform((value) => value ?? fallback) as unknown as z.ZodType<boolean>;
 }
 
-/** `RABBITMQ_URL`: amqp:// or amqps:// (the checks of `@hello/messaging`, which never print the password). */
-export function amqpUrl(name = 'RABBITMQ_URL'): z.ZodType<string> {
-  return z
-    .string()
-    .optional()
-    .transform((value, ctx) => {
-      try {
-        return readAmqpUrl({ [name]: value }, name);
-      } catch (error) {
-        ctx.addIssue({
-          code: 'custom',
-          message: error instanceof Error ? error.message.replace(`${name}: `, '') : String(error),
-        });
-        return z.NEVER;
-      }
-    }) as unknown as z.ZodType<string>;
+/**
+ * The broker variables every app reads the same way: `RABBITMQ_URL` (one node's URL, or a cluster's
+ * nodes separated by commas), `RABBITMQ_USER`/`RABBITMQ_PASSWORD` (replace the URL's credentials,
+ * URL-encoded), `HELLO_RABBITMQ_PORT` (the local launcher's port when `RABBITMQ_URL` is unset), and the
+ * TLS files of an `amqps:` connection. Checked together by `rabbitmqOf`.
+ */
+export const rabbitmqEnvSchema = z.object({
+  RABBITMQ_URL: z.string().optional(),
+  RABBITMQ_USER: z.string().optional(),
+  RABBITMQ_PASSWORD: z.string().optional(),
+  HELLO_RABBITMQ_PORT: z.string().optional(),
+  RABBITMQ_CA_FILE: z.string().optional(),
+  RABBITMQ_CERT_FILE: z.string().optional(),
+  RABBITMQ_KEY_FILE: z.string().optional(),
+});
+
+/** How an app reaches RabbitMQ. */
+export interface RabbitmqConfig {
+  /** One node's URL, or a cluster's node URLs separated by commas. */
+  readonly rabbitmqUrl: string;
+  /** For amqps: (RABBITMQ_CA_FILE, RABBITMQ_CERT_FILE, RABBITMQ_KEY_FILE). */
+  readonly rabbitmqTls?: AmqpTlsFiles;
+}
+
+/** The broker URL(s) and TLS files from the variables of `rabbitmqEnvSchema`; errors name the variable. */
+export function rabbitmqConfigOf(vars: z.output<typeof rabbitmqEnvSchema>): RabbitmqConfig {
+  const rabbitmqUrl = readAmqpUrl(vars);
+  const rabbitmqTls = readAmqpTls(vars);
+  return rabbitmqTls ? { rabbitmqUrl, rabbitmqTls } : { rabbitmqUrl };
 }

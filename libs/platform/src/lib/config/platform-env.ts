@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { oneOf } from './env-schema';
+import { oneOf, rabbitmqEnvSchema } from './env-schema';
 
 /** pino's levels, most severe first; `silent` logs nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** The variables every app reads the same way. */
-export const platformEnvSchema = z.object({
+export const platformEnvSchema = rabbitmqEnvSchema.extend({
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   LOG_FORMAT: oneOf(['json', 'pretty'] as const, 'json'),
 });

@@ -1,0 +1,276 @@
+import { connect, type Channel, type ChannelModel, type GetMessage, type Options } from 'amqplib';
+import { Headers } from '@hello/contracts';
+import { redactAmqpUrl } from '../config/env';
+import { amqpSocketOptions, type AmqpTlsFiles } from '../config/tls';
+
+/** Header a re-driven message carries: how many times it has been sent back from its dead-letter queue. */
+export const REDRIVEN_HEADER = 'x-hello-redriven';
+
+/** What `list` says of one dead-letter queue. */
+export interface DeadLetterSummary {
+  readonly queue: string;
+  readonly messages: number;
+  /** Messages by `x-hello-death-reason` (`broker:<reason>` when the broker dead-lettered it, e.g. `broker:delivery_limit`). */
+  readonly byReason: Readonly<Record<string, number>>;
+  /** Age in seconds of the oldest message (by when it was dead-lettered, else when it was published). */
+  readonly oldestAgeSeconds?: number;
+}
+
+/** One dead letter as `show` prints it. */
+export interface DeadLetter {
+  readonly messageId?: string;
+  readonly type?: string;
+  readonly reason: string;
+  readonly detail?: string;
+  /** Where `redrive` would send it. */
+  readonly sourceQueue: string;
+  readonly headers: Readonly<Record<string, unknown>>;
+  readonly body: string;
+}
+
+export interface RedriveResult {
+  /** Messages sent back to their queue and removed from the dead-letter queue (none with dryRun). */
+  readonly moved: number;
+  /** Messages that matched (with dryRun: that would have been moved). */
+  readonly matched: readonly { readonly messageId?: string; readonly reason: string; readonly to: string }[];
+}
+
+export interface DeadLetterFilter {
+  /** Only messages with this reason (see DeadLetterSummary.byReason). */
+  readonly reason?: string;
+  /** At most this many messages. */
+  readonly limit?: number;
+}
+
+/**
+ * Looks at and re-drives the messages of a dead-letter queue, on any broker (`url`): its own
+ * connection, plain AMQP, nothing else. Looking takes each message without acking it and gives them
+ * all back when done (closing the channel), so nothing is lost if it stops midway.
+ *
+ * A re-drive moves each message inside an AMQP transaction: the copy to the source queue and the ack
+ * of the dead letter are committed together (the broker applies both on commit, nothing before), so a
+ * re-drive killed at any point has moved each message once or not at all.
+ */
+export class DeadLetterQueue {
+  private constructor(
+    private readonly connection: ChannelModel,
+    readonly queue: string,
+  ) {}
+
+  static async open(url: string, queue: string, tls?: AmqpTlsFiles): Promise<DeadLetterQueue> {
+    let connection: ChannelModel;
+    try {
+      connection = await connect(url, { ...amqpSocketOptions(url, tls), clientProperties: { connection_name: 'dead-letters' } });
+    } catch (error) {
+      throw new Error(`cannot connect to ${redactAmqpUrl(url)}: ${(error as Error).message}`);
+    }
+    connection.on('error', () => undefined);
+    return new DeadLetterQueue(connection, queue);
+  }
+
+  async close(): Promise<void> {
+    await this.connection.close().catch(() => undefined);
+  }
+
+  /** Counts by reason and the age of the oldest message. */
+  async list(): Promise<DeadLetterSummary> {
+    const byReason: Record<string, number> = {};
+    let oldest: number | undefined;
+    let messages = 0;
+    await this.browse(async (message) => {
+      messages++;
+      const reason = reasonOf(message);
+      byReason[reason] = (byReason[reason] ?? 0) + 1;
+      const at = deadLetteredAt(message);
+      if (at !== undefined && (oldest === undefined || at < oldest)) oldest = at;
+      return true;
+    });
+    return {
+      queue: this.queue,
+      messages,
+      byReason,
+      ...(oldest !== undefined ? { oldestAgeSeconds: Math.max(0, Math.round((Date.now() - oldest) / 1000)) } : {}),
+    };
+  }
+
+  /** Headers and bodies of the messages that match, oldest first. */
+  async show(filter: DeadLetterFilter = {}): Promise<DeadLetter[]> {
+    const shown: DeadLetter[] = [];
+    await this.browse(async (message) => {
+      if (filter.reason !== undefined && reasonOf(message) !== filter.reason) return true;
+      shown.push(describe(message, this.queue));
+      return filter.limit === undefined || shown.length < filter.limit;
+    });
+    return shown;
+  }
+
+  /**
+   * Sends the matching messages back to their source queue (`to`, else where they were dead-lettered
+   * from), without `x-hello-death-*`, `x-hello-attempts` or the broker's `x-death`, with
+   * `x-hello-redriven` counted up; see the class comment for why none is lost or doubled.
+   */
+  async redrive(
+    filter: DeadLetterFilter & {
+      readonly dryRun?: boolean;
+      readonly to?: string;
+      /** Told after each message is moved (committed). */
+      readonly onMoved?: (moved: { messageId?: string; reason: string; to: string }) => void;
+    } = {},
+  ): Promise<RedriveResult> {
+    const matched: { messageId?: string; reason: string; to: string }[] = [];
+    const targets = new Set<string>();
+    let moved = 0;
+    const channel = await this.connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      // Transactional publish and ack (amqplib has no helper for the tx class).
+      if (!filter.dryRun) await rpc(channel, defs.TxSelect, defs.TxSelectOk);
+      const { messageCount } = await channel.checkQueue(this.queue);
+      // Messages skipped (another reason) stay unacked, so each is looked at once; they go back at the end.
+      for (let seen = 0; seen < messageCount; seen++) {
+        if (filter.limit !== undefined && matched.length >= filter.limit) break;
+        const message = await channel.get(this.queue, { noAck: false });
+        if (!message) break;
+        const reason = reasonOf(message);
+        if (filter.reason !== undefined && reason !== filter.reason) continue;
+        const to = filter.to ?? sourceQueueOf(message, this.queue);
+        matched.push({ messageId: message.properties.messageId as string | undefined, reason, to });
+        if (filter.dryRun) continue;
+        if (!targets.has(to)) {
+          await this.assertQueueExists(to);
+          targets.add(to);
+        }
+        const { content, options } = redriven(message);
+        channel.publish('', to, content, options);
+        channel.ack(message);
+        await rpc(channel, defs.TxCommit, defs.TxCommitOk);
+        moved++;
+        filter.onMoved?.(matched[matched.length - 1]);
+      }
+    } finally {
+      // Gives back every message taken but not moved.
+      await channel.close().catch(() => undefined);
+    }
+    return { moved, matched };
+  }
+
+  /** A missing source queue would swallow the copy (the default exchange drops what it cannot route). */
+  private async assertQueueExists(queue: string): Promise<void> {
+    const probe = await this.connection.createChannel();
+    probe.on('error', () => undefined);
+    try {
+      await probe.checkQueue(queue);
+    } catch {
+      throw new Error(`the source queue '${queue}' does not exist: declare it (start its consumer) or pass --to`);
+    } finally {
+      await probe.close().catch(() => undefined);
+    }
+  }
+
+  /** Takes every message once, unacked, calling `visit` until it says stop; then gives them all back. */
+  private async browse(visit: (message: GetMessage) => Promise<boolean>): Promise<void> {
+    const channel = await this.connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      const { messageCount } = await channel.checkQueue(this.queue);
+      for (let seen = 0; seen < messageCount; seen++) {
+        const message = await channel.get(this.queue, { noAck: false });
+        if (!message || !(await visit(message))) break;
+      }
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+  }
+}
+
+// The tx class's method ids, from amqplib's generated protocol definitions (it has no helper for tx).
+const defs = require('amqplib/lib/defs') as {
+  readonly TxSelect: number;
+  readonly TxSelectOk: number;
+  readonly TxCommit: number;
+  readonly TxCommitOk: number;
+};
+
+function rpc(channel: Channel, method: number, expect: number): Promise<unknown> {
+  return (channel as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> }).rpc(
+    method,
+    {},
+    expect,
+  );
+}
+
+type XDeath = { queue?: string; reason?: string; time?: { value?: number } | Date | number };
+
+function xDeathOf(message: GetMessage): XDeath | undefined {
+  const deaths = message.properties.headers?.['x-death'] as XDeath[] | undefined;
+  return Array.isArray(deaths) ? deaths[0] : undefined;
+}
+
+function reasonOf(message: GetMessage): string {
+  const reason = message.properties.headers?.[Headers.deathReason];
+  if (typeof reason === 'string' && reason) return reason;
+  const death = xDeathOf(message);
+  return death?.reason ? `broker:${death.reason}` : 'unknown';
+}
+
+/** When the message was dead-lettered (ms since the epoch), else when it was published. */
+function deadLetteredAt(message: GetMessage): number | undefined {
+  const at = message.properties.headers?.[Headers.deathAt];
+  if (typeof at === 'string' && !Number.isNaN(Date.parse(at))) return Date.parse(at);
+  const time = xDeathOf(message)?.time;
+  const seconds = typeof time === 'number' ? time : time instanceof Date ? time.getTime() / 1000 : time?.value;
+  if (typeof seconds === 'number') return seconds * 1000;
+  const timestamp = message.properties.timestamp as number | undefined;
+  return typeof timestamp === 'number' ? timestamp * 1000 : undefined;
+}
+
+/** The queue a dead letter came from: the broker's `x-death`, else `<queue>` of `<queue>.dead`. */
+export function sourceQueueOf(message: Pick<GetMessage, 'properties'>, deadLetterQueue: string): string {
+  const fromBroker = xDeathOf(message as GetMessage)?.queue;
+  if (typeof fromBroker === 'string' && fromBroker) return fromBroker;
+  return deadLetterQueue.endsWith('.dead') ? deadLetterQueue.slice(0, -'.dead'.length) : deadLetterQueue;
+}
+
+function describe(message: GetMessage, queue: string): DeadLetter {
+  const headers = message.properties.headers ?? {};
+  const detail = headers[Headers.deathDetail];
+  return {
+    messageId: message.properties.messageId as string | undefined,
+    type: message.properties.type as string | undefined,
+    reason: reasonOf(message),
+    ...(typeof detail === 'string' ? { detail } : {}),
+    sourceQueue: sourceQueueOf(message, queue),
+    headers,
+    body: message.content.toString('utf8'),
+  };
+}
+
+/** The copy that goes back: the same message, its death forgotten and its re-drive counted. */
+export function redriven(message: Pick<GetMessage, 'properties' | 'content'>): { content: Buffer; options: Options.Publish } {
+  const { properties } = message;
+  const headers: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(properties.headers ?? {})) {
+    if (name.startsWith('x-hello-death-') || name === Headers.attempts) continue;
+    if (name === 'x-death' || name.startsWith('x-first-death-') || name.startsWith('x-last-death-')) continue;
+    if (name === 'x-delivery-count') continue;
+    headers[name] = value;
+  }
+  const before = Number(properties.headers?.[REDRIVEN_HEADER] ?? 0);
+  headers[REDRIVEN_HEADER] = (Number.isInteger(before) && before > 0 ? before : 0) + 1;
+  return {
+    content: message.content,
+    options: {
+      persistent: true,
+      contentType: properties.contentType,
+      contentEncoding: properties.contentEncoding,
+      messageId: properties.messageId,
+      correlationId: properties.correlationId,
+      type: properties.type,
+      appId: properties.appId,
+      timestamp: properties.timestamp,
+      priority: properties.priority,
+      replyTo: properties.replyTo,
+      headers,
+    },
+  };
+}
