@@ -17,6 +17,11 @@ export * from './lib/consuming/amqp-pattern.decorator';
 export * from './lib/consuming/delivery-policy';
 export * from './lib/consuming/decode-body';
 export * from './lib/consuming/processed-messages';
+// Request/reply (RPC over a queue)
+export * from './lib/rpc/rpc-errors';
+export * from './lib/rpc/bounded-map';
+export * from './lib/rpc/amqp-rpc-server';
+export * from './lib/rpc/amqp-rpc-client';
 // Tracing
 export * from './lib/tracing/traceparent';
 // Lifecycle

@@ -19,6 +19,7 @@ describe('loadGreeterConfig', () => {
       logLevels: ['fatal', 'error', 'warn', 'log'],
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       eventsBufferSize: 10_000,
+      rpcPrefetch: 100,
     });
   });
 
@@ -37,6 +38,7 @@ describe('loadGreeterConfig', () => {
         GREETER_LOG_LEVEL: 'debug',
         RABBITMQ_URL: 'amqps://app:secret@rabbit.example:5671/hello%2Fprod',
         GREETER_EVENTS_BUFFER: '1',
+        GREETER_RPC_PREFETCH: '7',
       }),
     ).toEqual({
       grpcUrl: '[::1]:6000',
@@ -45,6 +47,7 @@ describe('loadGreeterConfig', () => {
       logLevels: ['fatal', 'error', 'warn', 'log', 'debug'],
       rabbitmqUrl: 'amqps://app:secret@rabbit.example:5671/hello%2Fprod',
       eventsBufferSize: 1,
+      rpcPrefetch: 7,
     });
   });
 
@@ -62,6 +65,8 @@ describe('loadGreeterConfig', () => {
     ['GREETER_EVENTS_BUFFER', '0'],
     ['GREETER_EVENTS_BUFFER', '1000001'],
     ['GREETER_EVENTS_BUFFER', 'lots'],
+    ['GREETER_RPC_PREFETCH', '0'],
+    ['GREETER_RPC_PREFETCH', '70000'],
   ])('should reject %s=%s and name the variable', (variable, value) => {
     const error = errorFor({ [variable]: value });
     expect(error.variable).toBe(variable);

@@ -14,6 +14,8 @@ export interface GreeterConfig {
   readonly rabbitmqUrl: string;
   /** How many events may wait for the broker (queued or unconfirmed) before new ones are dropped. */
   readonly eventsBufferSize: number;
+  /** Requests of the AMQP request/reply queue (`hello.rpc`) handled at once (basic.qos). */
+  readonly rpcPrefetch: number;
 }
 
 /** Injection token of the GreeterConfig. */
@@ -39,6 +41,7 @@ export const CONFIG_DEFAULTS = {
   GREETER_LOG_LEVEL: 'log',
   RABBITMQ_URL: DEFAULT_RABBITMQ_URL,
   GREETER_EVENTS_BUFFER: 10_000,
+  GREETER_RPC_PREFETCH: 100,
 } as const;
 
 // Most severe first: a level enables itself and everything before it.
@@ -55,6 +58,7 @@ export function loadGreeterConfig(env: NodeJS.ProcessEnv = process.env): Greeter
     logLevels: logLevels(env),
     rabbitmqUrl: rabbitmqUrl(env),
     eventsBufferSize: integer(env, 'GREETER_EVENTS_BUFFER', 1, 1_000_000),
+    rpcPrefetch: integer(env, 'GREETER_RPC_PREFETCH', 1, 65_535),
   };
 }
 
@@ -79,7 +83,11 @@ function grpcUrl(env: NodeJS.ProcessEnv): string {
 
 function integer(
   env: NodeJS.ProcessEnv,
-  name: 'GREETER_MAX_RECEIVE_MESSAGE_BYTES' | 'GREETER_SHUTDOWN_GRACE_MS' | 'GREETER_EVENTS_BUFFER',
+  name:
+    | 'GREETER_MAX_RECEIVE_MESSAGE_BYTES'
+    | 'GREETER_SHUTDOWN_GRACE_MS'
+    | 'GREETER_EVENTS_BUFFER'
+    | 'GREETER_RPC_PREFETCH',
   min: number,
   max: number,
 ): number {

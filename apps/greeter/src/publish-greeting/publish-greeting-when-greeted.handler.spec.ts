@@ -59,4 +59,10 @@ describe('PublishGreetingWhenGreetedHandler', () => {
     handler.handle(new GreetedEvent('Ada', 'Hello, Ada!', greetedAt, 'not-a-traceparent'));
     expect(published().headers?.['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
+
+  it('should use the id the greeting carries, so that a repeat of an AMQP request publishes the same event', () => {
+    const eventId = '5b0e6f5e-3c1d-5f0a-9d6e-6c1e5a6b8f21';
+    handler.handle(new GreetedEvent('Ada', 'Hello, Ada!', greetedAt, undefined, eventId));
+    expect(published()).toMatchObject({ messageId: eventId, body: expect.objectContaining({ eventId }) });
+  });
 });

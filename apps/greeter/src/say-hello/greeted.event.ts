@@ -6,5 +6,7 @@ export class GreetedEvent {
     readonly greetedAt: Date,
     /** The W3C traceparent the caller sent with the call, if any. */
     readonly traceparent?: string,
+    /** The integration event's id when it must be stable (derived from a request id); else a new one. */
+    readonly eventId?: string,
   ) {}
 }

@@ -7,6 +7,11 @@ export class SayHelloCommand extends Command<HelloReply> {
     readonly name: string,
     /** The W3C traceparent the caller sent with the call, if any. */
     readonly traceparent?: string,
+    /**
+     * A stable id of the request when the transport can deliver it more than once (AMQP): the
+     * greeting's event id is derived from it, so that a repeat is recognised downstream.
+     */
+    readonly requestId?: string,
   ) {
     super();
   }

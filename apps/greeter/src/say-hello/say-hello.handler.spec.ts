@@ -1,4 +1,4 @@
-import { ContractViolation } from '@hello/contracts';
+import { ContractViolation, deriveId } from '@hello/contracts';
 import type { EventBus } from '@nestjs/cqrs';
 import type { Clock } from '../shared/clock';
 import { GreetedEvent } from './greeted.event';
@@ -35,5 +35,13 @@ describe('SayHelloHandler', () => {
       message: 'name: must be at most 256 characters',
     });
     expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('should derive the event id from the request id when the transport gives one, and only then', async () => {
+    await handler.execute(new SayHelloCommand('Ada', undefined, 'request-1'));
+    await handler.execute(new SayHelloCommand('Ada', undefined, 'request-1'));
+    await handler.execute(new SayHelloCommand('Ada'));
+    const ids = publish.mock.calls.map(([event]) => (event as GreetedEvent).eventId);
+    expect(ids).toEqual([deriveId('greeting.greeted.v1', 'request-1'), deriveId('greeting.greeted.v1', 'request-1'), undefined]);
   });
 });

@@ -1,5 +1,11 @@
 import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
-import { greetingFor, parseHelloRequest, type HelloReply } from '@hello/contracts';
+import {
+  deriveId,
+  greetingFor,
+  GreetingGreetedIntegrationEvent,
+  parseHelloRequest,
+  type HelloReply,
+} from '@hello/contracts';
 import { Clock } from '../shared/clock';
 import { GreetedEvent } from './greeted.event';
 import { SayHelloCommand } from './say-hello.command';
@@ -14,7 +20,8 @@ export class SayHelloHandler implements ICommandHandler<SayHelloCommand> {
   async execute(command: SayHelloCommand): Promise<HelloReply> {
     const { name } = parseHelloRequest(command);
     const message = greetingFor(name);
-    this.eventBus.publish(new GreetedEvent(name, message, this.clock.now(), command.traceparent));
+    const eventId = command.requestId ? deriveId(GreetingGreetedIntegrationEvent.type, command.requestId) : undefined;
+    this.eventBus.publish(new GreetedEvent(name, message, this.clock.now(), command.traceparent, eventId));
     return { message };
   }
 }

@@ -32,6 +32,7 @@ export async function testConfig(overrides: Partial<GreeterConfig> = {}): Promis
     logLevels: ['fatal', 'error'],
     rabbitmqUrl: testBrokerUrl(),
     eventsBufferSize: 10_000,
+    rpcPrefetch: 100,
     ...overrides,
   };
 }
