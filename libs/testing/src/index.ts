@@ -5,3 +5,4 @@ export * from './lib/spawn-app';
 export * from './lib/vhost';
 export * from './lib/wait-for';
 export * from './lib/broker';
+export * from './lib/python';
