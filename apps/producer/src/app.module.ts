@@ -4,8 +4,11 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { PRODUCER_CONFIG, ProducerConfig } from './config/producer.config';
 import { GetHealthHandler } from './health/get-health.handler';
 import { HealthHttpController } from './health/health.http.controller';
+import { GreetHandler } from './greet/greet.handler';
+import { GreetHttpController } from './greet/greet.http.controller';
 import { HttpErrorFilter } from './http/http-error.filter';
 import {
+  GREETER_RPC_CLIENT,
   HELLO_QUEUE_CLIENT,
   ProducerBroker,
 } from './messaging/producer-broker';
@@ -18,7 +21,11 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CqrsModule.forRoot()],
-      controllers: [PublishMessageHttpController, HealthHttpController],
+      controllers: [
+        PublishMessageHttpController,
+        GreetHttpController,
+        HealthHttpController,
+      ],
       providers: [
         // Configuration and infrastructure
         { provide: PRODUCER_CONFIG, useValue: config },
@@ -28,9 +35,15 @@ export class AppModule {
           useFactory: (broker: ProducerBroker) => broker.client,
           inject: [ProducerBroker],
         },
+        {
+          provide: GREETER_RPC_CLIENT,
+          useFactory: (broker: ProducerBroker) => broker.greeterRpc,
+          inject: [ProducerBroker],
+        },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         // Command handlers
         PublishMessageHandler,
+        GreetHandler,
         // Query handlers
         GetHealthHandler,
       ],

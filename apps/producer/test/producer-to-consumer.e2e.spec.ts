@@ -38,7 +38,7 @@ async function startProducer(
 ): Promise<{ app: INestApplication; baseUrl: string }> {
   const port = await freePort();
   const app = await createProducerApp(
-    { httpPort: port, rabbitmqUrl, publishTimeoutMs },
+    { httpPort: port, rabbitmqUrl, publishTimeoutMs, rpcTimeoutMs: 5_000 },
     { logger: false },
   );
   await app.listen(port, '127.0.0.1');

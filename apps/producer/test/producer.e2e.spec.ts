@@ -49,6 +49,7 @@ describe('producer (in process, real RabbitMQ)', () => {
       httpPort: await freePort(),
       rabbitmqUrl: vhost.url,
       publishTimeoutMs: 2_000,
+      rpcTimeoutMs: 5_000,
     }));
     client = await AmqpTestClient.connect(vhost.url);
   });
@@ -162,6 +163,7 @@ describe('producer without a reachable broker', () => {
       httpPort: await freePort(),
       rabbitmqUrl: `amqp://guest:guest@127.0.0.1:${deadPort}`,
       publishTimeoutMs: 500,
+      rpcTimeoutMs: 5_000,
     }));
   });
 
@@ -201,6 +203,7 @@ describe('producer start-up against a hello queue declared by the tutorial', () 
           httpPort: await freePort(),
           rabbitmqUrl: vhost.url,
           publishTimeoutMs: 2_000,
+          rpcTimeoutMs: 5_000,
         },
         { logger: false },
       );

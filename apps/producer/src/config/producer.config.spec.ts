@@ -7,6 +7,7 @@ describe('loadProducerConfig', () => {
       httpPort: 3000,
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       publishTimeoutMs: 5000,
+      rpcTimeoutMs: 5000,
     });
   });
 
@@ -16,11 +17,13 @@ describe('loadProducerConfig', () => {
         PRODUCER_HTTP_PORT: '8080',
         RABBITMQ_URL: 'amqps://u:p@broker:5671/v%2Fh',
         PRODUCER_PUBLISH_TIMEOUT_MS: '250',
+        PRODUCER_RPC_TIMEOUT_MS: '1500',
       }),
     ).toEqual({
       httpPort: 8080,
       rabbitmqUrl: 'amqps://u:p@broker:5671/v%2Fh',
       publishTimeoutMs: 250,
+      rpcTimeoutMs: 1500,
     });
   });
 
@@ -31,6 +34,8 @@ describe('loadProducerConfig', () => {
     ['RABBITMQ_URL', 'not a url'],
     ['PRODUCER_PUBLISH_TIMEOUT_MS', '10'],
     ['PRODUCER_PUBLISH_TIMEOUT_MS', '1.5'],
+    ['PRODUCER_RPC_TIMEOUT_MS', '99'],
+    ['PRODUCER_RPC_TIMEOUT_MS', 'soon'],
   ])('should reject %s=%s naming the variable', (variable, value) => {
     const error = (() => {
       try {

@@ -5,6 +5,8 @@ export interface ProducerConfig {
   readonly rabbitmqUrl: string;
   /** How long a publish may keep retrying (broker down, reconnecting) before the request gets 503. */
   readonly publishTimeoutMs: number;
+  /** How long POST /greetings waits for the greeter's reply over AMQP before it answers 504. */
+  readonly rpcTimeoutMs: number;
 }
 
 /** Reads and validates the environment; throws InvalidConfigError naming the variable. */
@@ -13,6 +15,10 @@ export function loadProducerConfig(env: Env): ProducerConfig {
     httpPort: readPort(env, 'PRODUCER_HTTP_PORT', 3000),
     rabbitmqUrl: readAmqpUrl(env),
     publishTimeoutMs: readInteger(env, 'PRODUCER_PUBLISH_TIMEOUT_MS', 5_000, {
+      min: 100,
+      max: 300_000,
+    }),
+    rpcTimeoutMs: readInteger(env, 'PRODUCER_RPC_TIMEOUT_MS', 5_000, {
       min: 100,
       max: 300_000,
     }),
