@@ -146,6 +146,12 @@ describe('POST /greetings over AMQP request/reply (greeter process, real RabbitM
       expect(answer.elapsedMs).toBeGreaterThanOrEqual(1_450);
       expect(answer.elapsedMs).toBeLessThan(1_500 + 2_000);
     }
+    // The broker dropped them itself (expiration), into the dead-letter queue with x-death "expired".
+    const dead = await probe.get(Topology.helloRpcDeadLetterQueue, away.length, 15_000);
+    expect(new Set(dead.map((message) => jsonOf<{ name: string }>(message).name))).toEqual(new Set(away));
+    expect(dead.map((message) => (message.properties.headers?.['x-death'] as { reason: string }[])[0].reason)).toEqual(
+      away.map(() => 'expired'),
+    );
     greeter = await startGreeter(vhost.url);
     // A request that was answered would have been greeted before this one (one queue, in order).
     expect(await greet(producer.baseUrl, 'back')).toMatchObject({ status: 200 });
