@@ -12,7 +12,7 @@ const APPS = [
   {
     name: 'producer',
     ports: { http: { env: 'PRODUCER_HTTP_PORT', default: 3000 } },
-    endpoints: (env) => [`HTTP http://localhost:${env.PRODUCER_HTTP_PORT || 3000} (POST /messages)`],
+    endpoints: (env) => [`HTTP http://localhost:${env.PRODUCER_HTTP_PORT || 3000} (POST /messages, POST /greetings)`],
     health: { kind: 'http', path: '/health' },
   },
   {
