@@ -5,7 +5,16 @@ import { deriveId, GreetingGreetedIntegrationEvent, Headers, Topology } from '@h
 import { traceIdOf } from '@hello/messaging';
 import { AmqpTestClient, createTestVhost, jsonOf, waitFor, type TestVhost } from '@hello/testing';
 import type { Greeter } from '../greeter';
-import { failureOf, greeterClient, sayHello, startTestGreeter, type DynamicClient } from '../test/greeter-harness';
+import {
+  CapturingLogger,
+  failureOf,
+  greeterClient,
+  sayHello,
+  startGreeterWith,
+  startTestGreeter,
+  type DynamicClient,
+} from '../test/greeter-harness';
+import { Clock } from '../shared/clock';
 import { GreetedEvent } from './greeted.event';
 import { SayHelloAmqpController } from './say-hello.amqp.controller';
 
@@ -159,6 +168,12 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
       expect(reply.properties.headers?.[Headers.errorCode]).toBe('INVALID_ARGUMENT');
     });
 
+    it('should refuse a content type it cannot read with INVALID_ARGUMENT', async () => {
+      const reply = (await direct.call('<name>Ada</name>', { contentType: 'application/xml' })) as ConsumeMessage;
+      expect(jsonOf<{ error: { code: string } }>(reply).error.code).toBe('INVALID_ARGUMENT');
+      expect(greeted).toEqual([]);
+    });
+
     it('should refuse a 1 MB name with RESOURCE_EXHAUSTED, as gRPC refuses a request over its receive limit', async () => {
       const name = 'a'.repeat(1024 * 1024);
       const overGrpc = await failureOf(sayHello(grpc, { name }));
@@ -191,5 +206,43 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
     it('should still answer after all of that', async () => {
       expect(jsonOf((await callbackQueue.call('again')) as ConsumeMessage)).toEqual({ message: 'Hello, again!' });
     });
+  });
+});
+
+describe('SayHello over hello.rpc when the handler fails unexpectedly', () => {
+  let vhost: TestVhost;
+  let greeter: Greeter;
+  let caller: RpcCaller;
+  const logger = new CapturingLogger();
+
+  beforeAll(async () => {
+    vhost = await createTestVhost('greeter-rpc-internal');
+    greeter = await startGreeterWith(
+      (builder) =>
+        builder.overrideProvider(Clock).useValue({
+          now: () => {
+            throw new Error('clock exploded at /srv/secret/clock.ts');
+          },
+        }),
+      logger,
+      { rabbitmqUrl: vhost.url },
+    );
+    await greeter.app.get(SayHelloAmqpController).server.waitUntilConsuming();
+    caller = await RpcCaller.open(vhost.url, 'direct');
+  });
+
+  afterAll(async () => {
+    await caller?.close();
+    await greeter?.shutdown();
+    await vhost?.delete();
+  });
+
+  it('should answer INTERNAL with a generic message, as gRPC does, and log the error with its stack', async () => {
+    const reply = (await caller.call('world')) as ConsumeMessage;
+    expect(jsonOf(reply)).toEqual({ error: { code: 'INTERNAL', message: 'Internal error' } });
+    expect(reply.content.toString()).not.toContain('exploded');
+    const logged = logger.entries.filter((entry) => entry.level === 'error').at(-1);
+    expect(logged?.message).toBe('unexpected error in hello.rpc SayHello: clock exploded at /srv/secret/clock.ts');
+    expect(String(logged?.extra[0])).toMatch(/^Error: clock exploded[\s\S]*\n\s+at /);
   });
 });
