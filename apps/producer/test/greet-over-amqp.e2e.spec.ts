@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import { GreetingGreetedIntegrationEvent, Topology } from '@hello/contracts';
@@ -32,7 +33,10 @@ async function startProducer(rabbitmqUrl: string, rpcTimeoutMs: number): Promise
   const app = await createProducerApp({ httpPort: port, rabbitmqUrl, publishTimeoutMs: 2_000, rpcTimeoutMs }, { logger: false });
   // 1,000 clients connect at once: a listen backlog above Node's default 511 keeps the kernel from
   // resetting the connections that do not fit.
-  await app.listen(port, '127.0.0.1', 2048);
+  await app.init();
+  await new Promise<void>((resolve) =>
+    (app.getHttpServer() as Server).listen({ port, host: '127.0.0.1', backlog: 2048 }, resolve),
+  );
   const broker = app.get(ProducerBroker);
   await broker.greeterRpc.waitUntilReady();
   return { app, baseUrl: `http://127.0.0.1:${port}`, broker };
