@@ -6,7 +6,7 @@
  *
  *   npm run bench                         everything (about 10 minutes on 2 cores)
  *   npm run bench -- --smoke              tiny counts, to check the benchmark still works
- *   npm run bench -- --only grpc,queue    some sections (grpc, queue, e2e, memory, projections)
+ *   npm run bench -- --only grpc,queue    some sections (grpc, queue, e2e, memory, projections, rpc)
  *   npm run bench -- --rounds 5           alternating rounds per pair (default 3)
  *   npm run bench -- --memory-messages N  messages through the memory section (default 100000)
  */
@@ -18,7 +18,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const SECTIONS = ['grpc', 'queue', 'e2e', 'memory', 'projections'];
+const SECTIONS = ['grpc', 'queue', 'e2e', 'memory', 'projections', 'rpc'];
 
 function parseArgs(argv) {
   const options = { smoke: false, only: SECTIONS, rounds: 3, build: true };
@@ -105,6 +105,7 @@ function table(results) {
     }
     lines.push('');
   }
+  if (results.rpc) lines.push(require('./rpc.cjs').rpcTable(results.rpc, fmt));
   return lines.join('\n');
 }
 
@@ -141,6 +142,7 @@ async function run(options) {
     if (options.only.includes('queue')) results.queue = await require('./queue.cjs').benchQueue(common);
     if (options.only.includes('e2e')) results.e2e = await require('./flow.cjs').benchEndToEnd(common);
     if (options.only.includes('projections')) results.projections = await require('./projections.cjs').benchProjections(common);
+    if (options.only.includes('rpc')) results.rpc = await require('./rpc.cjs').benchRpc(common);
     if (options.only.includes('memory')) results.memory = await require('./flow.cjs').benchMemory({ ...common, total: options.memoryMessages });
   } finally {
     if (broker) {

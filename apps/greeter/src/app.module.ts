@@ -8,6 +8,7 @@ import { ServeWhileReady } from './health/serve-while-ready';
 import { GreeterBroker } from './messaging/greeter-broker';
 import { PublishGreetingWhenGreetedHandler } from './publish-greeting/publish-greeting-when-greeted.handler';
 import { LogGreetingWhenGreetedHandler } from './say-hello/log-greeting-when-greeted.handler';
+import { SayHelloAmqpController } from './say-hello/say-hello.amqp.controller';
 import { SayHelloGrpcController } from './say-hello/say-hello.grpc-controller';
 import { SayHelloHandler } from './say-hello/say-hello.handler';
 import { Clock } from './shared/clock';
@@ -15,6 +16,8 @@ import { StreamGreetingsGrpcController } from './stream-greetings/stream-greetin
 import { StreamGreetingsHandler } from './stream-greetings/stream-greetings.handler';
 
 const grpcControllers = [SayHelloGrpcController, StreamGreetingsGrpcController, HealthGrpcController];
+// The AMQP request/reply transport runs on the greeter's broker connection, not as a Nest strategy.
+const amqpControllers = [SayHelloAmqpController];
 const commandHandlers = [SayHelloHandler, StreamGreetingsHandler];
 const eventHandlers = [LogGreetingWhenGreetedHandler, PublishGreetingWhenGreetedHandler];
 const health = [HealthStatusRegistry, ServeWhileReady];
@@ -34,6 +37,7 @@ export class AppModule {
       ],
       controllers: [...grpcControllers],
       providers: [
+        ...amqpControllers,
         ...commandHandlers,
         ...eventHandlers,
         ...health,

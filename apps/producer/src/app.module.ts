@@ -3,8 +3,10 @@ import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { PlatformModule } from '@hello/platform';
 import { PRODUCER_CONFIG, ProducerConfig } from './config/producer.config';
+import { GreetHandler } from './greet/greet.handler';
+import { GreetHttpController } from './greet/greet.http.controller';
 import { HttpErrorFilter } from './http/http-error.filter';
-import { HELLO_QUEUE_CLIENT, ProducerBroker } from './messaging/producer-broker';
+import { GREETER_RPC_CLIENT, HELLO_QUEUE_CLIENT, ProducerBroker } from './messaging/producer-broker';
 import { PublishMessageHandler } from './publish-message/publish-message.handler';
 import { PublishMessageHttpController } from './publish-message/publish-message.http.controller';
 
@@ -18,7 +20,7 @@ export class AppModule {
         PlatformModule.forRoot({ service: 'producer', platform: config.platform, config, configToken: PRODUCER_CONFIG }),
         CqrsModule.forRoot(),
       ],
-      controllers: [PublishMessageHttpController],
+      controllers: [PublishMessageHttpController, GreetHttpController],
       providers: [
         // Infrastructure
         ProducerBroker,
@@ -27,9 +29,15 @@ export class AppModule {
           useFactory: (broker: ProducerBroker) => broker.client,
           inject: [ProducerBroker],
         },
+        {
+          provide: GREETER_RPC_CLIENT,
+          useFactory: (broker: ProducerBroker) => broker.greeterRpc,
+          inject: [ProducerBroker],
+        },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
         // Command handlers
         PublishMessageHandler,
+        GreetHandler,
       ],
     };
   }

@@ -38,7 +38,7 @@ async function startProducer(
 ): Promise<{ app: INestApplication; baseUrl: string }> {
   const port = await freePort();
   const app = await createProducerApp(
-    { platform: { logLevel: 'error', logFormat: 'json' }, httpPort: port, rabbitmqUrl, publishTimeoutMs, retryAfterSeconds: 1 },
+    { platform: { logLevel: 'error', logFormat: 'json' }, httpPort: port, rabbitmqUrl, publishTimeoutMs, retryAfterSeconds: 1, rpcTimeoutMs: 5_000 },
     { logger: false },
   );
   await app.listen(port, '127.0.0.1');

@@ -52,6 +52,7 @@ describe('producer (in process, real RabbitMQ)', () => {
       rabbitmqUrl: vhost.url,
       publishTimeoutMs: 2_000,
       retryAfterSeconds: 5,
+      rpcTimeoutMs: 5_000,
     }));
     client = await AmqpTestClient.connect(vhost.url);
   });
@@ -184,6 +185,7 @@ describe('producer without a reachable broker', () => {
       rabbitmqUrl: `amqp://guest:guest@127.0.0.1:${deadPort}`,
       publishTimeoutMs: 5_000,
       retryAfterSeconds: 7,
+      rpcTimeoutMs: 5_000,
     }));
     // Start-up waits up to the publish timeout for the broker.
   }, 20_000);
@@ -240,6 +242,7 @@ describe('producer start-up against a hello queue declared by the tutorial', () 
           rabbitmqUrl: vhost.url,
           publishTimeoutMs: 2_000,
       retryAfterSeconds: 5,
+          rpcTimeoutMs: 5_000,
         },
         { logger: false },
       );

@@ -22,6 +22,11 @@ export * from './lib/consuming/processed-messages';
 export * from './lib/dead-letters/dead-letter-queue';
 // Logging
 export * from './lib/logging/rate-limited-log';
+// Request/reply (RPC over a queue)
+export * from './lib/rpc/rpc-errors';
+export * from './lib/rpc/bounded-map';
+export * from './lib/rpc/amqp-rpc-server';
+export * from './lib/rpc/amqp-rpc-client';
 // Tracing
 export * from './lib/tracing/amqp-spans';
 // Lifecycle

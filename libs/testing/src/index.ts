@@ -7,3 +7,4 @@ export * from './lib/wait-for';
 export * from './lib/broker';
 export * from './lib/prometheus';
 export * from './lib/database';
+export * from './lib/python';

@@ -46,5 +46,12 @@ describe('the benchmark in smoke mode', () => {
       expect(results.projections.sides[side].eventsPerSecond).toBeGreaterThan(0);
     }
     expect(output).toMatch(/event-handler through the real queue/);
+    expect(results.rpc.rows.map((r: { inflight: number }) => r.inflight)).toEqual([1, 10, 100]);
+    for (const row of results.rpc.rows) {
+      for (const side of ['amqp', 'grpc', 'raw']) expect(row[side].rps).toBeGreaterThan(0);
+      expect(row.amqpToGrpc).toBeGreaterThan(0);
+      expect(row.amqpToRaw).toBeGreaterThan(0);
+    }
+    expect(output).toMatch(/RPC SayHello: AMQP request\/reply/);
   }, 300_000);
 });

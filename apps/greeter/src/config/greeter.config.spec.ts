@@ -22,6 +22,7 @@ describe('loadGreeterConfig', () => {
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       eventsBufferSize: 10_000,
       eventsHighWater: 8_000,
+      rpcPrefetch: 100,
     });
   });
 
@@ -51,6 +52,7 @@ describe('loadGreeterConfig', () => {
         LOG_FORMAT: 'pretty',
         RABBITMQ_URL: 'amqps://app:secret@rabbit.example:5671/hello%2Fprod',
         GREETER_EVENTS_BUFFER: '1',
+        GREETER_RPC_PREFETCH: '7',
       }),
     ).toEqual({
       platform: { logLevel: 'debug', logFormat: 'pretty' },
@@ -61,6 +63,7 @@ describe('loadGreeterConfig', () => {
       rabbitmqUrl: 'amqps://app:secret@rabbit.example:5671/hello%2Fprod',
       eventsBufferSize: 1,
       eventsHighWater: 1,
+      rpcPrefetch: 7,
     });
   });
 
@@ -79,6 +82,8 @@ describe('loadGreeterConfig', () => {
     ['GREETER_EVENTS_BUFFER', '0'],
     ['GREETER_EVENTS_BUFFER', '1000001'],
     ['GREETER_EVENTS_BUFFER', 'lots'],
+    ['GREETER_RPC_PREFETCH', '0'],
+    ['GREETER_RPC_PREFETCH', '70000'],
   ])('should reject %s=%s and name the variable', (variable, value) => {
     const error = errorFor({ [variable]: value });
     expect(error.variable).toBe(variable);

@@ -33,6 +33,8 @@ export interface GreeterConfig extends RabbitmqConfig {
    * traffic away before calls are refused); SERVING again once the backlog is down to half of it.
    */
   readonly eventsHighWater: number;
+  /** Requests of the AMQP request/reply queue (`hello.rpc`) handled at once (basic.qos). */
+  readonly rpcPrefetch: number;
 }
 
 /** Injection token of the GreeterConfig. */
@@ -56,6 +58,7 @@ export const greeterEnvSchema = platformEnvSchema.extend({
   GREETER_EVENTS_BUFFER: integer(10_000, 1, 1_000_000),
   // Default: DEFAULT_EVENTS_HIGH_WATER_RATIO of the buffer; checked against it in loadGreeterConfig.
   GREETER_EVENTS_HIGH_WATER: optionalInteger(1, 1_000_000),
+  GREETER_RPC_PREFETCH: integer(100, 1, 65_535),
 });
 
 /** GREETER_EVENTS_HIGH_WATER when unset: this share of GREETER_EVENTS_BUFFER. */
@@ -73,6 +76,7 @@ export function loadGreeterConfig(env: Record<string, string | undefined> = proc
     ...rabbitmqConfigOf(vars),
     eventsBufferSize: vars.GREETER_EVENTS_BUFFER,
     eventsHighWater: eventsHighWater(vars.GREETER_EVENTS_HIGH_WATER, vars.GREETER_EVENTS_BUFFER),
+    rpcPrefetch: vars.GREETER_RPC_PREFETCH,
   };
 }
 

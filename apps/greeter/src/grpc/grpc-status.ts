@@ -1,26 +1,17 @@
 import { status } from '@grpc/grpc-js';
 import { RpcException } from '@nestjs/microservices';
+import { INTERNAL_ERROR_STATUS, statusOfError, type ErrorStatus } from '../shared/error-status';
 
 /** What grpc-js turns into the status of a call: `code` and `details`. */
-export interface GrpcStatus {
-  readonly code: status;
-  readonly details: string;
-}
-
-// Every stable error code the greeter raises, and the status a caller sees for it.
-const STATUS_OF_CODE: ReadonlyMap<string, status> = new Map([
-  ['invalid-message', status.INVALID_ARGUMENT],
-  ['message-too-large', status.RESOURCE_EXHAUSTED],
-  ['unknown-service', status.NOT_FOUND],
-  ['events-unavailable', status.UNAVAILABLE],
-]);
+export type GrpcStatus = ErrorStatus;
 
 /** Said for anything unexpected; the error itself is logged, never sent. */
-export const INTERNAL_STATUS: GrpcStatus = { code: status.INTERNAL, details: 'Internal error' };
+export const INTERNAL_STATUS: GrpcStatus = INTERNAL_ERROR_STATUS;
 
 /**
- * The status for an error that carries a known stable `code` (or an RpcException that already
- * names a gRPC status); undefined for anything else, which callers must treat as a bug.
+ * The status for an error that carries a known stable `code` (see statusOfError, shared with the AMQP
+ * transport) or an RpcException that already names a gRPC status; undefined for anything else, which
+ * callers must treat as a bug.
  */
 export function grpcStatusOf(error: unknown): GrpcStatus | undefined {
   if (error instanceof RpcException) {
@@ -31,10 +22,5 @@ export function grpcStatusOf(error: unknown): GrpcStatus | undefined {
     }
     return undefined;
   }
-  if (error instanceof Error) {
-    const code = (error as Error & { code?: unknown }).code;
-    const mapped = typeof code === 'string' ? STATUS_OF_CODE.get(code) : undefined;
-    if (mapped !== undefined) return { code: mapped, details: error.message };
-  }
-  return undefined;
+  return statusOfError(error);
 }

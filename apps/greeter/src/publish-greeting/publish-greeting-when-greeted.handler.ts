@@ -18,6 +18,7 @@ export class PublishGreetingWhenGreetedHandler implements IEventHandler<GreetedE
       name: event.name,
       message: event.message,
       greetedAt: event.greetedAt,
+      eventId: event.eventId,
     });
     this.broker.events.enqueue({
       ...integrationEventMessage(integrationEvent),

@@ -4,5 +4,7 @@ export class GreetedEvent {
     readonly name: string,
     readonly message: string,
     readonly greetedAt: Date,
+    /** The integration event's id when it must be stable (derived from a request id); else a new one. */
+    readonly eventId?: string,
   ) {}
 }

@@ -1,4 +1,4 @@
-import { ContractViolation } from '@hello/contracts';
+import { ContractViolation, deriveId } from '@hello/contracts';
 import type { EventBus } from '@nestjs/cqrs';
 import { EventsUnavailableError } from '../messaging/events-unavailable.error';
 import type { GreeterBroker } from '../messaging/greeter-broker';
@@ -47,5 +47,13 @@ describe('SayHelloHandler', () => {
     });
     await expect(handler.execute(new SayHelloCommand('Ada'))).rejects.toMatchObject({ code: 'events-unavailable' });
     expect(publish).not.toHaveBeenCalled();
+  });
+
+  it('should derive the event id from the request id when the transport gives one, and only then', async () => {
+    await handler.execute(new SayHelloCommand('Ada', 'request-1'));
+    await handler.execute(new SayHelloCommand('Ada', 'request-1'));
+    await handler.execute(new SayHelloCommand('Ada'));
+    const ids = publish.mock.calls.map(([event]) => (event as GreetedEvent).eventId);
+    expect(ids).toEqual([deriveId('greeting.greeted.v1', 'request-1'), deriveId('greeting.greeted.v1', 'request-1'), undefined]);
   });
 });

@@ -1,5 +1,11 @@
 import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
-import { greetingFor, parseHelloRequest, type HelloReply } from '@hello/contracts';
+import {
+  deriveId,
+  greetingFor,
+  GreetingGreetedIntegrationEvent,
+  parseHelloRequest,
+  type HelloReply,
+} from '@hello/contracts';
 import { GreeterBroker } from '../messaging/greeter-broker';
 import { Clock } from '../shared/clock';
 import { GreetedEvent } from './greeted.event';
@@ -16,9 +22,10 @@ export class SayHelloHandler implements ICommandHandler<SayHelloCommand> {
   async execute(command: SayHelloCommand): Promise<HelloReply> {
     const { name } = parseHelloRequest(command);
     const message = greetingFor(name);
+    const eventId = command.requestId ? deriveId(GreetingGreetedIntegrationEvent.type, command.requestId) : undefined;
     // No greeting is answered OK unless its event can be kept until the broker confirms it.
     this.broker.admitEvent();
-    this.eventBus.publish(new GreetedEvent(name, message, this.clock.now()));
+    this.eventBus.publish(new GreetedEvent(name, message, this.clock.now(), eventId));
     return { message };
   }
 }

@@ -35,6 +35,7 @@ export async function testConfig(overrides: Partial<GreeterConfig> = {}): Promis
     rabbitmqUrl: testBrokerUrl(),
     eventsBufferSize: 10_000,
     eventsHighWater: 8_000,
+    rpcPrefetch: 100,
     ...overrides,
   };
 }

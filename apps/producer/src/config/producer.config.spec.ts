@@ -9,6 +9,7 @@ describe('loadProducerConfig', () => {
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       publishTimeoutMs: 5000,
       retryAfterSeconds: 5,
+      rpcTimeoutMs: 5000,
     });
   });
 
@@ -21,6 +22,7 @@ describe('loadProducerConfig', () => {
         LOG_LEVEL: 'debug',
         LOG_FORMAT: 'pretty',
         PRODUCER_RETRY_AFTER_SECONDS: '30',
+        PRODUCER_RPC_TIMEOUT_MS: '1500',
       }),
     ).toEqual({
       platform: { logLevel: 'debug', logFormat: 'pretty' },
@@ -28,6 +30,7 @@ describe('loadProducerConfig', () => {
       rabbitmqUrl: 'amqps://u:p@broker:5671/v%2Fh',
       publishTimeoutMs: 250,
       retryAfterSeconds: 30,
+      rpcTimeoutMs: 1500,
     });
   });
 
@@ -41,6 +44,8 @@ describe('loadProducerConfig', () => {
     ['LOG_LEVEL', 'loud'],
     ['LOG_FORMAT', 'xml'],
     ['PRODUCER_RETRY_AFTER_SECONDS', '0'],
+    ['PRODUCER_RPC_TIMEOUT_MS', '99'],
+    ['PRODUCER_RPC_TIMEOUT_MS', 'soon'],
   ])('should reject %s=%s naming the variable', (variable, value) => {
     const error = (() => {
       try {

@@ -6,6 +6,7 @@ export const producerEnvSchema = platformEnvSchema.extend({
   PRODUCER_HTTP_PORT: port(3000),
   PRODUCER_PUBLISH_TIMEOUT_MS: integer(5_000, 100, 300_000),
   PRODUCER_RETRY_AFTER_SECONDS: integer(5, 1, 3_600),
+  PRODUCER_RPC_TIMEOUT_MS: integer(5_000, 100, 300_000),
 });
 
 export interface ProducerConfig extends RabbitmqConfig {
@@ -15,6 +16,8 @@ export interface ProducerConfig extends RabbitmqConfig {
   readonly publishTimeoutMs: number;
   /** The `Retry-After` of every 503: when a client should try again. */
   readonly retryAfterSeconds: number;
+  /** How long POST /greetings waits for the greeter's reply over AMQP before it answers 504. */
+  readonly rpcTimeoutMs: number;
 }
 
 /** Reads and validates the environment; throws InvalidConfigError naming the variable. */
@@ -26,6 +29,7 @@ export function loadProducerConfig(env: Record<string, string | undefined>): Pro
     ...rabbitmqConfigOf(vars),
     publishTimeoutMs: vars.PRODUCER_PUBLISH_TIMEOUT_MS,
     retryAfterSeconds: vars.PRODUCER_RETRY_AFTER_SECONDS,
+    rpcTimeoutMs: vars.PRODUCER_RPC_TIMEOUT_MS,
   };
 }
 

@@ -8,13 +8,16 @@ import {
 } from '@nestjs/common';
 import type { Response } from 'express';
 import { ContractViolation } from '@hello/contracts';
-import { MessagingError, RateLimitedLog } from '@hello/messaging';
+import { MessagingError, RateLimitedLog, RpcErrorReply } from '@hello/messaging';
 import { PRODUCER_CONFIG, ProducerConfig } from '../config/producer.config';
 
 /** The JSON body of every error the producer answers. */
 export interface HttpErrorBody {
   readonly statusCode: number;
-  /** Stable code, e.g. `invalid-message`, `message-too-large`, `publish-timeout`. */
+  /**
+   * Stable code, e.g. `invalid-message`, `message-too-large`, `publish-timeout`, `rpc-timeout`; for an
+   * error reply of the greeter, its status name (e.g. `INVALID_ARGUMENT`).
+   */
   readonly error: string;
   readonly message: string;
   readonly field?: string;
@@ -45,7 +48,7 @@ export class HttpErrorFilter implements ExceptionFilter {
     }
     const body: HttpErrorBody = {
       statusCode: status,
-      error: error.code,
+      error: error instanceof RpcErrorReply ? error.replyCode : error.code,
       message: error.message,
       ...(error instanceof ContractViolation && error.field
         ? { field: error.field }
@@ -61,7 +64,13 @@ function statusOf(error: ContractViolation | MessagingError): number {
       ? HttpStatus.PAYLOAD_TOO_LARGE
       : HttpStatus.BAD_REQUEST;
   }
+  if (error instanceof RpcErrorReply) {
+    return STATUS_OF_REPLY_CODE[error.replyCode] ?? HttpStatus.BAD_GATEWAY;
+  }
   switch (error.code) {
+    case 'rpc-timeout':
+      return HttpStatus.GATEWAY_TIMEOUT;
+    case 'rpc-unavailable':
     case 'publish-timeout':
     case 'broker-unreachable':
     case 'broker-unavailable':
@@ -71,3 +80,9 @@ function statusOf(error: ContractViolation | MessagingError): number {
       return HttpStatus.INTERNAL_SERVER_ERROR;
   }
 }
+
+// The greeter's error replies carry gRPC status names; anything else it answers is its own failure.
+const STATUS_OF_REPLY_CODE: Readonly<Record<string, number>> = {
+  INVALID_ARGUMENT: HttpStatus.BAD_REQUEST,
+  RESOURCE_EXHAUSTED: HttpStatus.PAYLOAD_TOO_LARGE,
+};

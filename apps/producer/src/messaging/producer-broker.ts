@@ -9,19 +9,27 @@ import { Topology } from '@hello/contracts';
 import {
   AmqpClient,
   AmqpConnection,
+  AmqpRpcClient,
   assertTopology,
   BrokerUnreachableError,
   ConfirmedPublisher,
+  mergeTopologies,
   workQueueTopology,
 } from '@hello/messaging';
 import { brokerCheck, Metrics, publisherCheck, publishMetrics, Readiness } from '@hello/platform';
 import { PRODUCER_CONFIG, ProducerConfig } from '../config/producer.config';
 
-/** What the producer declares: the `hello` work queue and its dead-letter queue. */
-export const PRODUCER_TOPOLOGY = workQueueTopology(Topology.helloQueue);
+/** What the producer declares: the `hello` work queue, the greeter's `hello.rpc` request queue, their dead-letter queues. */
+export const PRODUCER_TOPOLOGY = mergeTopologies(
+  workQueueTopology(Topology.helloQueue),
+  workQueueTopology(Topology.helloRpcQueue),
+);
 
 /** Injection token of the AmqpClient that publishes to the `hello` queue. */
 export const HELLO_QUEUE_CLIENT = Symbol('HELLO_QUEUE_CLIENT');
+
+/** Injection token of the AmqpRpcClient that calls the greeter over `hello.rpc`. */
+export const GREETER_RPC_CLIENT = Symbol('GREETER_RPC_CLIENT');
 
 /**
  * The producer's connection to RabbitMQ. At start-up it waits briefly for the broker and, when it is
@@ -35,6 +43,8 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
   readonly connection: AmqpConnection;
   readonly publisher: ConfirmedPublisher;
   readonly client: AmqpClient;
+  /** Calls SayHello over AMQP request/reply; `lateReplies` and `isReady()` are for metrics and health. */
+  readonly greeterRpc: AmqpRpcClient;
 
   constructor(
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig,
@@ -61,6 +71,13 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
       routingKey: Topology.helloQueue,
       mandatory: true,
     });
+    this.greeterRpc = new AmqpRpcClient({
+      connection: this.connection,
+      queue: Topology.helloRpcQueue,
+      appId: 'producer',
+      timeoutMs: config.rpcTimeoutMs,
+      topology: workQueueTopology(Topology.helloRpcQueue),
+    });
   }
 
   async onModuleInit(): Promise<void> {
@@ -69,7 +86,7 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
     } catch (error) {
       if (!(error instanceof BrokerUnreachableError)) throw error;
       this.logger.warn(
-        `${error.message}; starting anyway, POST /messages answers 503 until it is reachable`,
+        `${error.message}; starting anyway, POST /messages and /greetings answer 503 until it is reachable`,
       );
       return;
     }
@@ -87,6 +104,7 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.client.close();
+    await this.greeterRpc.close();
     await this.connection.close();
   }
 }

@@ -6,7 +6,10 @@ export type MessagingErrorCode =
   | 'access-refused'
   | 'argument-mismatch'
   | 'publish-timeout'
-  | 'unroutable';
+  | 'unroutable'
+  | 'rpc-timeout'
+  | 'rpc-unavailable'
+  | 'rpc-error-reply';
 
 /** Base of every error this library throws: a stable `code` and the context needed to act on it. */
 export abstract class MessagingError extends Error {

@@ -11,6 +11,10 @@ export const Topology = {
   /** The event-handler's queue, bound to `eventsExchange`. */
   eventHandlerQueue: 'event-handler.events',
   eventHandlerDeadLetterQueue: 'event-handler.events.dead',
+  /** The greeter's AMQP request/reply queue for SayHello (durable quorum queue, default exchange). */
+  helloRpcQueue: 'hello.rpc',
+  /** Requests of `hello.rpc` that cannot be answered (no `reply_to`), with the reason in headers. */
+  helloRpcDeadLetterQueue: 'hello.rpc.dead',
 } as const;
 
 /** Names of the queues a consuming queue needs around it (dead letters, retry delays). */
@@ -34,4 +38,8 @@ export const Headers = {
   attempts: 'x-hello-attempts',
   /** W3C trace context. */
   traceparent: 'traceparent',
+  /** When the caller of an AMQP request stops waiting for its reply: epoch milliseconds. */
+  deadline: 'x-hello-deadline',
+  /** The status code of an error reply (e.g. `INVALID_ARGUMENT`), as in its body. */
+  errorCode: 'x-hello-error-code',
 } as const;

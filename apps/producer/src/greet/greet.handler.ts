@@ -1,0 +1,37 @@
+import { Inject } from '@nestjs/common';
+import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
+import { ClientProxy } from '@nestjs/microservices';
+import { lastValueFrom } from 'rxjs';
+import { Headers, HELLO_RPC_TYPE, HelloReply } from '@hello/contracts';
+import { AmqpRecord, childTraceparent } from '@hello/messaging';
+import { GREETER_RPC_CLIENT } from '../messaging/producer-broker';
+import { GreetCommand } from './greet.command';
+
+/**
+ * Calls the greeter's SayHello through the `hello.rpc` queue with the ClientProxy idiom:
+ * `client.send(pattern, data)`. The client (AmqpRpcClient) keeps the wire plain AMQP and fails with
+ * RpcTimeoutError, RpcUnavailableError or RpcErrorReply, which HttpErrorFilter maps to 504, 503 and
+ * the status of the error reply.
+ */
+@CommandHandler(GreetCommand)
+export class GreetHandler implements ICommandHandler<GreetCommand> {
+  constructor(
+    @Inject(GREETER_RPC_CLIENT) private readonly greeter: ClientProxy,
+  ) {}
+
+  execute(command: GreetCommand): Promise<HelloReply> {
+    return lastValueFrom(
+      this.greeter.send<HelloReply>(
+        HELLO_RPC_TYPE,
+        new AmqpRecord(
+          { name: command.name },
+          {
+            headers: {
+              [Headers.traceparent]: childTraceparent(command.traceparent),
+            },
+          },
+        ),
+      ),
+    );
+  }
+}
