@@ -19,7 +19,7 @@ function configs() {
       }
     }
   }
-  found.push(path.join('tools', 'stack', 'tsconfig.json'));
+  found.push(path.join('tools', 'stack', 'tsconfig.json'), path.join('tools', 'bench', 'peers', 'tsconfig.json'));
   return found;
 }
 
