@@ -3,7 +3,7 @@
 // No dependency: the markup is small and GitHub renders it inline.
 'use strict';
 
-const COLORS = ['#2563eb', '#9ca3af', '#f97316', '#6b7280', '#16a34a', '#a855f7'];
+const COLORS = ['#2563eb', '#9ca3af', '#f97316', '#a855f7', '#16a34a', '#6b7280'];
 const PANEL_WIDTH = 380;
 const LABEL_WIDTH = 70;
 const BAR_HEIGHT = 14;

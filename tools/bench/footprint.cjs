@@ -113,9 +113,30 @@ async function benchFootprint({ createVhost, managementUrl, smoke, rounds, messa
   for (const [key, spec] of Object.entries(specs)) {
     apps[key] = { label: spec.label, readyMs: median(samples[key].readyMs), idleRssMiB: median(samples[key].idleRssMiB) };
   }
-  apps.greeter.afterMessagesRssMiB = await greeterAfter(createVhost, specs.greeter, messages);
-  apps.producer.afterMessagesRssMiB = await producerAfter(createVhost, managementUrl, specs, messages);
+  const greeter = await greeterAfter(createVhost, specs.greeter, messages);
+  const producer = await producerAfter(createVhost, managementUrl, specs, messages);
+  apps.greeter.afterMessagesRssMiB = greeter.rssMiB;
+  apps.greeter.rssSeries = greeter.series;
+  apps.producer.afterMessagesRssMiB = producer.rssMiB;
+  apps.producer.rssSeries = producer.series;
   return { rounds, messages, apps, samples };
+}
+
+/**
+ * Sends `messages` in four batches and reads the RSS after each (a leak keeps climbing, a heap
+ * growing into its working size levels off); resolves with { rssMiB (after all), series }.
+ */
+async function inBatches(messages, child, send) {
+  const series = [];
+  let sent = 0;
+  for (let batch = 1; batch <= 4; batch++) {
+    const n = Math.round((messages * batch) / 4) - sent;
+    send(n);
+    sent += n;
+    await sleep(1000);
+    series.push({ messages: sent, rssMiB: rssMiB(child.pid) });
+  }
+  return { rssMiB: series[series.length - 1].rssMiB, series };
 }
 
 async function greeterAfter(createVhost, spec, messages) {
@@ -127,14 +148,14 @@ async function greeterAfter(createVhost, spec, messages) {
   let child;
   try {
     child = await startProcess(spec.label, spec.args, { env, ready: spec.ready });
-    const { succeeded } = h2load([
-      '-c', '1', '-m', '10', '-n', String(messages),
-      '-H', 'content-type: application/grpc', '-H', 'te: trailers', '-d', body,
-      `http://${env.GREETER_GRPC_URL}/helloworld.Greeter/SayHello`,
-    ]);
-    if (succeeded !== messages) throw new Error(`the greeter answered ${succeeded} of ${messages} calls`);
-    await sleep(2000);
-    return rssMiB(child.pid);
+    return await inBatches(messages, child, (n) => {
+      const { succeeded } = h2load([
+        '-c', '1', '-m', '10', '-n', String(n),
+        '-H', 'content-type: application/grpc', '-H', 'te: trailers', '-d', body,
+        `http://${env.GREETER_GRPC_URL}/helloworld.Greeter/SayHello`,
+      ]);
+      if (succeeded !== n) throw new Error(`the greeter answered ${succeeded} of ${n} calls`);
+    });
   } finally {
     await stopProcess(child);
     await vhost.delete().catch(() => undefined);
@@ -156,13 +177,13 @@ async function producerAfter(createVhost, managementUrl, specs, messages) {
     await waitForConsumer(managementUrl, vhost.vhost, 'hello');
     producer = await startProcess('producer', specs.producer.args, { env, ready: specs.producer.ready });
     // HTTP/1.1, 10 connections with one request each in flight: every request waits for its confirm.
-    const { status2xx } = h2load([
-      '--h1', '-c', '10', '-n', String(messages), '-H', 'content-type: application/json', '-d', body,
-      `http://127.0.0.1:${env.PRODUCER_HTTP_PORT}/messages`,
-    ]);
-    if (status2xx !== messages) throw new Error(`the producer accepted ${status2xx} of ${messages} messages`);
-    await sleep(2000);
-    return rssMiB(producer.pid);
+    return await inBatches(messages, producer, (n) => {
+      const { status2xx } = h2load([
+        '--h1', '-c', '10', '-n', String(n), '-H', 'content-type: application/json', '-d', body,
+        `http://127.0.0.1:${env.PRODUCER_HTTP_PORT}/messages`,
+      ]);
+      if (status2xx !== n) throw new Error(`the producer accepted ${status2xx} of ${n} messages`);
+    });
   } finally {
     await stopProcess(producer);
     await stopProcess(consumer);

@@ -110,7 +110,8 @@ function table(results) {
     row('process', 'start → ready ms', 'RSS idle MiB', `RSS after ${f.messages} messages MiB`);
     row('---', '---', '---', '---');
     for (const [key, a] of Object.entries(f.apps)) row(a.label, fmt(a.readyMs), fmt(a.idleRssMiB, 1), key in after ? fmt(after[key], 1) : '');
-    lines.push('');
+    const series = (a) => a.rssSeries.map((s) => `${s.messages}: ${fmt(s.rssMiB)}`).join(', ');
+    lines.push(`RSS series (messages: MiB): greeter ${series(f.apps.greeter)}; producer ${series(f.apps.producer)}`, '');
   }
   return lines.join('\n');
 }
