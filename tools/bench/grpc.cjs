@@ -1,11 +1,15 @@
 // gRPC unary SayHello: the greeter app (its real build, CQRS bus, validation, everything it runs
-// in production) against two baselines with the same proto and reply: a bare grpc-js server
-// (reply only), and a grpc-js server that also publishes each greeting.greeted event with raw
-// amqplib on a confirm channel (the greeter's work without the framework layers). Both event
-// publishers send to the hello.events exchange of the same broker, with no queue bound in this
-// section: the broker routes and confirms each event but stores nothing. Load comes from h2load
-// (native, OS package nghttp2-client) in its own process: one HTTP/2 connection, a closed loop of
-// N streams in flight, a framed protobuf HelloRequest body.
+// in production) against four other sides with the same proto and reply: a bare grpc-js server
+// (reply only); a grpc-js server that also publishes each greeting.greeted event with raw amqplib on
+// a confirm channel (the greeter's work without the framework layers); and the peer a team would
+// otherwise write, NestJS's stock Transport.GRPC, with and without the same event emitted per call
+// through Nest's ClientRMQ (peers/nest-grpc.ts). Every event publisher sends to the hello.events
+// exchange of the same broker, with no queue bound in this section: the broker routes and confirms
+// each event but stores nothing. Load comes from h2load (native, OS package nghttp2-client) in its
+// own process: one HTTP/2 connection, a closed loop of N streams in flight, a framed protobuf
+// HelloRequest body.
+//
+// HELLO_CPU_PROF=<dir>: the greeter runs under the V8 profiler (see lib.cjs profileArgs).
 'use strict';
 const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -13,7 +17,18 @@ const os = require('node:os');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
-const { ROOT, freePort, cpuSeconds, percentile, median, startProcess, stopProcess } = require('./lib.cjs');
+const { ROOT, freePort, cpuSeconds, percentile, median, peerArgs, profileArgs, startProcess, stopProcess } = require('./lib.cjs');
+
+const PROTO = path.join(ROOT, 'proto', 'helloworld.proto');
+
+/** The sides, in table order: the greeter first, then what it is compared with. */
+const SIDES = {
+  greeter: 'greeter',
+  rawEvents: 'raw grpc-js + amqplib event',
+  nestEvents: 'Nest gRPC + ClientRMQ event',
+  raw: 'raw grpc-js, reply only',
+  nest: 'Nest gRPC, reply only',
+};
 
 function ensureH2load() {
   if (spawnSync('sh', ['-c', 'command -v h2load'], { stdio: 'ignore' }).status === 0) return;
@@ -34,7 +49,7 @@ function framedHelloRequest(name) {
 
 /** One real call through grpc-js, so a run never measures a server that answers wrongly. */
 async function checkReply(address) {
-  const definition = loader.loadSync(path.join(ROOT, 'proto', 'helloworld.proto'), { keepCase: true });
+  const definition = loader.loadSync(PROTO, { keepCase: true });
   const { Greeter } = grpc.loadPackageDefinition(definition).helloworld;
   const client = new Greeter(address, grpc.credentials.createInsecure());
   try {
@@ -88,37 +103,52 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
   const bodyFile = path.join(tmp, 'hello-request.bin');
   fs.writeFileSync(bodyFile, framedHelloRequest('world'));
 
-  const greeterPort = await freePort();
-  const rawPort = await freePort();
-  const rawEventsPort = await freePort();
   const env = { ...process.env, NODE_ENV: 'production', RABBITMQ_URL: rabbitmqUrl };
-  const greeter = await startProcess('greeter', [path.join(ROOT, 'dist/apps/greeter/main.js')], {
-    env: { ...env, GREETER_GRPC_URL: `127.0.0.1:${greeterPort}` },
-    ready: /listening|started|ready/i,
-  });
-  const raw = await startProcess('raw grpc-js server', [path.join(__dirname, 'raw-grpc-server.cjs')], {
-    env: { ...env, RAW_GRPC_URL: `127.0.0.1:${rawPort}` },
-    ready: /READY/,
-  });
-  const rawEvents = await startProcess('raw grpc-js + amqplib server', [path.join(__dirname, 'raw-grpc-server.cjs')], {
-    env: { ...env, RAW_GRPC_URL: `127.0.0.1:${rawEventsPort}`, RAW_EVENTS_URL: rabbitmqUrl },
-    ready: /READY/,
-  });
-  // The baseline reports its events at exit: proof that it did the work it is compared for.
-  let rawEventsReport = '';
-  rawEvents.stdout.on('data', (d) => (rawEventsReport += d.toString()));
-  const sides = {
-    greeter: { process: greeter, address: `127.0.0.1:${greeterPort}` },
-    raw: { process: raw, address: `127.0.0.1:${rawPort}` },
-    rawEvents: { process: rawEvents, address: `127.0.0.1:${rawEventsPort}` },
+  const ports = {};
+  for (const name of Object.keys(SIDES)) ports[name] = await freePort();
+  const address = (name) => `127.0.0.1:${ports[name]}`;
+  const starts = {
+    greeter: () =>
+      startProcess('greeter', [...profileArgs('greeter'), path.join(ROOT, 'dist/apps/greeter/main.js')], {
+        env: { ...env, GREETER_GRPC_URL: address('greeter') },
+        ready: /listening|started|ready/i,
+      }),
+    raw: () =>
+      startProcess('raw grpc-js server', [path.join(__dirname, 'raw-grpc-server.cjs')], {
+        env: { ...env, RAW_GRPC_URL: address('raw') },
+        ready: /READY/,
+      }),
+    rawEvents: () =>
+      startProcess('raw grpc-js + amqplib server', [path.join(__dirname, 'raw-grpc-server.cjs')], {
+        env: { ...env, RAW_GRPC_URL: address('rawEvents'), RAW_EVENTS_URL: rabbitmqUrl },
+        ready: /READY/,
+      }),
+    nest: () =>
+      startProcess('Nest stock gRPC peer', peerArgs('nest-grpc.ts'), {
+        env: { ...env, PEER_GRPC_URL: address('nest'), PEER_PROTO_PATH: PROTO },
+        ready: /READY/,
+      }),
+    nestEvents: () =>
+      startProcess('Nest stock gRPC + ClientRMQ peer', peerArgs('nest-grpc.ts'), {
+        env: { ...env, PEER_GRPC_URL: address('nestEvents'), PEER_PROTO_PATH: PROTO, PEER_EVENTS_URL: rabbitmqUrl },
+        ready: /READY/,
+      }),
+  };
+  const sides = {};
+  // The event publishers report their events at exit: proof that they did the work they are compared for.
+  const reports = { rawEvents: '', nestEvents: '' };
+  const stopAll = async () => {
+    for (const side of Object.values(sides)) await stopProcess(side.process);
   };
   try {
-    await checkReply(sides.greeter.address);
-    await checkReply(sides.raw.address);
-    await checkReply(sides.rawEvents.address);
+    for (const name of Object.keys(SIDES)) {
+      sides[name] = { process: await starts[name](), address: address(name) };
+      if (name in reports) sides[name].process.stdout.on('data', (d) => (reports[name] += d.toString()));
+      await checkReply(sides[name].address);
+    }
     const rows = [];
     for (const inflight of levels) {
-      const samples = { greeter: [], raw: [], rawEvents: [] };
+      const samples = Object.fromEntries(Object.keys(SIDES).map((name) => [name, []]));
       // Rotate the order of the sides each round so machine noise hits them alike.
       const names = Object.keys(samples);
       for (let round = 0; round < rounds; round++) {
@@ -141,37 +171,36 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
         p99Ms: median(list.map((s) => s.p99)),
         cpuUsPerRequest: median(list.map((s) => s.cpuUsPerRequest)),
       });
-      const g = summary(samples.greeter);
-      const r = summary(samples.raw);
-      const re = summary(samples.rawEvents);
-      rows.push({
-        inflight,
-        greeter: g,
-        raw: r,
-        rawEvents: re,
-        ratio: g.rps / r.rps,
-        ratioToRawEvents: g.rps / re.rps,
-        samples,
-      });
+      const row = { inflight, samples };
+      for (const name of Object.keys(SIDES)) row[name] = summary(samples[name]);
+      // The greeter's req/s over each other side's.
+      row.ratios = Object.fromEntries(Object.keys(SIDES).slice(1).map((name) => [name, row.greeter.rps / row[name].rps]));
+      row.ratio = row.ratios.raw;
+      row.ratioToRawEvents = row.ratios.rawEvents;
+      rows.push(row);
     }
-    await stopProcess(rawEvents);
-    const events = JSON.parse(/events: (\{.*\})/.exec(rawEventsReport)?.[1] ?? 'null');
-    if (!events || events.published === 0 || events.confirmed !== events.published) {
-      throw new Error(`the raw + amqplib baseline did not have all its events confirmed: ${rawEventsReport.trim()}`);
+    for (const name of Object.keys(reports)) await stopProcess(sides[name].process);
+    const published = {};
+    for (const [name, report] of Object.entries(reports)) {
+      const events = JSON.parse(/events: (\{.*\})/.exec(report)?.[1] ?? 'null');
+      if (!events || events.published === 0 || events.confirmed !== events.published) {
+        throw new Error(`${SIDES[name]} did not have all its events confirmed: ${report.trim()}`);
+      }
+      published[name] = events;
     }
     return {
       loadGenerator: 'h2load (nghttp2-client), 1 connection, closed loop',
       secondsPerRun: seconds,
       rounds,
-      rawEventsPublished: events,
+      sides: SIDES,
+      rawEventsPublished: published.rawEvents,
+      eventsPublished: published,
       rows,
     };
   } finally {
-    await stopProcess(greeter);
-    await stopProcess(raw);
-    await stopProcess(rawEvents);
+    await stopAll();
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
-module.exports = { benchGrpc, framedHelloRequest };
+module.exports = { benchGrpc, framedHelloRequest, SIDES };

@@ -46,10 +46,11 @@ function median(values) {
 }
 
 /**
- * Starts a node process and resolves once a line of its output matches `ready`.
- * Output is kept for error messages only.
+ * Starts a node process and resolves once a line of its output matches `ready`, with `readyAfterMs`
+ * set on the child: the time from spawning it until then. Output is kept for error messages only.
  */
 function startProcess(label, args, { env, ready, timeoutMs = 60_000 }) {
+  const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   return new Promise((resolve, reject) => {
@@ -61,6 +62,7 @@ function startProcess(label, args, { env, ready, timeoutMs = 60_000 }) {
       output += d.toString();
       if (output.length > 100_000) output = output.slice(-50_000);
       if (ready.test(output)) {
+        child.readyAfterMs = performance.now() - started;
         clearTimeout(timer);
         child.stdout.off('data', onData);
         child.stderr.off('data', onData);
@@ -87,6 +89,49 @@ async function stopProcess(child, timeoutMs = 15_000) {
   clearTimeout(timer);
 }
 
+const PEERS_SOURCE = path.join(__dirname, 'peers');
+const PEERS_BUILD = path.join(ROOT, '.local', 'bench', 'peers');
+let peersBuilt = false;
+
+/**
+ * Compiles the peers (TypeScript under peers/) to plain JavaScript once per run, with SWC as the
+ * project's Jest and ts-register do (decorator metadata included), so that a peer starts and runs
+ * like a built app: no compiler loaded in its process, its start-up and RSS comparable.
+ */
+function buildPeers() {
+  if (peersBuilt) return;
+  const { transformSync } = require('@swc/core');
+  fs.mkdirSync(PEERS_BUILD, { recursive: true });
+  for (const file of fs.readdirSync(PEERS_SOURCE).filter((f) => f.endsWith('.ts'))) {
+    const { code } = transformSync(fs.readFileSync(path.join(PEERS_SOURCE, file), 'utf8'), {
+      filename: file,
+      jsc: {
+        target: 'es2021',
+        parser: { syntax: 'typescript', decorators: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true },
+      },
+      module: { type: 'commonjs' },
+    });
+    fs.writeFileSync(path.join(PEERS_BUILD, file.replace(/\.ts$/, '.js')), code);
+  }
+  peersBuilt = true;
+}
+
+/** Node arguments that run a peer: `file` is its source under peers/, e.g. nest-grpc.ts. */
+function peerArgs(file) {
+  buildPeers();
+  return [path.join(PEERS_BUILD, file.replace(/\.ts$/, '.js'))];
+}
+
+/**
+ * With HELLO_CPU_PROF=<dir>, a process runs under the V8 profiler and writes a .cpuprofile into
+ * <dir>/<side> when it exits (open it in Chrome DevTools, or `node tools/bench/profile-summary.cjs`).
+ */
+function profileArgs(side) {
+  const dir = process.env.HELLO_CPU_PROF;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, side)}`] : [];
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -100,4 +145,17 @@ function rawTraceparent(parent) {
   return `00-${traceId}-${randomUUID().replace(/-/g, '').slice(0, 16)}-${match ? match[2] : '01'}`;
 }
 
-module.exports = { ROOT, freePort, cpuSeconds, rssMiB, percentile, median, startProcess, stopProcess, sleep, rawTraceparent };
+module.exports = {
+  ROOT,
+  freePort,
+  cpuSeconds,
+  rssMiB,
+  percentile,
+  median,
+  peerArgs,
+  profileArgs,
+  startProcess,
+  stopProcess,
+  sleep,
+  rawTraceparent,
+};

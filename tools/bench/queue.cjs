@@ -1,10 +1,15 @@
 // Queue pipeline: the project's publishing path (ConfirmedPublisher of @hello/messaging) and the
-// consumer app's full handling path (its production build) against a raw amqplib publisher and
-// consumer with the same durability: the same quorum queue and arguments, persistent messages,
-// publisher confirms on both hops, manual acks, the same prefetch. Both sides put the same messages
-// on the wire (AMQP properties and the W3C traceparent header, on both hops). Each side runs in a vhost of
-// its own on the same broker. A message counts as handled when its message.handled event (which
-// both consumers publish, confirmed, before they ack) reaches an observer queue.
+// consumer app's full handling path (its production build) against three other sides with the same
+// durability (the same quorum queue and arguments, persistent messages, publisher confirms on both
+// hops, manual acks, the same prefetch): a raw amqplib publisher and consumer, and two peers a team
+// would otherwise pick, each fed by a raw amqplib publisher: NestJS's stock Transport.RMQ consumer
+// publishing its effect through ClientRMQ (peers/nest-rmq-consumer.ts), and a
+// @golevelup/nestjs-rabbitmq subscriber publishing through its AmqpConnection
+// (peers/golevelup-consumer.ts). Every side puts the same messages on the wire (AMQP properties and
+// the W3C traceparent header, on both hops), except that Nest's transport wraps each body in its
+// {"pattern", "data"} envelope. Each side runs in a vhost of its own on the same broker. A message
+// counts as handled when its message.handled event (which every consumer publishes, confirmed,
+// before it acks) reaches an observer queue.
 //
 // Three loads per side: saturation (as fast as confirms allow, PUBLISH_WINDOW publishes in flight:
 // the queue backs up, so latency there is mostly waiting in the queue), an offered rate (1000 msg/s),
@@ -18,10 +23,30 @@
 const { randomUUID } = require('node:crypto');
 const path = require('node:path');
 const amqp = require('amqplib');
-const { ROOT, cpuSeconds, freePort, percentile, median, rawTraceparent, rssMiB, startProcess, stopProcess, sleep } = require('./lib.cjs');
+const {
+  ROOT,
+  cpuSeconds,
+  freePort,
+  percentile,
+  median,
+  peerArgs,
+  profileArgs,
+  rawTraceparent,
+  rssMiB,
+  startProcess,
+  stopProcess,
+  sleep,
+} = require('./lib.cjs');
 
 const PREFETCH = 20;
 const PUBLISH_WINDOW = 500;
+/** The sides, in table order: the project first, then what it is compared with. */
+const SIDES = {
+  consumer: 'publisher + consumer app',
+  raw: 'raw amqplib',
+  nestRmq: 'Nest RMQ transport + ClientRMQ',
+  golevelup: '@golevelup/nestjs-rabbitmq',
+};
 
 async function managementGet(apiBase, resource) {
   const url = new URL(`api/${resource}`, apiBase.endsWith('/') ? apiBase : `${apiBase}/`);
@@ -107,8 +132,11 @@ async function projectPublisher(url) {
   };
 }
 
-/** The raw amqplib publisher: the same message on the wire (properties and headers), confirmed. */
-async function rawPublisher(url) {
+/**
+ * The raw amqplib publisher: the same message on the wire (properties and headers), confirmed. With
+ * `envelope`, the body is wrapped as NestJS's RMQ transport expects ({pattern, data}).
+ */
+async function rawPublisher(url, { envelope = false } = {}) {
   const connection = await amqp.connect(url);
   const channel = await connection.createConfirmChannel();
   return {
@@ -117,7 +145,7 @@ async function rawPublisher(url) {
         channel.publish(
           '',
           'hello',
-          Buffer.from(JSON.stringify({ text })),
+          Buffer.from(JSON.stringify(envelope ? { pattern: 'hello.message.v1', data: { text } } : { text })),
           {
             persistent: true,
             mandatory: true,
@@ -225,15 +253,6 @@ async function withCpuPerMessage(pids, messages, work) {
   return { ...result, cpuUsPerMessage };
 }
 
-/**
- * With HELLO_CPU_PROF=<dir>, the consumers run under the V8 profiler and write a .cpuprofile into
- * <dir>/<side> when they exit (open it in Chrome DevTools, or sum self time per function: it is JSON).
- */
-function profileArgs(side) {
-  const dir = process.env.HELLO_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, side)}`] : [];
-}
-
 function withTimeout(promise, ms, what) {
   let timer;
   return Promise.race([
@@ -253,46 +272,54 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
   const count = smoke ? 300 : 20_000;
   const sequential = smoke ? 20 : 500;
 
-  const projectVhost = await createVhost('bench-project');
-  const rawVhost = await createVhost('bench-raw');
   const env = { ...process.env, NODE_ENV: 'production' };
-  const consumer = await startProcess('consumer', [...profileArgs('consumer'), path.join(ROOT, 'dist/apps/consumer/main.js')], {
-    env: {
-      ...env,
-      RABBITMQ_URL: projectVhost.url,
-      CONSUMER_HTTP_PORT: String(await freePort()),
-      CONSUMER_PREFETCH: String(PREFETCH),
+  const queueArguments = JSON.stringify(workQueueArguments('hello'));
+  const peerEnv = (url) => ({ ...env, PEER_AMQP_URL: url, PEER_PREFETCH: String(PREFETCH), PEER_QUEUE_ARGUMENTS: queueArguments });
+  const setups = {
+    consumer: {
+      makePublisher: projectPublisher,
+      start: async (url) =>
+        startProcess('consumer', [...profileArgs('consumer'), path.join(ROOT, 'dist/apps/consumer/main.js')], {
+          env: { ...env, RABBITMQ_URL: url, CONSUMER_HTTP_PORT: String(await freePort()), CONSUMER_PREFETCH: String(PREFETCH) },
+          ready: /listening/i,
+        }),
     },
-    ready: /listening/i,
-  });
-  const raw = await startProcess('raw amqplib consumer', [...profileArgs('raw'), path.join(__dirname, 'raw-amqp-consumer.cjs')], {
-    env: {
-      ...env,
-      RAW_AMQP_URL: rawVhost.url,
-      RAW_PREFETCH: String(PREFETCH),
-      RAW_QUEUE_ARGUMENTS: JSON.stringify(workQueueArguments('hello')),
+    raw: {
+      makePublisher: (url) => rawPublisher(url),
+      start: (url) =>
+        startProcess('raw amqplib consumer', [...profileArgs('raw'), path.join(__dirname, 'raw-amqp-consumer.cjs')], {
+          env: { ...env, RAW_AMQP_URL: url, RAW_PREFETCH: String(PREFETCH), RAW_QUEUE_ARGUMENTS: queueArguments },
+          ready: /READY/,
+        }),
     },
-    ready: /READY/,
-  });
-  await waitForConsumer(managementUrl, projectVhost.vhost, 'hello');
-  await waitForConsumer(managementUrl, rawVhost.vhost, 'hello');
-
-  const sides = {
-    consumer: { url: projectVhost.url, makePublisher: projectPublisher, process: consumer },
-    raw: { url: rawVhost.url, makePublisher: rawPublisher, process: raw },
+    nestRmq: {
+      makePublisher: (url) => rawPublisher(url, { envelope: true }),
+      start: (url) => startProcess('Nest RMQ peer', peerArgs('nest-rmq-consumer.ts'), { env: peerEnv(url), ready: /READY/ }),
+    },
+    golevelup: {
+      makePublisher: (url) => rawPublisher(url),
+      start: (url) => startProcess('golevelup peer', peerArgs('golevelup-consumer.ts'), { env: peerEnv(url), ready: /READY/ }),
+    },
   };
+  const names = Object.keys(SIDES);
+  const sides = {};
   const brokerPid = await localBrokerPid(managementUrl);
-  for (const side of Object.values(sides)) {
-    side.observer = await createObserver(side.url);
-    side.publisher = await side.makePublisher(side.url);
-  }
   try {
+    for (const name of names) {
+      const vhost = await createVhost(`bench-${name}`);
+      sides[name] = { vhost, url: vhost.url };
+      sides[name].process = await setups[name].start(vhost.url);
+      await waitForConsumer(managementUrl, vhost.vhost, 'hello');
+      sides[name].observer = await createObserver(vhost.url);
+      sides[name].publisher = await setups[name].makePublisher(vhost.url);
+    }
     // Warm-up: JIT, connections, queue leader.
     for (const side of Object.values(sides)) await saturation(side.publisher, side.observer, smoke ? 50 : 2000);
 
-    const samples = { consumer: { rate: [], saturation: [], oneAtATime: [] }, raw: { rate: [], saturation: [], oneAtATime: [] } };
+    const samples = Object.fromEntries(names.map((name) => [name, { rate: [], saturation: [], oneAtATime: [] }]));
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? ['consumer', 'raw'] : ['raw', 'consumer'];
+      // Rotate the order of the sides each round so machine noise hits them alike.
+      const order = names.map((_, i) => names[(i + round) % names.length]);
       for (const name of order) {
         const side = sides[name];
         samples[name].saturation.push(
@@ -305,7 +332,7 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
       }
     }
     const cpu = (s, name) => median(s.saturation.map((x) => x.cpuUsPerMessage[name]));
-    const summary = (s) => ({
+    const summary = (name, s = samples[name]) => ({
       messagesPerSecond: median(s.saturation.map((x) => x.messagesPerSecond)),
       saturationP50Ms: median(s.saturation.map((x) => x.p50Ms)),
       saturationP99Ms: median(s.saturation.map((x) => x.p99Ms)),
@@ -318,9 +345,12 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
       consumerCpuUsPerMessage: cpu(s, 'consumer'),
       benchProcessCpuUsPerMessage: cpu(s, 'benchProcess'),
       brokerCpuUsPerMessage: cpu(s, 'broker'),
+      rssMiB: rssMiB(sides[name].process.pid),
     });
-    const project = summary(samples.consumer);
-    const baseline = summary(samples.raw);
+    const results = Object.fromEntries(names.map((n) => [n, summary(n)]));
+    const ratios = Object.fromEntries(
+      names.slice(1).map((n) => [n, results.consumer.messagesPerSecond / results[n].messagesPerSecond]),
+    );
     return {
       prefetch: PREFETCH,
       publishWindow: PUBLISH_WINDOW,
@@ -328,22 +358,24 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
       offeredRunSeconds: seconds,
       messagesOneAtATime: sequential,
       rounds,
-      project,
-      raw: baseline,
-      ratio: project.messagesPerSecond / baseline.messagesPerSecond,
-      consumerRssMiB: rssMiB(consumer.pid),
+      sides: SIDES,
+      project: results.consumer,
+      raw: results.raw,
+      nestRmq: results.nestRmq,
+      golevelup: results.golevelup,
+      ratio: ratios.raw,
+      ratios,
+      consumerRssMiB: results.consumer.rssMiB,
       samples,
     };
   } finally {
     for (const side of Object.values(sides)) {
       await side.publisher?.close().catch(() => undefined);
       await side.observer?.close().catch(() => undefined);
+      await stopProcess(side.process);
+      await side.vhost.delete().catch(() => undefined);
     }
-    await stopProcess(consumer);
-    await stopProcess(raw);
-    await projectVhost.delete().catch(() => undefined);
-    await rawVhost.delete().catch(() => undefined);
   }
 }
 
-module.exports = { benchQueue, createObserver, projectPublisher, saturation, waitForConsumer, managementGet };
+module.exports = { SIDES, benchQueue, createObserver, projectPublisher, saturation, waitForConsumer, managementGet };

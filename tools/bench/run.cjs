@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 /**
- * `npm run bench`: the framework layers against the raw libraries doing the same work, side by
- * side in one run, on a real broker (a local RabbitMQ, or RABBITMQ_URL + RABBITMQ_MANAGEMENT_URL).
- * Prints one table and writes every figure to .local/bench/bench-<time>.json.
+ * `npm run bench`: the apps against the raw libraries doing the same work and against the peers a
+ * team would otherwise pick (tools/bench/peers/), side by side in one run, on a real broker (a local
+ * RabbitMQ, or RABBITMQ_URL + RABBITMQ_MANAGEMENT_URL). Prints one table per section and writes every
+ * figure to .local/bench/bench-<time>.json, and an SVG chart per section next to it
+ * (bench-<time>-<section>.svg).
  *
- *   npm run bench                         everything (about 10 minutes on 2 cores)
+ *   npm run bench                         everything (about 20 minutes on 2 cores)
  *   npm run bench -- --smoke              tiny counts, to check the benchmark still works
- *   npm run bench -- --only grpc,queue    some sections (grpc, queue, e2e, memory, projections, rpc)
- *   npm run bench -- --rounds 5           alternating rounds per pair (default 3)
- *   npm run bench -- --memory-messages N  messages through the memory section (default 100000)
+ *   npm run bench -- --only grpc,queue    some sections (grpc, queue, e2e, memory, footprint, projections, rpc)
+ *   npm run bench -- --rounds 5           rotating rounds per section (default 3)
+ *   npm run bench -- --memory-messages N  messages through the memory and footprint sections (default 100000)
  */
 'use strict';
 
@@ -18,7 +20,7 @@ const os = require('node:os');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const SECTIONS = ['grpc', 'queue', 'e2e', 'memory', 'projections', 'rpc'];
+const SECTIONS = ['grpc', 'queue', 'e2e', 'memory', 'footprint', 'projections', 'rpc'];
 
 function parseArgs(argv) {
   const options = { smoke: false, only: SECTIONS, rounds: 3, build: true };
@@ -40,7 +42,7 @@ function parseArgs(argv) {
 function build() {
   const result = spawnSync(
     'npx',
-    ['nx', 'run-many', '-t', 'build', '-p', 'greeter,consumer,event-handler', '--outputStyle=static'],
+    ['nx', 'run-many', '-t', 'build', '-p', 'greeter,producer,consumer,event-handler', '--outputStyle=static'],
     { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } },
   );
   if (result.status !== 0) throw new Error('the build failed');
@@ -51,35 +53,37 @@ const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 function table(results) {
   const lines = [];
   const row = (...cells) => lines.push(`| ${cells.join(' | ')} |`);
+  const lat = (p50, p99, digits = 2) => `${fmt(p50, digits)} / ${fmt(p99, digits)}`;
   if (results.grpc) {
-    lines.push(`gRPC unary SayHello (${results.grpc.loadGenerator}, median of ${results.grpc.rounds} rotating runs of ${results.grpc.secondsPerRun} s)`);
-    lines.push('raw: grpc-js reply only; raw+ev: grpc-js + a confirmed greeting.greeted event per call with raw amqplib');
-    row('in flight', 'greeter req/s', 'raw req/s', 'raw+ev req/s', 'greeter/raw', 'greeter/raw+ev', 'p50/p99 ms greeter · raw · raw+ev', 'CPU µs/req greeter · raw · raw+ev');
-    row('---', '---', '---', '---', '---', '---', '---', '---');
-    const lat = (s) => `${fmt(s.p50Ms, 2)}/${fmt(s.p99Ms, 2)}`;
-    for (const r of results.grpc.rows) {
-      row(
-        r.inflight,
-        fmt(r.greeter.rps),
-        fmt(r.raw.rps),
-        fmt(r.rawEvents.rps),
-        `${fmt(r.ratio, 2)}×`,
-        `${fmt(r.ratioToRawEvents, 2)}×`,
-        `${lat(r.greeter)} · ${lat(r.raw)} · ${lat(r.rawEvents)}`,
-        `${fmt(r.greeter.cpuUsPerRequest)} · ${fmt(r.raw.cpuUsPerRequest)} · ${fmt(r.rawEvents.cpuUsPerRequest)}`,
-      );
+    const g = results.grpc;
+    lines.push(`gRPC unary SayHello (${g.loadGenerator}, median of ${g.rounds} rotating runs of ${g.secondsPerRun} s)`);
+    row('in flight', 'side', 'req/s', 'p50 / p99 ms', 'CPU µs/req', 'greeter / side');
+    row('---', '---', '---', '---', '---', '---');
+    for (const r of g.rows) {
+      for (const [key, label] of Object.entries(g.sides)) {
+        const s = r[key];
+        row(r.inflight, label, fmt(s.rps), lat(s.p50Ms, s.p99Ms), fmt(s.cpuUsPerRequest), key === 'greeter' ? '' : `${fmt(r.ratios[key], 2)}×`);
+      }
     }
     lines.push('');
   }
   if (results.queue) {
     const q = results.queue;
-    lines.push(`Queue pipeline (quorum queue, persistent, confirms on both hops, manual acks, prefetch ${q.prefetch}; median of ${q.rounds} alternating rounds)`);
-    row('side', 'msg/s at saturation', `e2e p50/p99 ms at ${q.project.offeredRate} msg/s`, 'e2e p50/p99 ms at saturation');
-    row('---', '---', '---', '---');
-    for (const [name, s] of [['publisher + consumer app', q.project], ['raw amqplib', q.raw]]) {
-      row(name, fmt(s.messagesPerSecond), `${fmt(s.offeredP50Ms, 1)} / ${fmt(s.offeredP99Ms, 1)}`, `${fmt(s.saturationP50Ms, 1)} / ${fmt(s.saturationP99Ms, 1)}`);
+    lines.push(`Queue pipeline (quorum queue, persistent, confirms on both hops, manual acks, prefetch ${q.prefetch}; median of ${q.rounds} rotating rounds)`);
+    row('side', 'msg/s at saturation', `e2e p50 / p99 ms at ${q.project.offeredRate} msg/s`, 'e2e p50 / p99 ms, one at a time', 'CPU µs/msg consumer · publisher · broker', 'project / side');
+    row('---', '---', '---', '---', '---', '---');
+    for (const [key, label] of Object.entries(q.sides)) {
+      const s = key === 'consumer' ? q.project : q[key];
+      row(
+        label,
+        fmt(s.messagesPerSecond),
+        lat(s.offeredP50Ms, s.offeredP99Ms, 1),
+        lat(s.oneAtATimeP50Ms, s.oneAtATimeP99Ms),
+        `${fmt(s.consumerCpuUsPerMessage)} · ${fmt(s.benchProcessCpuUsPerMessage)} · ${fmt(s.brokerCpuUsPerMessage)}`,
+        key === 'consumer' ? '' : `${fmt(q.ratios[key], 2)}×`,
+      );
     }
-    lines.push(`ratio (project / raw msg/s): ${fmt(q.ratio, 2)}×`, '');
+    lines.push('');
   }
   if (results.e2e) {
     const e = results.e2e;
@@ -106,6 +110,21 @@ function table(results) {
     lines.push('');
   }
   if (results.rpc) lines.push(require('./rpc.cjs').rpcTable(results.rpc, fmt));
+  if (results.footprint) {
+    const f = results.footprint;
+    const after = {
+      greeter: f.apps.greeter.afterMessagesRssMiB,
+      producer: f.apps.producer.afterMessagesRssMiB,
+      consumer: results.memory?.afterAllMiB.consumer,
+      eventHandler: results.memory?.afterAllMiB.eventHandler,
+    };
+    lines.push(`Start-up and footprint (median of ${f.rounds} starts; RSS after ${f.messages} messages: greeter and producer here, consumer and event-handler from the memory section)`);
+    row('process', 'start → ready ms', 'RSS idle MiB', `RSS after ${f.messages} messages MiB`);
+    row('---', '---', '---', '---');
+    for (const [key, a] of Object.entries(f.apps)) row(a.label, fmt(a.readyMs), fmt(a.idleRssMiB, 1), key in after ? fmt(after[key], 1) : '');
+    const series = (a) => a.rssSeries.map((s) => `${s.messages}: ${fmt(s.rssMiB)}`).join(', ');
+    lines.push(`RSS series (messages: MiB): greeter ${series(f.apps.greeter)}; producer ${series(f.apps.producer)}`, '');
+  }
   return lines.join('\n');
 }
 
@@ -144,6 +163,9 @@ async function run(options) {
     if (options.only.includes('projections')) results.projections = await require('./projections.cjs').benchProjections(common);
     if (options.only.includes('rpc')) results.rpc = await require('./rpc.cjs').benchRpc(common);
     if (options.only.includes('memory')) results.memory = await require('./flow.cjs').benchMemory({ ...common, total: options.memoryMessages });
+    if (options.only.includes('footprint')) {
+      results.footprint = await require('./footprint.cjs').benchFootprint({ ...common, messages: options.memoryMessages });
+    }
   } finally {
     if (broker) {
       await broker.stop();
@@ -154,7 +176,12 @@ async function run(options) {
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `bench-${results.startedAt.replace(/[:.]/g, '-')}.json`);
   fs.writeFileSync(file, JSON.stringify(results, null, 2));
-  process.stdout.write(`\n${table(results)}\nAll figures: ${path.relative(ROOT, file)}\n`);
+  const charts = Object.entries(require('./chart.cjs').sectionCharts(results)).map(([section, svg]) => {
+    const chart = file.replace(/\.json$/, `-${section}.svg`);
+    fs.writeFileSync(chart, svg);
+    return path.relative(ROOT, chart);
+  });
+  process.stdout.write(`\n${table(results)}\nAll figures: ${path.relative(ROOT, file)}\nCharts: ${charts.join(' ')}\n`);
   return results;
 }
 

@@ -19,7 +19,11 @@ function configs() {
       }
     }
   }
-  found.push(path.join('tools', 'stack', 'tsconfig.json'), path.join('tools', 'rabbitmq', 'tsconfig.json'));
+  found.push(
+    path.join('tools', 'stack', 'tsconfig.json'),
+    path.join('tools', 'rabbitmq', 'tsconfig.json'),
+    path.join('tools', 'bench', 'peers', 'tsconfig.json'),
+  );
   return found;
 }
 

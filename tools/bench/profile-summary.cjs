@@ -1,0 +1,74 @@
+#!/usr/bin/env node
+/**
+ * Sums a V8 .cpuprofile (from `node --cpu-prof`, e.g. HELLO_CPU_PROF=<dir> npm run bench -- --only grpc)
+ * into the frames that cost the most: self time per function, and total time (self plus callees) per
+ * function and per package, optionally divided by a number of requests to give µs per request.
+ *
+ *   node tools/bench/profile-summary.cjs <file.cpuprofile> [--requests N] [--top 25]
+ */
+'use strict';
+const fs = require('node:fs');
+
+function summarize(profile, { top = 25 } = {}) {
+  const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  // Sample intervals in µs; each sample is charged its interval.
+  const selfUs = new Map();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i];
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0));
+  }
+  const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const key = (n) => {
+    const f = n.callFrame;
+    const file = f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(dist|apps|libs)\//, '$1/');
+    return `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
+  };
+  const pkg = (n) => {
+    const url = n.callFrame.url;
+    const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+    if (m) return m[1];
+    if (!url) return n.callFrame.functionName.startsWith('(') ? n.callFrame.functionName : '(native)';
+    if (url.startsWith('node:')) return 'node core';
+    return 'app';
+  };
+  const self = new Map();
+  const inclusive = new Map();
+  const byPackage = new Map();
+  for (const [id, us] of selfUs) {
+    const n = nodes.get(id);
+    self.set(key(n), (self.get(key(n)) ?? 0) + us);
+    byPackage.set(pkg(n), (byPackage.get(pkg(n)) ?? 0) + us);
+    // Charge every distinct function on the stack once.
+    const seen = new Set();
+    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
+      const k = key(nodes.get(cur));
+      if (seen.has(k)) continue;
+      seen.add(k);
+      inclusive.set(k, (inclusive.get(k) ?? 0) + us);
+    }
+  }
+  const sorted = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  return { totalUs, self: sorted(self), inclusive: sorted(inclusive), byPackage: sorted(byPackage) };
+}
+
+function main(argv) {
+  const file = argv[0];
+  if (!file) throw new Error('usage: profile-summary.cjs <file.cpuprofile> [--requests N] [--top 25]');
+  const requests = argv.includes('--requests') ? Number(argv[argv.indexOf('--requests') + 1]) : undefined;
+  const top = argv.includes('--top') ? Number(argv[argv.indexOf('--top') + 1]) : 25;
+  const s = summarize(JSON.parse(fs.readFileSync(file, 'utf8')), { top });
+  const idle = (list) => list.filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(program)'));
+  const line = ([k, us]) =>
+    `${((100 * us) / s.totalUs).toFixed(1).padStart(5)} %${requests ? `  ${(us / requests).toFixed(2).padStart(7)} µs/req` : ''}  ${k}`;
+  const out = [`profile: ${(s.totalUs / 1e6).toFixed(2)} s sampled${requests ? `, ${requests} requests` : ''}`];
+  out.push('', 'self time by package:', ...s.byPackage.map(line));
+  out.push('', 'self time by function:', ...s.self.map(line));
+  out.push('', 'total time (self + callees) by function:', ...idle(s.inclusive).map(line));
+  process.stdout.write(`${out.join('\n')}\n`);
+}
+
+module.exports = { summarize };
+
+if (require.main === module) main(process.argv.slice(2));
