@@ -34,7 +34,7 @@ async function startEventHandler(env) {
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`the event-handler exited (${child.exitCode}):\n${errors}`);
-    const res = await fetch(`${base}/health`).catch(() => undefined);
+    const res = await fetch(`${base}/health/ready`).catch(() => undefined);
     if (res?.status === 200) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');

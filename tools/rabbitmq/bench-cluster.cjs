@@ -46,7 +46,7 @@ function spawnApp(entry, env) {
 async function waitHealthy(port) {
   for (let i = 0; i < 600; i++) {
     try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).status === 200) return;
+      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200) return;
     } catch {
       /* not yet */
     }

@@ -40,6 +40,7 @@ async function startConsumer(
 ): Promise<INestApplication> {
   const port = await freePort();
   const config: ConsumerConfig = {
+    platform: { logLevel: 'error', logFormat: 'json' },
     httpPort: port,
     rabbitmqUrl,
     prefetch: 10,

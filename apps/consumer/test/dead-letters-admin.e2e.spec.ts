@@ -18,6 +18,7 @@ async function start(
 ): Promise<{ app: INestApplication; baseUrl: string }> {
   const port = await freePort();
   const config: ConsumerConfig = {
+    platform: { logLevel: 'error', logFormat: 'json' },
     httpPort: port,
     rabbitmqUrl: vhost.url,
     prefetch: 5,

@@ -30,7 +30,7 @@ interface Producer {
 
 async function startProducer(rabbitmqUrl: string, rpcTimeoutMs: number): Promise<Producer> {
   const port = await freePort();
-  const app = await createProducerApp({ httpPort: port, rabbitmqUrl, publishTimeoutMs: 2_000, rpcTimeoutMs }, { logger: false });
+  const app = await createProducerApp({ platform: { logLevel: 'error', logFormat: 'json' }, httpPort: port, rabbitmqUrl, publishTimeoutMs: 2_000, retryAfterSeconds: 5, rpcTimeoutMs }, { logger: false });
   // 1,000 clients connect at once: a listen backlog above Node's default 511 keeps the kernel from
   // resetting the connections that do not fit.
   await app.init();
@@ -245,7 +245,7 @@ describe('POST /greetings with the broker down', () => {
   beforeAll(async () => {
     const port = await freePort();
     const app = await createProducerApp(
-      { httpPort: port, rabbitmqUrl: `amqp://guest:guest@127.0.0.1:${await freePort()}`, publishTimeoutMs: 200, rpcTimeoutMs: 5_000 },
+      { platform: { logLevel: 'error', logFormat: 'json' }, retryAfterSeconds: 5, httpPort: port, rabbitmqUrl: `amqp://guest:guest@127.0.0.1:${await freePort()}`, publishTimeoutMs: 200, rpcTimeoutMs: 5_000 },
       { logger: false },
     );
     await app.listen(port, '127.0.0.1');

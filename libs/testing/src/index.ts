@@ -8,3 +8,4 @@ export * from './lib/broker';
 export * from './lib/prometheus';
 export * from './lib/database';
 export * from './lib/python';
+export * from './lib/trace';

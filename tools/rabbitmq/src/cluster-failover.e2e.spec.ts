@@ -114,7 +114,7 @@ describe('the apps on a three-node cluster when the node leading hello is killed
     await waitFor(
       async () => {
         const checks = await Promise.all(
-          ['producer', 'consumerA', 'consumerB', 'eventHandler'].map((app) => checkHttp(`http://127.0.0.1:${ports[app]}/health`)),
+          ['producer', 'consumerA', 'consumerB', 'eventHandler'].map((app) => checkHttp(`http://127.0.0.1:${ports[app]}/health/ready`)),
         );
         return checks.every((c) => c === null);
       },
@@ -232,7 +232,7 @@ describe('the apps on a three-node cluster when the node leading hello is killed
     // The surviving apps reconnected by themselves: same processes, healthy, no restart.
     for (const app of [apps[0], apps[2], apps[3]]) expect({ pid: app.pid, alive: isAlive(app.pid) }).toEqual({ pid: app.pid, alive: true });
     for (const name of ['producer', 'consumerB', 'eventHandler']) {
-      await waitFor(async () => (await checkHttp(`http://127.0.0.1:${ports[name]}/health`)) === null, {
+      await waitFor(async () => (await checkHttp(`http://127.0.0.1:${ports[name]}/health/ready`)) === null, {
         timeoutMs: 60_000,
         message: `${name} is not healthy after the failover`,
       });

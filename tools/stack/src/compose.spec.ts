@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { spawnSync } from 'node:child_process';
 
 // No Docker engine runs where this suite runs, so the compose file and Dockerfile are checked
 // against what the apps really read and serve instead of being run.
@@ -30,7 +31,10 @@ interface Service {
 const SCALED = new Set(['consumer', 'event-handler']);
 // Read by the event-handler's PostgreSQL store (its projections on PostgreSQL); until that store is
 // in, compose already sets the variable for it.
-const AHEAD_OF_THE_APP: Record<string, string[]> = { 'event-handler': ['EVENT_HANDLER_DATABASE_URL'] };
+// The standard OTEL_* variables are read by the OpenTelemetry SDK itself (see libs/platform/src/telemetry.ts).
+const READ_BY_THE_OTEL_SDK = /^OTEL_/;
+
+const { ensurePromtool } = require('../../prometheus/promtool.cjs') as { ensurePromtool(): string };
 
 const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
 const compose = parse(composeText, { merge: true }) as { services: Record<string, Service> };
@@ -59,6 +63,8 @@ function variablesReadBy(app: string): Set<string> {
   for (const file of files) {
     const text = readFileSync(file, 'utf8');
     for (const m of text.matchAll(/['"`]([A-Z][A-Z0-9_]{2,})['"`]/g)) names.add(m[1]);
+    // Keys of the zod schemas that declare each app's variables.
+    for (const m of text.matchAll(/^\s+([A-Z][A-Z0-9_]{2,}):/gm)) names.add(m[1]);
   }
   return names;
 }
@@ -126,6 +132,31 @@ describe('docker-compose.yml', () => {
     }
   });
 
+  it('should add Jaeger (OTLP on 4318) and Prometheus under the observability profile, the apps exporting to it', () => {
+    const jaeger = compose.services['jaeger'] as Service & { profiles?: string[] };
+    const prometheus = compose.services['prometheus'] as Service & { profiles?: string[] };
+    expect(jaeger.profiles).toEqual(['observability']);
+    expect(prometheus.profiles).toEqual(['observability']);
+    expect(containerPorts(jaeger)).toEqual(expect.arrayContaining([4318, 16686]));
+    expect(prometheus.volumes).toContain('./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
+    for (const app of APPS) {
+      expect(compose.services[app.name].environment?.['OTEL_EXPORTER_OTLP_ENDPOINT']).toBe('http://jaeger:4318');
+    }
+  });
+
+  it("should scrape every app's /metrics port in prometheus.yml, a config promtool accepts", () => {
+    const file = join(ROOT, 'deploy', 'prometheus', 'prometheus.yml');
+    const config = parse(readFileSync(file, 'utf8')) as {
+      scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[];
+    };
+    const scraped = config.scrape_configs.map((job) => [job.dns_sd_configs[0].names[0], job.dns_sd_configs[0].port]);
+    expect(scraped).toEqual(
+      APPS.map((app) => [app.name, Number(String(app.ports['http'].default).split(':').pop())]),
+    );
+    const check = spawnSync(ensurePromtool(), ['check', 'config', file], { encoding: 'utf8' });
+    expect({ status: check.status, output: check.stdout + check.stderr }).toMatchObject({ status: 0 });
+  });
+
   it('should keep .env out of git and out of the build context', () => {
     for (const file of ['.gitignore', '.dockerignore']) {
       expect(readFileSync(join(ROOT, file), 'utf8')).toMatch(/^\.env$/m);
@@ -151,7 +182,7 @@ describe('docker-compose.yml', () => {
 
     it('should only set environment variables the app reads', () => {
       const read = variablesReadBy(name);
-      for (const ahead of AHEAD_OF_THE_APP[name] ?? []) read.add(ahead);
+      for (const variable of Object.keys(service.environment ?? {})) if (READ_BY_THE_OTEL_SDK.test(variable)) read.add(variable);
       for (const variable of Object.keys(service.environment ?? {})) {
         expect({ variable, read: read.has(variable) }).toEqual({ variable, read: true });
       }

@@ -82,9 +82,9 @@ describe('the stack runner with its stdout closed (npm start | head -1)', () => 
       async () => {
         const checks = await Promise.all([
           checkGrpc(`127.0.0.1:${ports['grpc']}`),
-          checkHttp(`http://127.0.0.1:${ports['producer']}/health`),
-          checkHttp(`http://127.0.0.1:${ports['consumer']}/health`),
-          checkHttp(`http://127.0.0.1:${ports['eventHandler']}/health`),
+          checkHttp(`http://127.0.0.1:${ports['producer']}/health/ready`),
+          checkHttp(`http://127.0.0.1:${ports['consumer']}/health/ready`),
+          checkHttp(`http://127.0.0.1:${ports['eventHandler']}/health/ready`),
         ]);
         return checks.every((c) => c === null);
       },

@@ -25,7 +25,7 @@ interface Stack {
   process: ChildProcess;
   output(): string;
   exited: Promise<number | null>;
-  ports: { grpc: number; producer: number; consumer: number; eventHandler: number; tcp: number };
+  ports: { grpc: number; greeterHttp: number; producer: number; consumer: number; eventHandler: number; tcp: number };
 }
 
 function isAlive(pid: number): boolean {
@@ -37,9 +37,10 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function startStack(vhost: TestVhost, dataDir: string): Promise<Stack> {
+async function startStack(vhost: TestVhost, dataDir: string, { detached = false, skipBuild = false } = {}): Promise<Stack> {
   const ports = {
     grpc: await freePort(),
+    greeterHttp: await freePort(),
     producer: await freePort(),
     consumer: await freePort(),
     eventHandler: await freePort(),
@@ -51,14 +52,18 @@ async function startStack(vhost: TestVhost, dataDir: string): Promise<Stack> {
       ...process.env,
       RABBITMQ_URL: vhost.url,
       GREETER_GRPC_URL: `127.0.0.1:${ports.grpc}`,
+      GREETER_HTTP_PORT: String(ports.greeterHttp),
       PRODUCER_HTTP_PORT: String(ports.producer),
       CONSUMER_HTTP_PORT: String(ports.consumer),
       EVENT_HANDLER_HTTP_PORT: String(ports.eventHandler),
       EVENT_HANDLER_TCP_PORT: String(ports.tcp),
       EVENT_HANDLER_DATA_DIR: dataDir,
       NO_COLOR: '1',
+      ...(skipBuild ? { HELLO_SKIP_BUILD: '1' } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, as a terminal gives a command: Ctrl-C signals the whole group.
+    detached,
   });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -96,6 +101,27 @@ async function getJson(url: string): Promise<{ status: number; body: QueryBody }
   return { status: res.status, body: await res.json() };
 }
 
+async function waitHealthy(stack: Stack): Promise<void> {
+  const exitedEarly = stack.exited.then((code) => {
+    throw new Error(`the stack exited (${code}) before it was healthy:\n${stack.output()}`);
+  });
+  const healthy = waitFor(
+    async () => {
+      const checks = await Promise.all([
+        checkGrpc(`127.0.0.1:${stack.ports.grpc}`),
+        checkHttp(`http://127.0.0.1:${stack.ports.greeterHttp}/health/ready`),
+        checkHttp(`http://127.0.0.1:${stack.ports.producer}/health/ready`),
+        checkHttp(`http://127.0.0.1:${stack.ports.consumer}/health/ready`),
+        checkHttp(`http://127.0.0.1:${stack.ports.eventHandler}/health/ready`),
+      ]);
+      return checks.every((c) => c === null);
+    },
+    { timeoutMs: 240_000, intervalMs: 500, message: 'the stack did not become healthy' },
+  );
+  await Promise.race([healthy, exitedEarly]);
+  exitedEarly.catch(() => undefined);
+}
+
 describe('the whole stack (npm start)', () => {
   let vhost: TestVhost;
   let dataDir: string;
@@ -111,23 +137,7 @@ describe('the whole stack (npm start)', () => {
       eventHandler: `http://127.0.0.1:${stack.ports.eventHandler}`,
     };
     // The first run builds all four apps.
-    const exitedEarly = stack.exited.then((code) => {
-      throw new Error(`the stack exited (${code}) before it was healthy:\n${stack.output()}`);
-    });
-    const healthy = waitFor(
-      async () => {
-        const checks = await Promise.all([
-          checkGrpc(`127.0.0.1:${stack.ports.grpc}`),
-          checkHttp(`${base.producer}/health`),
-          checkHttp(`http://127.0.0.1:${stack.ports.consumer}/health`),
-          checkHttp(`${base.eventHandler}/health`),
-        ]);
-        return checks.every((c) => c === null);
-      },
-      { timeoutMs: 240_000, intervalMs: 500, message: 'the stack did not become healthy' },
-    );
-    await Promise.race([healthy, exitedEarly]);
-    exitedEarly.catch(() => undefined);
+    await waitHealthy(stack);
   }, 300_000);
 
   afterAll(async () => {
@@ -231,4 +241,60 @@ describe('the whole stack (npm start)', () => {
       'apps stopped (exit codes): greeter 0, producer 0, consumer 0, event-handler 0',
     );
   }, STOP_BOUND_MS + 5000);
+});
+
+describe('Ctrl-C on npm start (SIGINT to its whole process group, as a terminal sends it)', () => {
+  let vhost: TestVhost;
+  let dataDir: string;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    vhost = await createTestVhost('stack-ctrl-c');
+    dataDir = mkdtempSync(join(tmpdir(), 'hello-stack-ctrl-c-'));
+    // Built by the suite above: this one only runs what dist/ holds.
+    stack = await startStack(vhost, dataDir, { detached: true, skipBuild: true });
+    await waitHealthy(stack);
+  }, 300_000);
+
+  afterAll(async () => {
+    if (stack && stack.process.exitCode === null) {
+      try {
+        process.kill(-(stack.process.pid as number), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    await vhost?.delete();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('should let a server stream in flight send all 5 replies, then every app exit 0', async () => {
+    const definition = protoLoader.loadSync(join(ROOT, 'proto', 'helloworld.proto'), { keepCase: true });
+    const { Greeter } = (grpc.loadPackageDefinition(definition) as unknown as {
+      helloworld: { Greeter: grpc.ServiceClientConstructor };
+    }).helloworld;
+    const client = new Greeter(`127.0.0.1:${stack.ports.grpc}`, grpc.credentials.createInsecure());
+    const call = (client as unknown as Record<string, (request: object) => grpc.ClientReadableStream<{ message: string }>>)[
+      'SayHelloStreamReply'
+    ]({ name: 'Ctrl-C' });
+    const replies: string[] = [];
+    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+    call.on('error', () => undefined);
+    await new Promise<void>((resolve) =>
+      call.on('data', (reply: { message: string }) => {
+        replies.push(reply.message);
+        resolve();
+      }),
+    );
+    // The terminal's Ctrl-C: every process of the group gets SIGINT (npm, the runner, each app); the
+    // runner then sends each app a SIGTERM too.
+    process.kill(-(stack.process.pid as number), 'SIGINT');
+    const ended = await status;
+    client.close();
+    expect({ code: ended.code, replies: replies.length }).toEqual({ code: grpc.status.OK, replies: 5 });
+    expect(replies[4]).toBe('Hello, Ctrl-C! (5/5)');
+    await Promise.race([stack.exited, new Promise((done) => setTimeout(done, STOP_BOUND_MS))]);
+    expect(stack.output()).toContain('apps stopped (exit codes): greeter 0, producer 0, consumer 0, event-handler 0');
+    expect(stack.output()).not.toMatch(/cutting off the calls still in flight/);
+  }, STOP_BOUND_MS + 30_000);
 });

@@ -5,6 +5,7 @@ import {
   brokerCheck,
   consumerCheck,
   Metrics,
+  observeAmqpConnection,
   observeAmqpServer,
   publisherCheck,
   publishMetrics,
@@ -54,6 +55,7 @@ export class ConsumerBroker implements OnApplicationShutdown {
       observer: publishMetrics(metrics, 'consumer', () => this.publisher.inFlightCount),
     });
     readiness.register(brokerCheck(this.connection), publisherCheck(Topology.eventsExchange, this.publisher));
+    observeAmqpConnection(metrics, this.connection);
   }
 
   async onApplicationShutdown(): Promise<void> {

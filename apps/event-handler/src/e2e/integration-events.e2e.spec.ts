@@ -171,9 +171,17 @@ describe.each(DIALECTS)('event-handler with RabbitMQ, on %s', (dialect) => {
   });
 
   it('should say it is healthy, and expose its counters', async () => {
-    const health = await harness.get('/health');
+    const health = await harness.get('/health/ready');
     expect(health.status).toBe(200);
-    expect(health.body).toEqual({ status: 'ok', consumer: 'consuming', publisher: 'connected', database: 'open' });
+    expect(health.body).toMatchObject({
+      status: 'ok',
+      info: {
+        'consumer:event-handler.events': { status: 'up' },
+        broker: { status: 'up' },
+        'publisher:event-handler': { status: 'up' },
+        database: { status: 'up' },
+      },
+    });
     const metrics = await harness.get<string>('/metrics');
     expect(metrics.contentType).toMatch(/^text\/plain/);
     expect(metrics.body).toMatch(/^event_handler_outbox_sent_total\{type="hello.message.v1"\} [1-9]/m);

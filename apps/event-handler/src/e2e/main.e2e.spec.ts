@@ -32,7 +32,7 @@ describe('event-handler main.ts', () => {
       EVENT_HANDLER_DATA_DIR: dataDir,
     });
     await app.waitForOutput(/HTTP on 127\.0\.0\.1:\d+, line echo on/, 30_000);
-    const health = await fetch(`http://127.0.0.1:${httpPort}/health`);
+    const health = await fetch(`http://127.0.0.1:${httpPort}/health/ready`);
     expect(health.status).toBe(200);
 
     // A client still connected at shutdown gets its connection closed, not reset.

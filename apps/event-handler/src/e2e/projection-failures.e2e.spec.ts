@@ -118,6 +118,6 @@ describe('event-handler when applying an event fails', () => {
       { message: 'the welcome of ada' },
     );
     expect(jsonOf(welcome)).toEqual({ text: 'Welcome, ada!' });
-    expect((await harness.get('/health')).status).toBe(200);
+    expect((await harness.get('/health/ready')).status).toBe(200);
   });
 });

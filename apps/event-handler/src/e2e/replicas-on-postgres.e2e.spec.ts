@@ -56,7 +56,7 @@ describe('event-handler replicas on PostgreSQL, with consumer replicas', () => {
       EVENT_HANDLER_LOG_LEVEL: 'warn',
     });
     running.push(app);
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/health`).catch(() => undefined))?.status === 200, {
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/health/ready`).catch(() => undefined))?.status === 200, {
       message: 'event-handler healthy',
       timeoutMs: 60_000,
     }).catch(async (error: Error) => {

@@ -24,7 +24,12 @@ export class EventHandlerReadiness implements OnModuleInit {
       publisherCheck('event-handler', this.broker.publisher),
       {
         name: 'database',
-        check: () => (this.store.isOpen ? { up: true } : { up: false, reason: 'projection database closed' }),
+        // Asks the database (PostgreSQL or the SQLite file) for an answer, not just whether it is open.
+        check: async () => {
+          if (!this.store.isOpen) return { up: false, reason: 'projection database closed' };
+          await this.store.ping();
+          return { up: true };
+        },
       },
     );
   }

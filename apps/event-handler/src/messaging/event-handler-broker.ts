@@ -15,7 +15,7 @@ import {
   workQueueTopology,
 } from '@hello/messaging';
 import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Metrics, observeAmqpServer, publishMetrics } from '@hello/platform';
+import { Metrics, observeAmqpConnection, observeAmqpServer, publishMetrics } from '@hello/platform';
 import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from '../config/event-handler.config';
 import type { MessagePublisher } from './message-publisher';
 
@@ -77,6 +77,7 @@ export class EventHandlerBroker implements MessagePublisher, OnModuleInit, OnApp
       topology: PUBLISH_TOPOLOGY,
       observer: publishMetrics(metrics, 'event-handler', () => this.publisher.inFlightCount),
     });
+    observeAmqpConnection(metrics, this.connection);
   }
 
   /**

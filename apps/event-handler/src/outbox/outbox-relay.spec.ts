@@ -154,7 +154,7 @@ describe('two OutboxRelays on one PostgreSQL database (two replicas)', () => {
 
   const replica = async (publisher: MessagePublisher) => {
     const store = await ProjectionStore.open(test.location);
-    const relay = new OutboxRelay(store.outbox, publisher, config, new Metrics());
+    const relay = new OutboxRelay(store.outbox, publisher, config, new Metrics(new PlatformMetrics()));
     stores.push(store);
     relays.push(relay);
     return { store, relay };

@@ -60,19 +60,19 @@ describe('HealthStatusRegistry', () => {
     expect(() => registry.beginShutdown()).not.toThrow();
   });
 
-  it('should report NOT_SERVING while the events are backlogged, SERVING after, and tell watchers', () => {
+  it('should report NOT_SERVING while the app is not ready, SERVING after, and tell watchers', () => {
     const seen: ServingStatus[] = [];
     registry.watch('').subscribe((s) => seen.push(s));
-    registry.setEventsBacklogged(true);
+    registry.setServing(false);
     expect(registry.statusOf(GREETER_FULL_NAME)).toBe(ServingStatus.NOT_SERVING);
-    registry.setEventsBacklogged(false);
+    registry.setServing(true);
     expect(registry.statusOf('')).toBe(ServingStatus.SERVING);
     expect(seen).toEqual([ServingStatus.SERVING, ServingStatus.NOT_SERVING, ServingStatus.SERVING]);
   });
 
-  it('should stay NOT_SERVING once shutdown has begun, whatever the backlog does', () => {
+  it('should stay NOT_SERVING once shutdown has begun, whatever readiness says', () => {
     registry.beginShutdown();
-    registry.setEventsBacklogged(false);
+    registry.setServing(true);
     expect(registry.statusOf('')).toBe(ServingStatus.NOT_SERVING);
   });
 });

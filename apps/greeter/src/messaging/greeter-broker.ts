@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Topology } from '@hello/contracts';
 import { AmqpConnection, ConfirmedPublisher, exchangeTopology } from '@hello/messaging';
-import { Metrics, publishMetrics, Readiness } from '@hello/platform';
+import { Metrics, observeAmqpConnection, publishMetrics, Readiness } from '@hello/platform';
 import { Gauge } from 'prom-client';
 import { GREETER_CONFIG, type GreeterConfig } from '../config/greeter.config';
 import { BufferedEventPublisher } from './buffered-event-publisher';
@@ -85,6 +85,7 @@ export class GreeterBroker implements OnApplicationShutdown {
           : { up: true, connected, pending };
       },
     });
+    observeAmqpConnection(metrics, this.connection);
     const events = this.events;
     new Gauge({
       name: 'greeter_events_pending',

@@ -59,7 +59,7 @@ describe('PublishGreetingWhenGreetedHandler', () => {
 
   it('should use the id the greeting carries, so that a repeat of an AMQP request publishes the same event', () => {
     const eventId = '5b0e6f5e-3c1d-5f0a-9d6e-6c1e5a6b8f21';
-    handler.handle(new GreetedEvent('Ada', 'Hello, Ada!', greetedAt, undefined, eventId));
+    handler.handle(new GreetedEvent('Ada', 'Hello, Ada!', greetedAt, eventId));
     expect(published()).toMatchObject({ messageId: eventId, body: expect.objectContaining({ eventId }) });
   });
 });

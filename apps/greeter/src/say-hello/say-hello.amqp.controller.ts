@@ -2,6 +2,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { CommandBus } from '@nestjs/cqrs';
 import { ContractViolation, Headers, helloRpcRequestOf, Topology, type HelloRpcErrorReply } from '@hello/contracts';
 import { AmqpRpcServer, type AmqpRpcReply, type AmqpRpcRequest } from '@hello/messaging';
+import { Metrics, Readiness } from '@hello/platform';
+import { Counter } from 'prom-client';
 import { GREETER_CONFIG, type GreeterConfig } from '../config/greeter.config';
 import { GreeterBroker } from '../messaging/greeter-broker';
 import { INTERNAL_ERROR_STATUS, statusName, statusOfError } from '../shared/error-status';
@@ -26,6 +28,8 @@ export class SayHelloAmqpController implements OnApplicationBootstrap, OnModuleD
     private readonly commandBus: CommandBus,
     broker: GreeterBroker,
     @Inject(GREETER_CONFIG) private readonly config: GreeterConfig,
+    readiness: Readiness,
+    metrics: Metrics,
   ) {
     this.server = new AmqpRpcServer({
       connection: broker.connection,
@@ -34,6 +38,31 @@ export class SayHelloAmqpController implements OnApplicationBootstrap, OnModuleD
       appId: 'greeter',
       minTimeLeftMs: MIN_TIME_LEFT_MS,
       drainTimeoutMs: config.shutdownGraceMs,
+    });
+    const server = this.server;
+    readiness.register({
+      name: `consumer:${Topology.helloRpcQueue}`,
+      check: () =>
+        server.isConsuming() ? { up: true } : { up: false, reason: `no consumer attached to '${Topology.helloRpcQueue}'` },
+    });
+    new Counter({
+      name: 'amqp_rpc_requests_total',
+      help: 'AMQP RPC requests on hello.rpc, by outcome (answered, error_reply, repeated, expired, dead_lettered).',
+      labelNames: ['outcome'],
+      registers: [metrics.registry],
+      collect() {
+        const stats = server.stats() as unknown as Record<string, number>;
+        this.reset();
+        for (const [key, outcome] of [
+          ['answered', 'answered'],
+          ['errorReplies', 'error_reply'],
+          ['repeated', 'repeated'],
+          ['expired', 'expired'],
+          ['deadLettered', 'dead_lettered'],
+        ] as const) {
+          if (typeof stats[key] === 'number') this.inc({ outcome }, stats[key]);
+        }
+      },
     });
   }
 
@@ -57,7 +86,7 @@ export class SayHelloAmqpController implements OnApplicationBootstrap, OnModuleD
       }
       const { name } = helloRpcRequestOf(request.body());
       const reply = await this.commandBus.execute(
-        new SayHelloCommand(name as string, request.traceparent, request.requestId),
+        new SayHelloCommand(name as string, request.requestId),
       );
       return { body: reply };
     } catch (error) {

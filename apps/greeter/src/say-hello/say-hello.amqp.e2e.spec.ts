@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage, type Options } from 'amqplib';
 import { EventBus } from '@nestjs/cqrs';
 import { deriveId, GreetingGreetedIntegrationEvent, Headers, Topology } from '@hello/contracts';
-import { traceIdOf } from '@hello/messaging';
-import { AmqpTestClient, createTestVhost, jsonOf, waitFor, type TestVhost } from '@hello/testing';
+import { AmqpTestClient, createTestVhost, jsonOf, traceIdOf, waitFor, type TestVhost } from '@hello/testing';
 import type { Greeter } from '../greeter';
 import {
   CapturingLogger,

@@ -6,8 +6,6 @@ export class GreetCommand extends Command<HelloReply> {
   constructor(
     /** As the caller sent it; the greeter validates it (and answers an error reply when it is bad). */
     readonly name: unknown,
-    /** W3C traceparent of the request, continued by the AMQP request. */
-    readonly traceparent?: string,
   ) {
     super();
   }

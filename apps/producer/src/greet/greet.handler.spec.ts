@@ -1,7 +1,7 @@
 import { ClientProxy } from '@nestjs/microservices';
 import { of, throwError } from 'rxjs';
-import { Headers, HELLO_RPC_TYPE } from '@hello/contracts';
-import { AmqpRecord, RpcTimeoutError, traceIdOf } from '@hello/messaging';
+import { HELLO_RPC_TYPE } from '@hello/contracts';
+import { AmqpRecord, RpcTimeoutError } from '@hello/messaging';
 import { GreetCommand } from './greet.command';
 import { GreetHandler } from './greet.handler';
 
@@ -22,19 +22,6 @@ describe('GreetHandler', () => {
     expect(pattern).toBe(HELLO_RPC_TYPE);
     expect(record).toBeInstanceOf(AmqpRecord);
     expect(record.body).toEqual({ name: 'Ada' });
-  });
-
-  it('should continue the trace of the HTTP request', async () => {
-    await handler.execute(
-      new GreetCommand(
-        'Ada',
-        '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
-      ),
-    );
-    const [, record] = send.mock.calls[0] as [string, AmqpRecord];
-    expect(traceIdOf(record.options.headers?.[Headers.traceparent])).toBe(
-      '4bf92f3577b34da6a3ce929d0e0e4736',
-    );
   });
 
   it('should fail as the client fails', async () => {

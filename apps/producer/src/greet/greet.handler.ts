@@ -2,8 +2,8 @@ import { Inject } from '@nestjs/common';
 import { CommandHandler, ICommandHandler } from '@nestjs/cqrs';
 import { ClientProxy } from '@nestjs/microservices';
 import { lastValueFrom } from 'rxjs';
-import { Headers, HELLO_RPC_TYPE, HelloReply } from '@hello/contracts';
-import { AmqpRecord, childTraceparent } from '@hello/messaging';
+import { HELLO_RPC_TYPE, HelloReply } from '@hello/contracts';
+import { AmqpRecord } from '@hello/messaging';
 import { GREETER_RPC_CLIENT } from '../messaging/producer-broker';
 import { GreetCommand } from './greet.command';
 
@@ -23,14 +23,8 @@ export class GreetHandler implements ICommandHandler<GreetCommand> {
     return lastValueFrom(
       this.greeter.send<HelloReply>(
         HELLO_RPC_TYPE,
-        new AmqpRecord(
-          { name: command.name },
-          {
-            headers: {
-              [Headers.traceparent]: childTraceparent(command.traceparent),
-            },
-          },
-        ),
+        // The request's trace context goes in its headers, from the active span (the HTTP request's).
+        new AmqpRecord({ name: command.name }),
       ),
     );
   }

@@ -1,7 +1,6 @@
 import {
   Body,
   Controller,
-  Headers,
   HttpCode,
   HttpStatus,
   Post,
@@ -23,12 +22,11 @@ export class GreetHttpController {
   @HttpCode(HttpStatus.OK)
   greet(
     @Body() body: unknown,
-    @Headers('traceparent') traceparent?: string,
   ): Promise<HelloReply> {
     const name =
       typeof body === 'object' && body !== null
         ? (body as { name?: unknown }).name
         : undefined;
-    return this.commandBus.execute(new GreetCommand(name, traceparent));
+    return this.commandBus.execute(new GreetCommand(name));
   }
 }

@@ -16,7 +16,8 @@ import {
   mergeTopologies,
   workQueueTopology,
 } from '@hello/messaging';
-import { brokerCheck, Metrics, publisherCheck, publishMetrics, Readiness } from '@hello/platform';
+import { brokerCheck, Metrics, observeAmqpConnection, publisherCheck, publishMetrics, Readiness } from '@hello/platform';
+import { Counter, Gauge } from 'prom-client';
 import { PRODUCER_CONFIG, ProducerConfig } from '../config/producer.config';
 
 /** What the producer declares: the `hello` work queue, the greeter's `hello.rpc` request queue, their dead-letter queues. */
@@ -77,6 +78,25 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
       appId: 'producer',
       timeoutMs: config.rpcTimeoutMs,
       topology: workQueueTopology(Topology.helloRpcQueue),
+    });
+    observeAmqpConnection(metrics, this.connection);
+    const rpc = this.greeterRpc;
+    new Counter({
+      name: 'amqp_rpc_late_replies_total',
+      help: 'Replies to POST /greetings calls that came after the call had timed out (dropped).',
+      registers: [metrics.registry],
+      collect() {
+        this.reset();
+        this.inc(rpc.lateReplies);
+      },
+    });
+    new Gauge({
+      name: 'amqp_rpc_calls_in_flight',
+      help: 'AMQP RPC calls waiting for their reply.',
+      registers: [metrics.registry],
+      collect() {
+        this.set(rpc.pendingCalls);
+      },
     });
   }
 

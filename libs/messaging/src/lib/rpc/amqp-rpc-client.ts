@@ -7,7 +7,7 @@ import { Headers } from '@hello/contracts';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { declareTopology } from '../topology/declare-topology';
 import { Topology } from '../topology/topology';
-import { childTraceparent } from '../tracing/traceparent';
+import { failSpan, startPublishSpan } from '../tracing/amqp-spans';
 import { AmqpRecord } from '../publishing/amqp-client';
 import { BoundedMap } from './bounded-map';
 import { RpcErrorReply, RpcTimeoutError, RpcUnavailableError } from './rpc-errors';
@@ -125,8 +125,18 @@ export class AmqpRpcClient extends ClientProxy<Record<never, never>, AmqpRpcClie
     return this.channel as T;
   }
 
-  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+  protected publish(packet: ReadPacket, settle: (packet: WritePacket) => void): () => void {
     const { queue, timeoutMs } = this.options;
+    // The call's PRODUCER span: from the request's publish to its reply, timeout or failure.
+    let span: ReturnType<typeof startPublishSpan> | undefined;
+    const callback = (result: WritePacket) => {
+      if (span) {
+        if (result.err) failSpan(span, result.err);
+        span.end();
+        span = undefined;
+      }
+      settle(result);
+    };
     const channel = this.openChannel;
     if (!channel || !this.options.connection.isConnected()) {
       callback({ err: new RpcUnavailableError(queue, 'not connected to the broker'), isDisposed: true });
@@ -145,7 +155,9 @@ export class AmqpRpcClient extends ClientProxy<Record<never, never>, AmqpRpcClie
       ...record.options.headers,
       [Headers.deadline]: Date.now() + timeoutMs,
     };
-    if (typeof headers[Headers.traceparent] !== 'string') headers[Headers.traceparent] = childTraceparent();
+    const messageId = record.options.messageId ?? id;
+    const type = this.normalizePattern(packet.pattern);
+    span = startPublishSpan({ exchange: record.options.exchange ?? '', routingKey: record.options.routingKey ?? queue, messageId, correlationId: id, type }, headers);
     try {
       channel.publish(
         record.options.exchange ?? '',
@@ -155,8 +167,8 @@ export class AmqpRpcClient extends ClientProxy<Record<never, never>, AmqpRpcClie
           contentType: isText ? 'text/plain; charset=utf-8' : 'application/json',
           replyTo: DIRECT_REPLY_TO,
           correlationId: id,
-          messageId: record.options.messageId ?? id,
-          type: this.normalizePattern(packet.pattern),
+          messageId,
+          type,
           appId: this.options.appId,
           timestamp: Math.floor(Date.now() / 1000),
           // The broker drops the request once the caller has stopped waiting for it.

@@ -7,7 +7,7 @@ import { decodeBody } from '../consuming/decode-body';
 import { describeError } from '../consuming/delivery-policy';
 import { declareTopology } from '../topology/declare-topology';
 import { mergeTopologies, Topology, workQueueTopology } from '../topology/topology';
-import { childTraceparent } from '../tracing/traceparent';
+import { failSpan, startPublishSpan, withProcessSpan } from '../tracing/amqp-spans';
 import { BoundedMap } from './bounded-map';
 
 /** One request, as the handler sees it. */
@@ -21,7 +21,6 @@ export interface AmqpRpcRequest {
   readonly requestId: string;
   /** When the caller stops waiting (epoch ms, from `Headers.deadline`), if it said. */
   readonly deadline?: number;
-  readonly traceparent?: string;
   /** The payload by content type (see decodeBody); throws UndecodableBody. */
   body(): unknown;
 }
@@ -191,7 +190,10 @@ export class AmqpRpcServer {
     // A redelivery can arrive while the first delivery is still being answered (its channel died):
     // one after the other, so that the second finds the first one's reply.
     const previous = this.handling.get(requestId);
-    const current = (previous ?? Promise.resolve()).then(() => this.answer(channel, message, replyTo, requestId));
+    // Each delivery is a CONSUMER span, a child of the caller's publish; the handler runs inside it.
+    const current = (previous ?? Promise.resolve()).then(() =>
+      withProcessSpan(this.options.queue, message, requestId, () => this.answer(channel, message, replyTo, requestId)),
+    );
     this.handling.set(requestId, current);
     try {
       await current;
@@ -217,7 +219,6 @@ export class AmqpRpcServer {
           message,
           requestId,
           deadline,
-          traceparent: traceparentOf(message),
           body: () => decodeBody(message),
         });
       } catch (error) {
@@ -228,15 +229,23 @@ export class AmqpRpcServer {
       // Kept before the reply is confirmed: a redelivery after a lost confirm gets this same reply.
       this.replies.set(requestId, reply);
     }
+    const headers: Record<string, unknown> = { ...reply.headers };
+    const span = startPublishSpan(
+      { exchange: '', routingKey: replyTo, temporary: true, messageId: requestId, correlationId: message.properties.correlationId },
+      headers,
+    );
     try {
       await this.publishConfirmed(channel, '', replyTo, Buffer.from(JSON.stringify(reply.body)), {
         contentType: 'application/json',
         correlationId: message.properties.correlationId,
         appId: this.options.appId,
         timestamp: Math.floor(Date.now() / 1000),
-        headers: { ...reply.headers, [Headers.traceparent]: childTraceparent(traceparentOf(message)) },
+        headers,
       });
+      span.end();
     } catch (error) {
+      failSpan(span, error);
+      span.end();
       this.logger.warn(
         `the reply to request ${requestId} was not confirmed (${describeError(error)}); the request stays unacked`,
       );
@@ -334,9 +343,4 @@ export function deadlineOf(message: ConsumeMessage): number | undefined {
   const value = message.properties.headers?.[Headers.deadline];
   const deadline = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   return typeof deadline === 'number' && Number.isFinite(deadline) ? deadline : undefined;
-}
-
-function traceparentOf(message: ConsumeMessage): string | undefined {
-  const value = message.properties.headers?.[Headers.traceparent];
-  return typeof value === 'string' ? value : undefined;
 }

@@ -37,6 +37,8 @@ export interface PublishTarget {
   readonly messageId: string;
   readonly correlationId?: string;
   readonly type?: string;
+  /** A reply queue of one caller (direct reply-to, an exclusive callback queue): named `(temporary)`. */
+  readonly temporary?: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export interface PublishTarget {
  */
 export function startPublishSpan(target: PublishTarget, headers: Record<string, unknown>, parent?: Context): Span {
   const parentContext = parent ?? otelContext.active();
-  const destination = target.exchange || target.routingKey;
+  const destination = target.temporary ? '(temporary)' : target.exchange || target.routingKey;
   const span = tracer.startSpan(
     `publish ${destination}`,
     {
@@ -55,7 +57,7 @@ export function startPublishSpan(target: PublishTarget, headers: Record<string, 
         'messaging.operation.type': 'send',
         'messaging.operation.name': 'publish',
         'messaging.destination.name': destination,
-        'messaging.rabbitmq.destination.routing_key': target.routingKey,
+        ...(target.temporary ? { 'messaging.destination.temporary': true } : { 'messaging.rabbitmq.destination.routing_key': target.routingKey }),
         'messaging.message.id': target.messageId,
         ...(target.correlationId ? { 'messaging.message.conversation_id': target.correlationId } : {}),
         ...(target.type ? { 'messaging.message.type': target.type } : {}),

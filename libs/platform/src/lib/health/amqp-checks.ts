@@ -5,7 +5,12 @@ import type { ReadinessCheck } from './readiness';
 export function brokerCheck(connection: AmqpConnection): ReadinessCheck {
   return {
     name: 'broker',
-    check: () => (connection.isConnected() ? { up: true } : { up: false, reason: 'not connected to RabbitMQ' }),
+    check: () => {
+      if (!connection.isConnected()) return { up: false, reason: 'not connected to RabbitMQ' };
+      // A resource alarm (memory, disk): the broker holds every publish on this connection.
+      const blocked = connection.blocked;
+      return blocked ? { up: false, reason: `blocked: ${blocked}` } : { up: true };
+    },
   };
 }
 
@@ -21,9 +26,12 @@ export function publisherCheck(name: string, publisher: ConfirmedPublisher): Rea
 export function consumerCheck(server: AmqpServer): ReadinessCheck {
   return {
     name: `consumer:${server.queue}`,
-    check: () =>
-      server.isConsuming()
-        ? { up: true, inFlight: server.inFlightCount }
-        : { up: false, reason: `no consumer attached to '${server.queue}'` },
+    check: () => {
+      if (!server.isConsuming()) return { up: false, reason: `no consumer attached to '${server.queue}'` };
+      const blocked = server.blocked;
+      return blocked
+        ? { up: false, reason: `blocked: ${blocked}`, inFlight: server.inFlightCount }
+        : { up: true, inFlight: server.inFlightCount };
+    },
   };
 }

@@ -50,3 +50,18 @@ export function publishMetrics(
     },
   };
 }
+
+/** What the connection metrics need of a connection (`@hello/messaging`'s AmqpConnection has it). */
+export interface ObservableAmqpConnection {
+  readonly connectionName: string;
+  readonly blockedSeconds: number;
+  isConnected(): boolean;
+}
+
+/**
+ * Per connection: whether it is up (`amqp_connection_up`) and how long the broker has blocked it
+ * (`amqp_connection_blocked_seconds_total`, e.g. during a memory alarm), read at each scrape.
+ */
+export function observeAmqpConnection(metrics: Metrics, connection: ObservableAmqpConnection): void {
+  metrics.trackConnection(connection.connectionName, connection);
+}

@@ -47,6 +47,8 @@ export class Metrics {
   private publisherMetrics?: AmqpPublisherMetrics;
   private readonly consumerSources = new Map<string, () => number>();
   private readonly publisherSources = new Map<string, () => number>();
+  private readonly connections = new Map<string, { blockedSeconds: number; isConnected(): boolean }>();
+  private connectionMetrics = false;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -166,6 +168,33 @@ export class Metrics {
           for (const [publisher, count] of sources) this.set({ publisher }, count());
         },
       }),
+    });
+  }
+
+  /** Reports a connection's state and blocked time at each scrape (see observeAmqpConnection). */
+  trackConnection(name: string, connection: { blockedSeconds: number; isConnected(): boolean }): void {
+    this.connections.set(name, connection);
+    if (this.connectionMetrics) return;
+    this.connectionMetrics = true;
+    const connections = this.connections;
+    new Gauge({
+      name: 'amqp_connection_up',
+      help: 'Whether the AMQP connection is open (1) or not (0).',
+      labelNames: ['connection'],
+      registers: [this.registry],
+      collect() {
+        for (const [name, c] of connections) this.set({ connection: name }, c.isConnected() ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'amqp_connection_blocked_seconds_total',
+      help: 'Time the broker has blocked publishing on the AMQP connection (resource alarms), in seconds.',
+      labelNames: ['connection'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [name, c] of connections) this.inc({ connection: name }, c.blockedSeconds);
+      },
     });
   }
 
