@@ -32,7 +32,7 @@ async function benchEndToEnd({ createVhost, managementUrl, smoke }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-e2e-'));
   const grpcPort = await freePort();
   const greeter = await startProcess('greeter', [path.join(ROOT, 'dist/apps/greeter/main.js')], {
-    env: { ...process.env, NODE_ENV: 'production', RABBITMQ_URL: vhost.url, GREETER_GRPC_URL: `127.0.0.1:${grpcPort}` },
+    env: { ...process.env, NODE_ENV: 'production', RABBITMQ_URL: vhost.url, GREETER_GRPC_URL: `127.0.0.1:${grpcPort}`, GREETER_HTTP_PORT: '0' },
     ready: /listening on/i,
   });
   const eventHandler = await startEventHandler(vhost.url, dataDir);

@@ -23,7 +23,7 @@ function processes(queueArguments) {
     greeter: {
       label: 'greeter',
       args: [APP('greeter')],
-      env: async (url) => ({ ...env, RABBITMQ_URL: url, GREETER_GRPC_URL: `127.0.0.1:${await freePort()}` }),
+      env: async (url) => ({ ...env, RABBITMQ_URL: url, GREETER_GRPC_URL: `127.0.0.1:${await freePort()}`, GREETER_HTTP_PORT: '0' }),
       ready: /gRPC server listening on/,
     },
     producer: {

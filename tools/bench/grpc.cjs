@@ -14,6 +14,7 @@
 const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
+const http = require('node:http');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
@@ -24,6 +25,8 @@ const PROTO = path.join(ROOT, 'proto', 'helloworld.proto');
 /** The sides, in table order: the greeter first, then what it is compared with. */
 const SIDES = {
   greeter: 'greeter',
+  greeterTraced: 'greeter, tracing 100 % exported (OTLP/HTTP)',
+  greeterSdkOff: 'greeter, OTEL_SDK_DISABLED=true',
   rawEvents: 'raw grpc-js + amqplib event',
   nestEvents: 'Nest gRPC + ClientRMQ event',
   raw: 'raw grpc-js, reply only',
@@ -58,6 +61,7 @@ async function checkReply(address) {
     );
     if (reply.message !== 'Hello, bench!') throw new Error(`unexpected reply ${JSON.stringify(reply)}`);
   } finally {
+    collector.close();
     client.close();
   }
 }
@@ -107,10 +111,39 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
   const ports = {};
   for (const name of Object.keys(SIDES)) ports[name] = await freePort();
   const address = (name) => `127.0.0.1:${ports[name]}`;
+  // A collector stand-in for the traced greeter: takes every OTLP/HTTP export and counts it.
+  const otlp = { exports: 0, bytes: 0 };
+  const collector = http.createServer((request, response) => {
+    request.on('data', (chunk) => (otlp.bytes += chunk.length));
+    request.on('end', () => {
+      otlp.exports++;
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  const otlpEndpoint = `http://127.0.0.1:${collector.address().port}`;
+  const greeterMain = path.join(ROOT, 'dist/apps/greeter/main.js');
   const starts = {
+    greeterTraced: () =>
+      startProcess('greeter (traced)', [greeterMain], {
+        env: {
+          ...env,
+          GREETER_GRPC_URL: address('greeterTraced'),
+          GREETER_HTTP_PORT: '0',
+          OTEL_EXPORTER_OTLP_ENDPOINT: otlpEndpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+          OTEL_TRACES_SAMPLER: 'always_on',
+        },
+        ready: /listening|started|ready/i,
+      }),
+    greeterSdkOff: () =>
+      startProcess('greeter (SDK off)', [greeterMain], {
+        env: { ...env, GREETER_GRPC_URL: address('greeterSdkOff'), GREETER_HTTP_PORT: '0', OTEL_SDK_DISABLED: 'true' },
+        ready: /listening|started|ready/i,
+      }),
     greeter: () =>
       startProcess('greeter', [...profileArgs('greeter'), path.join(ROOT, 'dist/apps/greeter/main.js')], {
-        env: { ...env, GREETER_GRPC_URL: address('greeter') },
+        env: { ...env, GREETER_GRPC_URL: address('greeter'), GREETER_HTTP_PORT: '0' },
         ready: /listening|started|ready/i,
       }),
     raw: () =>
@@ -188,7 +221,10 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
       }
       published[name] = events;
     }
+    await stopProcess(sides.greeterTraced.process);
+    if (otlp.exports === 0) throw new Error('the traced greeter exported no spans');
     return {
+      otlpExports: otlp,
       loadGenerator: 'h2load (nghttp2-client), 1 connection, closed loop',
       secondsPerRun: seconds,
       rounds,
@@ -198,6 +234,7 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
       rows,
     };
   } finally {
+    collector.close();
     await stopAll();
     fs.rmSync(tmp, { recursive: true, force: true });
   }

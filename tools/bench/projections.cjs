@@ -23,7 +23,7 @@ async function startEventHandler(env) {
       EVENT_HANDLER_HTTP_PORT: String(httpPort),
       EVENT_HANDLER_TCP_PORT: '0',
       // Per-event log lines would measure the logger; readiness is read from /health instead.
-      EVENT_HANDLER_LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'warn',
       ...env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],

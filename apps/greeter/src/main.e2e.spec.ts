@@ -45,7 +45,7 @@ describe('the greeter process (main.ts)', () => {
     'should serve, then on %s drain the call in flight and exit 0',
     async (signal) => {
       const url = `127.0.0.1:${await freePort()}`;
-      app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_SHUTDOWN_GRACE_MS: '5000', RABBITMQ_URL: vhost.url });
+      app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_HTTP_PORT: '0', GREETER_SHUTDOWN_GRACE_MS: '5000', RABBITMQ_URL: vhost.url });
       await app.waitForOutput(new RegExp(`gRPC server listening on ${url.replace(/\./g, '\\.')}`));
 
       const client = greeterClient(url);
@@ -75,7 +75,7 @@ describe('the greeter process (main.ts)', () => {
 
   it('should cut off calls still in flight on a second signal, and still exit 0', async () => {
     const url = `127.0.0.1:${await freePort()}`;
-    app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_SHUTDOWN_GRACE_MS: '60000', RABBITMQ_URL: vhost.url });
+    app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_HTTP_PORT: '0', GREETER_SHUTDOWN_GRACE_MS: '60000', RABBITMQ_URL: vhost.url });
     await app.waitForOutput(new RegExp(`gRPC server listening on ${url.replace(/\./g, '\\.')}`));
     const client = greeterClient(url);
     clients.push(client);
@@ -101,7 +101,7 @@ describe('the greeter process (main.ts)', () => {
       await amqp.bindQueue('greeter-main.events', 'hello.events', 'greeting.greeted');
       const received = await amqp.collect('greeter-main.events');
       const url = `127.0.0.1:${await freePort()}`;
-      app = spawnApp(MAIN, { GREETER_GRPC_URL: url, RABBITMQ_URL: vhost.url });
+      app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_HTTP_PORT: '0', RABBITMQ_URL: vhost.url });
       await app.waitForOutput(/connected to amqp:\/\/guest:\*\*\*@/);
       expect(app.output()).not.toContain(':guest@');
       const client = greeterClient(url);

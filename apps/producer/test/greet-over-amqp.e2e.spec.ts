@@ -45,6 +45,7 @@ async function startProducer(rabbitmqUrl: string, rpcTimeoutMs: number): Promise
 async function startGreeter(rabbitmqUrl: string): Promise<SpawnedApp> {
   const greeter = spawnApp(GREETER_MAIN, {
     GREETER_GRPC_URL: `127.0.0.1:${await freePort()}`,
+    GREETER_HTTP_PORT: '0',
     RABBITMQ_URL: rabbitmqUrl,
     GREETER_SHUTDOWN_GRACE_MS: '3000',
   });

@@ -79,7 +79,7 @@ function containerPorts(service: Service): number[] {
 
 describe('docker-compose.yml', () => {
   it('should have a service for every app and the broker', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['postgres', 'rabbitmq', ...APPS.map((a) => a.name)].sort());
+    expect(Object.keys(compose.services).sort()).toEqual(['jaeger', 'postgres', 'prometheus', 'rabbitmq', ...APPS.map((a) => a.name)].sort());
   });
 
   it('should pin RabbitMQ to a 4.x image with the management plugin and check it with rabbitmq-diagnostics', () => {
@@ -140,7 +140,7 @@ describe('docker-compose.yml', () => {
     expect(containerPorts(jaeger)).toEqual(expect.arrayContaining([4318, 16686]));
     expect(prometheus.volumes).toContain('./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
     for (const app of APPS) {
-      expect(compose.services[app.name].environment?.['OTEL_EXPORTER_OTLP_ENDPOINT']).toBe('http://jaeger:4318');
+      expect(compose.services[app.name].environment?.['OTEL_EXPORTER_OTLP_ENDPOINT']).toBe('${OTEL_EXPORTER_OTLP_ENDPOINT:-http://jaeger:4318}');
     }
   });
 

@@ -46,6 +46,7 @@ describe('the stack runner with its stdout closed (npm start | head -1)', () => 
       HELLO_RABBITMQ_PORT: String(ports['amqp']),
       HELLO_RABBITMQ_MANAGEMENT_PORT: String(ports['management']),
       GREETER_GRPC_URL: `127.0.0.1:${ports['grpc']}`,
+      GREETER_HTTP_PORT: '0',
       PRODUCER_HTTP_PORT: String(ports['producer']),
       CONSUMER_HTTP_PORT: String(ports['consumer']),
       EVENT_HANDLER_HTTP_PORT: String(ports['eventHandler']),

@@ -8,6 +8,6 @@ export class LogGreetingWhenCounted implements IEventHandler<GreetingCountedEven
 
   handle(event: GreetingCountedEvent): void {
     const times = event.count === 1 ? 'for the first time' : `${event.count} times`;
-    this.logger.log(`"${event.name}" greeted ${times} (event ${event.eventId})`);
+    this.logger.debug(`"${event.name}" greeted ${times} (event ${event.eventId})`);
   }
 }

@@ -53,7 +53,7 @@ describe('event-handler replicas on PostgreSQL, with consumer replicas', () => {
       EVENT_HANDLER_TCP_PORT: '0',
       EVENT_HANDLER_OUTBOX_RETRY_MS: '200',
       EVENT_HANDLER_RETRY_DELAYS_MS: '100,200',
-      EVENT_HANDLER_LOG_LEVEL: 'warn',
+      LOG_LEVEL: 'warn',
     });
     running.push(app);
     await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/health/ready`).catch(() => undefined))?.status === 200, {

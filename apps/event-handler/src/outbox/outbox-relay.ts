@@ -148,7 +148,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     // re-sent later with the same id.
     const message = read.message as PendingOutboxMessage;
     this.metrics.increment('outbox_sent_total', { type: message.type });
-    this.logger.log(`published outbox message ${messageId} (${message.type}) to "${message.routingKey}"`);
+    this.logger.debug(`published outbox message ${messageId} (${message.type}) to "${message.routingKey}"`);
     return true;
   }
 

@@ -7,6 +7,6 @@ export class LogMessageWhenRecorded implements IEventHandler<MessageRecordedEven
   private readonly logger = new Logger(LogMessageWhenRecorded.name);
 
   handle(event: MessageRecordedEvent): void {
-    this.logger.log(`message ${event.messageId} handled at ${event.handledAt} recorded`);
+    this.logger.debug(`message ${event.messageId} handled at ${event.handledAt} recorded`);
   }
 }

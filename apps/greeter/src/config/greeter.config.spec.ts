@@ -77,7 +77,7 @@ describe('loadGreeterConfig', () => {
     ['GREETER_MAX_RECEIVE_MESSAGE_BYTES', '4k'],
     ['GREETER_SHUTDOWN_GRACE_MS', '-1'],
     ['GREETER_SHUTDOWN_GRACE_MS', '1.5'],
-    ['GREETER_HTTP_PORT', '0'],
+    ['GREETER_HTTP_PORT', '-1'],
     ['LOG_LEVEL', 'loud'],
     ['GREETER_EVENTS_BUFFER', '0'],
     ['GREETER_EVENTS_BUFFER', '1000001'],

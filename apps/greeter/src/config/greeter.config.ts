@@ -52,7 +52,8 @@ export const greeterEnvSchema = platformEnvSchema.extend({
       return number >= 1 && number <= 65_535;
     }, 'must be host:port with a port from 1 to 65535 (e.g. 0.0.0.0:50051 or [::]:50051)'),
   ),
-  GREETER_HTTP_PORT: port(3001),
+  // 0 picks a free port (tests, benchmarks running several greeters).
+  GREETER_HTTP_PORT: integer(3001, 0, 65_535),
   GREETER_MAX_RECEIVE_MESSAGE_BYTES: integer(4096, 1, MAX_INT32),
   GREETER_SHUTDOWN_GRACE_MS: integer(10_000, 0, 3_600_000),
   GREETER_EVENTS_BUFFER: integer(10_000, 1, 1_000_000),

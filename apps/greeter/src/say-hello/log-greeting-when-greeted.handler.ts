@@ -3,7 +3,7 @@ import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
 import { GreetedEvent } from './greeted.event';
 
 // Debug level: one line per greeting is noise at the rate a gRPC server answers, so it shows
-// only with GREETER_LOG_LEVEL=debug. The level is checked first so that, with debug off, a
+// only with LOG_LEVEL=debug. The level is checked first so that, with debug off, a
 // greeting costs no string building at all.
 @EventsHandler(GreetedEvent)
 export class LogGreetingWhenGreetedHandler implements IEventHandler<GreetedEvent> {
