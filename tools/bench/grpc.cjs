@@ -61,7 +61,6 @@ async function checkReply(address) {
     );
     if (reply.message !== 'Hello, bench!') throw new Error(`unexpected reply ${JSON.stringify(reply)}`);
   } finally {
-    collector.close();
     client.close();
   }
 }

@@ -26,7 +26,7 @@ describe('the benchmark in smoke mode', () => {
     const results = JSON.parse(readFileSync(join(ROOT, file as string), 'utf8'));
     rmSync(join(ROOT, file as string));
 
-    const grpcSides = ['greeter', 'rawEvents', 'nestEvents', 'raw', 'nest'];
+    const grpcSides = ['greeter', 'greeterTraced', 'greeterSdkOff', 'rawEvents', 'nestEvents', 'raw', 'nest'];
     expect(Object.keys(results.grpc.sides)).toEqual(grpcSides);
     expect(results.grpc.rows.map((r: { inflight: number }) => r.inflight)).toEqual([1, 10, 100]);
     for (const row of results.grpc.rows) {

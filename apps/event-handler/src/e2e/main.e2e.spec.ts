@@ -48,6 +48,6 @@ describe('event-handler main.ts', () => {
     await ended;
     socket.destroy();
     expect(app.output()).toMatch(/consumer cancelled/);
-    expect(app.output()).toMatch(/\[Shutdown\] closed/);
+    expect(app.output()).toMatch(/"context":"Lifecycle","msg":"closed"/);
   }, 60_000);
 });

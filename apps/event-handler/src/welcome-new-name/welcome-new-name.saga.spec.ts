@@ -1,3 +1,4 @@
+import { Metrics as PlatformMetrics } from '@hello/platform';
 import { GreetingGreetedIntegrationEvent, HELLO_MESSAGE_TYPE, type IntegrationEvent } from '@hello/contracts';
 import { Injectable } from '@nestjs/common';
 import { CommandBus, CommandHandler, CqrsModule, type ICommandHandler, type IEvent } from '@nestjs/cqrs';
@@ -58,6 +59,7 @@ describe.each(DIALECTS)('welcoming a new name, from the inbox transaction to the
       imports: [CqrsModule.forRoot()],
       providers: [
         { provide: ProjectionStore, useValue: store },
+        PlatformMetrics,
         Metrics,
         CountGreetingWhenGreeted,
         { provide: PROJECTORS, useFactory: (p: CountGreetingWhenGreeted) => [p], inject: [CountGreetingWhenGreeted] },

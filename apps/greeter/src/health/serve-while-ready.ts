@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { Readiness } from '@hello/platform';
+import { GreeterBroker } from '../messaging/greeter-broker';
 import { HealthStatusRegistry } from './health-status.registry';
 
 /** How often grpc.health.v1 follows the app's readiness. */
@@ -19,7 +20,10 @@ export class ServeWhileReady implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly readiness: Readiness,
     private readonly registry: HealthStatusRegistry,
-  ) {}
+    broker: GreeterBroker,
+  ) {
+    broker.backlogChanged.subscribe(() => void this.follow());
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.follow();

@@ -3,6 +3,7 @@ import { Topology } from '@hello/contracts';
 import { AmqpConnection, ConfirmedPublisher, exchangeTopology } from '@hello/messaging';
 import { Metrics, observeAmqpConnection, publishMetrics, Readiness } from '@hello/platform';
 import { Gauge } from 'prom-client';
+import { Subject } from 'rxjs';
 import { GREETER_CONFIG, type GreeterConfig } from '../config/greeter.config';
 import { BufferedEventPublisher } from './buffered-event-publisher';
 import { EventsUnavailableError } from './events-unavailable.error';
@@ -38,6 +39,8 @@ export class GreeterBroker implements OnApplicationShutdown {
   readonly connection: AmqpConnection;
   readonly publisher: ConfirmedPublisher;
   readonly events: BufferedEventPublisher;
+  /** Each crossing of the high-water mark (true: above it). */
+  readonly backlogChanged = new Subject<boolean>();
   private shutdownStartedAt?: number;
 
   constructor(
@@ -69,6 +72,8 @@ export class GreeterBroker implements OnApplicationShutdown {
         } else {
           this.logger.log(`the event backlog is down to ${this.events.pending}: reporting SERVING again`);
         }
+        // Health follows at once, not at its next poll.
+        this.backlogChanged.next(backlogged);
       },
     });
     this.connection.manager.on('connect', () => this.events.wake());

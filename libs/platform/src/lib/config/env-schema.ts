@@ -24,7 +24,7 @@ export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv 
 
 // Values of secrets are never repeated in an error.
 function shown(variable: string, value: string): string {
-  return /PASSWORD|SECRET|TOKEN|_URL$/.test(variable) ? '…' : value;
+  return /PASSWORD|SECRET|TOKEN|RABBITMQ_URL|DATABASE_URL/.test(variable) ? '…' : value;
 }
 
 /** A whole number within [min, max]; `fallback` when unset. */
@@ -33,7 +33,13 @@ export function integer(fallback: number, min: number, max: number): z.ZodType<n
     .string()
     .regex(/^-?\d+$/, `must be a whole number from ${min} to ${max}`)
     .transform(Number)
-    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, `must be a whole number from ${min} to ${max}`)
+        .max(max, `must be a whole number from ${min} to ${max}`),
+    )
     .optional()
     .transform((value) => value ?? fallback) as unknown as z.ZodType<number>;
 }
