@@ -40,6 +40,7 @@ export const CONSUMED_ROUTING_KEYS = [
 export function createAmqpServer(config: EventHandlerConfig, metrics: Metrics): AmqpServer {
   const server = new AmqpServer({
     url: config.rabbitmqUrl,
+    tls: config.rabbitmqTls,
     connectionName: 'event-handler.consumer',
     queue: Topology.eventHandlerQueue,
     prefetch: config.prefetch,
@@ -68,6 +69,7 @@ export class EventHandlerBroker implements MessagePublisher, OnModuleInit, OnApp
   ) {
     this.connection = new AmqpConnection({
       url: config.rabbitmqUrl,
+      tls: config.rabbitmqTls,
       connectionName: 'event-handler.publisher',
     });
     this.publisher = new ConfirmedPublisher({

@@ -48,7 +48,7 @@ export class GreeterBroker implements OnApplicationShutdown {
     metrics: Metrics,
     readiness: Readiness,
   ) {
-    this.connection = new AmqpConnection({ url: config.rabbitmqUrl, connectionName: 'greeter' });
+    this.connection = new AmqpConnection({ url: config.rabbitmqUrl, tls: config.rabbitmqTls, connectionName: 'greeter' });
     this.publisher = new ConfirmedPublisher({
       connection: this.connection,
       appId: 'greeter',

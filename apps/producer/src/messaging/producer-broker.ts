@@ -54,6 +54,7 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
   ) {
     this.connection = new AmqpConnection({
       url: config.rabbitmqUrl,
+      tls: config.rabbitmqTls,
       connectionName: 'producer',
     });
     this.publisher = new ConfirmedPublisher({
