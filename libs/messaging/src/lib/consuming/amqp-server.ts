@@ -40,6 +40,7 @@ import {
   outcomeOfError,
 } from './delivery-policy';
 import { ProcessedMessages } from './processed-messages';
+import { republishOptions } from './republish-options';
 import { failSpan, withProcessSpan } from '../tracing/amqp-spans';
 import { REDRIVEN_HEADER } from '../dead-letters/dead-letter-queue';
 
@@ -515,18 +516,9 @@ export class AmqpServer
     }
     const { properties } = message;
     const options: Options.Publish = {
-      persistent: true,
+      ...republishOptions(properties, headers),
       mandatory: true,
-      contentType: properties.contentType,
-      contentEncoding: properties.contentEncoding,
       messageId: context.messageId,
-      correlationId: properties.correlationId,
-      type: properties.type,
-      appId: properties.appId,
-      timestamp: properties.timestamp,
-      priority: properties.priority,
-      replyTo: properties.replyTo,
-      headers,
     };
     const key = copyKey(context.messageId, action.queue);
     this.returnedCopies.delete(key);

@@ -1,6 +1,7 @@
 import { connect, type Channel, type ChannelModel, type GetMessage, type Options } from 'amqplib';
 import { Headers } from '@hello/contracts';
 import { redactAmqpUrl } from '../config/env';
+import { republishOptions } from '../consuming/republish-options';
 import { amqpSocketOptions, type AmqpTlsFiles } from '../config/tls';
 
 /** Header a re-driven message carries: how many times it has been sent back from its dead-letter queue. */
@@ -259,18 +260,6 @@ export function redriven(message: Pick<GetMessage, 'properties' | 'content'>): {
   headers[REDRIVEN_HEADER] = (Number.isInteger(before) && before > 0 ? before : 0) + 1;
   return {
     content: message.content,
-    options: {
-      persistent: true,
-      contentType: properties.contentType,
-      contentEncoding: properties.contentEncoding,
-      messageId: properties.messageId,
-      correlationId: properties.correlationId,
-      type: properties.type,
-      appId: properties.appId,
-      timestamp: properties.timestamp,
-      priority: properties.priority,
-      replyTo: properties.replyTo,
-      headers,
-    },
+    options: republishOptions(properties, headers),
   };
 }
