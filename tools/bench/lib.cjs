@@ -3,22 +3,11 @@
 const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
+const { freePort } = require('../scripts/host.cjs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLOCK_TICKS = 100; // USER_HZ on Linux
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Seconds of CPU (user + system) a process has used so far. */
 function cpuSeconds(pid) {

@@ -17,9 +17,9 @@
 const { spawn, spawnSync, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const { canConnect, freePort, installDebianPackage } = require('../scripts/host.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PG_ROOT = '/usr/lib/postgresql';
@@ -47,20 +47,12 @@ const isRoot = () => typeof process.getuid === 'function' && process.getuid() ==
 function ensureInstalled() {
   const existing = binDir();
   if (existing) return existing;
-  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
-  if (!isRoot() || !hasApt) {
-    throw new Error(
+  installDebianPackage('postgresql', {
+    log,
+    cannotInstall:
       `PostgreSQL is not installed (nothing under ${PG_ROOT}) and cannot be installed from here: ` +
-        'install the OS package postgresql (e.g. `sudo apt-get install -y postgresql`) or set ' +
-        'EVENT_HANDLER_DATABASE_URL to a running server.',
-    );
-  }
-  log('installing the OS package postgresql (apt-get)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env,
+      'install the OS package postgresql (e.g. `sudo apt-get install -y postgresql`) or set ' +
+      'EVENT_HANDLER_DATABASE_URL to a running server.',
   });
   // The package may have created and started a system cluster; ours runs on its own port.
   const installed = binDir();
@@ -68,7 +60,6 @@ function ensureInstalled() {
   return installed;
 }
 
-/** uid/gid to run the server as: the `postgres` OS user when root, else this process's. */
 function serverIdentity() {
   if (!isRoot()) return {};
   const uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim());
@@ -96,27 +87,7 @@ function serverDirFor(dir, name, identity) {
   return fallback;
 }
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
-function canConnect(port, host = '127.0.0.1') {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 async function waitReady(bin, port, child, logFile) {
   const deadline = Date.now() + START_TIMEOUT_MS;

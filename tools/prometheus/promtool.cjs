@@ -8,8 +8,9 @@
  */
 'use strict';
 
-const { execFileSync, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const { installDebianPackage } = require('../scripts/host.cjs');
 
 const CANDIDATES = ['/usr/bin/promtool', '/usr/local/bin/promtool'];
 
@@ -21,21 +22,12 @@ function findPromtool() {
 function ensurePromtool() {
   const found = findPromtool();
   if (found) return found;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
-  if (!isRoot || !hasApt) {
-    throw new Error(
-      'promtool is not installed and cannot be installed from here: install the OS package prometheus ' +
-        '(e.g. `sudo apt-get install -y prometheus`)',
-    );
-  }
-  process.stderr.write('[promtool] installing the OS package prometheus (apt-get)…\n');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env });
   // The package's post-install tries to start a service; without systemd that fails harmlessly.
-  spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'prometheus'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env,
+  installDebianPackage('prometheus', {
+    log: (message) => process.stderr.write(`[promtool] ${message}\n`),
+    cannotInstall:
+      'promtool is not installed and cannot be installed from here: install the OS package prometheus ' +
+      '(e.g. `sudo apt-get install -y prometheus`)',
   });
   const installed = findPromtool();
   if (!installed) throw new Error('apt-get finished but promtool is still missing');

@@ -22,8 +22,8 @@
 
 const { spawn, spawnSync, execFile, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
-const net = require('node:net');
 const path = require('node:path');
+const { canConnect, freePort, installDebianPackage } = require('../scripts/host.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
@@ -58,48 +58,18 @@ function isInstalled() {
 /** Installs Debian's rabbitmq-server when it is missing and this process may do so. */
 function ensureInstalled() {
   if (isInstalled()) return;
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
-  if (!isRoot || !hasApt) {
-    throw new Error(
+  installDebianPackage('rabbitmq-server', {
+    log,
+    cannotInstall:
       `RabbitMQ is not installed (${SERVER} is missing) and cannot be installed from here: ` +
-        'install the OS package rabbitmq-server (e.g. `sudo apt-get install -y rabbitmq-server`) ' +
-        'or set RABBITMQ_URL to a running broker.',
-    );
-  }
-  log('installing the OS package rabbitmq-server (apt-get)…');
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  execFileSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'], env });
-  execFileSync('apt-get', ['install', '-y', '--no-install-recommends', 'rabbitmq-server'], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env,
+      'install the OS package rabbitmq-server (e.g. `sudo apt-get install -y rabbitmq-server`) ' +
+      'or set RABBITMQ_URL to a running broker.',
   });
   // The package's service scripts may have started a system node; ours runs on its own.
   if (!isInstalled()) throw new Error(`apt-get finished but ${SERVER} is still missing`);
 }
 
-function canConnect(port, host = '127.0.0.1') {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
-/** Asks the OS for a free loopback port. */
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForAmqp(port, child, logFile) {
   const deadline = Date.now() + START_TIMEOUT_MS;
