@@ -194,9 +194,12 @@ function cliEnv(dir, epmdPort) {
 /**
  * Starts a RabbitMQ node in the foreground of a child process.
  * @param {{name?: string, port?: number, managementPort?: number, distPort?: number,
- *   epmdPort?: number, cookie?: string, management?: boolean, dataDir?: string}} [options]
+ *   epmdPort?: number, cookie?: string, management?: boolean, dataDir?: string,
+ *   tls?: {port?: number, caFile: string, certFile: string, keyFile: string, requireClientCert?: boolean}}} [options]
  *   A port of 0 (or unset) picks a free one; epmdPort defaults to ERL_EPMD_PORT or 4369; cookie
- *   (for the nodes of a cluster) defaults to one made for this node's data directory.
+ *   (for the nodes of a cluster) defaults to one made for this node's data directory. With `tls`,
+ *   the node also listens for amqps: on 127.0.0.1 (`tlsPort`, `tlsUrl` of the result), with the
+ *   given PEM files, checking client certificates against the CA when `requireClientCert`.
  */
 async function startBroker(options = {}) {
   ensureInstalled();
@@ -210,6 +213,7 @@ async function startBroker(options = {}) {
   const distPort = options.distPort || (await freePort());
   const epmdPort = options.epmdPort || Number(process.env.ERL_EPMD_PORT || 4369);
   const management = options.management ?? true;
+  const tls = options.tls ? { ...options.tls, port: options.tls.port || (await freePort()) } : undefined;
   // An epmd this node starts is stopped with it (once idle); one that was running is left alone.
   const startsEpmd = !(await canConnect(epmdPort));
 
@@ -228,6 +232,15 @@ async function startBroker(options = {}) {
       // Quorum queues need a little disk headroom; keep the alarm from blocking publishers on
       // small development disks.
       'disk_free_limit.absolute = 50MB',
+      ...(tls
+        ? [
+            `listeners.ssl.1 = 127.0.0.1:${tls.port}`,
+            `ssl_options.cacertfile = ${tls.caFile}`,
+            `ssl_options.certfile = ${tls.certFile}`,
+            `ssl_options.keyfile = ${tls.keyFile}`,
+            ...(tls.requireClientCert ? ['ssl_options.verify = verify_peer', 'ssl_options.fail_if_no_peer_cert = true'] : []),
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -324,6 +337,9 @@ async function startBroker(options = {}) {
     /** Whether this node started the epmd it registered with (then `stop` stops it once idle). */
     startedEpmd: startsEpmd,
     url: `amqp://${credentials}@127.0.0.1:${port}`,
+    tlsPort: tls?.port,
+    // The name the test certificates carry; amqps: clients check the broker's certificate against it.
+    tlsUrl: tls ? `amqps://${credentials}@localhost:${tls.port}` : undefined,
     managementUrl: management ? `http://${credentials}@127.0.0.1:${managementPort}` : undefined,
     logFile,
     /** The process group leader (the server script); the group holds beam and its helpers. */

@@ -200,7 +200,11 @@ async function main() {
   const eventHandler = env.EVENT_HANDLER_HTTP_PORT || 3003;
   say.write('hello-mesh is starting:\n');
   for (const app of APPS) say.write(`  ${app.name.padEnd(13)} ${app.endpoints(env).join(', ')}\n`);
-  say.write(`try:   grpcurl -plaintext -d '{"name": "world"}' ${grpc} helloworld.Greeter/SayHello\n`);
+  // With TLS the dialled name must be in the certificate; "localhost" is the usual one for a local stack.
+  const grpcFlags = env.GREETER_TLS_CERT_FILE
+    ? `-cacert <your CA>${env.GREETER_TLS_CLIENT_CA_FILE ? ' -cert <client.pem> -key <client.key>' : ''}`
+    : '-plaintext';
+  say.write(`try:   grpcurl ${grpcFlags} -d '{"name": "world"}' ${grpc} helloworld.Greeter/SayHello\n`);
   say.write(`       curl -s -XPOST localhost:${producer}/messages -H "content-type: application/json" -d '{"text": "hi"}'\n`);
   say.write(`       curl -s localhost:${eventHandler}/stats\n`);
   say.write('Ctrl-C stops everything.\n');

@@ -9,3 +9,4 @@ export * from './lib/prometheus';
 export * from './lib/database';
 export * from './lib/python';
 export * from './lib/trace';
+export * from './lib/tls';

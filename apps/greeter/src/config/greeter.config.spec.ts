@@ -105,4 +105,40 @@ describe('loadGreeterConfig', () => {
     expect(error.variable).toBe('RABBITMQ_URL');
     expect(error.message).not.toContain('s3cret');
   });
+
+  describe('TLS files', () => {
+    // Any readable file will do here: the certificates themselves are checked by the TLS specs.
+    const pem = __filename;
+
+    it('should read the certificate and key, and the client CA for mutual TLS', () => {
+      const { grpcTls } = loadGreeterConfig({
+        GREETER_TLS_CERT_FILE: pem,
+        GREETER_TLS_KEY_FILE: pem,
+        GREETER_TLS_CLIENT_CA_FILE: pem,
+      });
+      expect(grpcTls?.cert.length).toBeGreaterThan(0);
+      expect(grpcTls?.key.length).toBeGreaterThan(0);
+      expect(grpcTls?.clientCa?.length).toBeGreaterThan(0);
+      expect(loadGreeterConfig({ GREETER_TLS_CERT_FILE: pem, GREETER_TLS_KEY_FILE: pem }).grpcTls?.clientCa).toBeUndefined();
+    });
+
+    it('should want the certificate and key together', () => {
+      expect(errorFor({ GREETER_TLS_CERT_FILE: pem }).message).toBe(
+        'GREETER_TLS_KEY_FILE: GREETER_TLS_CERT_FILE and GREETER_TLS_KEY_FILE must be set together',
+      );
+      expect(errorFor({ GREETER_TLS_KEY_FILE: pem }).variable).toBe('GREETER_TLS_CERT_FILE');
+    });
+
+    it('should refuse a client CA without a server certificate', () => {
+      expect(errorFor({ GREETER_TLS_CLIENT_CA_FILE: pem }).message).toBe(
+        'GREETER_TLS_CLIENT_CA_FILE: client certificates need TLS: set GREETER_TLS_CERT_FILE and GREETER_TLS_KEY_FILE too',
+      );
+    });
+
+    it('should name a file it cannot read', () => {
+      expect(errorFor({ GREETER_TLS_CERT_FILE: '/nonexistent/cert.pem', GREETER_TLS_KEY_FILE: pem }).message).toBe(
+        'GREETER_TLS_CERT_FILE: cannot read "/nonexistent/cert.pem": ENOENT',
+      );
+    });
+  });
 });

@@ -2,15 +2,16 @@ import {
   rabbitmqConfigOf,
   integer,
   optionalInteger,
+  optionalText,
   parseEnv,
   platformConfigOf,
   platformEnvSchema,
-  port,
   text,
   type PlatformConfig,
   type RabbitmqConfig,
 } from '@hello/platform';
 import { InvalidConfigError } from '@hello/messaging';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 export interface GreeterConfig extends RabbitmqConfig {
@@ -35,6 +36,16 @@ export interface GreeterConfig extends RabbitmqConfig {
   readonly eventsHighWater: number;
   /** Requests of the AMQP request/reply queue (`hello.rpc`) handled at once (basic.qos). */
   readonly rpcPrefetch: number;
+  /** Serve gRPC over TLS with these (plaintext when unset). */
+  readonly grpcTls?: GreeterTls;
+}
+
+/** What the gRPC server presents, and whom it lets in, read from PEM files at start-up. */
+export interface GreeterTls {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** With it, every client must present a certificate this CA signed (mutual TLS). */
+  readonly clientCa?: Buffer;
 }
 
 /** Injection token of the GreeterConfig. */
@@ -60,6 +71,9 @@ export const greeterEnvSchema = platformEnvSchema.extend({
   // Default: DEFAULT_EVENTS_HIGH_WATER_RATIO of the buffer; checked against it in loadGreeterConfig.
   GREETER_EVENTS_HIGH_WATER: optionalInteger(1, 1_000_000),
   GREETER_RPC_PREFETCH: integer(100, 1, 65_535),
+  GREETER_TLS_CERT_FILE: optionalText(),
+  GREETER_TLS_KEY_FILE: optionalText(),
+  GREETER_TLS_CLIENT_CA_FILE: optionalText(),
 });
 
 /** GREETER_EVENTS_HIGH_WATER when unset: this share of GREETER_EVENTS_BUFFER. */
@@ -78,7 +92,37 @@ export function loadGreeterConfig(env: Record<string, string | undefined> = proc
     eventsBufferSize: vars.GREETER_EVENTS_BUFFER,
     eventsHighWater: eventsHighWater(vars.GREETER_EVENTS_HIGH_WATER, vars.GREETER_EVENTS_BUFFER),
     rpcPrefetch: vars.GREETER_RPC_PREFETCH,
+    ...grpcTls(vars),
   };
+}
+
+function grpcTls(vars: z.output<typeof greeterEnvSchema>): { grpcTls?: GreeterTls } {
+  const cert = readPem('GREETER_TLS_CERT_FILE', vars.GREETER_TLS_CERT_FILE);
+  const key = readPem('GREETER_TLS_KEY_FILE', vars.GREETER_TLS_KEY_FILE);
+  const clientCa = readPem('GREETER_TLS_CLIENT_CA_FILE', vars.GREETER_TLS_CLIENT_CA_FILE);
+  if (!cert !== !key) {
+    throw new InvalidConfigError(
+      cert ? 'GREETER_TLS_KEY_FILE' : 'GREETER_TLS_CERT_FILE',
+      'GREETER_TLS_CERT_FILE and GREETER_TLS_KEY_FILE must be set together',
+    );
+  }
+  if (clientCa && !cert) {
+    throw new InvalidConfigError(
+      'GREETER_TLS_CLIENT_CA_FILE',
+      'client certificates need TLS: set GREETER_TLS_CERT_FILE and GREETER_TLS_KEY_FILE too',
+    );
+  }
+  if (!cert || !key) return {};
+  return { grpcTls: clientCa ? { cert, key, clientCa } : { cert, key } };
+}
+
+function readPem(name: string, file: string | undefined): Buffer | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new InvalidConfigError(name, `cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
 }
 
 function eventsHighWater(given: number | undefined, bufferSize: number): number {

@@ -8,16 +8,18 @@ import {
 } from '@hello/contracts';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { ServerCredentials } from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import type { GrpcOptions } from '@nestjs/microservices';
 import { grpcMetricsInterceptor, type Metrics } from '@hello/platform';
-import type { GreeterConfig } from '../config/greeter.config';
+import type { GreeterConfig, GreeterTls } from '../config/greeter.config';
 
 /** The gRPC server options of the greeter: its two services, size limit and reflection. */
 export function greeterGrpcOptions(config: GreeterConfig, metrics: Metrics): GrpcOptions['options'] {
   return {
     url: config.grpcUrl,
+    credentials: serverCredentials(config.grpcTls),
     package: [GREETER_PACKAGE, HEALTH_PACKAGE],
     protoPath: [protoPath(GREETER_PROTO_FILE), protoPath(HEALTH_PROTO_FILE)],
     loader: { ...PROTO_LOADER_OPTIONS },
@@ -29,6 +31,15 @@ export function greeterGrpcOptions(config: GreeterConfig, metrics: Metrics): Grp
     onLoadPackageDefinition: (packageDefinition: PackageDefinition, server) =>
       new ReflectionService({ ...packageDefinition, ...reflectionPackageDefinition() }).addToServer(server),
   };
+}
+
+/**
+ * TLS when a certificate is configured; with a client CA as well, grpc-js refuses every handshake
+ * without a client certificate that CA signed (checkClientCertificate).
+ */
+export function serverCredentials(tls: GreeterTls | undefined): ServerCredentials {
+  if (!tls) return ServerCredentials.createInsecure();
+  return ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], !!tls.clientCa);
 }
 
 // The reflection service lists only the services it is given. Giving it its own protos too makes

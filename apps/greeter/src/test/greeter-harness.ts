@@ -111,27 +111,35 @@ function lookup(root: grpc.GrpcObject, fullName: string): grpc.ServiceClientCons
   return node as grpc.ServiceClientConstructor;
 }
 
-export function greeterClient(url: string): DynamicClient {
+export function greeterClient(
+  url: string,
+  credentials = grpc.credentials.createInsecure(),
+  options?: grpc.ClientOptions,
+): DynamicClient {
   const definition = protoLoader.loadSync(protoPath(GREETER_PROTO_FILE), CLIENT_LOADER_OPTIONS);
   const Greeter = lookup(grpc.loadPackageDefinition(definition), 'helloworld.Greeter');
-  return new Greeter(url, grpc.credentials.createInsecure()) as DynamicClient;
+  return new Greeter(url, credentials, options) as DynamicClient;
 }
 
-export function healthClient(url: string): DynamicClient {
+export function healthClient(url: string, credentials = grpc.credentials.createInsecure()): DynamicClient {
   const definition = protoLoader.loadSync(protoPath(HEALTH_PROTO_FILE), CLIENT_LOADER_OPTIONS);
   const Health = lookup(grpc.loadPackageDefinition(definition), 'grpc.health.v1.Health');
-  return new Health(url, grpc.credentials.createInsecure()) as DynamicClient;
+  return new Health(url, credentials) as DynamicClient;
 }
 
 /** A client of grpc.reflection.<version>.ServerReflection built from the proto @grpc/reflection ships. */
-export function reflectionClient(url: string, version: 'v1' | 'v1alpha'): DynamicClient {
+export function reflectionClient(
+  url: string,
+  version: 'v1' | 'v1alpha',
+  credentials = grpc.credentials.createInsecure(),
+): DynamicClient {
   const protoDir = join(dirname(require.resolve('@grpc/reflection')), '..', 'proto');
   const definition = protoLoader.loadSync(join(protoDir, 'grpc', 'reflection', version, 'reflection.proto'), {
     ...CLIENT_LOADER_OPTIONS,
     bytes: Buffer,
   });
   const ServerReflection = lookup(grpc.loadPackageDefinition(definition), `grpc.reflection.${version}.ServerReflection`);
-  return new ServerReflection(url, grpc.credentials.createInsecure()) as DynamicClient;
+  return new ServerReflection(url, credentials) as DynamicClient;
 }
 
 export function unary<Response>(
