@@ -10,7 +10,7 @@ import type { ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { ContractViolation, Headers } from '@hello/contracts';
+import { ContractViolation, MessageHeaders } from '@hello/contracts';
 import { checkRetryOptions, RetryOptions } from '../config/consumer-env';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { AmqpTlsFiles } from '../config/tls';
@@ -26,7 +26,7 @@ import {
   mergeTopologies,
   QueueArguments,
   QueueBinding,
-  Topology,
+  TopologySpec,
 } from '../topology/topology';
 import { AmqpContext } from './amqp-context';
 import { AmqpPatternExtras, PayloadDecoder } from './amqp-pattern.decorator';
@@ -77,7 +77,7 @@ export interface AmqpServerOptions {
   /** How long shutdown waits for in-flight messages. Default 30000. */
   readonly drainTimeoutMs?: number;
   /** More to declare at start-up and after each reconnect (e.g. exchanges the handlers publish to). */
-  readonly topology?: Topology;
+  readonly topology?: TopologySpec;
 }
 
 /** One settled delivery, reported to `on('settled', …)` listeners (metrics, tests). */
@@ -126,7 +126,7 @@ export class AmqpServer
   /** Failures repeat per message during an outage; identical ones are written once per window. */
   private readonly log = new RateLimitedLog(this.logger);
   /** Everything the server declares. */
-  readonly topology: Topology;
+  readonly topology: TopologySpec;
   private connection?: AmqpConnection;
   private channel?: ChannelWrapper;
   private readonly openChannels = new Set<ConfirmChannel>();
@@ -506,13 +506,13 @@ export class AmqpServer
     // The broker sets x-delivery-count on redeliveries; it says nothing about the copy.
     const headers: Record<string, unknown> = {
       ...message.properties.headers,
-      [Headers.attempts]: action.attempts,
+      [MessageHeaders.attempts]: action.attempts,
     };
     delete headers['x-delivery-count'];
     if (action.kind === 'dead-letter') {
-      headers[Headers.deathReason] = action.reason;
-      headers[Headers.deathDetail] = action.detail;
-      headers[Headers.deathAt] = new Date().toISOString();
+      headers[MessageHeaders.deathReason] = action.reason;
+      headers[MessageHeaders.deathDetail] = action.detail;
+      headers[MessageHeaders.deathAt] = new Date().toISOString();
     }
     const { properties } = message;
     const options: Options.Publish = {

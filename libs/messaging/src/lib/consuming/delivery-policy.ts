@@ -38,7 +38,7 @@ export type HandlingOutcome =
     }
   | { readonly kind: 'failed'; readonly error: unknown };
 
-/** Stable codes written to `Headers.deathReason`. */
+/** Stable codes written to `MessageHeaders.deathReason`. */
 export type DeathReason =
   | 'malformed-json'
   | 'unsupported-content-type'
@@ -53,7 +53,7 @@ export type DeliveryAction =
       /** The delay queue the copy goes to; it returns to the work queue after `delayMs`. */
       readonly queue: string;
       readonly delayMs: number;
-      /** Tries made so far (written to `Headers.attempts`). */
+      /** Tries made so far (written to `MessageHeaders.attempts`). */
       readonly attempts: number;
       readonly detail: string;
     }

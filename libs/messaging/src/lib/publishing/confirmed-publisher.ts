@@ -11,7 +11,7 @@ import {
 } from '../errors';
 import { RateLimitedLog } from '../logging/rate-limited-log';
 import { declareTopology } from '../topology/declare-topology';
-import { Topology } from '../topology/topology';
+import { TopologySpec } from '../topology/topology';
 import { failSpan, startPublishSpan } from '../tracing/amqp-spans';
 
 /** A message to publish: the body is the payload itself, metadata goes into AMQP properties. */
@@ -48,7 +48,7 @@ export interface ConfirmedPublisherOptions {
   /** How long `publish` keeps trying (across reconnects) before PublishTimeoutError. Default 10000. */
   readonly timeoutMs?: number;
   /** Declared on every new channel (after each reconnect) before anything is published. */
-  readonly topology?: Topology;
+  readonly topology?: TopologySpec;
   /**
    * Throw BrokerUnavailableError at once, instead of waiting up to `timeoutMs`, while the connection
    * is `unreachable` (its last attempt to connect failed). While it is only reconnecting, publishes

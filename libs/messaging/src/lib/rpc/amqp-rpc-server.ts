@@ -1,12 +1,12 @@
 import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { deadLetterQueueFor, Headers } from '@hello/contracts';
+import { deadLetterQueueFor, MessageHeaders } from '@hello/contracts';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { decodeBody } from '../consuming/decode-body';
 import { describeError } from '../consuming/delivery-policy';
 import { declareTopology } from '../topology/declare-topology';
-import { mergeTopologies, Topology, workQueueTopology } from '../topology/topology';
+import { mergeTopologies, TopologySpec, workQueueTopology } from '../topology/topology';
 import { failSpan, startPublishSpan, withProcessSpan } from '../tracing/amqp-spans';
 import { BoundedMap } from './bounded-map';
 
@@ -19,13 +19,13 @@ export interface AmqpRpcRequest {
    * `reply_to` and `correlation_id` (unique per caller). Derive the ids of effects from it.
    */
   readonly requestId: string;
-  /** When the caller stops waiting (epoch ms, from `Headers.deadline`), if it said. */
+  /** When the caller stops waiting (epoch ms, from `MessageHeaders.deadline`), if it said. */
   readonly deadline?: number;
   /** The payload by content type (see decodeBody); throws UndecodableBody. */
   body(): unknown;
 }
 
-/** What the handler answers: a JSON body and extra headers (e.g. `Headers.errorCode`). */
+/** What the handler answers: a JSON body and extra headers (e.g. `MessageHeaders.errorCode`). */
 export interface AmqpRpcReply {
   readonly body: object;
   readonly headers?: Readonly<Record<string, unknown>>;
@@ -54,7 +54,7 @@ export interface AmqpRpcServerOptions {
   /** How long `drain` waits for requests in flight. Default 10000. */
   readonly drainTimeoutMs?: number;
   /** More to declare on every new channel. */
-  readonly topology?: Topology;
+  readonly topology?: TopologySpec;
 }
 
 /** Counters of what the server did with its requests (for metrics and health). */
@@ -71,7 +71,7 @@ export interface AmqpRpcServerStats {
   readonly deadLettered: number;
 }
 
-/** Why a request went to the dead-letter queue (`Headers.deathReason`). */
+/** Why a request went to the dead-letter queue (`MessageHeaders.deathReason`). */
 export type RpcDeathReason = 'no-reply-to' | 'handler-failed';
 
 /**
@@ -94,7 +94,7 @@ export type RpcDeathReason = 'no-reply-to' | 'handler-failed';
  */
 export class AmqpRpcServer {
   private readonly logger: Logger;
-  private readonly topology: Topology;
+  private readonly topology: TopologySpec;
   private readonly replies: BoundedMap<AmqpRpcReply>;
   private readonly handling = new Map<string, Promise<void>>();
   private readonly inFlight = new Set<Promise<void>>();
@@ -252,7 +252,7 @@ export class AmqpRpcServer {
       return;
     }
     this.counts.answered++;
-    if (reply.headers?.[Headers.errorCode] !== undefined) this.counts.errorReplies++;
+    if (reply.headers?.[MessageHeaders.errorCode] !== undefined) this.counts.errorReplies++;
     this.ack(channel, message);
   }
 
@@ -265,8 +265,8 @@ export class AmqpRpcServer {
     const queue = deadLetterQueueFor(this.options.queue);
     const headers: Record<string, unknown> = {
       ...message.properties.headers,
-      [Headers.deathReason]: reason,
-      [Headers.deathDetail]: detail,
+      [MessageHeaders.deathReason]: reason,
+      [MessageHeaders.deathDetail]: detail,
     };
     delete headers['x-delivery-count'];
     const { properties } = message;
@@ -338,9 +338,9 @@ export class AmqpRpcServer {
   }
 }
 
-/** The caller's deadline: `Headers.deadline` (epoch ms, a number or a numeric string). */
+/** The caller's deadline: `MessageHeaders.deadline` (epoch ms, a number or a numeric string). */
 export function deadlineOf(message: ConsumeMessage): number | undefined {
-  const value = message.properties.headers?.[Headers.deadline];
+  const value = message.properties.headers?.[MessageHeaders.deadline];
   const deadline = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   return typeof deadline === 'number' && Number.isFinite(deadline) ? deadline : undefined;
 }

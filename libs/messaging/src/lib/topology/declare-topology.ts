@@ -1,7 +1,7 @@
 import type { Channel } from 'amqplib';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { ArgumentMismatchError } from '../errors';
-import { QueueDeclaration, Topology } from './topology';
+import { QueueDeclaration, TopologySpec } from './topology';
 
 /**
  * Declares exchanges, queues and bindings on `channel` (idempotent). A declaration that conflicts with
@@ -10,7 +10,7 @@ import { QueueDeclaration, Topology } from './topology';
  */
 export async function declareTopology(
   channel: Channel,
-  topology: Topology,
+  topology: TopologySpec,
 ): Promise<void> {
   for (const exchange of topology.exchanges) {
     await explainMismatch(() =>
@@ -48,7 +48,7 @@ export async function declareQueueOn(
  */
 export async function assertTopology(
   connection: AmqpConnection,
-  topology: Topology,
+  topology: TopologySpec,
 ): Promise<void> {
   await connection.withDedicatedChannel((channel) =>
     declareTopology(channel, topology),

@@ -24,7 +24,7 @@ export interface BindingDeclaration {
 }
 
 /** What an application declares (and re-declares after every reconnect). */
-export interface Topology {
+export interface TopologySpec {
   readonly exchanges: readonly ExchangeDeclaration[];
   readonly queues: readonly QueueDeclaration[];
   readonly bindings: readonly BindingDeclaration[];
@@ -109,7 +109,7 @@ export function retryQueueArguments(
 export function workQueueTopology(
   queue: string,
   options: { deliveryLimit?: number; queueArguments?: QueueArguments } = {},
-): Topology {
+): TopologySpec {
   return {
     exchanges: [],
     queues: [
@@ -141,7 +141,7 @@ export function consumerTopology(
     deliveryLimit?: number;
     queueArguments?: QueueArguments;
   },
-): Topology {
+): TopologySpec {
   const work = workQueueTopology(queue, options);
   const retries: QueueDeclaration[] = [];
   for (let attempt = 1; attempt < options.retry.attempts; attempt++) {
@@ -171,7 +171,7 @@ export function consumerTopology(
 }
 
 /** Several topologies as one (e.g. what a consumer consumes plus what it publishes to). */
-export function mergeTopologies(...parts: readonly Topology[]): Topology {
+export function mergeTopologies(...parts: readonly TopologySpec[]): TopologySpec {
   return {
     exchanges: dedupe(
       parts.flatMap((p) => p.exchanges),
@@ -192,7 +192,7 @@ export function mergeTopologies(...parts: readonly Topology[]): Topology {
 export function exchangeTopology(
   name: string,
   type: ExchangeDeclaration['type'] = 'topic',
-): Topology {
+): TopologySpec {
   return { exchanges: [{ name, type }], queues: [], bindings: [] };
 }
 
