@@ -23,11 +23,6 @@ export class AmqpContext extends BaseRpcContext<[ConsumeMessage, string]> {
     return this.args[1];
   }
 
-  /** Whether the publisher set a messageId (only such messages are de-duplicated). */
-  get hasPublisherMessageId(): boolean {
-    return typeof this.getMessage().properties.messageId === 'string';
-  }
-
   get type(): string | undefined {
     return this.getMessage().properties.type;
   }

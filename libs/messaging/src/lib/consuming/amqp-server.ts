@@ -15,21 +15,16 @@ import { checkRetryOptions, RetryOptions } from '../config/consumer-env';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { AmqpTlsFiles } from '../config/tls';
 import { UnroutableMessageError } from '../errors';
-import {
-  assertTopology,
-  declareQueue,
-  declareTopology,
-} from '../topology/declare-topology';
+import { assertTopology, declareTopology } from '../topology/declare-topology';
 import { RateLimitedLog } from '../logging/rate-limited-log';
 import {
   consumerTopology,
   mergeTopologies,
-  QueueArguments,
   QueueBinding,
   TopologySpec,
 } from '../topology/topology';
 import { AmqpContext } from './amqp-context';
-import { AmqpPatternExtras, PayloadDecoder } from './amqp-pattern.decorator';
+import { AmqpPatternExtras } from './amqp-pattern.decorator';
 import { decodeBody } from './decode-body';
 import {
   DeathReason,
@@ -47,10 +42,11 @@ import { REDRIVEN_HEADER } from '../dead-letters/dead-letter-queue';
 /** Transport id of AmqpServer (`@EventPattern(type, AMQP_TRANSPORT)` binds a handler to it alone). */
 export const AMQP_TRANSPORT = Symbol('AMQP');
 
+/** How long `listen` waits for the broker at start-up. */
+const CONNECT_TIMEOUT_MS = 30_000;
+
 export interface AmqpServerOptions {
-  /** Connection to use (not closed by the server), or `url` to let the server open its own. */
-  readonly connection?: AmqpConnection;
-  readonly url?: string;
+  readonly url: string;
   /** TLS files of `url` when it is amqps: (see readAmqpTls). */
   readonly tls?: AmqpTlsFiles;
   /** `connection_name` of the server's own connection. Default `<queue>.consumer`. */
@@ -62,18 +58,10 @@ export interface AmqpServerOptions {
   readonly retry: RetryOptions;
   /** Topic exchanges (declared durable) and routing keys the queue is bound to. */
   readonly bindings?: readonly QueueBinding[];
-  /** Extra arguments of the work queue (every declaring application must use the same). */
-  readonly queueArguments?: QueueArguments;
-  /** See DEFAULT_DELIVERY_LIMIT. */
-  readonly deliveryLimit?: number;
   /** Pattern of messages without an AMQP `type` (e.g. `hello.message.v1` for tutorial clients). */
   readonly defaultPattern?: string;
-  /** Payload decoders by pattern (alternatively `@AmqpPattern(type, { decode })`). */
-  readonly decoders?: Readonly<Record<string, PayloadDecoder>>;
   /** How many finished message ids to remember for de-duplication. Default 10000; 0 turns it off. */
   readonly deduplicationCapacity?: number;
-  /** How long `listen` waits for the broker at start-up. Default 30000. */
-  readonly connectTimeoutMs?: number;
   /** How long shutdown waits for in-flight messages. Default 30000. */
   readonly drainTimeoutMs?: number;
   /** More to declare at start-up and after each reconnect (e.g. exchanges the handlers publish to). */
@@ -142,15 +130,11 @@ export class AmqpServer
 
   constructor(private readonly options: AmqpServerOptions) {
     super();
-    if (!options.connection && !options.url)
-      throw new Error('AmqpServer needs a connection or a url');
     checkRetryOptions(options.retry);
     this.topology = mergeTopologies(
       consumerTopology(options.queue, {
         retry: options.retry,
         bindings: options.bindings,
-        deliveryLimit: options.deliveryLimit,
-        queueArguments: options.queueArguments,
       }),
       options.topology ?? { exchanges: [], queues: [], bindings: [] },
     );
@@ -218,7 +202,7 @@ export class AmqpServer
     this.closing ??= (async () => {
       if (this.channel) await this.drain();
       await this.channel?.close().catch(() => undefined);
-      if (!this.options.connection) await this.connection?.close();
+      await this.connection?.close();
       this._status$.next('disconnected');
     })();
     return this.closing;
@@ -226,14 +210,12 @@ export class AmqpServer
 
   private async start(): Promise<void> {
     const { queue } = this.options;
-    this.connection =
-      this.options.connection ??
-      new AmqpConnection({
-        url: this.options.url as string,
-        tls: this.options.tls,
-        connectionName: this.options.connectionName ?? `${queue}.consumer`,
-      });
-    await this.connection.connect(this.options.connectTimeoutMs ?? 30_000);
+    this.connection = new AmqpConnection({
+      url: this.options.url,
+      tls: this.options.tls,
+      connectionName: this.options.connectionName ?? `${queue}.consumer`,
+    });
+    await this.connection.connect(CONNECT_TIMEOUT_MS);
     this.connection.manager.on('disconnect', () =>
       this._status$.next('disconnected'),
     );
@@ -409,9 +391,7 @@ export class AmqpServer
           'type',
         );
       }
-      const decode =
-        (handler.extras as AmqpPatternExtras | undefined)?.decode ??
-        this.options.decoders?.[pattern];
+      const decode = (handler.extras as AmqpPatternExtras | undefined)?.decode;
       const payload = decode ? decode(body) : body;
       await this.invoke(handler, payload, context);
       return { kind: 'handled' };
@@ -484,7 +464,11 @@ export class AmqpServer
     const declaration = this.topology.queues.find((q) => q.name === queue);
     if (!declaration || !this.connection) return false;
     try {
-      await declareQueue(this.connection, declaration);
+      await assertTopology(this.connection, {
+        exchanges: [],
+        queues: [declaration],
+        bindings: [],
+      });
       this.log.warn(
         `queue '${queue}' was missing (the broker returned a copy sent to it); declared it again`,
       );

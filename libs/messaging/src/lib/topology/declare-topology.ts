@@ -1,7 +1,7 @@
 import type { Channel } from 'amqplib';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { ArgumentMismatchError } from '../errors';
-import { QueueDeclaration, TopologySpec } from './topology';
+import { TopologySpec } from './topology';
 
 /**
  * Declares exchanges, queues and bindings on `channel` (idempotent). A declaration that conflicts with
@@ -18,7 +18,12 @@ export async function declareTopology(
     );
   }
   for (const queue of topology.queues) {
-    await declareQueueOn(channel, queue);
+    await explainMismatch(() =>
+      channel.assertQueue(queue.name, {
+        durable: true,
+        arguments: { ...queue.arguments },
+      }),
+    );
   }
   for (const binding of topology.bindings) {
     await channel.bindQueue(
@@ -27,19 +32,6 @@ export async function declareTopology(
       binding.routingKey,
     );
   }
-}
-
-/** Declares one durable queue on `channel`; see `declareTopology`. */
-export async function declareQueueOn(
-  channel: Channel,
-  queue: QueueDeclaration,
-): Promise<void> {
-  await explainMismatch(() =>
-    channel.assertQueue(queue.name, {
-      durable: true,
-      arguments: { ...queue.arguments },
-    }),
-  );
 }
 
 /**
@@ -52,16 +44,6 @@ export async function assertTopology(
 ): Promise<void> {
   await connection.withDedicatedChannel((channel) =>
     declareTopology(channel, topology),
-  );
-}
-
-/** Declares one durable queue on a dedicated channel; see `assertTopology`. */
-export async function declareQueue(
-  connection: AmqpConnection,
-  queue: QueueDeclaration,
-): Promise<void> {
-  await connection.withDedicatedChannel((channel) =>
-    declareQueueOn(channel, queue),
   );
 }
 

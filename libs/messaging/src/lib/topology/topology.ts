@@ -138,11 +138,9 @@ export function consumerTopology(
   options: {
     retry: RetryOptions;
     bindings?: readonly QueueBinding[];
-    deliveryLimit?: number;
-    queueArguments?: QueueArguments;
   },
 ): TopologySpec {
-  const work = workQueueTopology(queue, options);
+  const work = workQueueTopology(queue);
   const retries: QueueDeclaration[] = [];
   for (let attempt = 1; attempt < options.retry.attempts; attempt++) {
     retries.push({
