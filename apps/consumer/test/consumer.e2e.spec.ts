@@ -105,7 +105,7 @@ describe('consumer (in process, real RabbitMQ)', () => {
       httpPort: port,
       rabbitmqUrl: vhost.url,
       prefetch: 5,
-      retry: { attempts: 3, delaysMs: [100, 200] },
+      retry: { delaysMs: [100, 200] },
       deduplicationCapacity: 1000,
       drainTimeoutMs: 5_000,
     };
@@ -299,7 +299,7 @@ describe('consumer start-up against a queue declared with other arguments', () =
         httpPort: await freePort(),
         rabbitmqUrl: vhost.url,
         prefetch: 1,
-        retry: { attempts: 1, delaysMs: [100] },
+        retry: { delaysMs: [] },
         deduplicationCapacity: 10,
         drainTimeoutMs: 100,
       },

@@ -44,7 +44,7 @@ async function startConsumer(
     httpPort: port,
     rabbitmqUrl,
     prefetch: 10,
-    retry: { attempts: 2, delaysMs: [200] },
+    retry: { delaysMs: [200] },
     deduplicationCapacity: 1000,
     drainTimeoutMs: 5_000,
   };

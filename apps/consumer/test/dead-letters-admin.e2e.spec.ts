@@ -22,7 +22,7 @@ async function start(
     httpPort: port,
     rabbitmqUrl: vhost.url,
     prefetch: 5,
-    retry: { attempts: 2, delaysMs: [100] },
+    retry: { delaysMs: [100] },
     deduplicationCapacity: 1000,
     drainTimeoutMs: 2_000,
     adminToken,

@@ -1,6 +1,6 @@
 // Config
 export * from './lib/config/env';
-export * from './lib/config/consumer-env';
+export * from './lib/config/retry-options';
 export * from './lib/config/tls';
 // Errors
 export * from './lib/errors';

@@ -42,7 +42,6 @@ describe('event-handler when applying an event fails', () => {
 
   beforeAll(async () => {
     harness = await EventHandlerHarness.create({
-      EVENT_HANDLER_RETRY_ATTEMPTS: '3',
       EVENT_HANDLER_RETRY_DELAYS_MS: '50,100',
     });
     await harness.start((builder) =>

@@ -139,7 +139,7 @@ describe('AmqpServer', () => {
       url: vhost.url,
       queue,
       prefetch: 10,
-      retry: { attempts: 3, delaysMs: [200, 400] },
+      retry: { delaysMs: [200, 400] },
       defaultPattern: 'test.text.v1',
       drainTimeoutMs: 5_000,
     });

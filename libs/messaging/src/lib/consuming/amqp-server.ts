@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { ContractViolation, MessageHeaders } from '@hello/contracts';
-import { checkRetryOptions, RetryOptions } from '../config/consumer-env';
+import { checkRetryOptions, RetryOptions } from '../config/retry-options';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { AmqpTlsFiles } from '../config/tls';
 import { UnroutableMessageError } from '../errors';

@@ -3,7 +3,7 @@ import {
   deadLetterQueueFor,
   retryQueueFor,
 } from '@hello/contracts';
-import { RetryOptions, retryDelayAfter } from '../config/consumer-env';
+import { RetryOptions, retryDelayAfter } from '../config/retry-options';
 import { MessagingError, MessagingErrorCode } from '../errors';
 import { UndecodableBody } from './decode-body';
 
@@ -92,11 +92,12 @@ export function decideDelivery(
       };
     case 'failed': {
       const detail = describeError(outcome.error);
-      if (attempt < retry.attempts) {
+      const delayMs = retryDelayAfter(retry, attempt);
+      if (delayMs !== undefined) {
         return {
           kind: 'retry',
           queue: retryQueueFor(queue, attempt),
-          delayMs: retryDelayAfter(retry, attempt),
+          delayMs,
           attempts: attempt,
           detail,
         };

@@ -1,5 +1,5 @@
 import { deadLetterQueueFor, retryQueueFor } from '@hello/contracts';
-import { RetryOptions, retryDelayAfter } from '../config/consumer-env';
+import { RetryOptions } from '../config/retry-options';
 
 export type QueueArguments = Readonly<
   Record<string, string | number | boolean>
@@ -141,16 +141,11 @@ export function consumerTopology(
   },
 ): TopologySpec {
   const work = workQueueTopology(queue);
-  const retries: QueueDeclaration[] = [];
-  for (let attempt = 1; attempt < options.retry.attempts; attempt++) {
-    retries.push({
-      name: retryQueueFor(queue, attempt),
-      arguments: retryQueueArguments(
-        queue,
-        retryDelayAfter(options.retry, attempt),
-      ),
-    });
-  }
+  // The retry after try number n goes through `retryQueueFor(queue, n)`.
+  const retries: QueueDeclaration[] = options.retry.delaysMs.map((delayMs, index) => ({
+    name: retryQueueFor(queue, index + 1),
+    arguments: retryQueueArguments(queue, delayMs),
+  }));
   const bindings = options.bindings ?? [];
   return {
     exchanges: dedupe(
