@@ -29,5 +29,8 @@ export * from './lib/rpc/amqp-rpc-server';
 export * from './lib/rpc/amqp-rpc-client';
 // Tracing
 export * from './lib/tracing/amqp-spans';
+// Timing (retry pauses, bounded waits)
+export * from './lib/timing/backoff';
+export * from './lib/timing/settled-within';
 // Lifecycle
 export * from './lib/lifecycle/close-on-signals';

@@ -8,6 +8,7 @@ import { describeError } from '../consuming/delivery-policy';
 import { declareTopology } from '../topology/declare-topology';
 import { mergeTopologies, TopologySpec, workQueueTopology } from '../topology/topology';
 import { failSpan, startPublishSpan, withProcessSpan } from '../tracing/amqp-spans';
+import { settledWithin } from '../timing/settled-within';
 import { BoundedMap } from './bounded-map';
 
 /** One request, as the handler sees it. */
@@ -324,10 +325,7 @@ export class AmqpRpcServer {
     this.consumerTags.clear();
     const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
     while (this.inFlight.size > 0 && Date.now() < deadline) {
-      await Promise.race([
-        Promise.allSettled([...this.inFlight]),
-        new Promise((resolve) => setTimeout(resolve, Math.max(deadline - Date.now(), 0)).unref()),
-      ]);
+      await settledWithin(Promise.allSettled([...this.inFlight]), deadline - Date.now());
     }
     if (this.inFlight.size > 0)
       this.logger.warn(`${this.inFlight.size} request(s) still in flight at shutdown; the broker will redeliver them`);
