@@ -13,6 +13,8 @@ export * from './lib/publishing/confirmed-publisher';
 export * from './lib/publishing/amqp-client';
 // Consuming
 export * from './lib/consuming/amqp-server';
+export * from './lib/consuming/settled-delivery';
+export type { SettlementResult } from './lib/consuming/settlement';
 export * from './lib/consuming/amqp-context';
 export * from './lib/consuming/amqp-pattern.decorator';
 export * from './lib/consuming/delivery-policy';

@@ -11,7 +11,8 @@ import {
 } from '@hello/testing';
 import { AmqpContext } from './amqp-context';
 import { AmqpPattern } from './amqp-pattern.decorator';
-import { AmqpServer, SettledDelivery } from './amqp-server';
+import { AmqpServer } from './amqp-server';
+import { SettledDelivery } from './settled-delivery';
 
 // Real RabbitMQ, one vhost per spec. Handlers below are test-only and fail on purpose.
 

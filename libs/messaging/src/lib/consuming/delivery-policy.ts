@@ -9,8 +9,8 @@ import { UndecodableBody } from './decode-body';
 
 /**
  * THE ack / retry / dead-letter policy of every consumer, in one place. The server classifies what
- * happened to a delivery (HandlingOutcome) and settles it as `decideDelivery` says; nothing else
- * acks, requeues or dead-letters.
+ * happened to a delivery (HandlingOutcome), `decideDelivery` decides, and `Settlement`
+ * (settlement.ts) carries it out; nothing else acks, requeues or dead-letters.
  *
  * | outcome                                              | action                                                     |
  * | ---------------------------------------------------- | ---------------------------------------------------------- |

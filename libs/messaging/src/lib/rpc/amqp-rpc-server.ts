@@ -8,7 +8,7 @@ import { describeError } from '../consuming/delivery-policy';
 import { declareTopology } from '../topology/declare-topology';
 import { mergeTopologies, TopologySpec, workQueueTopology } from '../topology/topology';
 import { failSpan, startPublishSpan, withProcessSpan } from '../tracing/amqp-spans';
-import { settledWithin } from '../timing/settled-within';
+import { InFlight } from '../consuming/in-flight';
 import { BoundedMap } from './bounded-map';
 
 /** One request, as the handler sees it. */
@@ -98,7 +98,7 @@ export class AmqpRpcServer {
   private readonly topology: TopologySpec;
   private readonly replies: BoundedMap<AmqpRpcReply>;
   private readonly handling = new Map<string, Promise<void>>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new InFlight();
   private readonly openChannels = new Set<ConfirmChannel>();
   private readonly consumerTags = new Map<ConfirmChannel, string>();
   private channel?: ChannelWrapper;
@@ -176,8 +176,7 @@ export class AmqpRpcServer {
     const task = this.handleDelivery(channel, message).catch((error: unknown) =>
       this.logger.error(`unexpected failure while answering a request: ${describeError(error)}`),
     );
-    this.inFlight.add(task);
-    void task.finally(() => this.inFlight.delete(task));
+    this.inFlight.track(task);
   }
 
   private async handleDelivery(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
@@ -323,11 +322,7 @@ export class AmqpRpcServer {
       if (this.openChannels.has(channel)) await channel.cancel(consumerTag).catch(() => undefined);
     }
     this.consumerTags.clear();
-    const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
-    while (this.inFlight.size > 0 && Date.now() < deadline) {
-      await settledWithin(Promise.allSettled([...this.inFlight]), deadline - Date.now());
-    }
-    if (this.inFlight.size > 0)
+    if (!(await this.inFlight.drained(this.options.drainTimeoutMs ?? 10_000)))
       this.logger.warn(`${this.inFlight.size} request(s) still in flight at shutdown; the broker will redeliver them`);
     const { answered, expired, repeated, deadLettered } = this.counts;
     this.logger.log(
