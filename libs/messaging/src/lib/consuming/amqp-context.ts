@@ -14,7 +14,6 @@ export class AmqpContext extends BaseRpcContext<[ConsumeMessage, string]> {
     super([message, pattern]);
   }
 
-  /** The raw message, as amqplib delivered it. */
   getMessage(): ConsumeMessage {
     return this.args[0];
   }

@@ -50,7 +50,6 @@ export interface AmqpServerOptions {
   readonly tls?: AmqpTlsFiles;
   /** `connection_name` of the server's own connection. Default `<queue>.consumer`. */
   readonly connectionName?: string;
-  /** The work queue to consume. */
   readonly queue: string;
   /** Unacked messages in flight at once (basic.qos per consumer). */
   readonly prefetch: number;
@@ -151,6 +150,10 @@ export class AmqpServer
    */
   get blocked(): string | undefined {
     return this.connection?.blocked;
+  }
+
+  get queue(): string {
+    return this.options.queue;
   }
 
   /** Messages being handled or settled right now. */
@@ -280,11 +283,6 @@ export class AmqpServer
     await this.oneAtATime.run(dedupKey, () =>
       this.processAndSettle(channel, context, dedupKey),
     );
-  }
-
-  /** The queue this server consumes. */
-  get queue(): string {
-    return this.options.queue;
   }
 
   /** Handles and settles one delivery inside its CONSUMER span (a child of its publisher's span). */

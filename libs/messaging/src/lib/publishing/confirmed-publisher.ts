@@ -47,7 +47,6 @@ export interface OutgoingMessage {
 
 export interface ConfirmedPublisherOptions {
   readonly connection: AmqpConnection;
-  /** AMQP `appId` of every message. */
   readonly appId: string;
   /** How long `publish` keeps trying (across reconnects) before PublishTimeoutError. Default 10000. */
   readonly timeoutMs?: number;

@@ -20,7 +20,6 @@ export interface AmqpRpcClientOptions {
   readonly connection: AmqpConnection;
   /** The request queue (routing key on the default exchange). */
   readonly queue: string;
-  /** AMQP `app_id` of the requests. */
   readonly appId: string;
   /** How long a call waits for its reply; the request's `expiration` and deadline are the same. */
   readonly timeoutMs: number;

@@ -13,7 +13,6 @@ import { BoundedMap } from './bounded-map';
 
 /** One request, as the handler sees it. */
 export interface AmqpRpcRequest {
-  /** The raw message, as amqplib delivered it. */
   readonly message: ConsumeMessage;
   /**
    * Stable across redeliveries and re-sends of the same request: its `message_id`, else its
@@ -46,7 +45,6 @@ export interface AmqpRpcServerOptions {
   readonly queue: string;
   /** Requests in flight at once (basic.qos). */
   readonly prefetch: number;
-  /** AMQP `app_id` of the replies. */
   readonly appId: string;
   /** A request with less time than this left before its deadline is dropped unanswered. Default 0. */
   readonly minTimeLeftMs?: number;
