@@ -50,7 +50,7 @@ describe('consumer health while the broker blocks publishing (a real memory alar
       httpPort: port,
       rabbitmqUrl: broker.url,
       prefetch: 10,
-      retry: { attempts: 2, delaysMs: [200] },
+      retry: { delaysMs: [200] },
       deduplicationCapacity: 1000,
       drainTimeoutMs: 1_000,
     };

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { ConsumeMessage } from 'amqplib';
 import {
-  Headers,
+  MessageHeaders,
   HELLO_MESSAGE_TYPE,
   MessageHandledIntegrationEvent,
   Topology,
@@ -105,7 +105,7 @@ describe('consumer (in process, real RabbitMQ)', () => {
       httpPort: port,
       rabbitmqUrl: vhost.url,
       prefetch: 5,
-      retry: { attempts: 3, delaysMs: [100, 200] },
+      retry: { delaysMs: [100, 200] },
       deduplicationCapacity: 1000,
       drainTimeoutMs: 5_000,
     };
@@ -182,7 +182,7 @@ describe('consumer (in process, real RabbitMQ)', () => {
           messageId: 'json-1',
           type: HELLO_MESSAGE_TYPE,
           contentType: 'application/json',
-          headers: { [Headers.traceparent]: traceparent },
+          headers: { [MessageHeaders.traceparent]: traceparent },
         },
       );
     }
@@ -193,7 +193,7 @@ describe('consumer (in process, real RabbitMQ)', () => {
       () => (effectsOf('json-1').length ? effectsOf('json-1') : undefined),
       { message: 'effect of json-1' },
     );
-    expect(String(effect.properties.headers?.[Headers.traceparent])).toContain(
+    expect(String(effect.properties.headers?.[MessageHeaders.traceparent])).toContain(
       '4bf92f3577b34da6a3ce929d0e0e4736',
     );
     // Give a wrongly applied second copy time to show up.
@@ -233,11 +233,11 @@ describe('consumer (in process, real RabbitMQ)', () => {
       await publishJson({ text: next }, next);
       const [dead] = await client.get(Topology.helloDeadLetterQueue, 1);
       expect(dead.properties.headers).toMatchObject({
-        [Headers.deathReason]: reason,
-        [Headers.attempts]: 1,
+        [MessageHeaders.deathReason]: reason,
+        [MessageHeaders.attempts]: 1,
       });
       expect(
-        String(dead.properties.headers?.[Headers.deathDetail]).length,
+        String(dead.properties.headers?.[MessageHeaders.deathDetail]).length,
       ).toBeGreaterThan(0);
       await waitFor(() => effectsOf(next).length === 1, {
         message: `${next} handled`,
@@ -269,9 +269,9 @@ describe('consumer (in process, real RabbitMQ)', () => {
     const [dead] = await client.get(Topology.helloDeadLetterQueue, 1, 5_000);
     expect(dead.properties.messageId).toBe('doomed-1');
     expect(dead.properties.headers).toMatchObject({
-      [Headers.deathReason]: 'handler-failed',
-      [Headers.deathDetail]: 'Error: effect store unavailable (failure 3)',
-      [Headers.attempts]: 3,
+      [MessageHeaders.deathReason]: 'handler-failed',
+      [MessageHeaders.deathDetail]: 'Error: effect store unavailable (failure 3)',
+      [MessageHeaders.attempts]: 3,
     });
     expect(jsonOf(dead)).toEqual({ text: 'fail-always' });
     expect(effectsOf('doomed-1')).toHaveLength(0);
@@ -299,7 +299,7 @@ describe('consumer start-up against a queue declared with other arguments', () =
         httpPort: await freePort(),
         rabbitmqUrl: vhost.url,
         prefetch: 1,
-        retry: { attempts: 1, delaysMs: [100] },
+        retry: { delaysMs: [] },
         deduplicationCapacity: 10,
         drainTimeoutMs: 100,
       },

@@ -1,6 +1,6 @@
 import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
-import { Headers, HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
+import { MessageHeaders, HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
 import {
   AmqpTestClient,
   createTestVhost,
@@ -44,7 +44,7 @@ async function startConsumer(
     httpPort: port,
     rabbitmqUrl,
     prefetch: 10,
-    retry: { attempts: 2, delaysMs: [200] },
+    retry: { delaysMs: [200] },
     deduplicationCapacity: 1000,
     drainTimeoutMs: 5_000,
   };
@@ -119,8 +119,8 @@ describe('dead letters say what happened (effect publish refused with 403)', () 
       message: `${count} messages on hello.dead`,
     });
     for (const message of dead) {
-      expect(headersOf(message)[Headers.deathReason]).toBe('handler-failed');
-      expect(String(headersOf(message)[Headers.deathDetail])).toMatch(
+      expect(headersOf(message)[MessageHeaders.deathReason]).toBe('handler-failed');
+      expect(String(headersOf(message)[MessageHeaders.deathDetail])).toMatch(
         /^access-refused: message \S+ to exchange 'hello\.events' was refused by the broker: .*ACCESS_REFUSED - access to exchange 'hello\.events' in vhost '[^']+' refused for user 'no-effects-\d+'/,
       );
     }
@@ -170,7 +170,7 @@ describe('topology repairs itself (a queue deleted on a live broker)', () => {
     );
     expect(Date.now() - startedAt).toBeLessThan(5_000);
     expect(message.properties.messageId).toBe('bad-after-delete');
-    expect(headersOf(message)[Headers.deathReason]).toBe('malformed-json');
+    expect(headersOf(message)[MessageHeaders.deathReason]).toBe('malformed-json');
     const hello = await client.channel.checkQueue(Topology.helloQueue);
     expect(hello.messageCount).toBe(0);
   }, 30_000);

@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { Headers, HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
+import { MessageHeaders, HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
 import {
   AmqpTestClient,
   createTestVhost,
@@ -22,7 +22,7 @@ async function start(
     httpPort: port,
     rabbitmqUrl: vhost.url,
     prefetch: 5,
-    retry: { attempts: 2, delaysMs: [100] },
+    retry: { delaysMs: [100] },
     deduplicationCapacity: 1000,
     drainTimeoutMs: 2_000,
     adminToken,
@@ -129,8 +129,8 @@ describe('consumer /admin/dead-letters (guarded by CONSUMER_ADMIN_TOKEN)', () =>
     );
     expect(again.properties.headers).toMatchObject({
       'x-hello-redriven': 1,
-      [Headers.deathReason]: 'invalid-message',
-      [Headers.attempts]: 1,
+      [MessageHeaders.deathReason]: 'invalid-message',
+      [MessageHeaders.attempts]: 1,
     });
   }, 60_000);
 

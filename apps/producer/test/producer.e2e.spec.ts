@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import {
-  Headers,
+  MessageHeaders,
   HELLO_MESSAGE_TYPE,
   MAX_MESSAGE_TEXT_BYTES,
   Topology,
@@ -87,7 +87,7 @@ describe('producer (in process, real RabbitMQ)', () => {
     expect(typeof message.properties.timestamp).toBe('number');
     // A W3C trace context in the headers; that it continues the request's trace takes the HTTP
     // instrumentation, checked on the apps as processes in tools/stack/src/observability.e2e.spec.ts.
-    expect(String(message.properties.headers?.[Headers.traceparent])).toMatch(
+    expect(String(message.properties.headers?.[MessageHeaders.traceparent])).toMatch(
       /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/,
     );
   });

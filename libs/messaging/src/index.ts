@@ -1,6 +1,6 @@
 // Config
 export * from './lib/config/env';
-export * from './lib/config/consumer-env';
+export * from './lib/config/retry-options';
 export * from './lib/config/tls';
 // Errors
 export * from './lib/errors';
@@ -13,6 +13,8 @@ export * from './lib/publishing/confirmed-publisher';
 export * from './lib/publishing/amqp-client';
 // Consuming
 export * from './lib/consuming/amqp-server';
+export * from './lib/consuming/settled-delivery';
+export type { SettlementResult } from './lib/consuming/settlement';
 export * from './lib/consuming/amqp-context';
 export * from './lib/consuming/amqp-pattern.decorator';
 export * from './lib/consuming/delivery-policy';
@@ -29,5 +31,8 @@ export * from './lib/rpc/amqp-rpc-server';
 export * from './lib/rpc/amqp-rpc-client';
 // Tracing
 export * from './lib/tracing/amqp-spans';
+// Timing (retry pauses, bounded waits)
+export * from './lib/timing/backoff';
+export * from './lib/timing/settled-within';
 // Lifecycle
 export * from './lib/lifecycle/close-on-signals';

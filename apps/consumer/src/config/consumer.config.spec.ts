@@ -1,4 +1,4 @@
-import { InvalidConfigError } from '@hello/messaging';
+import { attemptsOf, InvalidConfigError } from '@hello/messaging';
 import { loadConsumerConfig } from './consumer.config';
 
 function errorFor(env: Record<string, string>): InvalidConfigError {
@@ -18,7 +18,7 @@ describe('loadConsumerConfig', () => {
       httpPort: 3002,
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       prefetch: 20,
-      retry: { attempts: 3, delaysMs: [1000, 5000] },
+      retry: { delaysMs: [1000, 5000] },
       deduplicationCapacity: 10_000,
       drainTimeoutMs: 30_000,
     });
@@ -30,7 +30,6 @@ describe('loadConsumerConfig', () => {
         CONSUMER_HTTP_PORT: '4002',
         RABBITMQ_URL: 'amqp://u:p@rabbit:5672/%2F',
         CONSUMER_PREFETCH: '5',
-        CONSUMER_RETRY_ATTEMPTS: '4',
         CONSUMER_RETRY_DELAYS_MS: '10, 20,30',
         CONSUMER_DEDUP_CAPACITY: '0',
         CONSUMER_DRAIN_TIMEOUT_MS: '500',
@@ -41,21 +40,20 @@ describe('loadConsumerConfig', () => {
       httpPort: 4002,
       rabbitmqUrl: 'amqp://u:p@rabbit:5672/%2F',
       prefetch: 5,
-      retry: { attempts: 4, delaysMs: [10, 20, 30] },
+      retry: { delaysMs: [10, 20, 30] },
       deduplicationCapacity: 0,
       drainTimeoutMs: 500,
     });
   });
 
-  it('should cut the default delays to the attempts', () => {
-    expect(loadConsumerConfig({ CONSUMER_RETRY_ATTEMPTS: '1' }).retry).toEqual({
-      attempts: 1,
-      delaysMs: [1000],
-    });
-    expect(loadConsumerConfig({ CONSUMER_RETRY_ATTEMPTS: '2' }).retry).toEqual({
-      attempts: 2,
-      delaysMs: [1000],
-    });
+  it('should count the tries from the delays, none for no retry', () => {
+    const none = loadConsumerConfig({ CONSUMER_RETRY_DELAYS_MS: 'none' }).retry;
+    expect(none).toEqual({ delaysMs: [] });
+    expect(attemptsOf(none)).toBe(1);
+    const one = loadConsumerConfig({ CONSUMER_RETRY_DELAYS_MS: '1000' }).retry;
+    expect(one).toEqual({ delaysMs: [1000] });
+    expect(attemptsOf(one)).toBe(2);
+    expect(attemptsOf(loadConsumerConfig({}).retry)).toBe(3);
   });
 
   it.each([
@@ -63,10 +61,12 @@ describe('loadConsumerConfig', () => {
     ['RABBITMQ_URL', 'localhost:5672'],
     ['CONSUMER_PREFETCH', '0'],
     ['CONSUMER_PREFETCH', 'many'],
-    ['CONSUMER_RETRY_ATTEMPTS', '0'],
+    // Removed: the delays set the number of tries; a leftover setting must not be ignored silently.
+    ['CONSUMER_RETRY_ATTEMPTS', '3'],
     ['CONSUMER_RETRY_DELAYS_MS', '1000,soon'],
     ['CONSUMER_RETRY_DELAYS_MS', '0'],
-    ['CONSUMER_RETRY_DELAYS_MS', '1,2,3'],
+    ['CONSUMER_RETRY_DELAYS_MS', 'none,1'],
+    ['CONSUMER_RETRY_DELAYS_MS', Array(100).fill('1').join(',')],
     ['CONSUMER_DEDUP_CAPACITY', '-1'],
   ])('should reject %s=%s naming the variable', (variable, value) => {
     const error = errorFor({ [variable]: value });

@@ -1,18 +1,13 @@
-import {
-  checkRetryOptions,
-  DEFAULT_PREFETCH,
-  DEFAULT_RETRY_ATTEMPTS,
-  DEFAULT_RETRY_DELAYS_MS,
-  RetryOptions,
-} from '@hello/messaging';
+import { DEFAULT_PREFETCH, DEFAULT_RETRY_DELAYS_MS, RetryOptions } from '@hello/messaging';
 import {
   rabbitmqConfigOf,
   integer,
-  integerList,
   parseEnv,
   platformConfigOf,
   platformEnvSchema,
   port,
+  removed,
+  retryDelays,
   type PlatformConfig,
   type RabbitmqConfig,
 } from '@hello/platform';
@@ -24,9 +19,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export const consumerEnvSchema = platformEnvSchema.extend({
   CONSUMER_HTTP_PORT: port(3002),
   CONSUMER_PREFETCH: integer(DEFAULT_PREFETCH, 1, 65_535),
-  CONSUMER_RETRY_ATTEMPTS: integer(DEFAULT_RETRY_ATTEMPTS, 1, 100),
-  // Default: the standard delays, cut to the attempts (see loadConsumerConfig).
-  CONSUMER_RETRY_DELAYS_MS: integerList([], 1, DAY_MS),
+  // One delay per retry: the list says how many tries there are.
+  CONSUMER_RETRY_DELAYS_MS: retryDelays(DEFAULT_RETRY_DELAYS_MS, DAY_MS),
+  CONSUMER_RETRY_ATTEMPTS: removed('CONSUMER_RETRY_DELAYS_MS lists one delay per retry (or none)'),
   CONSUMER_DEDUP_CAPACITY: integer(10_000, 0, 10_000_000),
   CONSUMER_DRAIN_TIMEOUT_MS: integer(30_000, 0, 600_000),
   // The bearer token of /admin/dead-letters; unset, those endpoints are off.
@@ -50,16 +45,12 @@ export interface ConsumerConfig extends RabbitmqConfig {
 /** Reads and validates the environment; throws InvalidConfigError naming the variable. */
 export function loadConsumerConfig(env: Record<string, string | undefined>): ConsumerConfig {
   const vars: z.output<typeof consumerEnvSchema> = parseEnv(consumerEnvSchema, env);
-  const attempts = vars.CONSUMER_RETRY_ATTEMPTS;
-  const delaysMs = vars.CONSUMER_RETRY_DELAYS_MS.length
-    ? vars.CONSUMER_RETRY_DELAYS_MS
-    : DEFAULT_RETRY_DELAYS_MS.slice(0, Math.max(attempts - 1, 1));
   return {
     platform: platformConfigOf(vars),
     httpPort: vars.CONSUMER_HTTP_PORT,
     ...rabbitmqConfigOf(vars),
     prefetch: vars.CONSUMER_PREFETCH,
-    retry: checkRetryOptions({ attempts, delaysMs }, 'CONSUMER_RETRY_DELAYS_MS'),
+    retry: { delaysMs: vars.CONSUMER_RETRY_DELAYS_MS },
     deduplicationCapacity: vars.CONSUMER_DEDUP_CAPACITY,
     drainTimeoutMs: vars.CONSUMER_DRAIN_TIMEOUT_MS,
     ...(vars.CONSUMER_ADMIN_TOKEN ? { adminToken: vars.CONSUMER_ADMIN_TOKEN } : {}),

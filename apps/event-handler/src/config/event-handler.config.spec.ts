@@ -22,7 +22,7 @@ describe('loadConfig', () => {
       inboxRetentionHours: 168,
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       prefetch: 20,
-      retry: { attempts: 3, delaysMs: [1000, 5000] },
+      retry: { delaysMs: [1000, 5000] },
       publishTimeoutMs: 10000,
       maxLineBytes: 16384,
       outboxRetryMs: 5000,
@@ -42,7 +42,6 @@ describe('loadConfig', () => {
           EVENT_HANDLER_INBOX_RETENTION_HOURS: '24',
           RABBITMQ_URL: 'amqps://user:secret@broker.example:5671/prod',
           EVENT_HANDLER_PREFETCH: '5',
-          EVENT_HANDLER_RETRY_ATTEMPTS: '3',
           EVENT_HANDLER_RETRY_DELAYS_MS: '50, 100',
           EVENT_HANDLER_PUBLISH_TIMEOUT_MS: '2000',
           EVENT_HANDLER_MAX_LINE_BYTES: '1024',
@@ -62,7 +61,7 @@ describe('loadConfig', () => {
       inboxRetentionHours: 24,
       rabbitmqUrl: 'amqps://user:secret@broker.example:5671/prod',
       prefetch: 5,
-      retry: { attempts: 3, delaysMs: [50, 100] },
+      retry: { delaysMs: [50, 100] },
       publishTimeoutMs: 2000,
       maxLineBytes: 1024,
       outboxRetryMs: 250,
@@ -100,10 +99,15 @@ describe('loadConfig', () => {
     expect(error.message.startsWith(`${variable}: `)).toBe(true);
   });
 
-  it('should refuse more retry delays than the attempts allow', () => {
-    expect(
-      errorFor({ EVENT_HANDLER_RETRY_ATTEMPTS: '2', EVENT_HANDLER_RETRY_DELAYS_MS: '10,20,30' }).variable,
-    ).toBe('EVENT_HANDLER_RETRY_DELAYS_MS');
+  it('should refuse more retry delays than retry queues allow', () => {
+    expect(errorFor({ EVENT_HANDLER_RETRY_DELAYS_MS: Array(100).fill('10').join(',') }).variable).toBe(
+      'EVENT_HANDLER_RETRY_DELAYS_MS',
+    );
+  });
+
+  it('should take none for no retry and refuse the removed EVENT_HANDLER_RETRY_ATTEMPTS', () => {
+    expect(loadConfig({ EVENT_HANDLER_RETRY_DELAYS_MS: 'none' }, '/srv/app').retry).toEqual({ delaysMs: [] });
+    expect(errorFor({ EVENT_HANDLER_RETRY_ATTEMPTS: '3' }).message).toContain('EVENT_HANDLER_RETRY_DELAYS_MS');
   });
 
   it('should not repeat a broker password in its error', () => {

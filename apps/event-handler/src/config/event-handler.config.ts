@@ -1,18 +1,13 @@
-import {
-  checkRetryOptions,
-  DEFAULT_PREFETCH,
-  DEFAULT_RETRY_ATTEMPTS,
-  DEFAULT_RETRY_DELAYS_MS,
-  type RetryOptions,
-} from '@hello/messaging';
+import { DEFAULT_PREFETCH, DEFAULT_RETRY_DELAYS_MS, type RetryOptions } from '@hello/messaging';
 import {
   rabbitmqConfigOf,
   integer,
-  integerList,
   parseEnv,
   platformConfigOf,
   platformEnvSchema,
   optionalText,
+  removed,
+  retryDelays,
   text,
   type PlatformConfig,
   type RabbitmqConfig,
@@ -74,9 +69,9 @@ export const eventHandlerEnvSchema = platformEnvSchema.extend({
   ),
   EVENT_HANDLER_INBOX_RETENTION_HOURS: integer(168, 1, 24 * 3_660),
   EVENT_HANDLER_PREFETCH: integer(DEFAULT_PREFETCH, 1, 65_535),
-  EVENT_HANDLER_RETRY_ATTEMPTS: integer(DEFAULT_RETRY_ATTEMPTS, 1, 100),
-  // Default: the standard delays, cut to the attempts (see loadConfig).
-  EVENT_HANDLER_RETRY_DELAYS_MS: integerList([], 1, DAY_MS),
+  // One delay per retry: the list says how many tries there are.
+  EVENT_HANDLER_RETRY_DELAYS_MS: retryDelays(DEFAULT_RETRY_DELAYS_MS, DAY_MS),
+  EVENT_HANDLER_RETRY_ATTEMPTS: removed('EVENT_HANDLER_RETRY_DELAYS_MS lists one delay per retry (or none)'),
   EVENT_HANDLER_PUBLISH_TIMEOUT_MS: integer(10_000, 1, HOUR_MS),
   EVENT_HANDLER_MAX_LINE_BYTES: integer(16_384, 1, MAX_LINE_BYTES_LIMIT),
   EVENT_HANDLER_OUTBOX_RETRY_MS: integer(5_000, 10, HOUR_MS),
@@ -85,18 +80,14 @@ export const eventHandlerEnvSchema = platformEnvSchema.extend({
 
 /**
  * Reads and checks the event-handler's settings; throws InvalidConfigError naming the first bad
- * variable. A relative EVENT_HANDLER_DATA_DIR is resolved against `cwd`. EVENT_HANDLER_PREFETCH,
- * EVENT_HANDLER_RETRY_ATTEMPTS and EVENT_HANDLER_RETRY_DELAYS_MS work as the consumer's do.
+ * variable. A relative EVENT_HANDLER_DATA_DIR is resolved against `cwd`. EVENT_HANDLER_PREFETCH
+ * and EVENT_HANDLER_RETRY_DELAYS_MS work as the consumer's do.
  */
 export function loadConfig(
   env: Record<string, string | undefined> = process.env,
   cwd: string = process.cwd(),
 ): EventHandlerConfig {
   const vars: z.output<typeof eventHandlerEnvSchema> = parseEnv(eventHandlerEnvSchema, env);
-  const attempts = vars.EVENT_HANDLER_RETRY_ATTEMPTS;
-  const delaysMs = vars.EVENT_HANDLER_RETRY_DELAYS_MS.length
-    ? vars.EVENT_HANDLER_RETRY_DELAYS_MS
-    : DEFAULT_RETRY_DELAYS_MS.slice(0, Math.max(attempts - 1, 1));
   const dataDir = vars.EVENT_HANDLER_DATA_DIR;
   return {
     platform: platformConfigOf(vars),
@@ -108,7 +99,7 @@ export function loadConfig(
     inboxRetentionHours: vars.EVENT_HANDLER_INBOX_RETENTION_HOURS,
     ...rabbitmqConfigOf(vars),
     prefetch: vars.EVENT_HANDLER_PREFETCH,
-    retry: checkRetryOptions({ attempts, delaysMs }, 'EVENT_HANDLER_RETRY_DELAYS_MS'),
+    retry: { delaysMs: vars.EVENT_HANDLER_RETRY_DELAYS_MS },
     publishTimeoutMs: vars.EVENT_HANDLER_PUBLISH_TIMEOUT_MS,
     maxLineBytes: vars.EVENT_HANDLER_MAX_LINE_BYTES,
     outboxRetryMs: vars.EVENT_HANDLER_OUTBOX_RETRY_MS,

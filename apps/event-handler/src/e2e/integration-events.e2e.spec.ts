@@ -1,7 +1,7 @@
 import {
   deriveId,
   GreetingGreetedIntegrationEvent,
-  Headers,
+  MessageHeaders,
   HELLO_MESSAGE_TYPE,
   MessageHandledIntegrationEvent,
   Topology,
@@ -121,12 +121,12 @@ describe.each(DIALECTS)('event-handler with RabbitMQ, on %s', (dialect) => {
     const dead = await harness.amqp.get(Topology.eventHandlerDeadLetterQueue, 3);
     const byId = new Map(dead.map((m) => [m.properties.messageId as string, m]));
     expect(byId.get(broken.eventId)?.properties.headers).toMatchObject({
-      [Headers.deathReason]: 'invalid-event',
-      [Headers.deathDetail]: expect.stringContaining('"name" must be a string'),
-      [Headers.attempts]: 1,
+      [MessageHeaders.deathReason]: 'invalid-event',
+      [MessageHeaders.deathDetail]: expect.stringContaining('"name" must be a string'),
+      [MessageHeaders.attempts]: 1,
     });
-    expect(byId.get('not-json')?.properties.headers?.[Headers.deathReason]).toBe('malformed-json');
-    expect(byId.get('from-the-future')?.properties.headers?.[Headers.deathReason]).toBe('unknown-type');
+    expect(byId.get('not-json')?.properties.headers?.[MessageHeaders.deathReason]).toBe('malformed-json');
+    expect(byId.get('from-the-future')?.properties.headers?.[MessageHeaders.deathReason]).toBe('unknown-type');
     // The dead letter keeps the body as it was, for a person to inspect and replay.
     expect(jsonOf(byId.get(broken.eventId) as { content: Buffer })).toEqual(broken);
   });

@@ -1,6 +1,6 @@
 import {
   GreetingGreetedIntegrationEvent,
-  Headers,
+  MessageHeaders,
   MessageHandledIntegrationEvent,
   Topology,
 } from '@hello/contracts';
@@ -42,7 +42,6 @@ describe('event-handler when applying an event fails', () => {
 
   beforeAll(async () => {
     harness = await EventHandlerHarness.create({
-      EVENT_HANDLER_RETRY_ATTEMPTS: '3',
       EVENT_HANDLER_RETRY_DELAYS_MS: '50,100',
     });
     await harness.start((builder) =>
@@ -88,9 +87,9 @@ describe('event-handler when applying an event fails', () => {
     const [dead] = await harness.amqp.get(Topology.eventHandlerDeadLetterQueue, 1);
     expect(dead.properties.messageId).toBe(doomed.eventId);
     expect(dead.properties.headers).toMatchObject({
-      [Headers.deathReason]: 'handler-failed',
-      [Headers.deathDetail]: 'Error: projection failed on try 3',
-      [Headers.attempts]: 3,
+      [MessageHeaders.deathReason]: 'handler-failed',
+      [MessageHeaders.deathDetail]: 'Error: projection failed on try 3',
+      [MessageHeaders.attempts]: 3,
     });
     expect(jsonOf(dead)).toEqual(doomed.toJSON());
 

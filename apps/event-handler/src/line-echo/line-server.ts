@@ -3,6 +3,7 @@ import { BaseRpcContext, type CustomTransportStrategy, Server } from '@nestjs/mi
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { settledWithin } from '@hello/messaging';
 
 const tracer = trace.getTracer('event-handler.line-echo');
 
@@ -213,9 +214,9 @@ class LineConnection {
   async close(graceMs: number): Promise<void> {
     this.ended = true;
     this.socket.pause();
-    await withTimeout(Promise.allSettled([...this.pending]), graceMs);
+    await settledWithin(Promise.allSettled([...this.pending]), graceMs);
     this.socket.end();
-    if ((await withTimeout(this.closed, graceMs)) === 'timeout') this.socket.destroy();
+    if (!(await settledWithin(this.closed, graceMs))) this.socket.destroy();
   }
 
   private receive(chunk: Buffer): void {
@@ -273,12 +274,4 @@ class LineConnection {
     if (this.ended || !this.socket.isPaused()) return;
     if (this.pending.size < this.maxPending && !this.socket.writableNeedDrain) this.socket.resume();
   }
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T | 'timeout'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }

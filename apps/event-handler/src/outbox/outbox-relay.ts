@@ -5,6 +5,7 @@ import {
   Logger,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
+import { Backoff, settledWithin } from '@hello/messaging';
 import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from '../config/event-handler.config';
 import { Metrics } from '../health/metrics';
 import { MESSAGE_PUBLISHER, type MessagePublisher } from '../messaging/message-publisher';
@@ -26,6 +27,7 @@ import { OutboxStore, type PendingOutboxMessage } from './outbox-store';
 export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger(OutboxRelay.name);
   private readonly sending = new Map<string, Promise<boolean>>();
+  private readonly retryBackoff: Backoff;
   private retryTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
   private pendingSeen = 0;
@@ -38,6 +40,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     @Inject(EVENT_HANDLER_CONFIG) private readonly config: EventHandlerConfig,
     private readonly metrics: Metrics,
   ) {
+    this.retryBackoff = new Backoff({ initialMs: config.outboxRetryMs });
     // As of the last sweep: the metrics are rendered synchronously.
     metrics.gauge('outbox_pending', () => this.pendingSeen);
   }
@@ -73,13 +76,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     clearTimeout(this.retryTimer);
     clearInterval(this.sweepTimer);
     const inFlight = Promise.allSettled([...this.sending.values(), this.sweep]);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), this.config.shutdownGraceMs);
-    });
-    const outcome = await Promise.race([inFlight, timeout]);
-    clearTimeout(timer);
-    if (outcome === 'timeout') {
+    if (!(await settledWithin(inFlight, this.config.shutdownGraceMs))) {
       this.logger.warn('outbox sends still running at shutdown: they stay pending for the next start');
     }
   }
@@ -157,7 +154,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       void this.sendPending();
-    }, this.config.outboxRetryMs);
+    }, this.retryBackoff.next());
     this.retryTimer.unref();
   }
 }

@@ -39,7 +39,6 @@ export class EventHandlerHarness {
       EVENT_HANDLER_HTTP_PORT: '0',
       EVENT_HANDLER_TCP_PORT: '0',
       ...database.env,
-      EVENT_HANDLER_RETRY_ATTEMPTS: '3',
       EVENT_HANDLER_RETRY_DELAYS_MS: '50,100',
       EVENT_HANDLER_OUTBOX_RETRY_MS: '100',
       EVENT_HANDLER_SHUTDOWN_GRACE_MS: '3000',

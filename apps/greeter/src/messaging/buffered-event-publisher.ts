@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { OutgoingMessage } from '@hello/messaging';
+import { Backoff, type OutgoingMessage } from '@hello/messaging';
 
 /** What a BufferedEventPublisher has done since it was made. */
 export interface EventPublishingStats {
@@ -59,9 +59,8 @@ export class BufferedEventPublisher {
   private readonly queue = new Fifo<OutgoingMessage>();
   private readonly inFlight = new Set<OutgoingMessage>();
   private readonly maxUnconfirmed: number;
-  private readonly retryDelayMs: number;
   private readonly maxRetryDelayMs: number;
-  private nextRetryDelayMs: number;
+  private readonly retryBackoff: Backoff;
   private published = 0;
   private retried = 0;
   private dropped = 0;
@@ -77,9 +76,9 @@ export class BufferedEventPublisher {
       throw new RangeError(`capacity must be a whole number of at least 1, got ${options.capacity}`);
     }
     this.maxUnconfirmed = Math.max(1, Math.min(options.maxUnconfirmed ?? 1000, options.capacity));
-    this.retryDelayMs = options.retryDelayMs ?? 100;
-    this.maxRetryDelayMs = Math.max(options.maxRetryDelayMs ?? 2000, this.retryDelayMs);
-    this.nextRetryDelayMs = this.retryDelayMs;
+    const retryDelayMs = options.retryDelayMs ?? 100;
+    this.maxRetryDelayMs = Math.max(options.maxRetryDelayMs ?? 2000, retryDelayMs);
+    this.retryBackoff = new Backoff({ initialMs: retryDelayMs, maxMs: this.maxRetryDelayMs, growth: 'exponential' });
     this.highWater = Math.max(1, Math.min(options.highWater ?? options.capacity, options.capacity));
   }
 
@@ -129,7 +128,7 @@ export class BufferedEventPublisher {
   /** The connection is back: try again now rather than at the end of the current pause. */
   wake(): void {
     if (this.closed) return;
-    this.nextRetryDelayMs = this.retryDelayMs;
+    this.retryBackoff.reset();
     this.endPause();
     this.schedulePump();
   }
@@ -201,7 +200,7 @@ export class BufferedEventPublisher {
   private onConfirmed(message: OutgoingMessage): void {
     if (!this.inFlight.delete(message)) return;
     this.published++;
-    this.nextRetryDelayMs = this.retryDelayMs;
+    this.retryBackoff.reset();
     this.updateBacklog();
     if (this.queue.length > 0) this.schedulePump();
     else this.notifyIfIdle();
@@ -215,8 +214,7 @@ export class BufferedEventPublisher {
     const reason = error instanceof Error ? error.message : String(error);
     this.logger.debug(`event ${message.messageId} (${message.type}) not confirmed: ${reason}; will retry`);
     if (this.pauseTimer) return;
-    const delay = this.nextRetryDelayMs;
-    this.nextRetryDelayMs = Math.min(delay * 2, this.maxRetryDelayMs);
+    const delay = this.retryBackoff.next();
     this.logger.warn(
       `publishing failed (${reason}); ${this.pending} events waiting, retrying in ${delay} ms ` +
         `(published ${this.published}, retried ${this.retried}, dropped ${this.dropped})`,

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Topology } from '@hello/contracts';
-import { AmqpConnection, ConfirmedPublisher, exchangeTopology } from '@hello/messaging';
+import { AmqpConnection, ConfirmedPublisher, exchangeTopology, settledWithin } from '@hello/messaging';
 import { Metrics, observeAmqpConnection, publishMetrics, Readiness } from '@hello/platform';
 import { Gauge } from 'prom-client';
 import { Subject } from 'rxjs';
@@ -153,18 +153,4 @@ export class GreeterBroker implements OnApplicationShutdown {
       this.logger.warn(`the broker did not close the connection within ${CLOSE_TIMEOUT_MS} ms; not waiting for it`);
     }
   }
-}
-
-/** Waits for `promise` to settle, but no longer than `ms`; true when it settled. Never throws. */
-async function settledWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const settled = await Promise.race([
-    promise.then(
-      () => true,
-      () => true,
-    ),
-    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms))),
-  ]);
-  clearTimeout(timer);
-  return settled;
 }

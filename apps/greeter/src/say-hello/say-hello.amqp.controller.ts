@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ContractViolation, Headers, helloRpcRequestOf, Topology, type HelloRpcErrorReply } from '@hello/contracts';
+import { ContractViolation, MessageHeaders, helloRpcRequestOf, Topology, type HelloRpcErrorReply } from '@hello/contracts';
 import { AmqpRpcServer, type AmqpRpcReply, type AmqpRpcRequest } from '@hello/messaging';
 import { Metrics, Readiness } from '@hello/platform';
 import { Counter } from 'prom-client';
@@ -98,7 +98,7 @@ export class SayHelloAmqpController implements OnApplicationBootstrap, OnModuleD
       }
       const { code, details } = known ?? INTERNAL_ERROR_STATUS;
       const body: HelloRpcErrorReply = { error: { code: statusName(code), message: details } };
-      return { body, headers: { [Headers.errorCode]: body.error.code } };
+      return { body, headers: { [MessageHeaders.errorCode]: body.error.code } };
     }
   }
 }

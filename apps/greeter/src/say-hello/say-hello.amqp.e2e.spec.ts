@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Channel, type ChannelModel, type ConsumeMessage, type Options } from 'amqplib';
 import { EventBus } from '@nestjs/cqrs';
-import { deriveId, GreetingGreetedIntegrationEvent, Headers, Topology } from '@hello/contracts';
+import { deriveId, GreetingGreetedIntegrationEvent, MessageHeaders, Topology } from '@hello/contracts';
 import { AmqpTestClient, createTestVhost, jsonOf, traceIdOf, waitFor, type TestVhost } from '@hello/testing';
 import type { Greeter } from '../greeter';
 import {
@@ -105,7 +105,7 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
     expect(reply).toBeDefined();
     expect(jsonOf(reply as ConsumeMessage)).toEqual({ message: 'Hello, Ada!' });
     expect(reply?.properties).toMatchObject({ correlationId: 'c-1', contentType: 'application/json', appId: 'greeter' });
-    expect(traceIdOf(reply?.properties.headers?.[Headers.traceparent])).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
+    expect(traceIdOf(reply?.properties.headers?.[MessageHeaders.traceparent])).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
   });
 
   it('should answer a plain-text request (the name) over direct reply-to', async () => {
@@ -145,7 +145,7 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
     ])('should refuse %s', async (_, { body, contentType }, code, message) => {
       const reply = (await direct.call(body, { contentType })) as ConsumeMessage;
       expect(jsonOf(reply)).toEqual({ error: { code, message } });
-      expect(reply.properties.headers?.[Headers.errorCode]).toBe(code);
+      expect(reply.properties.headers?.[MessageHeaders.errorCode]).toBe(code);
       expect(reply.properties.contentType).toBe('application/json');
       expect(greeted).toEqual([]);
     });
@@ -164,7 +164,7 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
       const { error } = jsonOf<{ error: { code: string; message: string } }>(reply);
       expect(error.code).toBe('INVALID_ARGUMENT');
       expect(error.message).toMatch(/^body is not valid JSON: /);
-      expect(reply.properties.headers?.[Headers.errorCode]).toBe('INVALID_ARGUMENT');
+      expect(reply.properties.headers?.[MessageHeaders.errorCode]).toBe('INVALID_ARGUMENT');
     });
 
     it('should refuse a content type it cannot read with INVALID_ARGUMENT', async () => {
@@ -189,14 +189,14 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
       await probe.publish(Topology.helloRpcQueue, 'Nobody', { messageId });
       const [dead] = await probe.get(Topology.helloRpcDeadLetterQueue, 1, 10_000);
       expect(dead.properties.messageId).toBe(messageId);
-      expect(dead.properties.headers?.[Headers.deathReason]).toBe('no-reply-to');
-      expect(String(dead.properties.headers?.[Headers.deathDetail])).toMatch(/no reply_to/);
+      expect(dead.properties.headers?.[MessageHeaders.deathReason]).toBe('no-reply-to');
+      expect(String(dead.properties.headers?.[MessageHeaders.deathDetail])).toMatch(/no reply_to/);
       expect(greeted).toEqual([]);
     });
 
     it('should not handle nor answer a request whose deadline has passed', async () => {
       const before = greeter.app.get(SayHelloAmqpController).server.stats().expired;
-      const reply = await direct.call('Late', { headers: { [Headers.deadline]: Date.now() - 1 } }, 1_500);
+      const reply = await direct.call('Late', { headers: { [MessageHeaders.deadline]: Date.now() - 1 } }, 1_500);
       expect(reply).toBeUndefined();
       expect(greeted).toEqual([]);
       expect(greeter.app.get(SayHelloAmqpController).server.stats().expired).toBe(before + 1);

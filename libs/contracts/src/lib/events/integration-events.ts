@@ -1,4 +1,3 @@
-import { ContractViolation } from '../contract-violation';
 import { Topology } from '../messaging/topology';
 import { GreetingGreetedIntegrationEvent } from './greeting-greeted.event';
 import { LineReceivedIntegrationEvent } from './line-received.event';
@@ -25,23 +24,6 @@ export const IntegrationEventTypes: Readonly<Record<string, IntegrationEventClas
   [MessageHandledIntegrationEvent.type]: MessageHandledIntegrationEvent,
   [LineReceivedIntegrationEvent.type]: LineReceivedIntegrationEvent,
 });
-
-/** The class for an AMQP `type`; throws ContractViolation `unknown-type` for any other type. */
-export function integrationEventClassFor(type: string | undefined): IntegrationEventClass {
-  const eventClass =
-    type !== undefined && Object.prototype.hasOwnProperty.call(IntegrationEventTypes, type)
-      ? IntegrationEventTypes[type]
-      : undefined;
-  if (eventClass === undefined) {
-    throw new ContractViolation('unknown-type', `no integration event has the type "${type}"`);
-  }
-  return eventClass;
-}
-
-/** Decodes an already parsed JSON body by its AMQP `type`. */
-export function parseIntegrationEvent(type: string | undefined, body: unknown): IntegrationEvent {
-  return integrationEventClassFor(type).parse(body);
-}
 
 /** The class of an event instance. */
 export function integrationEventClassOf(event: IntegrationEvent): IntegrationEventClass {

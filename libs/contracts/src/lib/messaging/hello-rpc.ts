@@ -4,9 +4,9 @@ import type { HelloReply, HelloRequest } from '../grpc/helloworld.generated';
  * SayHello over RabbitMQ request/reply (`Topology.helloRpcQueue`). A request is an AMQP message with
  * `reply_to` and `correlation_id`; its body is JSON `{"name": "..."}` (`application/json`) or a
  * plain-text body that is the name itself (what RabbitMQ's tutorial client sends). It may carry an
- * `expiration` and `Headers.deadline`. The reply goes to `reply_to` on the default exchange with the
+ * `expiration` and `MessageHeaders.deadline`. The reply goes to `reply_to` on the default exchange with the
  * same `correlation_id`, content type `application/json`: a HelloRpcReply or a HelloRpcErrorReply
- * (then also `Headers.errorCode`).
+ * (then also `MessageHeaders.errorCode`).
  */
 export const HELLO_RPC_TYPE = 'helloworld.Greeter.SayHello';
 

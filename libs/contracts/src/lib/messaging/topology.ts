@@ -27,7 +27,7 @@ export function retryQueueFor(queue: string, attempt: number): string {
 }
 
 /** AMQP header names the project writes. */
-export const Headers = {
+export const MessageHeaders = {
   /** Why a message was dead-lettered (a stable code, e.g. `malformed-json`). */
   deathReason: 'x-hello-death-reason',
   /** Human-readable detail of the reason (the validation error, the handler's last error). */

@@ -1,5 +1,5 @@
 import { InvalidConfigError } from '../errors';
-import { readConsumerEnv } from './consumer-env';
+import { attemptsOf, checkRetryOptions } from './retry-options';
 import { amqpSocketOptions, readAmqpTls } from './tls';
 import {
   amqpUrlList,
@@ -79,24 +79,11 @@ describe('config readers', () => {
     ).toBe('amqp://guest:***@h1:5672/v,amqp://guest:***@h2:5672/v');
   });
 
-  it('should read prefetch and retry options under a prefix', () => {
-    expect(
-      readConsumerEnv(
-        { X_PREFETCH: '3', X_RETRY_ATTEMPTS: '5', X_RETRY_DELAYS_MS: '10,20' },
-        'X',
-      ),
-    ).toEqual({
-      prefetch: 3,
-      retry: { attempts: 5, delaysMs: [10, 20] },
-    });
-    expect(
-      variableOf(() =>
-        readConsumerEnv(
-          { X_RETRY_ATTEMPTS: '2', X_RETRY_DELAYS_MS: '10,20' },
-          'X',
-        ),
-      ),
-    ).toBe('X_RETRY_DELAYS_MS');
+  it('should count one try more than there are retry delays, and refuse a delay that is no positive integer', () => {
+    expect(attemptsOf({ delaysMs: [10, 20] })).toBe(3);
+    expect(attemptsOf({ delaysMs: [] })).toBe(1);
+    expect(variableOf(() => checkRetryOptions({ delaysMs: [10, 0] }, 'X_RETRY_DELAYS_MS'))).toBe('X_RETRY_DELAYS_MS');
+    expect(variableOf(() => checkRetryOptions({ delaysMs: [1.5] }))).toBe('retry.delaysMs');
   });
 });
 

@@ -1,6 +1,6 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 import type { ConsumeMessage } from 'amqplib';
-import { Headers } from '@hello/contracts';
+import { MessageHeaders } from '@hello/contracts';
 
 /** What a handler learns about the AMQP message it handles (second argument of its method). */
 export class AmqpContext extends BaseRpcContext<[ConsumeMessage, string]> {
@@ -14,18 +14,12 @@ export class AmqpContext extends BaseRpcContext<[ConsumeMessage, string]> {
     super([message, pattern]);
   }
 
-  /** The raw message, as amqplib delivered it. */
   getMessage(): ConsumeMessage {
     return this.args[0];
   }
 
   getPattern(): string {
     return this.args[1];
-  }
-
-  /** Whether the publisher set a messageId (only such messages are de-duplicated). */
-  get hasPublisherMessageId(): boolean {
-    return typeof this.getMessage().properties.messageId === 'string';
   }
 
   get type(): string | undefined {
@@ -41,11 +35,11 @@ export class AmqpContext extends BaseRpcContext<[ConsumeMessage, string]> {
   }
 
   get traceparent(): string | undefined {
-    const value = this.headers[Headers.traceparent];
+    const value = this.headers[MessageHeaders.traceparent];
     return typeof value === 'string' ? value : undefined;
   }
 
-  /** Which try of the handler this is: 1 for the first, 2 after one retry… (`Headers.attempts` + 1). */
+  /** Which try of the handler this is: 1 for the first, 2 after one retry… (`MessageHeaders.attempts` + 1). */
   get attempt(): number {
     return attemptOf(this.getMessage());
   }
@@ -56,8 +50,8 @@ export class AmqpContext extends BaseRpcContext<[ConsumeMessage, string]> {
   }
 }
 
-/** Tries so far are in `Headers.attempts`; this delivery is the next one. */
+/** Tries so far are in `MessageHeaders.attempts`; this delivery is the next one. */
 export function attemptOf(message: ConsumeMessage): number {
-  const previous = Number(message.properties.headers?.[Headers.attempts] ?? 0);
+  const previous = Number(message.properties.headers?.[MessageHeaders.attempts] ?? 0);
   return (Number.isInteger(previous) && previous > 0 ? previous : 0) + 1;
 }

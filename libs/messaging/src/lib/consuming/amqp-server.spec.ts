@@ -1,7 +1,7 @@
 import { Controller, INestMicroservice } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { ContractViolation, Headers } from '@hello/contracts';
+import { ContractViolation, MessageHeaders } from '@hello/contracts';
 import {
   AmqpTestClient,
   createTestVhost,
@@ -11,7 +11,8 @@ import {
 } from '@hello/testing';
 import { AmqpContext } from './amqp-context';
 import { AmqpPattern } from './amqp-pattern.decorator';
-import { AmqpServer, SettledDelivery } from './amqp-server';
+import { AmqpServer } from './amqp-server';
+import { SettledDelivery } from './settled-delivery';
 
 // Real RabbitMQ, one vhost per spec. Handlers below are test-only and fail on purpose.
 
@@ -139,7 +140,7 @@ describe('AmqpServer', () => {
       url: vhost.url,
       queue,
       prefetch: 10,
-      retry: { attempts: 3, delaysMs: [200, 400] },
+      retry: { delaysMs: [200, 400] },
       defaultPattern: 'test.text.v1',
       drainTimeoutMs: 5_000,
     });
@@ -283,11 +284,11 @@ describe('AmqpServer', () => {
       await json('test.ok.v1', { after: messageId }, `after-${messageId}`);
       const [dead] = await client.get('work.dead', 1);
       expect(dead.properties.messageId).toBe(messageId);
-      expect(dead.properties.headers?.[Headers.deathReason]).toBe(reason);
-      expect(String(dead.properties.headers?.[Headers.deathDetail])).not.toBe(
+      expect(dead.properties.headers?.[MessageHeaders.deathReason]).toBe(reason);
+      expect(String(dead.properties.headers?.[MessageHeaders.deathDetail])).not.toBe(
         '',
       );
-      expect(dead.properties.headers?.[Headers.attempts]).toBe(1);
+      expect(dead.properties.headers?.[MessageHeaders.attempts]).toBe(1);
       await waitFor(
         () => handlers.seen.some((s) => s.messageId === `after-${messageId}`),
         { message: 'next message handled' },
@@ -320,9 +321,9 @@ describe('AmqpServer', () => {
     expect(dead.properties.messageId).toBe('broken-1');
     expect(dead.properties.type).toBe('test.broken.v1');
     expect(dead.properties.headers).toMatchObject({
-      [Headers.deathReason]: 'handler-failed',
-      [Headers.deathDetail]: 'Error: broken on try 3',
-      [Headers.attempts]: 3,
+      [MessageHeaders.deathReason]: 'handler-failed',
+      [MessageHeaders.deathDetail]: 'Error: broken on try 3',
+      [MessageHeaders.attempts]: 3,
     });
     expect(JSON.parse(textOf(dead))).toEqual({});
     expect(settledOf('broken-1').map((s) => s.action)).toEqual([
@@ -336,10 +337,10 @@ describe('AmqpServer', () => {
     // Nest's default filter replaces the error; @AmqpPattern keeps it. Documented in the README.
     await json('test.plain-violation.v1', {}, 'plain-1');
     const [dead] = await client.get('work.dead', 1, 5_000);
-    expect(dead.properties.headers?.[Headers.deathReason]).toBe(
+    expect(dead.properties.headers?.[MessageHeaders.deathReason]).toBe(
       'handler-failed',
     );
-    expect(dead.properties.headers?.[Headers.attempts]).toBe(3);
+    expect(dead.properties.headers?.[MessageHeaders.attempts]).toBe(3);
   });
 
   it('should give every message without a messageId an id that its retry copies keep', async () => {

@@ -6,97 +6,64 @@ import {
 } from '@nestjs/microservices';
 import type { Span } from '@opentelemetry/api';
 import type { ChannelWrapper } from 'amqp-connection-manager';
-import type { ConfirmChannel, ConsumeMessage, Message, Options } from 'amqplib';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { ContractViolation, Headers } from '@hello/contracts';
-import { checkRetryOptions, RetryOptions } from '../config/consumer-env';
+import { ContractViolation } from '@hello/contracts';
+import { checkRetryOptions, RetryOptions } from '../config/retry-options';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { AmqpTlsFiles } from '../config/tls';
-import { UnroutableMessageError } from '../errors';
-import {
-  assertTopology,
-  declareQueue,
-  declareTopology,
-} from '../topology/declare-topology';
+import { assertTopology, declareTopology } from '../topology/declare-topology';
 import { RateLimitedLog } from '../logging/rate-limited-log';
 import {
   consumerTopology,
   mergeTopologies,
-  QueueArguments,
   QueueBinding,
-  Topology,
+  TopologySpec,
 } from '../topology/topology';
 import { AmqpContext } from './amqp-context';
-import { AmqpPatternExtras, PayloadDecoder } from './amqp-pattern.decorator';
+import { AmqpPatternExtras } from './amqp-pattern.decorator';
 import { decodeBody } from './decode-body';
 import {
-  DeathReason,
   decideDelivery,
-  DeliveryAction,
   describeError,
   HandlingOutcome,
   outcomeOfError,
 } from './delivery-policy';
-import { ProcessedMessages } from './processed-messages';
-import { republishOptions } from './republish-options';
+import { InFlight } from './in-flight';
+import { deduplicationKeyOf, ProcessedMessages } from './processed-messages';
+import { SerialPerKey } from './serial-per-key';
+import { reportSettlement, SettledDelivery } from './settled-delivery';
+import { Settlement } from './settlement';
 import { failSpan, withProcessSpan } from '../tracing/amqp-spans';
-import { REDRIVEN_HEADER } from '../dead-letters/dead-letter-queue';
 
 /** Transport id of AmqpServer (`@EventPattern(type, AMQP_TRANSPORT)` binds a handler to it alone). */
 export const AMQP_TRANSPORT = Symbol('AMQP');
 
+/** How long `listen` waits for the broker at start-up. */
+const CONNECT_TIMEOUT_MS = 30_000;
+
 export interface AmqpServerOptions {
-  /** Connection to use (not closed by the server), or `url` to let the server open its own. */
-  readonly connection?: AmqpConnection;
-  readonly url?: string;
+  readonly url: string;
   /** TLS files of `url` when it is amqps: (see readAmqpTls). */
   readonly tls?: AmqpTlsFiles;
   /** `connection_name` of the server's own connection. Default `<queue>.consumer`. */
   readonly connectionName?: string;
-  /** The work queue to consume. */
   readonly queue: string;
   /** Unacked messages in flight at once (basic.qos per consumer). */
   readonly prefetch: number;
   readonly retry: RetryOptions;
   /** Topic exchanges (declared durable) and routing keys the queue is bound to. */
   readonly bindings?: readonly QueueBinding[];
-  /** Extra arguments of the work queue (every declaring application must use the same). */
-  readonly queueArguments?: QueueArguments;
-  /** See DEFAULT_DELIVERY_LIMIT. */
-  readonly deliveryLimit?: number;
   /** Pattern of messages without an AMQP `type` (e.g. `hello.message.v1` for tutorial clients). */
   readonly defaultPattern?: string;
-  /** Payload decoders by pattern (alternatively `@AmqpPattern(type, { decode })`). */
-  readonly decoders?: Readonly<Record<string, PayloadDecoder>>;
   /** How many finished message ids to remember for de-duplication. Default 10000; 0 turns it off. */
   readonly deduplicationCapacity?: number;
-  /** How long `listen` waits for the broker at start-up. Default 30000. */
-  readonly connectTimeoutMs?: number;
   /** How long shutdown waits for in-flight messages. Default 30000. */
   readonly drainTimeoutMs?: number;
   /** More to declare at start-up and after each reconnect (e.g. exchanges the handlers publish to). */
-  readonly topology?: Topology;
-}
-
-/** One settled delivery, reported to `on('settled', …)` listeners (metrics, tests). */
-export interface SettledDelivery {
-  readonly messageId: string;
-  readonly pattern: string;
-  readonly attempt: number;
-  readonly outcome: HandlingOutcome['kind'];
-  /** What the policy decided. */
-  readonly action: DeliveryAction['kind'];
-  /**
-   * For retry and dead-letter: whether the copy was published (confirmed). When it was not, the
-   * message stays unacked and is delivered again.
-   */
-  readonly copied: boolean;
-  readonly reason?: DeathReason;
-  /** False when the channel died before the ack: the broker redelivers the message. */
-  readonly acked: boolean;
-  readonly durationMs: number;
+  readonly topology?: TopologySpec;
 }
 
 export type AmqpServerStatus = 'connected' | 'disconnected';
@@ -126,15 +93,15 @@ export class AmqpServer
   /** Failures repeat per message during an outage; identical ones are written once per window. */
   private readonly log = new RateLimitedLog(this.logger);
   /** Everything the server declares. */
-  readonly topology: Topology;
+  readonly topology: TopologySpec;
   private connection?: AmqpConnection;
   private channel?: ChannelWrapper;
   private readonly openChannels = new Set<ConfirmChannel>();
   private readonly consumerTags = new Map<ConfirmChannel, string>();
-  private readonly inFlight = new Set<Promise<void>>();
-  private readonly handling = new Map<string, Promise<void>>();
+  private readonly inFlight = new InFlight();
+  private readonly oneAtATime = new SerialPerKey();
   private readonly processed: ProcessedMessages;
-  private readonly returnedCopies = new Set<string>();
+  private readonly settlement: Settlement;
   private readonly events = new EventEmitter();
   private draining?: Promise<void>;
   private settledWhileDraining = 0;
@@ -142,21 +109,23 @@ export class AmqpServer
 
   constructor(private readonly options: AmqpServerOptions) {
     super();
-    if (!options.connection && !options.url)
-      throw new Error('AmqpServer needs a connection or a url');
     checkRetryOptions(options.retry);
     this.topology = mergeTopologies(
       consumerTopology(options.queue, {
         retry: options.retry,
         bindings: options.bindings,
-        deliveryLimit: options.deliveryLimit,
-        queueArguments: options.queueArguments,
       }),
       options.topology ?? { exchanges: [], queues: [], bindings: [] },
     );
     this.processed = new ProcessedMessages(
       options.deduplicationCapacity ?? 10_000,
     );
+    this.settlement = new Settlement({
+      topology: this.topology,
+      connection: () => this.connection,
+      isOpen: (channel) => this.openChannels.has(channel),
+      log: this.log,
+    });
   }
 
   listen(callback: (error?: unknown) => void): void {
@@ -181,6 +150,10 @@ export class AmqpServer
    */
   get blocked(): string | undefined {
     return this.connection?.blocked;
+  }
+
+  get queue(): string {
+    return this.options.queue;
   }
 
   /** Messages being handled or settled right now. */
@@ -218,7 +191,7 @@ export class AmqpServer
     this.closing ??= (async () => {
       if (this.channel) await this.drain();
       await this.channel?.close().catch(() => undefined);
-      if (!this.options.connection) await this.connection?.close();
+      await this.connection?.close();
       this._status$.next('disconnected');
     })();
     return this.closing;
@@ -226,14 +199,12 @@ export class AmqpServer
 
   private async start(): Promise<void> {
     const { queue } = this.options;
-    this.connection =
-      this.options.connection ??
-      new AmqpConnection({
-        url: this.options.url as string,
-        tls: this.options.tls,
-        connectionName: this.options.connectionName ?? `${queue}.consumer`,
-      });
-    await this.connection.connect(this.options.connectTimeoutMs ?? 30_000);
+    this.connection = new AmqpConnection({
+      url: this.options.url,
+      tls: this.options.tls,
+      connectionName: this.options.connectionName ?? `${queue}.consumer`,
+    });
+    await this.connection.connect(CONNECT_TIMEOUT_MS);
     this.connection.manager.on('disconnect', () =>
       this._status$.next('disconnected'),
     );
@@ -258,11 +229,7 @@ export class AmqpServer
       this.openChannels.delete(channel);
       this.consumerTags.delete(channel);
     });
-    channel.on('return', (message: Message) =>
-      this.returnedCopies.add(
-        copyKey(message.properties.messageId, message.fields.routingKey),
-      ),
-    );
+    this.settlement.watch(channel);
     await channel.prefetch(this.options.prefetch, false);
     const { consumerTag } = await channel.consume(
       this.options.queue,
@@ -294,54 +261,28 @@ export class AmqpServer
         `unexpected failure while settling a message: ${describeError(error)}`,
       ),
     );
-    this.inFlight.add(task);
-    void task.finally(() => this.inFlight.delete(task));
+    this.inFlight.track(task);
   }
 
   private async handleDelivery(
     channel: ConfirmChannel,
     message: ConsumeMessage,
   ): Promise<void> {
-    const messageIdProperty = message.properties.messageId as
-      | string
-      | undefined;
-    // A message re-driven from its dead-letter queue is handled again, though its id was handled
-    // (dead-lettered) before: each re-drive counts as a message of its own for de-duplication.
-    const redriven = Number(message.properties.headers?.[REDRIVEN_HEADER] ?? 0);
-    const publisherId =
-      messageIdProperty && Number.isInteger(redriven) && redriven > 0
-        ? `${messageIdProperty}\0redriven ${redriven}`
-        : messageIdProperty;
-    // Without a publisher id there is nothing stable to de-duplicate on: such a message gets an id of
-    // its own here (kept by its retry and dead-letter copies) and is handled at least once.
-    const messageId = messageIdProperty || `${randomUUID()}`;
+    const dedupKey = deduplicationKeyOf(message);
+    // A message without a publisher id gets an id of its own here (kept by its retry and dead-letter
+    // copies).
+    const messageId =
+      (message.properties.messageId as string | undefined) || `${randomUUID()}`;
     const pattern =
       message.properties.type || this.options.defaultPattern || '';
     const context = new AmqpContext(message, pattern, messageId);
-    if (!publisherId) {
+    if (!dedupKey) {
       await this.processAndSettle(channel, context, undefined);
       return;
     }
-    // A redelivery can arrive while the first delivery is still being handled (its channel died);
-    // handle one after the other so that the second sees the first as processed.
-    const previous = this.handling.get(publisherId);
-    const current = previous
-      ? previous.then(() =>
-          this.processAndSettle(channel, context, publisherId),
-        )
-      : this.processAndSettle(channel, context, publisherId);
-    this.handling.set(publisherId, current);
-    try {
-      await current;
-    } finally {
-      if (this.handling.get(publisherId) === current)
-        this.handling.delete(publisherId);
-    }
-  }
-
-  /** The queue this server consumes. */
-  get queue(): string {
-    return this.options.queue;
+    await this.oneAtATime.run(dedupKey, () =>
+      this.processAndSettle(channel, context, dedupKey),
+    );
   }
 
   /** Handles and settles one delivery inside its CONSUMER span (a child of its publisher's span). */
@@ -372,23 +313,28 @@ export class AmqpServer
     });
     span.setAttribute('messaging.hello.outcome', outcome.kind === 'duplicate' ? 'duplicate' : action.kind);
     // The common case, an ack, is settled without waiting for anything.
-    const { copied, acked } =
+    const result =
       action.kind === 'ack'
-        ? { copied: false, acked: this.ack(channel, context.getMessage()) }
-        : await this.copyThenAck(channel, context, action);
+        ? { copied: false, acked: this.settlement.ack(channel, context.getMessage()) }
+        : await this.settlement.copyThenAck(channel, context, action);
     if (
       dedupKey &&
-      (outcome.kind === 'handled' || (action.kind === 'dead-letter' && copied))
+      (outcome.kind === 'handled' ||
+        (action.kind === 'dead-letter' && result.copied))
     ) {
       this.processed.add(dedupKey);
     }
-    this.report(
+    const settled = reportSettlement(
+      this.logger,
+      this.log,
       context,
       outcome,
       action,
-      { copied, acked },
+      result,
       performance.now() - started,
     );
+    if (this.draining) this.settledWhileDraining++;
+    this.events.emit('settled', settled);
   }
 
   private async process(
@@ -409,9 +355,7 @@ export class AmqpServer
           'type',
         );
       }
-      const decode =
-        (handler.extras as AmqpPatternExtras | undefined)?.decode ??
-        this.options.decoders?.[pattern];
+      const decode = (handler.extras as AmqpPatternExtras | undefined)?.decode;
       const payload = decode ? decode(body) : body;
       await this.invoke(handler, payload, context);
       return { kind: 'handled' };
@@ -443,175 +387,6 @@ export class AmqpServer
       await lastValueFrom(result, { defaultValue: undefined });
   }
 
-  /** Carries out a retry or dead-letter: the copy first (confirmed), then the ack, both on the delivery's channel. */
-  private async copyThenAck(
-    channel: ConfirmChannel,
-    context: AmqpContext,
-    action: Exclude<DeliveryAction, { kind: 'ack' }>,
-  ): Promise<{ copied: boolean; acked: boolean }> {
-    const message = context.getMessage();
-    try {
-      await this.publishCopy(channel, context, action);
-    } catch (failure) {
-      let error = failure;
-      // The queue was deleted behind the server's back (the broker returned the copy): declare it
-      // again and copy once more, so that the message does not go round until the delivery limit.
-      if (
-        error instanceof UnroutableMessageError &&
-        (await this.redeclare(action.queue))
-      ) {
-        try {
-          await this.publishCopy(channel, context, action);
-          return { copied: true, acked: this.ack(channel, message) };
-        } catch (retryError) {
-          error = retryError;
-        }
-      }
-      const detail = describeError(error);
-      this.log.error(
-        `could not ${action.kind} a message to '${action.queue}' (${detail.replace(/message \S+ /g, '')})`,
-        `could not ${action.kind} message ${context.messageId} to '${action.queue}' (${detail}); ` +
-          'it stays unacked and will be delivered again',
-      );
-      this.requeueLater(channel, message);
-      return { copied: false, acked: false };
-    }
-    return { copied: true, acked: this.ack(channel, message) };
-  }
-
-  /** Declares one of the server's own queues again; false when it is not one, or that fails. */
-  private async redeclare(queue: string): Promise<boolean> {
-    const declaration = this.topology.queues.find((q) => q.name === queue);
-    if (!declaration || !this.connection) return false;
-    try {
-      await declareQueue(this.connection, declaration);
-      this.log.warn(
-        `queue '${queue}' was missing (the broker returned a copy sent to it); declared it again`,
-      );
-      return true;
-    } catch (error) {
-      this.log.error(
-        `queue '${queue}' is missing and could not be declared again: ${describeError(error)}`,
-      );
-      return false;
-    }
-  }
-
-  private async publishCopy(
-    channel: ConfirmChannel,
-    context: AmqpContext,
-    action: Exclude<DeliveryAction, { kind: 'ack' }>,
-  ): Promise<void> {
-    const message = context.getMessage();
-    // The broker sets x-delivery-count on redeliveries; it says nothing about the copy.
-    const headers: Record<string, unknown> = {
-      ...message.properties.headers,
-      [Headers.attempts]: action.attempts,
-    };
-    delete headers['x-delivery-count'];
-    if (action.kind === 'dead-letter') {
-      headers[Headers.deathReason] = action.reason;
-      headers[Headers.deathDetail] = action.detail;
-      headers[Headers.deathAt] = new Date().toISOString();
-    }
-    const { properties } = message;
-    const options: Options.Publish = {
-      ...republishOptions(properties, headers),
-      mandatory: true,
-      messageId: context.messageId,
-    };
-    const key = copyKey(context.messageId, action.queue);
-    this.returnedCopies.delete(key);
-    if (!this.openChannels.has(channel))
-      throw new Error('the channel of this delivery is closed');
-    await new Promise<void>((resolve, reject) => {
-      try {
-        channel.publish('', action.queue, message.content, options, (error) =>
-          error ? reject(error) : resolve(),
-        );
-      } catch (error) {
-        reject(error);
-      }
-    });
-    if (this.returnedCopies.delete(key))
-      throw new UnroutableMessageError(context.messageId, '', action.queue);
-  }
-
-  /** Acks on the channel the message came from, and only while it is open (else: redelivered). */
-  private ack(channel: ConfirmChannel, message: ConsumeMessage): boolean {
-    if (!this.openChannels.has(channel)) return false;
-    try {
-      channel.ack(message);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** After a failed copy: give the message back later instead of at once, so nothing spins. */
-  private requeueLater(channel: ConfirmChannel, message: ConsumeMessage): void {
-    setTimeout(() => {
-      if (!this.openChannels.has(channel)) return;
-      try {
-        channel.nack(message, false, true);
-      } catch {
-        // The channel closed meanwhile; the broker redelivers the message.
-      }
-    }, 1000).unref();
-  }
-
-  private report(
-    context: AmqpContext,
-    outcome: HandlingOutcome,
-    action: DeliveryAction,
-    { copied, acked }: { copied: boolean; acked: boolean },
-    durationMs: number,
-  ): void {
-    const id = context.messageId;
-    const what = () =>
-      `message ${id} (${context.getPattern() || 'no type'}, try ${context.attempt})`;
-    // Keyed on what the lines share (not the message id): a failure that hits every message is
-    // written once per window, with a count of the ones held back.
-    const same = (line: string) => line.replace(/message \S+ /g, '');
-    if (action.kind !== 'ack' && !copied) {
-      this.log.warn(
-        `a message failed: ${same(action.detail)}; left unacked for redelivery`,
-        `${what()} failed: ${action.detail}; left unacked for redelivery`,
-      );
-    } else if (action.kind === 'retry') {
-      this.log.warn(
-        `a message failed: ${same(action.detail)}; retrying`,
-        `${what()} failed: ${action.detail}; retrying in ${action.delayMs} ms`,
-      );
-    } else if (action.kind === 'dead-letter') {
-      this.logger.warn(
-        `${what()} dead-lettered to '${action.queue}' (${action.reason}): ${action.detail}`,
-      );
-    } else if (outcome.kind === 'duplicate') {
-      this.logger.log(
-        `${what()} was handled before; acked without handling it again`,
-      );
-    }
-    if (!acked && (action.kind === 'ack' || copied)) {
-      this.logger.warn(
-        `${what()} could not be acked (its channel closed); the broker will redeliver it`,
-      );
-    }
-    const settled: SettledDelivery = {
-      messageId: id,
-      pattern: context.getPattern(),
-      attempt: context.attempt,
-      outcome: outcome.kind,
-      action: action.kind,
-      copied,
-      reason: action.kind === 'dead-letter' ? action.reason : undefined,
-      acked,
-      durationMs,
-    };
-    if (this.draining) this.settledWhileDraining++;
-    this.events.emit('settled', settled);
-  }
-
   private async drainInFlight(): Promise<void> {
     const timeoutMs = this.options.drainTimeoutMs ?? 30_000;
     const inFlightAtCancel = this.inFlight.size;
@@ -624,14 +399,7 @@ export class AmqpServer
     this.logger.log(
       `consumer cancelled; draining the messages in flight (${inFlightAtCancel} at the cancel, ${this.inFlight.size} now)`,
     );
-    const deadline = Date.now() + timeoutMs;
-    while (this.inFlight.size > 0 && Date.now() < deadline) {
-      await Promise.race([
-        Promise.allSettled([...this.inFlight]),
-        sleep(deadline - Date.now()),
-      ]);
-    }
-    if (this.inFlight.size > 0) {
+    if (!(await this.inFlight.drained(timeoutMs))) {
       this.logger.warn(
         `${this.inFlight.size} message(s) still in flight after ${timeoutMs} ms; the broker will redeliver them`,
       );
@@ -641,12 +409,4 @@ export class AmqpServer
       );
     }
   }
-}
-
-function copyKey(messageId: unknown, routingKey: string): string {
-  return `${String(messageId)}\0${routingKey}`;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(ms, 0)).unref());
 }

@@ -8,7 +8,7 @@ import {
 } from './delivery-policy';
 
 describe('decideDelivery', () => {
-  const retry = { attempts: 3, delaysMs: [1000, 5000] };
+  const retry = { delaysMs: [1000, 5000] };
   const input = (attempt: number) => ({ queue: 'hello', attempt, retry });
 
   it('should ack a handled message and a duplicate', () => {
@@ -74,7 +74,7 @@ describe('decideDelivery', () => {
     expect(
       decideDelivery(
         { kind: 'failed', error: 'x' },
-        { queue: 'q', attempt: 1, retry: { attempts: 1, delaysMs: [] } },
+        { queue: 'q', attempt: 1, retry: { delaysMs: [] } },
       ),
     ).toMatchObject({
       kind: 'dead-letter',
@@ -83,11 +83,11 @@ describe('decideDelivery', () => {
     });
   });
 
-  it('should repeat the last delay when there are more retries than delays', () => {
+  it('should take the delay of a later retry from its place in the list', () => {
     const long = {
       queue: 'q',
       attempt: 4,
-      retry: { attempts: 6, delaysMs: [10, 20] },
+      retry: { delaysMs: [10, 20, 20, 20, 20] },
     };
     expect(decideDelivery({ kind: 'failed', error: 'x' }, long)).toMatchObject({
       kind: 'retry',

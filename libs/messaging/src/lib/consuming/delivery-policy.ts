@@ -3,14 +3,14 @@ import {
   deadLetterQueueFor,
   retryQueueFor,
 } from '@hello/contracts';
-import { RetryOptions, retryDelayAfter } from '../config/consumer-env';
+import { RetryOptions, retryDelayAfter } from '../config/retry-options';
 import { MessagingError, MessagingErrorCode } from '../errors';
 import { UndecodableBody } from './decode-body';
 
 /**
  * THE ack / retry / dead-letter policy of every consumer, in one place. The server classifies what
- * happened to a delivery (HandlingOutcome) and settles it as `decideDelivery` says; nothing else
- * acks, requeues or dead-letters.
+ * happened to a delivery (HandlingOutcome), `decideDelivery` decides, and `Settlement`
+ * (settlement.ts) carries it out; nothing else acks, requeues or dead-letters.
  *
  * | outcome                                              | action                                                     |
  * | ---------------------------------------------------- | ---------------------------------------------------------- |
@@ -38,7 +38,7 @@ export type HandlingOutcome =
     }
   | { readonly kind: 'failed'; readonly error: unknown };
 
-/** Stable codes written to `Headers.deathReason`. */
+/** Stable codes written to `MessageHeaders.deathReason`. */
 export type DeathReason =
   | 'malformed-json'
   | 'unsupported-content-type'
@@ -53,7 +53,7 @@ export type DeliveryAction =
       /** The delay queue the copy goes to; it returns to the work queue after `delayMs`. */
       readonly queue: string;
       readonly delayMs: number;
-      /** Tries made so far (written to `Headers.attempts`). */
+      /** Tries made so far (written to `MessageHeaders.attempts`). */
       readonly attempts: number;
       readonly detail: string;
     }
@@ -92,11 +92,12 @@ export function decideDelivery(
       };
     case 'failed': {
       const detail = describeError(outcome.error);
-      if (attempt < retry.attempts) {
+      const delayMs = retryDelayAfter(retry, attempt);
+      if (delayMs !== undefined) {
         return {
           kind: 'retry',
           queue: retryQueueFor(queue, attempt),
-          delayMs: retryDelayAfter(retry, attempt),
+          delayMs,
           attempts: attempt,
           detail,
         };

@@ -1,3 +1,18 @@
+import type { ConsumeMessage } from 'amqplib';
+import { REDRIVEN_HEADER } from '../dead-letters/dead-letter-queue';
+
+/**
+ * What a delivery is de-duplicated on: its publisher's messageId. Without one there is nothing stable
+ * to de-duplicate on (undefined: the message is handled at least once). A message re-driven from its
+ * dead-letter queue is handled again, though its id was handled (dead-lettered) before: each re-drive
+ * counts as a message of its own.
+ */
+export function deduplicationKeyOf(message: ConsumeMessage): string | undefined {
+  const messageId = message.properties.messageId as string | undefined;
+  const redriven = Number(message.properties.headers?.[REDRIVEN_HEADER] ?? 0);
+  return messageId && Number.isInteger(redriven) && redriven > 0 ? `${messageId}\0redriven ${redriven}` : messageId || undefined;
+}
+
 /**
  * A bounded memory of message ids whose handling has finished (handled or dead-lettered), oldest
  * forgotten first. It lets a consumer ack a redelivered or re-published duplicate without handling it

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as path from 'node:path';
-import { Headers, Topology } from '@hello/contracts';
+import { MessageHeaders, Topology } from '@hello/contracts';
 import { AmqpTestClient, createTestVhost, TestVhost, waitFor } from '@hello/testing';
 import { deadLetterQueueArguments, workQueueArguments } from '../topology/topology';
 import { DeadLetterQueue, REDRIVEN_HEADER } from './dead-letter-queue';
@@ -36,10 +36,10 @@ describe('DeadLetterQueue and npm run dlq (real RabbitMQ)', () => {
       persistent: true,
       timestamp: Math.floor(Date.now() / 1000) - 60,
       headers: {
-        [Headers.deathReason]: reason,
-        [Headers.deathDetail]: `${reason}: detail of ${id}`,
-        [Headers.deathAt]: new Date(Date.now() - 30_000).toISOString(),
-        [Headers.attempts]: 3,
+        [MessageHeaders.deathReason]: reason,
+        [MessageHeaders.deathDetail]: `${reason}: detail of ${id}`,
+        [MessageHeaders.deathAt]: new Date(Date.now() - 30_000).toISOString(),
+        [MessageHeaders.attempts]: 3,
         traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
         ...extra,
       },

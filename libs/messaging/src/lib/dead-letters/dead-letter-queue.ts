@@ -1,5 +1,5 @@
 import { connect, type Channel, type ChannelModel, type GetMessage, type Options } from 'amqplib';
-import { Headers } from '@hello/contracts';
+import { MessageHeaders } from '@hello/contracts';
 import { redactAmqpUrl } from '../config/env';
 import { republishOptions } from '../consuming/republish-options';
 import { amqpSocketOptions, type AmqpTlsFiles } from '../config/tls';
@@ -208,7 +208,7 @@ function xDeathOf(message: GetMessage): XDeath | undefined {
 }
 
 function reasonOf(message: GetMessage): string {
-  const reason = message.properties.headers?.[Headers.deathReason];
+  const reason = message.properties.headers?.[MessageHeaders.deathReason];
   if (typeof reason === 'string' && reason) return reason;
   const death = xDeathOf(message);
   return death?.reason ? `broker:${death.reason}` : 'unknown';
@@ -216,7 +216,7 @@ function reasonOf(message: GetMessage): string {
 
 /** When the message was dead-lettered (ms since the epoch), else when it was published. */
 function deadLetteredAt(message: GetMessage): number | undefined {
-  const at = message.properties.headers?.[Headers.deathAt];
+  const at = message.properties.headers?.[MessageHeaders.deathAt];
   if (typeof at === 'string' && !Number.isNaN(Date.parse(at))) return Date.parse(at);
   const time = xDeathOf(message)?.time;
   const seconds = typeof time === 'number' ? time : time instanceof Date ? time.getTime() / 1000 : time?.value;
@@ -234,7 +234,7 @@ export function sourceQueueOf(message: Pick<GetMessage, 'properties'>, deadLette
 
 function describe(message: GetMessage, queue: string): DeadLetter {
   const headers = message.properties.headers ?? {};
-  const detail = headers[Headers.deathDetail];
+  const detail = headers[MessageHeaders.deathDetail];
   return {
     messageId: message.properties.messageId as string | undefined,
     type: message.properties.type as string | undefined,
@@ -251,7 +251,7 @@ export function redriven(message: Pick<GetMessage, 'properties' | 'content'>): {
   const { properties } = message;
   const headers: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(properties.headers ?? {})) {
-    if (name.startsWith('x-hello-death-') || name === Headers.attempts) continue;
+    if (name.startsWith('x-hello-death-') || name === MessageHeaders.attempts) continue;
     if (name === 'x-death' || name.startsWith('x-first-death-') || name.startsWith('x-last-death-')) continue;
     if (name === 'x-delivery-count') continue;
     headers[name] = value;

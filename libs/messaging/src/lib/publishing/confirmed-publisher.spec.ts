@@ -1,6 +1,6 @@
 import { createServer, connect as connectTcp, Socket } from 'node:net';
 import { lastValueFrom } from 'rxjs';
-import { Headers } from '@hello/contracts';
+import { MessageHeaders } from '@hello/contracts';
 import {
   AmqpTestClient,
   createTestVhost,
@@ -66,7 +66,7 @@ describe('ConfirmedPublisher', () => {
       deliveryMode: 2,
     });
     expect(typeof message.properties.timestamp).toBe('number');
-    expect(message.properties.headers?.[Headers.traceparent]).toMatch(
+    expect(message.properties.headers?.[MessageHeaders.traceparent]).toMatch(
       /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/,
     );
   });

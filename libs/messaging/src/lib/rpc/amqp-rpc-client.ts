@@ -3,10 +3,10 @@ import { ClientProxy, ReadPacket, WritePacket } from '@nestjs/microservices';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage, Message } from 'amqplib';
 import { randomUUID } from 'node:crypto';
-import { Headers } from '@hello/contracts';
+import { MessageHeaders } from '@hello/contracts';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { declareTopology } from '../topology/declare-topology';
-import { Topology } from '../topology/topology';
+import { TopologySpec } from '../topology/topology';
 import { failSpan, startPublishSpan } from '../tracing/amqp-spans';
 import { AmqpRecord } from '../publishing/amqp-client';
 import { BoundedMap } from './bounded-map';
@@ -20,12 +20,11 @@ export interface AmqpRpcClientOptions {
   readonly connection: AmqpConnection;
   /** The request queue (routing key on the default exchange). */
   readonly queue: string;
-  /** AMQP `app_id` of the requests. */
   readonly appId: string;
   /** How long a call waits for its reply; the request's `expiration` and deadline are the same. */
   readonly timeoutMs: number;
   /** Declared on every new channel before requests are sent (e.g. the request queue). */
-  readonly topology?: Topology;
+  readonly topology?: TopologySpec;
   /** How many timed-out calls are remembered to tell a late reply from a stray one. Default 10000. */
   readonly rememberTimedOut?: number;
 }
@@ -42,7 +41,7 @@ interface PendingCall {
  * A NestJS ClientProxy for RabbitMQ request/reply with direct reply-to: `send(pattern, data)` publishes
  * one plain AMQP request to `queue` (body: `data` as JSON, or an AmqpRecord's body; `type`: the
  * pattern; `reply_to`: `amq.rabbitmq.reply-to`; a fresh `correlation_id`; `expiration` and
- * `Headers.deadline` set to the timeout) and emits the reply's JSON body. No Nest envelope on the wire,
+ * `MessageHeaders.deadline` set to the timeout) and emits the reply's JSON body. No Nest envelope on the wire,
  * so any AMQP server in any language can answer it.
  *
  * Fails with RpcTimeoutError when no reply came in time, RpcUnavailableError when not connected (at
@@ -153,7 +152,7 @@ export class AmqpRpcClient extends ClientProxy<Record<never, never>, AmqpRpcClie
     this.pending.set(id, { channel, timer, callback });
     const headers: Record<string, unknown> = {
       ...record.options.headers,
-      [Headers.deadline]: Date.now() + timeoutMs,
+      [MessageHeaders.deadline]: Date.now() + timeoutMs,
     };
     const messageId = record.options.messageId ?? id;
     const type = this.normalizePattern(packet.pattern);

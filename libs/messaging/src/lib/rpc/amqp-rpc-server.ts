@@ -1,31 +1,31 @@
 import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { deadLetterQueueFor, Headers } from '@hello/contracts';
+import { deadLetterQueueFor, MessageHeaders } from '@hello/contracts';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { decodeBody } from '../consuming/decode-body';
 import { describeError } from '../consuming/delivery-policy';
 import { declareTopology } from '../topology/declare-topology';
-import { mergeTopologies, Topology, workQueueTopology } from '../topology/topology';
+import { mergeTopologies, TopologySpec, workQueueTopology } from '../topology/topology';
 import { failSpan, startPublishSpan, withProcessSpan } from '../tracing/amqp-spans';
+import { InFlight } from '../consuming/in-flight';
 import { BoundedMap } from './bounded-map';
 
 /** One request, as the handler sees it. */
 export interface AmqpRpcRequest {
-  /** The raw message, as amqplib delivered it. */
   readonly message: ConsumeMessage;
   /**
    * Stable across redeliveries and re-sends of the same request: its `message_id`, else its
    * `reply_to` and `correlation_id` (unique per caller). Derive the ids of effects from it.
    */
   readonly requestId: string;
-  /** When the caller stops waiting (epoch ms, from `Headers.deadline`), if it said. */
+  /** When the caller stops waiting (epoch ms, from `MessageHeaders.deadline`), if it said. */
   readonly deadline?: number;
   /** The payload by content type (see decodeBody); throws UndecodableBody. */
   body(): unknown;
 }
 
-/** What the handler answers: a JSON body and extra headers (e.g. `Headers.errorCode`). */
+/** What the handler answers: a JSON body and extra headers (e.g. `MessageHeaders.errorCode`). */
 export interface AmqpRpcReply {
   readonly body: object;
   readonly headers?: Readonly<Record<string, unknown>>;
@@ -45,7 +45,6 @@ export interface AmqpRpcServerOptions {
   readonly queue: string;
   /** Requests in flight at once (basic.qos). */
   readonly prefetch: number;
-  /** AMQP `app_id` of the replies. */
   readonly appId: string;
   /** A request with less time than this left before its deadline is dropped unanswered. Default 0. */
   readonly minTimeLeftMs?: number;
@@ -54,7 +53,7 @@ export interface AmqpRpcServerOptions {
   /** How long `drain` waits for requests in flight. Default 10000. */
   readonly drainTimeoutMs?: number;
   /** More to declare on every new channel. */
-  readonly topology?: Topology;
+  readonly topology?: TopologySpec;
 }
 
 /** Counters of what the server did with its requests (for metrics and health). */
@@ -71,7 +70,7 @@ export interface AmqpRpcServerStats {
   readonly deadLettered: number;
 }
 
-/** Why a request went to the dead-letter queue (`Headers.deathReason`). */
+/** Why a request went to the dead-letter queue (`MessageHeaders.deathReason`). */
 export type RpcDeathReason = 'no-reply-to' | 'handler-failed';
 
 /**
@@ -94,10 +93,10 @@ export type RpcDeathReason = 'no-reply-to' | 'handler-failed';
  */
 export class AmqpRpcServer {
   private readonly logger: Logger;
-  private readonly topology: Topology;
+  private readonly topology: TopologySpec;
   private readonly replies: BoundedMap<AmqpRpcReply>;
   private readonly handling = new Map<string, Promise<void>>();
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new InFlight();
   private readonly openChannels = new Set<ConfirmChannel>();
   private readonly consumerTags = new Map<ConfirmChannel, string>();
   private channel?: ChannelWrapper;
@@ -175,8 +174,7 @@ export class AmqpRpcServer {
     const task = this.handleDelivery(channel, message).catch((error: unknown) =>
       this.logger.error(`unexpected failure while answering a request: ${describeError(error)}`),
     );
-    this.inFlight.add(task);
-    void task.finally(() => this.inFlight.delete(task));
+    this.inFlight.track(task);
   }
 
   private async handleDelivery(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
@@ -252,7 +250,7 @@ export class AmqpRpcServer {
       return;
     }
     this.counts.answered++;
-    if (reply.headers?.[Headers.errorCode] !== undefined) this.counts.errorReplies++;
+    if (reply.headers?.[MessageHeaders.errorCode] !== undefined) this.counts.errorReplies++;
     this.ack(channel, message);
   }
 
@@ -265,8 +263,8 @@ export class AmqpRpcServer {
     const queue = deadLetterQueueFor(this.options.queue);
     const headers: Record<string, unknown> = {
       ...message.properties.headers,
-      [Headers.deathReason]: reason,
-      [Headers.deathDetail]: detail,
+      [MessageHeaders.deathReason]: reason,
+      [MessageHeaders.deathDetail]: detail,
     };
     delete headers['x-delivery-count'];
     const { properties } = message;
@@ -322,14 +320,7 @@ export class AmqpRpcServer {
       if (this.openChannels.has(channel)) await channel.cancel(consumerTag).catch(() => undefined);
     }
     this.consumerTags.clear();
-    const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
-    while (this.inFlight.size > 0 && Date.now() < deadline) {
-      await Promise.race([
-        Promise.allSettled([...this.inFlight]),
-        new Promise((resolve) => setTimeout(resolve, Math.max(deadline - Date.now(), 0)).unref()),
-      ]);
-    }
-    if (this.inFlight.size > 0)
+    if (!(await this.inFlight.drained(this.options.drainTimeoutMs ?? 10_000)))
       this.logger.warn(`${this.inFlight.size} request(s) still in flight at shutdown; the broker will redeliver them`);
     const { answered, expired, repeated, deadLettered } = this.counts;
     this.logger.log(
@@ -338,9 +329,9 @@ export class AmqpRpcServer {
   }
 }
 
-/** The caller's deadline: `Headers.deadline` (epoch ms, a number or a numeric string). */
+/** The caller's deadline: `MessageHeaders.deadline` (epoch ms, a number or a numeric string). */
 export function deadlineOf(message: ConsumeMessage): number | undefined {
-  const value = message.properties.headers?.[Headers.deadline];
+  const value = message.properties.headers?.[MessageHeaders.deadline];
   const deadline = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
   return typeof deadline === 'number' && Number.isFinite(deadline) ? deadline : undefined;
 }

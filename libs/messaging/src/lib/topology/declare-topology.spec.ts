@@ -1,11 +1,7 @@
 import { createTestVhost, TestVhost } from '@hello/testing';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { ArgumentMismatchError } from '../errors';
-import {
-  assertTopology,
-  declareQueue,
-  toMismatchError,
-} from './declare-topology';
+import { assertTopology, toMismatchError } from './declare-topology';
 import { workQueueTopology } from './topology';
 
 describe('assertTopology', () => {
@@ -35,7 +31,11 @@ describe('assertTopology', () => {
 
   it('should name the argument, the declared and the existing value when a queue exists with other arguments', async () => {
     // What RabbitMQ's tutorial declares: a classic queue without arguments.
-    await declareQueue(connection, { name: 'hello', arguments: {} });
+    await assertTopology(connection, {
+      exchanges: [],
+      queues: [{ name: 'hello', arguments: {} }],
+      bindings: [],
+    });
     const error = await assertTopology(
       connection,
       workQueueTopology('hello'),

@@ -1,7 +1,7 @@
 import type { Channel } from 'amqplib';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { ArgumentMismatchError } from '../errors';
-import { QueueDeclaration, Topology } from './topology';
+import { TopologySpec } from './topology';
 
 /**
  * Declares exchanges, queues and bindings on `channel` (idempotent). A declaration that conflicts with
@@ -10,7 +10,7 @@ import { QueueDeclaration, Topology } from './topology';
  */
 export async function declareTopology(
   channel: Channel,
-  topology: Topology,
+  topology: TopologySpec,
 ): Promise<void> {
   for (const exchange of topology.exchanges) {
     await explainMismatch(() =>
@@ -18,7 +18,12 @@ export async function declareTopology(
     );
   }
   for (const queue of topology.queues) {
-    await declareQueueOn(channel, queue);
+    await explainMismatch(() =>
+      channel.assertQueue(queue.name, {
+        durable: true,
+        arguments: { ...queue.arguments },
+      }),
+    );
   }
   for (const binding of topology.bindings) {
     await channel.bindQueue(
@@ -29,39 +34,16 @@ export async function declareTopology(
   }
 }
 
-/** Declares one durable queue on `channel`; see `declareTopology`. */
-export async function declareQueueOn(
-  channel: Channel,
-  queue: QueueDeclaration,
-): Promise<void> {
-  await explainMismatch(() =>
-    channel.assertQueue(queue.name, {
-      durable: true,
-      arguments: { ...queue.arguments },
-    }),
-  );
-}
-
 /**
  * Declares `topology` on a dedicated channel, so that a mismatch closes only that channel and surfaces
  * as an ArgumentMismatchError naming the argument, instead of a silent channel close elsewhere.
  */
 export async function assertTopology(
   connection: AmqpConnection,
-  topology: Topology,
+  topology: TopologySpec,
 ): Promise<void> {
   await connection.withDedicatedChannel((channel) =>
     declareTopology(channel, topology),
-  );
-}
-
-/** Declares one durable queue on a dedicated channel; see `assertTopology`. */
-export async function declareQueue(
-  connection: AmqpConnection,
-  queue: QueueDeclaration,
-): Promise<void> {
-  await connection.withDedicatedChannel((channel) =>
-    declareQueueOn(channel, queue),
   );
 }
 

@@ -1,5 +1,5 @@
 import { deadLetterQueueFor, retryQueueFor } from '@hello/contracts';
-import { RetryOptions, retryDelayAfter } from '../config/consumer-env';
+import { RetryOptions } from '../config/retry-options';
 
 export type QueueArguments = Readonly<
   Record<string, string | number | boolean>
@@ -24,7 +24,7 @@ export interface BindingDeclaration {
 }
 
 /** What an application declares (and re-declares after every reconnect). */
-export interface Topology {
+export interface TopologySpec {
   readonly exchanges: readonly ExchangeDeclaration[];
   readonly queues: readonly QueueDeclaration[];
   readonly bindings: readonly BindingDeclaration[];
@@ -109,7 +109,7 @@ export function retryQueueArguments(
 export function workQueueTopology(
   queue: string,
   options: { deliveryLimit?: number; queueArguments?: QueueArguments } = {},
-): Topology {
+): TopologySpec {
   return {
     exchanges: [],
     queues: [
@@ -138,21 +138,14 @@ export function consumerTopology(
   options: {
     retry: RetryOptions;
     bindings?: readonly QueueBinding[];
-    deliveryLimit?: number;
-    queueArguments?: QueueArguments;
   },
-): Topology {
-  const work = workQueueTopology(queue, options);
-  const retries: QueueDeclaration[] = [];
-  for (let attempt = 1; attempt < options.retry.attempts; attempt++) {
-    retries.push({
-      name: retryQueueFor(queue, attempt),
-      arguments: retryQueueArguments(
-        queue,
-        retryDelayAfter(options.retry, attempt),
-      ),
-    });
-  }
+): TopologySpec {
+  const work = workQueueTopology(queue);
+  // The retry after try number n goes through `retryQueueFor(queue, n)`.
+  const retries: QueueDeclaration[] = options.retry.delaysMs.map((delayMs, index) => ({
+    name: retryQueueFor(queue, index + 1),
+    arguments: retryQueueArguments(queue, delayMs),
+  }));
   const bindings = options.bindings ?? [];
   return {
     exchanges: dedupe(
@@ -171,7 +164,7 @@ export function consumerTopology(
 }
 
 /** Several topologies as one (e.g. what a consumer consumes plus what it publishes to). */
-export function mergeTopologies(...parts: readonly Topology[]): Topology {
+export function mergeTopologies(...parts: readonly TopologySpec[]): TopologySpec {
   return {
     exchanges: dedupe(
       parts.flatMap((p) => p.exchanges),
@@ -192,7 +185,7 @@ export function mergeTopologies(...parts: readonly Topology[]): Topology {
 export function exchangeTopology(
   name: string,
   type: ExchangeDeclaration['type'] = 'topic',
-): Topology {
+): TopologySpec {
   return { exchanges: [{ name, type }], queues: [], bindings: [] };
 }
 

@@ -70,6 +70,29 @@ export function integerList(fallback: readonly number[], min: number, max: numbe
     .transform((value) => value ?? [...fallback]) as unknown as z.ZodType<number[]>;
 }
 
+/**
+ * Retry delays in milliseconds, one per retry, comma-separated (`1000,5000`: three tries in all), or
+ * `none` for no retry; `fallback` when unset. Each within [1, max]; at most 99 of them.
+ */
+export function retryDelays(fallback: readonly number[], max: number): z.ZodType<number[]> {
+  return z
+    .string()
+    .regex(/^(none|\d+(\s*,\s*\d+)*)$/, 'must be a comma-separated list of whole numbers, or none')
+    .transform((value) => (value === 'none' ? [] : value.split(',').map((part) => Number(part.trim()))))
+    .pipe(
+      z
+        .array(z.number().int().min(1, 'each must be at least 1').max(max, `each must be at most ${max}`))
+        .max(99, 'allows at most 99 retries'),
+    )
+    .optional()
+    .transform((value) => value ?? [...fallback]) as unknown as z.ZodType<number[]>;
+}
+
+/** A variable no longer read: setting it stops start-up, with `instead` saying what replaced it. */
+export function removed(instead: string): z.ZodType<undefined> {
+  return z.never({ error: `is no longer read; ${instead}` }).optional() as unknown as z.ZodType<undefined>;
+}
+
 /** One of `values`; `fallback` when unset. */
 export function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]): z.ZodType<T[number]> {
   return z
