@@ -30,7 +30,7 @@ import { RecordMessageAmqpController } from './record-message/record-message.amq
 import { RecordMessageWhenHandled } from './record-message/record-message-when-handled.projector';
 import { GetGreetingHandler } from './stats/get-greeting.handler';
 import { GetStatsHandler } from './stats/get-stats.handler';
-import { HttpErrorFilter } from './stats/http-error.filter';
+import { EventHandlerHttpErrorFilter } from './stats/http-error.filter';
 import { StatsHttpController } from './stats/stats.http.controller';
 import { SendWelcomeMessageHandler } from './welcome-new-name/send-welcome-message.handler';
 import { WelcomeNewNameSaga } from './welcome-new-name/welcome-new-name.saga';
@@ -80,7 +80,7 @@ export class AppModule {
         { provide: MESSAGE_PUBLISHER, useExisting: EventHandlerBroker },
         Metrics,
         EventHandlerReadiness,
-        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_FILTER, useClass: EventHandlerHttpErrorFilter },
         // Transports: strategies given to connectMicroservice, and providers of this (root) module
         // so that they stop taking work and drain before the CQRS buses are torn down.
         { provide: AmqpServer, useFactory: createAmqpServer, inject: [EVENT_HANDLER_CONFIG, PlatformMetrics] },
