@@ -8,7 +8,7 @@ import { EventHandlerDatabase } from './database/event-handler-database';
 import { CountGreetingAmqpController } from './count-greeting/count-greeting.amqp.controller';
 import { CountGreetingWhenGreeted } from './count-greeting/count-greeting-when-greeted.projector';
 import { LogGreetingWhenCounted } from './count-greeting/log-greeting-when-counted.handler';
-import { Metrics } from './health/metrics';
+import { EventHandlerMetrics } from './health/event-handler-metrics';
 import { EventHandlerReadiness } from './health/event-handler-readiness';
 import { CountLineAmqpController } from './line-echo/count-line.amqp.controller';
 import { CountLineWhenReceived } from './line-echo/count-line-when-received.projector';
@@ -78,13 +78,13 @@ export class AppModule {
         },
         EventHandlerBroker,
         { provide: MESSAGE_PUBLISHER, useExisting: EventHandlerBroker },
-        Metrics,
+        EventHandlerMetrics,
         EventHandlerReadiness,
         { provide: APP_FILTER, useClass: EventHandlerHttpErrorFilter },
         // Transports: strategies given to connectMicroservice, and providers of this (root) module
         // so that they stop taking work and drain before the CQRS buses are torn down.
         { provide: AmqpServer, useFactory: createAmqpServer, inject: [EVENT_HANDLER_CONFIG, PlatformMetrics] },
-        { provide: LineServer, useFactory: createLineServer, inject: [EVENT_HANDLER_CONFIG, Metrics] },
+        { provide: LineServer, useFactory: createLineServer, inject: [EVENT_HANDLER_CONFIG, EventHandlerMetrics] },
         // Projectors: run inside the inbox transaction of ApplyIntegrationEventHandler
         ...projectors,
         { provide: PROJECTORS, useFactory: (...all: unknown[]) => all, inject: projectors },
