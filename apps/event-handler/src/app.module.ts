@@ -7,7 +7,7 @@ import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from './config/event-ha
 import { EventHandlerDatabase } from './database/event-handler-database';
 import { CountGreetingAmqpController } from './count-greeting/count-greeting.amqp.controller';
 import { CountGreetingWhenGreeted } from './count-greeting/count-greeting-when-greeted.projector';
-import { LogGreetingWhenCounted } from './count-greeting/log-greeting-when-counted.handler';
+import { LogGreetingWhenCountedHandler } from './count-greeting/log-greeting-when-counted.handler';
 import { EventHandlerMetrics } from './health/event-handler-metrics';
 import { EventHandlerReadiness } from './health/event-handler-readiness';
 import { CountLineAmqpController } from './line-echo/count-line.amqp.controller';
@@ -15,7 +15,7 @@ import { CountLineWhenReceived } from './line-echo/count-line-when-received.proj
 import { createLineServer } from './line-echo/create-line-server';
 import { LineEchoTcpController } from './line-echo/line-echo.tcp.controller';
 import { LineServer } from './line-echo/line-server';
-import { LogLineWhenCounted } from './line-echo/log-line-when-counted.handler';
+import { LogLineWhenCountedHandler } from './line-echo/log-line-when-counted.handler';
 import { PublishLineReceivedHandler } from './line-echo/publish-line-received.handler';
 import { createAmqpServer, EventHandlerBroker } from './messaging/event-handler-broker';
 import { MESSAGE_PUBLISHER } from './messaging/message-publisher';
@@ -25,7 +25,7 @@ import { ApplyIntegrationEventHandler } from './projections/apply-integration-ev
 import { InboxPruner } from './projections/inbox-pruner';
 import { ProjectionStore } from './projections/projection-store';
 import { PROJECTORS } from './projections/projector';
-import { LogMessageWhenRecorded } from './record-message/log-message-when-recorded.handler';
+import { LogMessageWhenRecordedHandler } from './record-message/log-message-when-recorded.handler';
 import { RecordMessageAmqpController } from './record-message/record-message.amqp.controller';
 import { RecordMessageWhenHandled } from './record-message/record-message-when-handled.projector';
 import { GetGreetingHandler } from './stats/get-greeting.handler';
@@ -96,9 +96,9 @@ export class AppModule {
         GetStatsHandler,
         GetGreetingHandler,
         // Event handlers (after the commit)
-        LogGreetingWhenCounted,
-        LogMessageWhenRecorded,
-        LogLineWhenCounted,
+        LogGreetingWhenCountedHandler,
+        LogMessageWhenRecordedHandler,
+        LogLineWhenCountedHandler,
         // Sagas
         WelcomeNewNameSaga,
         // Outbox, inbox retention

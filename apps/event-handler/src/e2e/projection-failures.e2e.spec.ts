@@ -7,7 +7,7 @@ import {
 import { jsonOf, waitFor } from '@hello/testing';
 import { Injectable } from '@nestjs/common';
 import type { GreetingCountedEvent } from '../count-greeting/greeting-counted.event';
-import { LogGreetingWhenCounted } from '../count-greeting/log-greeting-when-counted.handler';
+import { LogGreetingWhenCountedHandler } from '../count-greeting/log-greeting-when-counted.handler';
 import type { ProjectionTransaction, Stats } from '../projections/projection-store';
 import { RecordMessageWhenHandled } from '../record-message/record-message-when-handled.projector';
 import { EventHandlerHarness } from '../test/event-handler-harness';
@@ -31,7 +31,7 @@ class UnreliableRecordMessage extends RecordMessageWhenHandled {
 }
 
 @Injectable()
-class ThrowingReaction extends LogGreetingWhenCounted {
+class ThrowingReaction extends LogGreetingWhenCountedHandler {
   override handle(event: GreetingCountedEvent): void {
     throw new Error(`reaction to ${event.name} broke`);
   }
@@ -49,7 +49,7 @@ describe('event-handler when applying an event fails', () => {
       builder
         .overrideProvider(RecordMessageWhenHandled)
         .useClass(UnreliableRecordMessage)
-        .overrideProvider(LogGreetingWhenCounted)
+        .overrideProvider(LogGreetingWhenCountedHandler)
         .useClass(ThrowingReaction),
     );
   });
