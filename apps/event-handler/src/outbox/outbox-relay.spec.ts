@@ -4,7 +4,7 @@ import { loadConfig } from '../config/event-handler.config';
 import { EventHandlerMetrics } from '../health/event-handler-metrics';
 import type { MessagePublisher, OutgoingMessage } from '../messaging/message-publisher';
 import { ProjectionStore } from '../projections/projection-store';
-import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../test/test-databases';
+import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../../test/support/test-databases';
 import { OutboxRelay } from './outbox-relay';
 import type { OutboxMessage } from './outbox-store';
 

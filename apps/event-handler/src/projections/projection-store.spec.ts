@@ -3,7 +3,7 @@ import { Kysely } from 'kysely';
 import { join } from 'node:path';
 import { DATABASE_FILE, type DatabaseLocation, EventHandlerDatabase } from '../database/event-handler-database';
 import { OutboxStore } from '../outbox/outbox-store';
-import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../test/test-databases';
+import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../../test/support/test-databases';
 import { ProjectionStore, RECENT_MESSAGES } from './projection-store';
 
 // Half of these tests create a PostgreSQL database first: on a loaded machine that alone can take

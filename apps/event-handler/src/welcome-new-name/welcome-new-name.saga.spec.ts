@@ -11,7 +11,7 @@ import { ApplyIntegrationEventCommand } from '../projections/apply-integration-e
 import { ApplyIntegrationEventHandler } from '../projections/apply-integration-event.handler';
 import { ProjectionStore } from '../projections/projection-store';
 import { PROJECTORS } from '../projections/projector';
-import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../test/test-databases';
+import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../../test/support/test-databases';
 import { SendWelcomeMessageCommand } from './send-welcome-message.command';
 import { welcomeMessageFor } from './welcome-message';
 import { WelcomeNewNameSaga } from './welcome-new-name.saga';

@@ -2,8 +2,8 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { AmqpTestClient, jsonOf, waitFor } from '@hello/testing';
-import type { Greeter } from '../greeter';
-import { GreeterBroker } from '../messaging/greeter-broker';
+import type { Greeter } from '../src/greeter';
+import { GreeterBroker } from '../src/messaging/greeter-broker';
 import {
   CapturingLogger,
   greeterClient,
@@ -12,10 +12,10 @@ import {
   startGreeterWith,
   unary,
   type DynamicClient,
-} from '../test/greeter-harness';
+} from './support/greeter-harness';
 
 // A node of this spec's own: it is stopped in the middle of the load.
-const ROOT = join(__dirname, '..', '..', '..', '..');
+const ROOT = join(__dirname, '..', '..', '..');
 const { startBroker, freePort } = require(join(ROOT, 'tools', 'rabbitmq', 'broker.cjs')) as {
   startBroker(options: { name: string; port: number }): Promise<Broker>;
   freePort(): Promise<number>;

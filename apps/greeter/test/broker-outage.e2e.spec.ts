@@ -1,8 +1,8 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AmqpTestClient, jsonOf, managementApi, managementRequest, waitFor } from '@hello/testing';
-import type { Greeter } from '../greeter';
-import { GreeterBroker } from '../messaging/greeter-broker';
+import type { Greeter } from '../src/greeter';
+import { GreeterBroker } from '../src/messaging/greeter-broker';
 import {
   CapturingLogger,
   greeterClient,
@@ -11,12 +11,12 @@ import {
   startGreeterWith,
   unary,
   type DynamicClient,
-} from '../test/greeter-harness';
+} from './support/greeter-harness';
 
 // A RabbitMQ node of this spec's own, so that it can be down, stopped and started again (the shared
 // test broker cannot be). Its data survive a restart: the queue bound once is there after an outage.
 // (`startOwnBroker` of @hello/testing picks its own port; here the greeter knows the port first.)
-const ROOT = join(__dirname, '..', '..', '..', '..');
+const ROOT = join(__dirname, '..', '..', '..');
 // Loaded at run time: a plain CommonJS tool of the repository, not a library.
 const { startBroker, freePort } = require(join(ROOT, 'tools', 'rabbitmq', 'broker.cjs')) as {
   startBroker(options: { name: string; port: number }): Promise<Broker>;
