@@ -1,5 +1,5 @@
 import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
-import type { ConsumeMessage } from 'amqplib';
+import type { ConsumeMessage, Message } from 'amqplib';
 import { MessageHeaders, HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
 import {
   AmqpTestClient,
@@ -53,7 +53,7 @@ async function startConsumer(
   return app;
 }
 
-const headersOf = (message: ConsumeMessage) =>
+const headersOf = (message: Message) =>
   message.properties.headers as Record<string, unknown>;
 
 describe('dead letters say what happened (effect publish refused with 403)', () => {

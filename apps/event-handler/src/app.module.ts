@@ -7,15 +7,15 @@ import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from './config/event-ha
 import { EventHandlerDatabase } from './database/event-handler-database';
 import { CountGreetingAmqpController } from './count-greeting/count-greeting.amqp.controller';
 import { CountGreetingWhenGreeted } from './count-greeting/count-greeting-when-greeted.projector';
-import { LogGreetingWhenCounted } from './count-greeting/log-greeting-when-counted.handler';
-import { Metrics } from './health/metrics';
+import { LogGreetingWhenCountedHandler } from './count-greeting/log-greeting-when-counted.handler';
+import { EventHandlerMetrics } from './health/event-handler-metrics';
 import { EventHandlerReadiness } from './health/event-handler-readiness';
 import { CountLineAmqpController } from './line-echo/count-line.amqp.controller';
 import { CountLineWhenReceived } from './line-echo/count-line-when-received.projector';
 import { createLineServer } from './line-echo/create-line-server';
 import { LineEchoTcpController } from './line-echo/line-echo.tcp.controller';
 import { LineServer } from './line-echo/line-server';
-import { LogLineWhenCounted } from './line-echo/log-line-when-counted.handler';
+import { LogLineWhenCountedHandler } from './line-echo/log-line-when-counted.handler';
 import { PublishLineReceivedHandler } from './line-echo/publish-line-received.handler';
 import { createAmqpServer, EventHandlerBroker } from './messaging/event-handler-broker';
 import { MESSAGE_PUBLISHER } from './messaging/message-publisher';
@@ -25,12 +25,12 @@ import { ApplyIntegrationEventHandler } from './projections/apply-integration-ev
 import { InboxPruner } from './projections/inbox-pruner';
 import { ProjectionStore } from './projections/projection-store';
 import { PROJECTORS } from './projections/projector';
-import { LogMessageWhenRecorded } from './record-message/log-message-when-recorded.handler';
+import { LogMessageWhenRecordedHandler } from './record-message/log-message-when-recorded.handler';
 import { RecordMessageAmqpController } from './record-message/record-message.amqp.controller';
 import { RecordMessageWhenHandled } from './record-message/record-message-when-handled.projector';
 import { GetGreetingHandler } from './stats/get-greeting.handler';
 import { GetStatsHandler } from './stats/get-stats.handler';
-import { HttpErrorFilter } from './stats/http-error.filter';
+import { EventHandlerHttpErrorFilter } from './stats/http-error.filter';
 import { StatsHttpController } from './stats/stats.http.controller';
 import { SendWelcomeMessageHandler } from './welcome-new-name/send-welcome-message.handler';
 import { WelcomeNewNameSaga } from './welcome-new-name/welcome-new-name.saga';
@@ -78,13 +78,13 @@ export class AppModule {
         },
         EventHandlerBroker,
         { provide: MESSAGE_PUBLISHER, useExisting: EventHandlerBroker },
-        Metrics,
+        EventHandlerMetrics,
         EventHandlerReadiness,
-        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_FILTER, useClass: EventHandlerHttpErrorFilter },
         // Transports: strategies given to connectMicroservice, and providers of this (root) module
         // so that they stop taking work and drain before the CQRS buses are torn down.
         { provide: AmqpServer, useFactory: createAmqpServer, inject: [EVENT_HANDLER_CONFIG, PlatformMetrics] },
-        { provide: LineServer, useFactory: createLineServer, inject: [EVENT_HANDLER_CONFIG, Metrics] },
+        { provide: LineServer, useFactory: createLineServer, inject: [EVENT_HANDLER_CONFIG, EventHandlerMetrics] },
         // Projectors: run inside the inbox transaction of ApplyIntegrationEventHandler
         ...projectors,
         { provide: PROJECTORS, useFactory: (...all: unknown[]) => all, inject: projectors },
@@ -96,9 +96,9 @@ export class AppModule {
         GetStatsHandler,
         GetGreetingHandler,
         // Event handlers (after the commit)
-        LogGreetingWhenCounted,
-        LogMessageWhenRecorded,
-        LogLineWhenCounted,
+        LogGreetingWhenCountedHandler,
+        LogMessageWhenRecordedHandler,
+        LogLineWhenCountedHandler,
         // Sagas
         WelcomeNewNameSaga,
         // Outbox, inbox retention

@@ -5,7 +5,7 @@ import { PlatformModule } from '@hello/platform';
 import { PRODUCER_CONFIG, ProducerConfig } from './config/producer.config';
 import { GreetHandler } from './greet/greet.handler';
 import { GreetHttpController } from './greet/greet.http.controller';
-import { HttpErrorFilter } from './http/http-error.filter';
+import { ProducerHttpErrorFilter } from './http/http-error.filter';
 import { GREETER_RPC_CLIENT, HELLO_QUEUE_CLIENT, ProducerBroker } from './messaging/producer-broker';
 import { PublishMessageHandler } from './publish-message/publish-message.handler';
 import { PublishMessageHttpController } from './publish-message/publish-message.http.controller';
@@ -34,7 +34,7 @@ export class AppModule {
           useFactory: (broker: ProducerBroker) => broker.greeterRpc,
           inject: [ProducerBroker],
         },
-        { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_FILTER, useClass: ProducerHttpErrorFilter },
         // Command handlers
         PublishMessageHandler,
         GreetHandler,

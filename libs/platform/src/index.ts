@@ -9,6 +9,8 @@ export * from './lib/metrics/metrics.controller';
 export * from './lib/metrics/http-metrics';
 export * from './lib/metrics/grpc-metrics';
 export * from './lib/metrics/amqp-metrics';
+// HTTP errors
+export * from './lib/http/http-error.filter';
 // Health
 export * from './lib/health/readiness';
 export * from './lib/health/health.controller';

@@ -3,8 +3,8 @@ import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
 import { GreetingCountedEvent } from './greeting-counted.event';
 
 @EventsHandler(GreetingCountedEvent)
-export class LogGreetingWhenCounted implements IEventHandler<GreetingCountedEvent> {
-  private readonly logger = new Logger(LogGreetingWhenCounted.name);
+export class LogGreetingWhenCountedHandler implements IEventHandler<GreetingCountedEvent> {
+  private readonly logger = new Logger(LogGreetingWhenCountedHandler.name);
 
   handle(event: GreetingCountedEvent): void {
     const times = event.count === 1 ? 'for the first time' : `${event.count} times`;

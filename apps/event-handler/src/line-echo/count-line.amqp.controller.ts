@@ -1,16 +1,8 @@
 import { LineReceivedIntegrationEvent } from '@hello/contracts';
-import { AmqpPattern } from '@hello/messaging';
-import { Controller } from '@nestjs/common';
-import { CommandBus } from '@nestjs/cqrs';
-import { Payload } from '@nestjs/microservices';
+import { AmqpCommandController } from '../messaging/amqp-command-controller';
 import { ApplyIntegrationEventCommand } from '../projections/apply-integration-event.command';
 
-@Controller()
-export class CountLineAmqpController {
-  constructor(private readonly commandBus: CommandBus) {}
-
-  @AmqpPattern(LineReceivedIntegrationEvent.type, { decode: LineReceivedIntegrationEvent.parse })
-  async received(@Payload() event: LineReceivedIntegrationEvent): Promise<void> {
-    await this.commandBus.execute(new ApplyIntegrationEventCommand(event));
-  }
-}
+export class CountLineAmqpController extends AmqpCommandController(
+  LineReceivedIntegrationEvent,
+  (event) => new ApplyIntegrationEventCommand(event),
+) {}

@@ -1,9 +1,9 @@
 import type { EventHandlerConfig } from '../config/event-handler.config';
-import type { Metrics } from '../health/metrics';
+import type { EventHandlerMetrics } from '../health/event-handler-metrics';
 import { LineServer } from './line-server';
 
 /** The line echo transport with its counters exposed as metrics (also a provider, see app.module.ts). */
-export function createLineServer(config: EventHandlerConfig, metrics: Metrics): LineServer {
+export function createLineServer(config: EventHandlerConfig, metrics: EventHandlerMetrics): LineServer {
   const server = new LineServer({
     host: config.host,
     port: config.tcpPort,

@@ -33,11 +33,7 @@ export interface LineServerOptions {
   readonly maxPendingPerConnection?: number;
 }
 
-export class LineContext extends BaseRpcContext<[string]> {
-  getRemoteAddress(): string {
-    return this.args[0];
-  }
-}
+export class LineContext extends BaseRpcContext<[string]> {}
 
 const LF = 0x0a;
 const CR = 0x0d;

@@ -3,8 +3,8 @@ import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
 import { LineCountedEvent } from './line-counted.event';
 
 @EventsHandler(LineCountedEvent)
-export class LogLineWhenCounted implements IEventHandler<LineCountedEvent> {
-  private readonly logger = new Logger(LogLineWhenCounted.name);
+export class LogLineWhenCountedHandler implements IEventHandler<LineCountedEvent> {
+  private readonly logger = new Logger(LogLineWhenCountedHandler.name);
 
   handle(event: LineCountedEvent): void {
     // One line per TCP line would drown the log; debug level keeps it available.

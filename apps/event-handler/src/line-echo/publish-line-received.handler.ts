@@ -1,7 +1,7 @@
 import { integrationEventMessage, LineReceivedIntegrationEvent } from '@hello/contracts';
 import { Inject } from '@nestjs/common';
 import { CommandHandler, type ICommandHandler } from '@nestjs/cqrs';
-import { Metrics } from '../health/metrics';
+import { EventHandlerMetrics } from '../health/event-handler-metrics';
 import { MESSAGE_PUBLISHER, type MessagePublisher } from '../messaging/message-publisher';
 import { PublishLineReceivedCommand } from './publish-line-received.command';
 
@@ -13,7 +13,7 @@ import { PublishLineReceivedCommand } from './publish-line-received.command';
 export class PublishLineReceivedHandler implements ICommandHandler<PublishLineReceivedCommand> {
   constructor(
     @Inject(MESSAGE_PUBLISHER) private readonly publisher: MessagePublisher,
-    private readonly metrics: Metrics,
+    private readonly metrics: EventHandlerMetrics,
   ) {}
 
   async execute(command: PublishLineReceivedCommand): Promise<void> {

@@ -1,10 +1,10 @@
 import { Metrics as PlatformMetrics } from '@hello/platform';
 import { Client } from 'pg';
 import { loadConfig } from '../config/event-handler.config';
-import { Metrics } from '../health/metrics';
+import { EventHandlerMetrics } from '../health/event-handler-metrics';
 import type { MessagePublisher, OutgoingMessage } from '../messaging/message-publisher';
 import { ProjectionStore } from '../projections/projection-store';
-import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../test/test-databases';
+import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../../test/support/test-databases';
 import { OutboxRelay } from './outbox-relay';
 import type { OutboxMessage } from './outbox-store';
 
@@ -72,7 +72,7 @@ describe.each(DIALECTS)('OutboxRelay on %s', (dialect) => {
     test = await createTestDatabaseLocation(dialect, 'outbox');
     store = await ProjectionStore.open(test.location);
     publisher = new ScriptedPublisher();
-    relay = new OutboxRelay(store.outbox, publisher, config, new Metrics(new PlatformMetrics()));
+    relay = new OutboxRelay(store.outbox, publisher, config, new EventHandlerMetrics(new PlatformMetrics()));
   });
 
   afterEach(async () => {
@@ -154,7 +154,7 @@ describe('two OutboxRelays on one PostgreSQL database (two replicas)', () => {
 
   const replica = async (publisher: MessagePublisher) => {
     const store = await ProjectionStore.open(test.location);
-    const relay = new OutboxRelay(store.outbox, publisher, config, new Metrics(new PlatformMetrics()));
+    const relay = new OutboxRelay(store.outbox, publisher, config, new EventHandlerMetrics(new PlatformMetrics()));
     stores.push(store);
     relays.push(relay);
     return { store, relay };

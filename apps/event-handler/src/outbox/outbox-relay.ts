@@ -7,7 +7,7 @@ import {
 } from '@nestjs/common';
 import { Backoff, settledWithin } from '@hello/messaging';
 import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from '../config/event-handler.config';
-import { Metrics } from '../health/metrics';
+import { EventHandlerMetrics } from '../health/event-handler-metrics';
 import { MESSAGE_PUBLISHER, type MessagePublisher } from '../messaging/message-publisher';
 import { OutboxStore, type PendingOutboxMessage } from './outbox-store';
 
@@ -38,7 +38,7 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly outbox: OutboxStore,
     @Inject(MESSAGE_PUBLISHER) private readonly publisher: MessagePublisher,
     @Inject(EVENT_HANDLER_CONFIG) private readonly config: EventHandlerConfig,
-    private readonly metrics: Metrics,
+    private readonly metrics: EventHandlerMetrics,
   ) {
     this.retryBackoff = new Backoff({ initialMs: config.outboxRetryMs });
     // As of the last sweep: the metrics are rendered synchronously.

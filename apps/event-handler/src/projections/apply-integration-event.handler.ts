@@ -1,7 +1,7 @@
 import { type IntegrationEvent, integrationEventClassOf } from '@hello/contracts';
 import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
-import { Metrics } from '../health/metrics';
+import { EventHandlerMetrics } from '../health/event-handler-metrics';
 import {
   ApplyIntegrationEventCommand,
   type ApplyIntegrationEventResult,
@@ -23,7 +23,7 @@ export class ApplyIntegrationEventHandler implements ICommandHandler<ApplyIntegr
   constructor(
     private readonly store: ProjectionStore,
     private readonly eventBus: EventBus,
-    private readonly metrics: Metrics,
+    private readonly metrics: EventHandlerMetrics,
     @Inject(PROJECTORS) projectors: Projector[],
   ) {
     const byType = new Map<string, Projector>();

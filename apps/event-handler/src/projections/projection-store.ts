@@ -113,11 +113,6 @@ export class ProjectionStore {
     });
   }
 
-  async hasApplied(eventId: string): Promise<boolean> {
-    const row = await this.db.selectFrom('inbox').select('event_id').where('event_id', '=', eventId).executeTakeFirst();
-    return row !== undefined;
-  }
-
   /**
    * Deletes inbox rows applied before `before`; resolves to how many. A redelivery of such an
    * event would be applied again: the retention must exceed any redelivery delay.

@@ -3,8 +3,8 @@ import { EventsHandler, type IEventHandler } from '@nestjs/cqrs';
 import { MessageRecordedEvent } from './message-recorded.event';
 
 @EventsHandler(MessageRecordedEvent)
-export class LogMessageWhenRecorded implements IEventHandler<MessageRecordedEvent> {
-  private readonly logger = new Logger(LogMessageWhenRecorded.name);
+export class LogMessageWhenRecordedHandler implements IEventHandler<MessageRecordedEvent> {
+  private readonly logger = new Logger(LogMessageWhenRecordedHandler.name);
 
   handle(event: MessageRecordedEvent): void {
     this.logger.debug(`message ${event.messageId} handled at ${event.handledAt} recorded`);

@@ -13,7 +13,7 @@ export class StatsHttpController {
     return this.queryBus.execute(new GetStatsQuery());
   }
 
-  /** 404 with a JSON error (see HttpErrorFilter) for a name never greeted. */
+  /** 404 with a JSON error (see EventHandlerHttpErrorFilter) for a name never greeted. */
   @Get('greetings/:name')
   greeting(@Param('name') name: string): Promise<GreetingProjection> {
     return this.queryBus.execute(new GetGreetingQuery(name));

@@ -6,12 +6,12 @@ import { Test, type TestingModule } from '@nestjs/testing';
 import { Subject } from 'rxjs';
 import { CountGreetingWhenGreeted } from '../count-greeting/count-greeting-when-greeted.projector';
 import { GreetingCountedEvent } from '../count-greeting/greeting-counted.event';
-import { Metrics } from '../health/metrics';
+import { EventHandlerMetrics } from '../health/event-handler-metrics';
 import { ApplyIntegrationEventCommand } from '../projections/apply-integration-event.command';
 import { ApplyIntegrationEventHandler } from '../projections/apply-integration-event.handler';
 import { ProjectionStore } from '../projections/projection-store';
 import { PROJECTORS } from '../projections/projector';
-import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../test/test-databases';
+import { createTestDatabaseLocation, DIALECTS, type TestDatabaseLocation } from '../../test/support/test-databases';
 import { SendWelcomeMessageCommand } from './send-welcome-message.command';
 import { welcomeMessageFor } from './welcome-message';
 import { WelcomeNewNameSaga } from './welcome-new-name.saga';
@@ -30,7 +30,7 @@ describe('WelcomeNewNameSaga', () => {
     events$.next(new GreetingCountedEvent('e2', 'world', 2, '2024-01-01T00:00:01.000Z', null));
     events$.next({ unrelated: true });
 
-    expect(commands).toEqual([new SendWelcomeMessageCommand('w-1', 'world')]);
+    expect(commands).toEqual([new SendWelcomeMessageCommand('w-1')]);
   });
 });
 
@@ -60,7 +60,7 @@ describe.each(DIALECTS)('welcoming a new name, from the inbox transaction to the
       providers: [
         { provide: ProjectionStore, useValue: store },
         PlatformMetrics,
-        Metrics,
+        EventHandlerMetrics,
         CountGreetingWhenGreeted,
         { provide: PROJECTORS, useFactory: (p: CountGreetingWhenGreeted) => [p], inject: [CountGreetingWhenGreeted] },
         ApplyIntegrationEventHandler,
@@ -95,8 +95,8 @@ describe.each(DIALECTS)('welcoming a new name, from the inbox transaction to the
     await new Promise((resolve) => setImmediate(resolve));
     const sent = moduleRef.get(RecordingSendWelcomeHandler).commands;
     expect(sent).toEqual([
-      new SendWelcomeMessageCommand(welcomeMessageFor(first).messageId, 'world'),
-      new SendWelcomeMessageCommand(welcomeMessageFor(mesh).messageId, 'mesh'),
+      new SendWelcomeMessageCommand(welcomeMessageFor(first).messageId),
+      new SendWelcomeMessageCommand(welcomeMessageFor(mesh).messageId),
     ]);
     expect(await store.outbox.pending()).toEqual([
       expect.objectContaining({

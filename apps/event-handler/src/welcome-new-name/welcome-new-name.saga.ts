@@ -16,6 +16,6 @@ export class WelcomeNewNameSaga {
     events$.pipe(
       ofType(GreetingCountedEvent),
       filter((event) => event.welcomeMessageId !== null),
-      map((event) => new SendWelcomeMessageCommand(event.welcomeMessageId as string, event.name)),
+      map((event) => new SendWelcomeMessageCommand(event.welcomeMessageId as string)),
     );
 }

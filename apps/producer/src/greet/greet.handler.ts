@@ -10,7 +10,7 @@ import { GreetCommand } from './greet.command';
 /**
  * Calls the greeter's SayHello through the `hello.rpc` queue with the ClientProxy idiom:
  * `client.send(pattern, data)`. The client (AmqpRpcClient) keeps the wire plain AMQP and fails with
- * RpcTimeoutError, RpcUnavailableError or RpcErrorReply, which HttpErrorFilter maps to 504, 503 and
+ * RpcTimeoutError, RpcUnavailableError or RpcErrorReply, which ProducerHttpErrorFilter maps to 504, 503 and
  * the status of the error reply.
  */
 @CommandHandler(GreetCommand)

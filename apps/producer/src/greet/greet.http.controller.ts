@@ -16,7 +16,7 @@ export class GreetHttpController {
   /**
    * 200 with the greeter's reply; 400 (413) with the message of its error reply for a bad name (too
    * large a request), 504 when no reply came within PRODUCER_RPC_TIMEOUT_MS, 503 when the broker is
-   * unreachable (see HttpErrorFilter).
+   * unreachable (see ProducerHttpErrorFilter).
    */
   @Post()
   @HttpCode(HttpStatus.OK)

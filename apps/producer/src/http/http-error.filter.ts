@@ -1,63 +1,49 @@
-import {
-  ArgumentsHost,
-  Catch,
-  ExceptionFilter,
-  HttpStatus,
-  Inject,
-  Logger,
-} from '@nestjs/common';
-import type { Response } from 'express';
+import { Catch, HttpStatus, Inject, Logger } from '@nestjs/common';
 import { ContractViolation } from '@hello/contracts';
 import { MessagingError, RateLimitedLog, RpcErrorReply } from '@hello/messaging';
+import { HttpErrorFilter, type HttpErrorReply } from '@hello/platform';
 import { PRODUCER_CONFIG, ProducerConfig } from '../config/producer.config';
 
-/** The JSON body of every error the producer answers. */
-export interface HttpErrorBody {
-  readonly statusCode: number;
-  /**
-   * Stable code, e.g. `invalid-message`, `message-too-large`, `publish-timeout`, `rpc-timeout`; for an
-   * error reply of the greeter, its status name (e.g. `INVALID_ARGUMENT`).
-   */
-  readonly error: string;
-  readonly message: string;
-  readonly field?: string;
-}
-
-/** Maps the errors of the project to HTTP statuses, once. */
+/**
+ * Maps the errors of the project to HTTP statuses, once. The `error` of the body is the error's
+ * stable code (e.g. `invalid-message`, `message-too-large`, `publish-timeout`, `rpc-timeout`); for an
+ * error reply of the greeter, its status name (e.g. `INVALID_ARGUMENT`).
+ */
 @Catch(ContractViolation, MessagingError)
-export class HttpErrorFilter implements ExceptionFilter {
-  private readonly logger = new Logger(HttpErrorFilter.name);
+export class ProducerHttpErrorFilter extends HttpErrorFilter<ContractViolation | MessagingError> {
+  private readonly logger = new Logger(ProducerHttpErrorFilter.name);
   // During an outage every request fails the same way: one line per window, not one per request.
   private readonly log = new RateLimitedLog(this.logger);
 
   constructor(
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig,
-  ) {}
+  ) {
+    super();
+  }
 
-  catch(error: ContractViolation | MessagingError, host: ArgumentsHost): void {
+  protected reply(error: ContractViolation | MessagingError): HttpErrorReply {
     const status = statusOf(error);
-    const response = host.switchToHttp().getResponse<Response>();
     if (status >= 500) {
       this.log.warn(
         `${error.code}: ${error.message.replace(/\b[0-9a-f]{8}-[0-9a-f-]{27}\b/g, '<id>')}`,
         `${error.code}: ${error.message}`,
       );
     }
-    if (status === HttpStatus.SERVICE_UNAVAILABLE) {
-      response.setHeader('Retry-After', String(this.config.retryAfterSeconds));
-    }
-    const body: HttpErrorBody = {
-      statusCode: status,
-      error: error instanceof RpcErrorReply ? error.replyCode : error.code,
-      message: error.message,
-      ...(error instanceof ContractViolation && error.field
-        ? { field: error.field }
+    return {
+      body: {
+        statusCode: status,
+        error: error instanceof RpcErrorReply ? error.replyCode : error.code,
+        message: error.message,
+        ...(error instanceof ContractViolation && error.field
+          ? { field: error.field }
+          : {}),
+      },
+      ...(status === HttpStatus.SERVICE_UNAVAILABLE
+        ? { headers: { 'Retry-After': String(this.config.retryAfterSeconds) } }
         : {}),
     };
-    response.status(status).json(body);
   }
 }
-
 function statusOf(error: ContractViolation | MessagingError): number {
   if (error instanceof ContractViolation) {
     return error.code === 'message-too-large'

@@ -16,7 +16,7 @@ export class PublishMessageHttpController {
 
   /**
    * 202 with the message id once the broker has confirmed the message; 400/413 for a bad body
-   * (ContractViolation), 503 when the broker does not confirm in time (see HttpErrorFilter).
+   * (ContractViolation), 503 when the broker does not confirm in time (see ProducerHttpErrorFilter).
    */
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)

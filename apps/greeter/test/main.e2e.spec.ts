@@ -18,7 +18,7 @@ import {
   sayHello,
   unary,
   type DynamicClient,
-} from './test/greeter-harness';
+} from './support/greeter-harness';
 
 const MAIN = 'apps/greeter/src/main.ts';
 

@@ -8,9 +8,9 @@ import {
 } from '@hello/contracts';
 import { jsonOf, textOf, waitFor } from '@hello/testing';
 import { connect } from 'node:net';
-import type { Stats } from '../projections/projection-store';
-import { EventHandlerHarness } from '../test/event-handler-harness';
-import { DIALECTS } from '../test/test-databases';
+import type { Stats } from '../src/projections/projection-store';
+import { EventHandlerHarness } from './support/event-handler-harness';
+import { DIALECTS } from './support/test-databases';
 
 // Half of these tests create a PostgreSQL database first: on a loaded machine that alone can take
 // a few seconds, more than Jest's default timeout.

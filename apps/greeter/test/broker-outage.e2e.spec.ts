@@ -1,8 +1,6 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { AmqpTestClient, jsonOf, managementApi, managementRequest, waitFor } from '@hello/testing';
-import type { Greeter } from '../greeter';
-import { GreeterBroker } from '../messaging/greeter-broker';
+import type { Greeter } from '../src/greeter';
+import { GreeterBroker } from '../src/messaging/greeter-broker';
 import {
   CapturingLogger,
   greeterClient,
@@ -11,43 +9,15 @@ import {
   startGreeterWith,
   unary,
   type DynamicClient,
-} from '../test/greeter-harness';
+} from './support/greeter-harness';
+import { type Broker, disposeBroker, freePort, startBroker } from './support/own-broker';
 
-// A RabbitMQ node of this spec's own, so that it can be down, stopped and started again (the shared
-// test broker cannot be). Its data survive a restart: the queue bound once is there after an outage.
-// (`startOwnBroker` of @hello/testing picks its own port; here the greeter knows the port first.)
-const ROOT = join(__dirname, '..', '..', '..', '..');
-// Loaded at run time: a plain CommonJS tool of the repository, not a library.
-const { startBroker, freePort } = require(join(ROOT, 'tools', 'rabbitmq', 'broker.cjs')) as {
-  startBroker(options: { name: string; port: number }): Promise<Broker>;
-  freePort(): Promise<number>;
-};
-
-interface Broker {
-  readonly name: string;
-  readonly url: string;
-  readonly managementUrl: string;
-  readonly pid: number;
-  stop(): Promise<void>;
-  restart(): Promise<void>;
-}
-
+// A RabbitMQ node of this spec's own, so that it can be down, stopped and started again. Its data
+// survive a restart: the queue bound once is there after an outage.
 const EVENTS_QUEUE = 'greeter-outage.greeting-events';
 // The greeter logs in as a user of its own, which the test creates once the queue is bound: until
 // then the node refuses the greeter, so no event can reach the exchange before the queue is there.
 const GREETER_USER = { name: 'greeter', password: 'greeter-secret' };
-
-// A clean stop is the outage the tests use: right after a kill, RabbitMQ 3.10 may not bring a
-// freshly declared quorum queue back (its leader stays unknown), which would fail the test for the
-// broker's sake. Killing is fine for the final clean-up, whose data are thrown away.
-async function kill(broker: Broker): Promise<void> {
-  try {
-    process.kill(-broker.pid, 'SIGKILL');
-  } catch {
-    // Already stopped (a test failed during an outage).
-  }
-  await broker.stop();
-}
 
 async function drainNames(broker: Broker, count: number): Promise<string[]> {
   const amqp = await AmqpTestClient.connect(broker.url);
@@ -82,13 +52,7 @@ describe('greeting.greeted events across broker outages (a node of its own, down
         await greeter.shutdown();
       }
     } finally {
-      if (broker) {
-        try {
-          await kill(broker);
-        } finally {
-          rmSync(join(ROOT, '.local', 'rabbitmq', broker.name), { recursive: true, force: true });
-        }
-      }
+      if (broker) await disposeBroker(broker);
     }
   }, 60_000);
 

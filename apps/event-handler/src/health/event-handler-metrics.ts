@@ -10,7 +10,7 @@ export type MetricLabels = Readonly<Record<string, string>>;
  * zero with the process; the durable numbers are the projections themselves.
  */
 @Injectable()
-export class Metrics {
+export class EventHandlerMetrics {
   private readonly counters = new Map<string, Counter>();
   private readonly values = new Map<string, number>();
 

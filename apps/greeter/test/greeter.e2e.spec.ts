@@ -8,8 +8,8 @@ import {
   sayHello,
   startTestGreeter,
   type DynamicClient,
-} from './test/greeter-harness';
-import type { Greeter } from './greeter';
+} from './support/greeter-harness';
+import type { Greeter } from '../src/greeter';
 
 describe('greeter shutdown', () => {
   let greeter: Greeter | undefined;

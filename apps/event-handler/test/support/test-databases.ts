@@ -2,7 +2,7 @@ import { createTestDatabase } from '@hello/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DatabaseDialect, DatabaseLocation } from '../database/event-handler-database';
+import type { DatabaseDialect, DatabaseLocation } from '../../src/database/event-handler-database';
 
 /** Both databases the event-handler runs on; specs of the store run once per entry. */
 export const DIALECTS: readonly DatabaseDialect[] = ['sqlite', 'postgres'];

@@ -2,8 +2,8 @@ import { status } from '@grpc/grpc-js';
 import { GreetingGreetedIntegrationEvent, type HelloReply } from '@hello/contracts';
 import { AmqpTestClient, createTestVhost, freePort, jsonOf, waitFor, type TestVhost } from '@hello/testing';
 import type { ConsumeMessage } from 'amqplib';
-import type { Greeter } from '../greeter';
-import { GreeterBroker } from '../messaging/greeter-broker';
+import type { Greeter } from '../src/greeter';
+import { GreeterBroker } from '../src/messaging/greeter-broker';
 import {
   CapturingLogger,
   failureOf,
@@ -15,7 +15,7 @@ import {
   startTestGreeter,
   unary,
   type DynamicClient,
-} from '../test/greeter-harness';
+} from './support/greeter-harness';
 
 const EVENTS_QUEUE = 'greeter-test.greeting-events';
 

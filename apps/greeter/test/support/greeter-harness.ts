@@ -13,9 +13,9 @@ import {
   type HelloReply,
   type HelloRequest,
 } from '@hello/contracts';
-import { AppModule } from '../app.module';
-import type { GreeterConfig } from '../config/greeter.config';
-import { createGreeter, startGreeter, type Greeter } from '../greeter';
+import { AppModule } from '../../src/app.module';
+import type { GreeterConfig } from '../../src/config/greeter.config';
+import { createGreeter, startGreeter, type Greeter } from '../../src/greeter';
 
 /** The test broker the Jest global setup started (or the one RABBITMQ_URL names). */
 export function testBrokerUrl(): string {

@@ -1,10 +1,10 @@
 import { Metrics as PlatformMetrics } from '@hello/platform';
-import { Metrics } from './metrics';
+import { EventHandlerMetrics } from './event-handler-metrics';
 
-describe('Metrics', () => {
+describe('EventHandlerMetrics', () => {
   it('should serve its counters and gauges from the app registry in the Prometheus text format', async () => {
     const platform = new PlatformMetrics();
-    const metrics = new Metrics(platform);
+    const metrics = new EventHandlerMetrics(platform);
     let open = 5;
     metrics.increment('events_applied_total', { type: 'b' });
     metrics.increment('events_applied_total', { type: 'a' }, 3);
@@ -22,7 +22,7 @@ describe('Metrics', () => {
 
   it('should escape label values', async () => {
     const platform = new PlatformMetrics();
-    new Metrics(platform).increment('x_total', { reason: 'say "hi"\\\n' });
+    new EventHandlerMetrics(platform).increment('x_total', { reason: 'say "hi"\\\n' });
     expect((await platform.render()).body).toContain('event_handler_x_total{reason="say \\"hi\\"\\\\\\n"} 1');
   });
 });

@@ -3,7 +3,7 @@ import { connect, type Channel, type ChannelModel, type ConsumeMessage, type Opt
 import { EventBus } from '@nestjs/cqrs';
 import { deriveId, GreetingGreetedIntegrationEvent, MessageHeaders, Topology } from '@hello/contracts';
 import { AmqpTestClient, createTestVhost, jsonOf, traceIdOf, waitFor, type TestVhost } from '@hello/testing';
-import type { Greeter } from '../greeter';
+import type { Greeter } from '../src/greeter';
 import {
   CapturingLogger,
   failureOf,
@@ -12,10 +12,10 @@ import {
   startGreeterWith,
   startTestGreeter,
   type DynamicClient,
-} from '../test/greeter-harness';
-import { Clock } from '../shared/clock';
-import { GreetedEvent } from './greeted.event';
-import { SayHelloAmqpController } from './say-hello.amqp.controller';
+} from './support/greeter-harness';
+import { Clock } from '../src/shared/clock';
+import { GreetedEvent } from '../src/say-hello/greeted.event';
+import { SayHelloAmqpController } from '../src/say-hello/say-hello.amqp.controller';
 
 /** A plain amqplib caller, as any AMQP client would be: its own reply queue or direct reply-to. */
 class RpcCaller {

@@ -8,8 +8,8 @@ import {
   startTestGreeter,
   unary,
   type DynamicClient,
-} from '../test/greeter-harness';
-import type { Greeter } from '../greeter';
+} from './support/greeter-harness';
+import type { Greeter } from '../src/greeter';
 
 // The test client loads enums as names: { status: 'SERVING' }.
 type Reply = Omit<HealthCheckResponse, 'status'> & { status: string };

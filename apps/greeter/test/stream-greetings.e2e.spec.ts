@@ -9,10 +9,10 @@ import {
   sleep,
   startTestGreeter,
   type DynamicClient,
-} from '../test/greeter-harness';
-import type { Greeter } from '../greeter';
-import { GreetedEvent } from '../say-hello/greeted.event';
-import { STREAM_GREETING_COUNT, STREAM_GREETING_INTERVAL_MS } from './stream-greetings.handler';
+} from './support/greeter-harness';
+import type { Greeter } from '../src/greeter';
+import { GreetedEvent } from '../src/say-hello/greeted.event';
+import { STREAM_GREETING_COUNT, STREAM_GREETING_INTERVAL_MS } from '../src/stream-greetings/stream-greetings.handler';
 
 const WHOLE_STREAM_MS = STREAM_GREETING_INTERVAL_MS * (STREAM_GREETING_COUNT - 1);
 

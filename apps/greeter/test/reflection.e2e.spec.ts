@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
-import { outcomeOf, reflectionClient, startTestGreeter, type DynamicClient } from '../test/greeter-harness';
-import type { Greeter } from '../greeter';
+import { outcomeOf, reflectionClient, startTestGreeter, type DynamicClient } from './support/greeter-harness';
+import type { Greeter } from '../src/greeter';
 
 interface ReflectionResponse {
   list_services_response?: { service: { name: string }[] };

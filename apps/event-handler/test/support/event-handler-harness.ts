@@ -4,10 +4,10 @@ import { AmqpTestClient, createTestVhost, type TestVhost, waitFor } from '@hello
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { Options } from 'amqplib';
-import { AppModule } from '../app.module';
-import { type EventHandlerConfig, loadConfig } from '../config/event-handler.config';
-import type { DatabaseDialect } from '../database/event-handler-database';
-import { type EventHandler, startEventHandler } from '../event-handler';
+import { AppModule } from '../../src/app.module';
+import { type EventHandlerConfig, loadConfig } from '../../src/config/event-handler.config';
+import type { DatabaseDialect } from '../../src/database/event-handler-database';
+import { type EventHandler, startEventHandler } from '../../src/event-handler';
 import { createTestDatabaseLocation, type TestDatabaseLocation } from './test-databases';
 
 /**

@@ -12,10 +12,10 @@ import {
   startGreeterWith,
   startTestGreeter,
   type DynamicClient,
-} from '../test/greeter-harness';
-import type { Greeter } from '../greeter';
-import { Clock } from '../shared/clock';
-import { GreetedEvent } from './greeted.event';
+} from './support/greeter-harness';
+import type { Greeter } from '../src/greeter';
+import { Clock } from '../src/shared/clock';
+import { GreetedEvent } from '../src/say-hello/greeted.event';
 
 describe('helloworld.Greeter SayHello and SayHelloBidiStream over a real socket', () => {
   let greeter: Greeter;

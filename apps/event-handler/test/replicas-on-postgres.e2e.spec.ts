@@ -18,7 +18,7 @@ import {
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Stats } from '../projections/projection-store';
+import type { Stats } from '../src/projections/projection-store';
 
 // Two consumers and two event-handlers, each a real process, on one RabbitMQ vhost and one
 // PostgreSQL database: hello messages go producer-style onto `hello`, the consumers turn each

@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { createTestVhost, ensurePythonPika, type TestVhost } from '@hello/testing';
-import type { Greeter } from '../greeter';
-import { startTestGreeter } from '../test/greeter-harness';
-import { SayHelloAmqpController } from './say-hello.amqp.controller';
+import type { Greeter } from '../src/greeter';
+import { startTestGreeter } from './support/greeter-harness';
+import { SayHelloAmqpController } from '../src/say-hello/say-hello.amqp.controller';
 
 const run = promisify(execFile);
-const CLIENT = path.join(__dirname, '..', 'test', 'rpc_client.py');
+const CLIENT = path.join(__dirname, 'support', 'rpc_client.py');
 
 // RabbitMQ's own tutorial-six client in Python (pika), not the project's code, against the greeter.
 describe('the RabbitMQ tutorial RPC client (Python, pika) against the greeter', () => {

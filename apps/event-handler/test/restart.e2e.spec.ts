@@ -1,9 +1,9 @@
 import { deriveId, GreetingGreetedIntegrationEvent, LineReceivedIntegrationEvent, Topology } from '@hello/contracts';
 import { jsonOf, waitFor } from '@hello/testing';
-import { CountGreetingWhenGreeted } from '../count-greeting/count-greeting-when-greeted.projector';
-import { ProjectionStore, type Stats } from '../projections/projection-store';
-import { EventHandlerHarness } from '../test/event-handler-harness';
-import { DIALECTS } from '../test/test-databases';
+import { CountGreetingWhenGreeted } from '../src/count-greeting/count-greeting-when-greeted.projector';
+import { ProjectionStore, type Stats } from '../src/projections/projection-store';
+import { EventHandlerHarness } from './support/event-handler-harness';
+import { DIALECTS } from './support/test-databases';
 
 // Half of these tests create a PostgreSQL database first: on a loaded machine that alone can take
 // a few seconds, more than Jest's default timeout.

@@ -1,9 +1,7 @@
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { AmqpTestClient, jsonOf, waitFor } from '@hello/testing';
-import type { Greeter } from '../greeter';
-import { GreeterBroker } from '../messaging/greeter-broker';
+import type { Greeter } from '../src/greeter';
+import { GreeterBroker } from '../src/messaging/greeter-broker';
 import {
   CapturingLogger,
   greeterClient,
@@ -12,23 +10,10 @@ import {
   startGreeterWith,
   unary,
   type DynamicClient,
-} from '../test/greeter-harness';
+} from './support/greeter-harness';
+import { type Broker, disposeBroker, freePort, startBroker } from './support/own-broker';
 
 // A node of this spec's own: it is stopped in the middle of the load.
-const ROOT = join(__dirname, '..', '..', '..', '..');
-const { startBroker, freePort } = require(join(ROOT, 'tools', 'rabbitmq', 'broker.cjs')) as {
-  startBroker(options: { name: string; port: number }): Promise<Broker>;
-  freePort(): Promise<number>;
-};
-
-interface Broker {
-  readonly name: string;
-  readonly url: string;
-  readonly pid: number;
-  stop(): Promise<void>;
-  restart(): Promise<void>;
-}
-
 const EVENTS_QUEUE = 'no-ok-without-event.greeting-events';
 const BUFFER = 300;
 const HIGH_WATER = 200;
@@ -48,15 +33,7 @@ describe('no greeting answered OK without its event (a broker outage longer than
         await greeter.shutdown();
       }
     } finally {
-      if (broker) {
-        try {
-          process.kill(-broker.pid, 'SIGKILL');
-        } catch {
-          // Already stopped.
-        }
-        await broker.stop();
-        rmSync(join(ROOT, '.local', 'rabbitmq', broker.name), { recursive: true, force: true });
-      }
+      if (broker) await disposeBroker(broker);
     }
   }, 60_000);
 

@@ -6,11 +6,11 @@ import {
 } from '@hello/contracts';
 import { jsonOf, waitFor } from '@hello/testing';
 import { Injectable } from '@nestjs/common';
-import type { GreetingCountedEvent } from '../count-greeting/greeting-counted.event';
-import { LogGreetingWhenCounted } from '../count-greeting/log-greeting-when-counted.handler';
-import type { ProjectionTransaction, Stats } from '../projections/projection-store';
-import { RecordMessageWhenHandled } from '../record-message/record-message-when-handled.projector';
-import { EventHandlerHarness } from '../test/event-handler-harness';
+import type { GreetingCountedEvent } from '../src/count-greeting/greeting-counted.event';
+import { LogGreetingWhenCountedHandler } from '../src/count-greeting/log-greeting-when-counted.handler';
+import type { ProjectionTransaction, Stats } from '../src/projections/projection-store';
+import { RecordMessageWhenHandled } from '../src/record-message/record-message-when-handled.projector';
+import { EventHandlerHarness } from './support/event-handler-harness';
 
 // Failures provoked on purpose by test-only providers that replace real ones: a projector that
 // throws inside the inbox transaction (after writing), and a reaction on the EventBus that throws.
@@ -31,7 +31,7 @@ class UnreliableRecordMessage extends RecordMessageWhenHandled {
 }
 
 @Injectable()
-class ThrowingReaction extends LogGreetingWhenCounted {
+class ThrowingReaction extends LogGreetingWhenCountedHandler {
   override handle(event: GreetingCountedEvent): void {
     throw new Error(`reaction to ${event.name} broke`);
   }
@@ -48,7 +48,7 @@ describe('event-handler when applying an event fails', () => {
       builder
         .overrideProvider(RecordMessageWhenHandled)
         .useClass(UnreliableRecordMessage)
-        .overrideProvider(LogGreetingWhenCounted)
+        .overrideProvider(LogGreetingWhenCountedHandler)
         .useClass(ThrowingReaction),
     );
   });

@@ -1,7 +1,7 @@
 import { credentials, status, type ChannelCredentials } from '@grpc/grpc-js';
 import { makeTestCertificates, type TestCertificates } from '@hello/testing';
-import { loadGreeterConfig } from '../config/greeter.config';
-import type { Greeter } from '../greeter';
+import { loadGreeterConfig } from '../src/config/greeter.config';
+import type { Greeter } from '../src/greeter';
 import {
   failureOf,
   greeterClient,
@@ -12,7 +12,7 @@ import {
   startTestGreeter,
   unary,
   type DynamicClient,
-} from '../test/greeter-harness';
+} from './support/greeter-harness';
 
 // What `grpcurl -cacert ca.pem [-cert client.pem -key client.key] localhost:PORT ...` does: the
 // server's certificate is checked against the CA and the name "localhost".
@@ -80,7 +80,7 @@ describe('gRPC over TLS, with certificates made by openssl', () => {
       call.end();
       const { messages, status: final } = await outcome;
       expect(final.code).toBe(status.OK);
-      expect(messages[0].list_services_response?.service.map((s) => s.name)).toContain('helloworld.Greeter');
+      expect(messages[0].list_services_response?.service.map((s: { name: string }) => s.name)).toContain('helloworld.Greeter');
     });
 
     it('should refuse a plaintext client', async () => {
