@@ -5,7 +5,8 @@ export default [
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
   {
-    ignores: ['**/dist', '**/out-tsc'],
+    // Generated from proto/ by tools/proto/generate-types.cjs (libs/contracts).
+    ignores: ['**/dist', '**/out-tsc', '**/src/lib/grpc/generated'],
   },
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.jsx'],
