@@ -5,7 +5,9 @@ export default [
   ...nx.configs['flat/typescript'],
   ...nx.configs['flat/javascript'],
   {
-    ignores: ['**/dist', '**/out-tsc'],
+    // Build output, local data (e.g. the benchmark's compiled peers in .local/), and the gRPC types
+    // tools/proto/generate-types.cjs generates from proto/ into libs/contracts.
+    ignores: ['**/dist', '**/out-tsc', 'tmp', 'coverage', '.local', '**/src/lib/grpc/generated'],
   },
   {
     files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.jsx'],

@@ -1,15 +1,7 @@
 const nxPreset = require('@nx/jest/preset').default;
 
 // SWC keeps the suite fast and still emits the decorator metadata NestJS injection relies on.
-const swcOptions = {
-  jsc: {
-    target: 'es2021',
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
-};
+const swcOptions = require('./tools/jest/swc-options.cjs');
 
 module.exports = {
   ...nxPreset,

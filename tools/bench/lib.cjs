@@ -90,16 +90,13 @@ let peersBuilt = false;
 function buildPeers() {
   if (peersBuilt) return;
   const { transformSync } = require('@swc/core');
+  const swcOptions = require('../jest/swc-options.cjs');
   fs.mkdirSync(PEERS_BUILD, { recursive: true });
   for (const file of fs.readdirSync(PEERS_SOURCE).filter((f) => f.endsWith('.ts'))) {
     const { code } = transformSync(fs.readFileSync(path.join(PEERS_SOURCE, file), 'utf8'), {
+      ...swcOptions,
       filename: file,
-      jsc: {
-        target: 'es2021',
-        parser: { syntax: 'typescript', decorators: true },
-        transform: { legacyDecorator: true, decoratorMetadata: true },
-      },
-      module: { type: 'commonjs' },
+      sourceMaps: false,
     });
     fs.writeFileSync(path.join(PEERS_BUILD, file.replace(/\.ts$/, '.js')), code);
   }

@@ -20,7 +20,7 @@
  */
 'use strict';
 
-const { spawn, spawnSync, execFile, execFileSync } = require('node:child_process');
+const { spawn, spawnSync, execFile } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { canConnect, freePort, installDebianPackage } = require('../scripts/host.cjs');

@@ -1,5 +1,6 @@
-// What the project's launchers need of this machine: free loopback ports, whether something listens,
-// and Debian's packages installed when they are missing (RabbitMQ, PostgreSQL, Prometheus' promtool).
+// What the project's launchers (and, through libs/testing's freePort, the specs) need of this machine:
+// free loopback ports, whether something listens, and Debian's packages installed when they are missing
+// (RabbitMQ, PostgreSQL, Prometheus' promtool).
 'use strict';
 
 const { execFileSync, spawnSync } = require('node:child_process');

@@ -1,6 +1,5 @@
 export * from './lib/contract-violation';
-export * from './lib/grpc/helloworld.generated';
-export * from './lib/grpc/health.generated';
+export * from './lib/grpc/grpc-types';
 export * from './lib/grpc/greeting';
 export * from './lib/grpc/hello-request';
 export * from './lib/grpc/proto-path';

@@ -34,7 +34,7 @@ const SCALED = new Set(['consumer', 'event-handler']);
 // The standard OTEL_* variables are read by the OpenTelemetry SDK itself (see libs/platform/src/telemetry.ts).
 const READ_BY_THE_OTEL_SDK = /^OTEL_/;
 
-const { ensurePromtool } = require('../../prometheus/promtool.cjs') as { ensurePromtool(): string };
+const { ensurePromtool } = require(join(ROOT, 'tools', 'prometheus', 'promtool.cjs')) as { ensurePromtool(): string };
 
 const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
 const compose = parse(composeText, { merge: true }) as { services: Record<string, Service> };

@@ -20,10 +20,10 @@ import { OtlpReceiver, SPAN_KIND, type ReceivedSpan } from './support/otlp-recei
 // to an OTLP receiver inside the test, serving Prometheus metrics and health over HTTP, logging JSON.
 
 const ROOT = resolve(__dirname, '..', '..', '..');
-const { checkMetrics } = require('../../prometheus/promtool.cjs') as {
+const { checkMetrics } = require(join(ROOT, 'tools', 'prometheus', 'promtool.cjs')) as {
   checkMetrics(text: string): { status: number | null; output: string };
 };
-const { startBroker } = require('../../rabbitmq/broker.cjs') as {
+const { startBroker } = require(join(ROOT, 'tools', 'rabbitmq', 'broker.cjs')) as {
   startBroker(options: { name: string; port?: number; managementPort?: number }): Promise<{
     url: string;
     stop(): Promise<void>;

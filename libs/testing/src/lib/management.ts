@@ -47,26 +47,3 @@ export async function managementRequest<T = unknown>(
     );
   return (text ? JSON.parse(text) : undefined) as T;
 }
-
-/** Counts of one queue as the management API reports them (refreshed every few seconds by the broker). */
-export interface QueueCounts {
-  readonly messages: number;
-  readonly messages_ready: number;
-  readonly messages_unacknowledged: number;
-  readonly consumers: number;
-  readonly arguments: Record<string, unknown>;
-  readonly type: string;
-  readonly durable: boolean;
-}
-
-export async function getQueueInfo(
-  vhost: string,
-  queue: string,
-  api = managementApi(),
-): Promise<QueueCounts> {
-  return managementRequest<QueueCounts>(
-    api,
-    'GET',
-    `queues/${encodeURIComponent(vhost)}/${encodeURIComponent(queue)}`,
-  );
-}

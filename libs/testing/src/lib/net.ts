@@ -1,14 +1,11 @@
-import { createServer } from 'node:net';
+import { join } from 'node:path';
+
+// One implementation of freePort for the launchers in tools/ (CommonJS) and for the specs.
+const host = require(join(__dirname, '..', '..', '..', '..', 'tools', 'scripts', 'host.cjs')) as {
+  freePort(): Promise<number>;
+};
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
+  return host.freePort();
 }

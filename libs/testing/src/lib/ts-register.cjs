@@ -9,6 +9,7 @@ const Module = require('node:module');
 const { transformSync } = require('@swc/core');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
+const options = require(path.join(ROOT, 'tools', 'jest', 'swc-options.cjs'));
 const { paths = {} } = JSON.parse(
   fs.readFileSync(path.join(ROOT, 'tsconfig.base.json'), 'utf8'),
 ).compilerOptions;
@@ -22,16 +23,6 @@ const aliases = new Map(
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function resolveAlias(request, ...rest) {
   return resolveFilename.call(this, aliases.get(request) ?? request, ...rest);
-};
-
-const options = {
-  jsc: {
-    target: 'es2021',
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
 };
 
 require.extensions['.ts'] = function compileTypeScript(module, filename) {

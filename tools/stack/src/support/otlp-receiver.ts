@@ -48,6 +48,8 @@ export class OtlpReceiver {
   ) {}
 
   static async start(): Promise<OtlpReceiver> {
+    // Set once the server listens; the request handler above it reads it.
+    // eslint-disable-next-line prefer-const
     let receiver: OtlpReceiver | undefined;
     const server = createServer((request, response) => {
       const chunks: Buffer[] = [];

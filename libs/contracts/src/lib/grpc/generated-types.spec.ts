@@ -1,11 +1,21 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import * as protoLoader from '@grpc/proto-loader';
-import { GREETER_FULL_NAME, GREETER_METHODS } from './helloworld.generated';
-import { HEALTH_FULL_NAME, HEALTH_METHODS } from './health.generated';
+import { GREETER_FULL_NAME, GREETER_METHODS, HEALTH_FULL_NAME, HEALTH_METHODS } from './grpc-types';
 import { PROTO_LOADER_OPTIONS, protoPath } from './proto-path';
 
 const ROOT = join(__dirname, '..', '..', '..', '..', '..');
+
+/** Each .proto file, its service and the RPCs grpc-types.ts declares for it. */
+const SERVICES = [
+  ['helloworld.proto', GREETER_FULL_NAME, GREETER_METHODS],
+  ['grpc/health/v1/health.proto', HEALTH_FULL_NAME, HEALTH_METHODS],
+] as const;
+
+function loadService(file: string, fullName: string): protoLoader.ServiceDefinition {
+  const definition = protoLoader.loadSync(protoPath(file), PROTO_LOADER_OPTIONS);
+  return definition[fullName] as protoLoader.ServiceDefinition;
+}
 
 describe('generated gRPC types', () => {
   it('should match what the .proto files generate today', () => {
@@ -17,12 +27,8 @@ describe('generated gRPC types', () => {
     expect(check.status).toBe(0);
   });
 
-  it.each([
-    ['helloworld.proto', GREETER_FULL_NAME, GREETER_METHODS],
-    ['grpc/health/v1/health.proto', HEALTH_FULL_NAME, HEALTH_METHODS],
-  ])('should describe every RPC of %s as proto-loader loads it', (file, fullName, methods) => {
-    const definition = protoLoader.loadSync(protoPath(file), PROTO_LOADER_OPTIONS);
-    const service = definition[fullName] as protoLoader.ServiceDefinition;
+  it.each(SERVICES)('should describe every RPC of %s as proto-loader loads it', (file, fullName, methods) => {
+    const service = loadService(file, fullName);
     const loaded = Object.fromEntries(
       Object.entries(service).map(([name, m]) => [
         name,
@@ -34,6 +40,20 @@ describe('generated gRPC types', () => {
         name,
         { requestStream: m.requestStream, responseStream: m.responseStream },
       ]),
+    );
+    expect(declared).toEqual(loaded);
+  });
+
+  it.each(SERVICES)('should name the request and response of every RPC of %s as proto-loader loads them', (file, fullName, methods) => {
+    const typeName = (type: protoLoader.MessageTypeDefinition<object, object>) => (type.type as { name: string }).name;
+    const loaded = Object.fromEntries(
+      Object.entries(loadService(file, fullName)).map(([name, m]) => [
+        name,
+        { requestType: typeName(m.requestType), responseType: typeName(m.responseType) },
+      ]),
+    );
+    const declared = Object.fromEntries(
+      Object.entries(methods).map(([name, m]) => [name, { requestType: m.requestType, responseType: m.responseType }]),
     );
     expect(declared).toEqual(loaded);
   });

@@ -1,6 +1,6 @@
 import { ContractViolation } from '../contract-violation';
 import { MAX_NAME_LENGTH } from './greeting';
-import type { HelloRequest } from './helloworld.generated';
+import type { HelloRequest } from './grpc-types';
 
 // One pass over the name on the hot path. With the `u` flag a surrogate range only matches
 // unpaired halves; U+FFFD is what a decoder leaves where the sender's bytes were not UTF-8.

@@ -1,4 +1,4 @@
-import type { HelloReply, HelloRequest } from '../grpc/helloworld.generated';
+import type { HelloReply, HelloRequest } from '../grpc/grpc-types';
 
 /**
  * SayHello over RabbitMQ request/reply (`Topology.helloRpcQueue`). A request is an AMQP message with
