@@ -95,13 +95,17 @@ function sectionCharts(results) {
   }
   if (results.queue) {
     const q = results.queue;
-    const values = (pick) => Object.fromEntries(Object.keys(q.sides).map((s) => [s, pick(q[s === 'consumer' ? 'project' : s])]));
+    const values = (pick) =>
+      Object.fromEntries(Object.keys(q.sides).map((s) => [s, pick(q[s === 'consumer' ? 'project' : s])]));
     charts.queue = barChartSvg({
       title: 'Queue pipeline (quorum queue, persistent, confirms on both hops)',
       subtitle: `manual acks, prefetch ${q.prefetch}; median of ${q.rounds} rotating rounds`,
       sides: q.sides,
       panels: [
-        { title: 'msg/s at saturation (higher is better)', groups: [{ label: 'saturation', values: values((s) => s.messagesPerSecond) }] },
+        {
+          title: 'msg/s at saturation (higher is better)',
+          groups: [{ label: 'saturation', values: values((s) => s.messagesPerSecond) }],
+        },
         {
           title: 'e2e p99 ms (lower is better)',
           groups: [

@@ -32,7 +32,13 @@ async function benchEndToEnd({ createVhost, managementUrl, smoke }) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-e2e-'));
   const grpcPort = await freePort();
   const greeter = await startProcess('greeter', [path.join(ROOT, 'dist/apps/greeter/main.js')], {
-    env: { ...process.env, NODE_ENV: 'production', RABBITMQ_URL: vhost.url, GREETER_GRPC_URL: `127.0.0.1:${grpcPort}`, GREETER_HTTP_PORT: '0' },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      RABBITMQ_URL: vhost.url,
+      GREETER_GRPC_URL: `127.0.0.1:${grpcPort}`,
+      GREETER_HTTP_PORT: '0',
+    },
     ready: /listening on/i,
   });
   const eventHandler = await startEventHandler(vhost.url, dataDir);
@@ -102,7 +108,11 @@ async function benchMemory({ createVhost, managementUrl, smoke, total: requested
     await saturation(publisher, observer, warmup);
     await waitForCount(warmup);
     await sleep(1000);
-    const sample = (messages) => ({ messages, consumer: rssMiB(consumer.pid), eventHandler: rssMiB(eventHandler.child.pid) });
+    const sample = (messages) => ({
+      messages,
+      consumer: rssMiB(consumer.pid),
+      eventHandler: rssMiB(eventHandler.child.pid),
+    });
     // RSS after the warm-up and after every batch: a leak keeps climbing to the end, while a heap
     // that is still growing into its working size levels off.
     const series = [sample(warmup)];

@@ -23,7 +23,12 @@ function processes(queueArguments) {
     greeter: {
       label: 'greeter',
       args: [APP('greeter')],
-      env: async (url) => ({ ...env, RABBITMQ_URL: url, GREETER_GRPC_URL: `127.0.0.1:${await freePort()}`, GREETER_HTTP_PORT: '0' }),
+      env: async (url) => ({
+        ...env,
+        RABBITMQ_URL: url,
+        GREETER_GRPC_URL: `127.0.0.1:${await freePort()}`,
+        GREETER_HTTP_PORT: '0',
+      }),
       ready: /gRPC server listening on/,
     },
     producer: {
@@ -53,11 +58,26 @@ function processes(queueArguments) {
     nestGrpc: {
       label: 'peer: Nest gRPC + ClientRMQ',
       args: peerArgs('nest-grpc.ts'),
-      env: async (url) => ({ ...env, PEER_GRPC_URL: `127.0.0.1:${await freePort()}`, PEER_PROTO_PATH: path.join(ROOT, 'proto', 'helloworld.proto'), PEER_EVENTS_URL: url }),
+      env: async (url) => ({
+        ...env,
+        PEER_GRPC_URL: `127.0.0.1:${await freePort()}`,
+        PEER_PROTO_PATH: path.join(ROOT, 'proto', 'helloworld.proto'),
+        PEER_EVENTS_URL: url,
+      }),
       ready: /READY/,
     },
-    nestRmq: { label: 'peer: Nest RMQ + ClientRMQ', args: peerArgs('nest-rmq-consumer.ts'), env: async (url) => peerEnv(url), ready: /READY/ },
-    golevelup: { label: 'peer: golevelup', args: peerArgs('golevelup-consumer.ts'), env: async (url) => peerEnv(url), ready: /READY/ },
+    nestRmq: {
+      label: 'peer: Nest RMQ + ClientRMQ',
+      args: peerArgs('nest-rmq-consumer.ts'),
+      env: async (url) => peerEnv(url),
+      ready: /READY/,
+    },
+    golevelup: {
+      label: 'peer: golevelup',
+      args: peerArgs('golevelup-consumer.ts'),
+      env: async (url) => peerEnv(url),
+      ready: /READY/,
+    },
     rawGrpc: {
       label: 'raw grpc-js + amqplib',
       args: [path.join(__dirname, 'raw-grpc-server.cjs')],
@@ -75,7 +95,9 @@ function processes(queueArguments) {
 
 function h2load(args) {
   const result = spawnSync('h2load', args, { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
-  const done = /requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(result.stdout);
+  const done = /requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(
+    result.stdout,
+  );
   if (result.status !== 0 || !done || Number(done[4]) > 0 || Number(done[5]) > 0) {
     throw new Error(`h2load failed: ${result.stderr || result.stdout}`);
   }
@@ -111,7 +133,11 @@ async function benchFootprint({ createVhost, managementUrl, smoke, rounds, messa
   }
   const apps = {};
   for (const [key, spec] of Object.entries(specs)) {
-    apps[key] = { label: spec.label, readyMs: median(samples[key].readyMs), idleRssMiB: median(samples[key].idleRssMiB) };
+    apps[key] = {
+      label: spec.label,
+      readyMs: median(samples[key].readyMs),
+      idleRssMiB: median(samples[key].idleRssMiB),
+    };
   }
   const greeter = await greeterAfter(createVhost, specs.greeter, messages);
   const producer = await producerAfter(createVhost, managementUrl, specs, messages);
@@ -150,8 +176,18 @@ async function greeterAfter(createVhost, spec, messages) {
     child = await startProcess(spec.label, spec.args, { env, ready: spec.ready });
     return await inBatches(messages, child, (n) => {
       const { succeeded } = h2load([
-        '-c', '1', '-m', '10', '-n', String(n),
-        '-H', 'content-type: application/grpc', '-H', 'te: trailers', '-d', body,
+        '-c',
+        '1',
+        '-m',
+        '10',
+        '-n',
+        String(n),
+        '-H',
+        'content-type: application/grpc',
+        '-H',
+        'te: trailers',
+        '-d',
+        body,
         `http://${env.GREETER_GRPC_URL}/helloworld.Greeter/SayHello`,
       ]);
       if (succeeded !== n) throw new Error(`the greeter answered ${succeeded} of ${n} calls`);
@@ -179,7 +215,15 @@ async function producerAfter(createVhost, managementUrl, specs, messages) {
     // HTTP/1.1, 10 connections with one request each in flight: every request waits for its confirm.
     return await inBatches(messages, producer, (n) => {
       const { status2xx } = h2load([
-        '--h1', '-c', '10', '-n', String(n), '-H', 'content-type: application/json', '-d', body,
+        '--h1',
+        '-c',
+        '10',
+        '-n',
+        String(n),
+        '-H',
+        'content-type: application/json',
+        '-d',
+        body,
         `http://127.0.0.1:${env.PRODUCER_HTTP_PORT}/messages`,
       ]);
       if (status2xx !== n) throw new Error(`the producer accepted ${status2xx} of ${n} messages`);

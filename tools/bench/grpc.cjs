@@ -18,7 +18,17 @@ const http = require('node:http');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
-const { ROOT, freePort, cpuSeconds, percentile, median, peerArgs, profileArgs, startProcess, stopProcess } = require('./lib.cjs');
+const {
+  ROOT,
+  freePort,
+  cpuSeconds,
+  percentile,
+  median,
+  peerArgs,
+  profileArgs,
+  startProcess,
+  stopProcess,
+} = require('./lib.cjs');
 
 const PROTO = path.join(ROOT, 'proto', 'helloworld.proto');
 
@@ -67,9 +77,21 @@ async function checkReply(address) {
 
 function runH2load({ address, inflight, seconds, bodyFile, logFile }) {
   const args = [
-    '-c', '1', '-m', String(inflight), '-D', String(seconds), '--warm-up-time', '1',
-    '-H', 'content-type: application/grpc', '-H', 'te: trailers',
-    '-d', bodyFile, `--log-file=${logFile}`,
+    '-c',
+    '1',
+    '-m',
+    String(inflight),
+    '-D',
+    String(seconds),
+    '--warm-up-time',
+    '1',
+    '-H',
+    'content-type: application/grpc',
+    '-H',
+    'te: trailers',
+    '-d',
+    bodyFile,
+    `--log-file=${logFile}`,
     `http://${address}/helloworld.Greeter/SayHello`,
   ];
   const result = spawnSync('h2load', args, { encoding: 'utf8' });
@@ -206,7 +228,11 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
       const row = { inflight, samples };
       for (const name of Object.keys(SIDES)) row[name] = summary(samples[name]);
       // The greeter's req/s over each other side's.
-      row.ratios = Object.fromEntries(Object.keys(SIDES).slice(1).map((name) => [name, row.greeter.rps / row[name].rps]));
+      row.ratios = Object.fromEntries(
+        Object.keys(SIDES)
+          .slice(1)
+          .map((name) => [name, row.greeter.rps / row[name].rps]),
+      );
       row.ratio = row.ratios.raw;
       row.ratioToRawEvents = row.ratios.rawEvents;
       rows.push(row);

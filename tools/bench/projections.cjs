@@ -70,7 +70,11 @@ async function eventsApplied(base) {
 
 /** Half greetings (a tenth of them first greetings: a welcome in the outbox), half message.handled. */
 function backlog(total) {
-  const { GreetingGreetedIntegrationEvent, MessageHandledIntegrationEvent, integrationEventMessage } = require('@hello/contracts');
+  const {
+    GreetingGreetedIntegrationEvent,
+    MessageHandledIntegrationEvent,
+    integrationEventMessage,
+  } = require('@hello/contracts');
   const names = Math.max(1, Math.floor(total / 20));
   return Array.from({ length: total }, (_, i) =>
     integrationEventMessage(
@@ -88,7 +92,10 @@ async function publishBacklog(url, messages) {
     const { Topology } = require('@hello/contracts');
     const { workQueueArguments } = require('@hello/messaging');
     // Welcomes go to `hello`; nothing consumes it here, it only has to exist.
-    await channel.assertQueue(Topology.helloQueue, { durable: true, arguments: workQueueArguments(Topology.helloQueue) });
+    await channel.assertQueue(Topology.helloQueue, {
+      durable: true,
+      arguments: workQueueArguments(Topology.helloQueue),
+    });
     for (const m of messages) {
       const ok = channel.publish(m.exchange, m.routingKey, Buffer.from(JSON.stringify(m.body)), {
         messageId: m.messageId,
@@ -162,7 +169,9 @@ async function benchProjections({ createVhost, managementUrl, smoke, rounds }) {
       for (const [name, side] of Object.entries(sides)) {
         const result = await round({ createVhost, managementUrl, total, ...side });
         measured[name].push(result.eventsPerSecond);
-        process.stderr.write(`[bench] projections ${name} round ${r + 1}: ${result.eventsPerSecond.toFixed(0)} events/s\n`);
+        process.stderr.write(
+          `[bench] projections ${name} round ${r + 1}: ${result.eventsPerSecond.toFixed(0)} events/s\n`,
+        );
       }
     }
   } finally {

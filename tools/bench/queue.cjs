@@ -50,7 +50,9 @@ const SIDES = {
 
 async function managementGet(apiBase, resource) {
   const url = new URL(`api/${resource}`, apiBase.endsWith('/') ? apiBase : `${apiBase}/`);
-  const auth = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64');
+  const auth = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString(
+    'base64',
+  );
   url.username = '';
   url.password = '';
   const res = await fetch(url, { headers: { authorization: `Basic ${auth}` } });
@@ -184,7 +186,12 @@ async function offeredRate(publisher, observer, rate, seconds) {
   }
   const latencies = (await withTimeout(Promise.all(waits), 60_000, 'offered-rate run')).sort((a, b) => a - b);
   const elapsed = (performance.now() - started) / 1000;
-  return { offered: rate, achieved: total / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
+  return {
+    offered: rate,
+    achieved: total / elapsed,
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+  };
 }
 
 /** Publishes `count` messages as fast as confirms allow (a window of PUBLISH_WINDOW). */
@@ -274,13 +281,23 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
 
   const env = { ...process.env, NODE_ENV: 'production' };
   const queueArguments = JSON.stringify(workQueueArguments('hello'));
-  const peerEnv = (url) => ({ ...env, PEER_AMQP_URL: url, PEER_PREFETCH: String(PREFETCH), PEER_QUEUE_ARGUMENTS: queueArguments });
+  const peerEnv = (url) => ({
+    ...env,
+    PEER_AMQP_URL: url,
+    PEER_PREFETCH: String(PREFETCH),
+    PEER_QUEUE_ARGUMENTS: queueArguments,
+  });
   const setups = {
     consumer: {
       makePublisher: projectPublisher,
       start: async (url) =>
         startProcess('consumer', [...profileArgs('consumer'), path.join(ROOT, 'dist/apps/consumer/main.js')], {
-          env: { ...env, RABBITMQ_URL: url, CONSUMER_HTTP_PORT: String(await freePort()), CONSUMER_PREFETCH: String(PREFETCH) },
+          env: {
+            ...env,
+            RABBITMQ_URL: url,
+            CONSUMER_HTTP_PORT: String(await freePort()),
+            CONSUMER_PREFETCH: String(PREFETCH),
+          },
           ready: /listening/i,
         }),
     },
@@ -294,11 +311,13 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
     },
     nestRmq: {
       makePublisher: (url) => rawPublisher(url, { envelope: true }),
-      start: (url) => startProcess('Nest RMQ peer', peerArgs('nest-rmq-consumer.ts'), { env: peerEnv(url), ready: /READY/ }),
+      start: (url) =>
+        startProcess('Nest RMQ peer', peerArgs('nest-rmq-consumer.ts'), { env: peerEnv(url), ready: /READY/ }),
     },
     golevelup: {
       makePublisher: (url) => rawPublisher(url),
-      start: (url) => startProcess('golevelup peer', peerArgs('golevelup-consumer.ts'), { env: peerEnv(url), ready: /READY/ }),
+      start: (url) =>
+        startProcess('golevelup peer', peerArgs('golevelup-consumer.ts'), { env: peerEnv(url), ready: /READY/ }),
     },
   };
   const names = Object.keys(SIDES);

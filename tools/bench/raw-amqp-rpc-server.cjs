@@ -45,7 +45,11 @@ async function main() {
       '',
       replyTo,
       Buffer.from(JSON.stringify(body)),
-      { contentType: 'application/json', correlationId, headers: { traceparent: rawTraceparent(headers?.traceparent) } },
+      {
+        contentType: 'application/json',
+        correlationId,
+        headers: { traceparent: rawTraceparent(headers?.traceparent) },
+      },
       (error) => {
         if (error) return;
         stats.answered++;

@@ -117,7 +117,12 @@ async function benchRpc({ createVhost, smoke, rounds }) {
   let rawReport = '';
   try {
     greeter = await startProcess('greeter', [path.join(ROOT, 'dist/apps/greeter/main.js')], {
-      env: { ...env, RABBITMQ_URL: greeterVhost.url, GREETER_GRPC_URL: `127.0.0.1:${grpcPort}`, GREETER_HTTP_PORT: '0' },
+      env: {
+        ...env,
+        RABBITMQ_URL: greeterVhost.url,
+        GREETER_GRPC_URL: `127.0.0.1:${grpcPort}`,
+        GREETER_HTTP_PORT: '0',
+      },
       ready: /answering requests on 'hello\.rpc'/,
     });
     raw = await startProcess('raw amqplib rpc server', [path.join(__dirname, 'raw-amqp-rpc-server.cjs')], {

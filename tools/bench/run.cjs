@@ -43,7 +43,11 @@ function build() {
   const result = spawnSync(
     'npx',
     ['nx', 'run-many', '-t', 'build', '-p', 'greeter,producer,consumer,event-handler', '--outputStyle=static'],
-    { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' } },
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+    },
   );
   if (result.status !== 0) throw new Error('the build failed');
 }
@@ -62,15 +66,31 @@ function table(results) {
     for (const r of g.rows) {
       for (const [key, label] of Object.entries(g.sides)) {
         const s = r[key];
-        row(r.inflight, label, fmt(s.rps), lat(s.p50Ms, s.p99Ms), fmt(s.cpuUsPerRequest), key === 'greeter' ? '' : `${fmt(r.ratios[key], 2)}×`);
+        row(
+          r.inflight,
+          label,
+          fmt(s.rps),
+          lat(s.p50Ms, s.p99Ms),
+          fmt(s.cpuUsPerRequest),
+          key === 'greeter' ? '' : `${fmt(r.ratios[key], 2)}×`,
+        );
       }
     }
     lines.push('');
   }
   if (results.queue) {
     const q = results.queue;
-    lines.push(`Queue pipeline (quorum queue, persistent, confirms on both hops, manual acks, prefetch ${q.prefetch}; median of ${q.rounds} rotating rounds)`);
-    row('side', 'msg/s at saturation', `e2e p50 / p99 ms at ${q.project.offeredRate} msg/s`, 'e2e p50 / p99 ms, one at a time', 'CPU µs/msg consumer · publisher · broker', 'project / side');
+    lines.push(
+      `Queue pipeline (quorum queue, persistent, confirms on both hops, manual acks, prefetch ${q.prefetch}; median of ${q.rounds} rotating rounds)`,
+    );
+    row(
+      'side',
+      'msg/s at saturation',
+      `e2e p50 / p99 ms at ${q.project.offeredRate} msg/s`,
+      'e2e p50 / p99 ms, one at a time',
+      'CPU µs/msg consumer · publisher · broker',
+      'project / side',
+    );
     row('---', '---', '---', '---', '---', '---');
     for (const [key, label] of Object.entries(q.sides)) {
       const s = key === 'consumer' ? q.project : q[key];
@@ -87,23 +107,50 @@ function table(results) {
   }
   if (results.e2e) {
     const e = results.e2e;
-    lines.push(`End to end: SayHello until GET /greetings/:name shows it (${e.calls} calls): p50 ${fmt(e.p50Ms, 1)} ms, p99 ${fmt(e.p99Ms, 1)} ms`, '');
+    lines.push(
+      `End to end: SayHello until GET /greetings/:name shows it (${e.calls} calls): p50 ${fmt(e.p50Ms, 1)} ms, p99 ${fmt(e.p99Ms, 1)} ms`,
+      '',
+    );
   }
   if (results.memory) {
     const m = results.memory;
-    row('RSS MiB', `after ${m.warmupMessages} messages`, `after ${m.atHalfMiB.messages}`, `after ${m.messages}`, `growth over the second half`);
+    row(
+      'RSS MiB',
+      `after ${m.warmupMessages} messages`,
+      `after ${m.atHalfMiB.messages}`,
+      `after ${m.messages}`,
+      `growth over the second half`,
+    );
     row('---', '---', '---', '---', '---');
-    for (const [name, key] of [['consumer', 'consumer'], ['event-handler', 'eventHandler']]) {
-      row(name, fmt(m.afterWarmupMiB[key], 1), fmt(m.atHalfMiB[key], 1), fmt(m.afterAllMiB[key], 1), `${fmt(m.afterAllMiB[key] - m.atHalfMiB[key], 1)} MiB`);
+    for (const [name, key] of [
+      ['consumer', 'consumer'],
+      ['event-handler', 'eventHandler'],
+    ]) {
+      row(
+        name,
+        fmt(m.afterWarmupMiB[key], 1),
+        fmt(m.atHalfMiB[key], 1),
+        fmt(m.afterAllMiB[key], 1),
+        `${fmt(m.afterAllMiB[key] - m.atHalfMiB[key], 1)} MiB`,
+      );
     }
-    lines.push(`series (messages: consumer / event-handler MiB): ${m.series.map((s) => `${s.messages}: ${fmt(s.consumer)}/${fmt(s.eventHandler)}`).join(', ')}`, '');
+    lines.push(
+      `series (messages: consumer / event-handler MiB): ${m.series.map((s) => `${s.messages}: ${fmt(s.consumer)}/${fmt(s.eventHandler)}`).join(', ')}`,
+      '',
+    );
   }
   if (results.projections) {
     const p = results.projections;
-    lines.push(`event-handler through the real queue: a backlog of ${p.events} events (half greetings, half message.handled), prefetch ${p.prefetch}; median of ${p.rounds} alternating rounds`);
+    lines.push(
+      `event-handler through the real queue: a backlog of ${p.events} events (half greetings, half message.handled), prefetch ${p.prefetch}; median of ${p.rounds} alternating rounds`,
+    );
     row('database', 'events/s', 'rounds');
     row('---', '---', '---');
-    for (const [name, label] of [['sqlite', 'SQLite (file, WAL, synchronous=FULL)'], ['postgres', 'PostgreSQL, 1 replica'], ['postgresTwoReplicas', 'PostgreSQL, 2 replicas']]) {
+    for (const [name, label] of [
+      ['sqlite', 'SQLite (file, WAL, synchronous=FULL)'],
+      ['postgres', 'PostgreSQL, 1 replica'],
+      ['postgresTwoReplicas', 'PostgreSQL, 2 replicas'],
+    ]) {
       const s = p.sides[name];
       row(label, fmt(s.eventsPerSecond), s.rounds.map((r) => fmt(r)).join(', '));
     }
@@ -118,12 +165,18 @@ function table(results) {
       consumer: results.memory?.afterAllMiB.consumer,
       eventHandler: results.memory?.afterAllMiB.eventHandler,
     };
-    lines.push(`Start-up and footprint (median of ${f.rounds} starts; RSS after ${f.messages} messages: greeter and producer here, consumer and event-handler from the memory section)`);
+    lines.push(
+      `Start-up and footprint (median of ${f.rounds} starts; RSS after ${f.messages} messages: greeter and producer here, consumer and event-handler from the memory section)`,
+    );
     row('process', 'start → ready ms', 'RSS idle MiB', `RSS after ${f.messages} messages MiB`);
     row('---', '---', '---', '---');
-    for (const [key, a] of Object.entries(f.apps)) row(a.label, fmt(a.readyMs), fmt(a.idleRssMiB, 1), key in after ? fmt(after[key], 1) : '');
+    for (const [key, a] of Object.entries(f.apps))
+      row(a.label, fmt(a.readyMs), fmt(a.idleRssMiB, 1), key in after ? fmt(after[key], 1) : '');
     const series = (a) => a.rssSeries.map((s) => `${s.messages}: ${fmt(s.rssMiB)}`).join(', ');
-    lines.push(`RSS series (messages: MiB): greeter ${series(f.apps.greeter)}; producer ${series(f.apps.producer)}`, '');
+    lines.push(
+      `RSS series (messages: MiB): greeter ${series(f.apps.greeter)}; producer ${series(f.apps.producer)}`,
+      '',
+    );
   }
   return lines.join('\n');
 }
@@ -141,7 +194,9 @@ async function run(options) {
     process.env.RABBITMQ_MANAGEMENT_URL = broker.managementUrl;
   }
   if (!process.env.RABBITMQ_MANAGEMENT_URL) {
-    throw new Error('set RABBITMQ_MANAGEMENT_URL too (the benchmark makes a vhost per side through the management API)');
+    throw new Error(
+      'set RABBITMQ_MANAGEMENT_URL too (the benchmark makes a vhost per side through the management API)',
+    );
   }
   const { createTestVhost } = require('@hello/testing');
   const common = {
@@ -153,18 +208,28 @@ async function run(options) {
   };
   const results = {
     startedAt: new Date().toISOString(),
-    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version },
+    machine: {
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model,
+      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+    },
     smoke: options.smoke,
   };
   try {
     if (options.only.includes('grpc')) results.grpc = await require('./grpc.cjs').benchGrpc(common);
     if (options.only.includes('queue')) results.queue = await require('./queue.cjs').benchQueue(common);
     if (options.only.includes('e2e')) results.e2e = await require('./flow.cjs').benchEndToEnd(common);
-    if (options.only.includes('projections')) results.projections = await require('./projections.cjs').benchProjections(common);
+    if (options.only.includes('projections'))
+      results.projections = await require('./projections.cjs').benchProjections(common);
     if (options.only.includes('rpc')) results.rpc = await require('./rpc.cjs').benchRpc(common);
-    if (options.only.includes('memory')) results.memory = await require('./flow.cjs').benchMemory({ ...common, total: options.memoryMessages });
+    if (options.only.includes('memory'))
+      results.memory = await require('./flow.cjs').benchMemory({ ...common, total: options.memoryMessages });
     if (options.only.includes('footprint')) {
-      results.footprint = await require('./footprint.cjs').benchFootprint({ ...common, messages: options.memoryMessages });
+      results.footprint = await require('./footprint.cjs').benchFootprint({
+        ...common,
+        messages: options.memoryMessages,
+      });
     }
   } finally {
     if (broker) {

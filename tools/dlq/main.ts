@@ -66,7 +66,9 @@ async function main(argv: string[]): Promise<number> {
         to: values.to,
         onMoved: ({ messageId, to }) => out(`moved ${messageId ?? '(no id)'} to ${to}`),
       });
-      if (dryRun) for (const { messageId, reason, to } of result.matched) out(`would move ${messageId ?? '(no id)'} (${reason}) to ${to}`);
+      if (dryRun)
+        for (const { messageId, reason, to } of result.matched)
+          out(`would move ${messageId ?? '(no id)'} (${reason}) to ${to}`);
       out(dryRun ? `dry run: ${result.matched.length} messages would be moved` : `moved ${result.moved} messages`);
     }
     return 0;

@@ -87,8 +87,6 @@ function serverDirFor(dir, name, identity) {
   return fallback;
 }
 
-
-
 async function waitReady(bin, port, child, logFile) {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -100,7 +98,9 @@ async function waitReady(bin, port, child, logFile) {
     if (ready.status === 0) return;
     await new Promise((r) => setTimeout(r, 200));
   }
-  throw new Error(`PostgreSQL did not accept connections on port ${port} within ${START_TIMEOUT_MS} ms; see ${logFile}`);
+  throw new Error(
+    `PostgreSQL did not accept connections on port ${port} within ${START_TIMEOUT_MS} ms; see ${logFile}`,
+  );
 }
 
 /**
@@ -135,7 +135,18 @@ async function startPostgres(options = {}) {
     try {
       execFileSync(
         path.join(bin, 'initdb'),
-        ['-D', dataDir, '-U', USER, `--pwfile=${pwfile}`, '--auth-local=trust', '--auth-host=scram-sha-256', '-E', 'UTF8', '--locale=C.UTF-8'],
+        [
+          '-D',
+          dataDir,
+          '-U',
+          USER,
+          `--pwfile=${pwfile}`,
+          '--auth-local=trust',
+          '--auth-host=scram-sha-256',
+          '-E',
+          'UTF8',
+          '--locale=C.UTF-8',
+        ],
         { stdio: ['ignore', 'ignore', 'pipe'], ...identity, cwd: serverDir },
       );
     } finally {
@@ -154,7 +165,16 @@ async function startPostgres(options = {}) {
     if (identity.uid !== undefined) fs.fchownSync(out, identity.uid, identity.gid);
     child = spawn(
       path.join(bin, 'postgres'),
-      ['-D', dataDir, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${socketDir}`],
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=${socketDir}`,
+      ],
       { stdio: ['ignore', out, out], detached: true, cwd: serverDir, ...identity },
     );
     fs.closeSync(out);
@@ -206,7 +226,9 @@ async function main(argv) {
       name: process.env.HELLO_POSTGRES_NAME || 'hello',
       port: Number(process.env.HELLO_POSTGRES_PORT || 5432),
     });
-    log(`ready: ${server.url.replace(/:[^:@/]*@/, ':***@')} (password in ${path.join(server.dir, 'password')}); logs in ${server.logFile}`);
+    log(
+      `ready: ${server.url.replace(/:[^:@/]*@/, ':***@')} (password in ${path.join(server.dir, 'password')}); logs in ${server.logFile}`,
+    );
     process.stdout.write(`${server.url}\n`);
     await new Promise((resolve) => {
       process.once('SIGINT', resolve);
@@ -234,9 +256,7 @@ async function main(argv) {
     const forward = (signal) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
-    const code = await new Promise((resolve) =>
-      child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1))),
-    );
+    const code = await new Promise((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1))));
     if (server) {
       await server.stop();
       server.remove();

@@ -63,7 +63,13 @@ async function stopApps(apps) {
 /** Producer + `consumers` consumer replicas on `url`, and a tap on message.handled. */
 async function startApps(url, consumers, tapUrl) {
   const producerPort = await freePort();
-  const apps = [spawnApp('apps/producer/src/main.ts', { RABBITMQ_URL: url, PRODUCER_HTTP_PORT: String(producerPort), PRODUCER_PUBLISH_TIMEOUT_MS: '60000' })];
+  const apps = [
+    spawnApp('apps/producer/src/main.ts', {
+      RABBITMQ_URL: url,
+      PRODUCER_HTTP_PORT: String(producerPort),
+      PRODUCER_PUBLISH_TIMEOUT_MS: '60000',
+    }),
+  ];
   const ports = [producerPort];
   const urls = url.split(',');
   for (let i = 0; i < consumers; i++) {
@@ -80,7 +86,10 @@ async function startApps(url, consumers, tapUrl) {
   const channel = connection.createChannel({
     setup: async (ch) => {
       await ch.assertExchange('hello.events', 'topic', { durable: true });
-      await ch.assertQueue(tap, { durable: true, arguments: { 'x-queue-type': 'quorum', 'x-quorum-initial-group-size': 3 } });
+      await ch.assertQueue(tap, {
+        durable: true,
+        arguments: { 'x-queue-type': 'quorum', 'x-quorum-initial-group-size': 3 },
+      });
       await ch.bindQueue(tap, 'hello.events', 'message.handled');
       await ch.prefetch(1000);
       await ch.consume(tap, (m) => {
@@ -135,7 +144,11 @@ async function pipeline(url, consumers) {
     const published = Date.now();
     while (!ids.every((id) => stack.handled.has(id))) await new Promise((r) => setTimeout(r, 50));
     const last = Math.max(...ids.map((id) => stack.handled.get(id)));
-    return { confirmed: ids.length, publishPerSecond: Math.round((ids.length * 1000) / (published - started)), endToEndPerSecond: Math.round((ids.length * 1000) / (last - started)) };
+    return {
+      confirmed: ids.length,
+      publishPerSecond: Math.round((ids.length * 1000) / (published - started)),
+      endToEndPerSecond: Math.round((ids.length * 1000) / (last - started)),
+    };
   } finally {
     await stack.close();
   }
@@ -189,17 +202,31 @@ const stat = (values) => {
 
 async function main() {
   if (args.includes('--failover-only')) {
-    const cluster = await startCluster({ nodes: 3, name: `bench-cluster-${process.pid}`, epmdPort: await freePort(), management: false });
+    const cluster = await startCluster({
+      nodes: 3,
+      name: `bench-cluster-${process.pid}`,
+      epmdPort: await freePort(),
+      management: false,
+    });
     try {
       const kills = await failover(cluster);
-      process.stdout.write(`${JSON.stringify({ kills, producerResumedMs: stat(kills.map((k) => k.producerResumedMs)), consumersResumedMs: stat(kills.map((k) => k.consumersResumedMs)), load: os.loadavg() }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ kills, producerResumedMs: stat(kills.map((k) => k.producerResumedMs)), consumersResumedMs: stat(kills.map((k) => k.consumersResumedMs)), load: os.loadavg() }, null, 2)}\n`,
+      );
     } finally {
       await cluster.stop();
       for (const node of cluster.nodes) fs.rmSync(node.dir, { recursive: true, force: true });
     }
     return;
   }
-  const figures = { machine: `${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} at start`, messages: MESSAGES, pipeline: [] };
+  const figures = {
+    machine: `${os.cpus().length} cores, load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} at start`,
+    messages: MESSAGES,
+    pipeline: [],
+  };
   const single = await startBroker({ name: `bench-single-${process.pid}`, management: false });
   try {
     for (const consumers of [1, 2, 3]) {
@@ -211,7 +238,12 @@ async function main() {
     await single.stop();
     fs.rmSync(single.dir, { recursive: true, force: true });
   }
-  const cluster = await startCluster({ nodes: 3, name: `bench-cluster-${process.pid}`, epmdPort: await freePort(), management: false });
+  const cluster = await startCluster({
+    nodes: 3,
+    name: `bench-cluster-${process.pid}`,
+    epmdPort: await freePort(),
+    management: false,
+  });
   try {
     for (const consumers of [1, 2, 3]) {
       const row = { broker: '3-node cluster', consumers, ...(await pipeline(cluster.url, consumers)) };
@@ -228,7 +260,10 @@ async function main() {
     await cluster.stop();
     for (const node of cluster.nodes) fs.rmSync(node.dir, { recursive: true, force: true });
   }
-  figures.loadAtEnd = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  figures.loadAtEnd = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
   process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
 }
 

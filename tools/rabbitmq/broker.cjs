@@ -69,8 +69,6 @@ function ensureInstalled() {
   if (!isInstalled()) throw new Error(`apt-get finished but ${SERVER} is still missing`);
 }
 
-
-
 async function waitForAmqp(port, child, logFile) {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -238,7 +236,9 @@ async function startBroker(options = {}) {
             `ssl_options.cacertfile = ${tls.caFile}`,
             `ssl_options.certfile = ${tls.certFile}`,
             `ssl_options.keyfile = ${tls.keyFile}`,
-            ...(tls.requireClientCert ? ['ssl_options.verify = verify_peer', 'ssl_options.fail_if_no_peer_cert = true'] : []),
+            ...(tls.requireClientCert
+              ? ['ssl_options.verify = verify_peer', 'ssl_options.fail_if_no_peer_cert = true']
+              : []),
           ]
         : []),
       '',
@@ -357,7 +357,10 @@ async function startBroker(options = {}) {
           ['-n', nodeName, ...args],
           { env: cliEnv(dir, epmdPort), encoding: 'utf8', timeout: START_TIMEOUT_MS },
           (error, stdout, stderr) => {
-            if (error) reject(new Error(`${tool} ${args.join(' ')} on ${nodeName} failed: ${stderr || stdout || error.message}`));
+            if (error)
+              reject(
+                new Error(`${tool} ${args.join(' ')} on ${nodeName} failed: ${stderr || stdout || error.message}`),
+              );
             else resolve(stdout);
           },
         );
@@ -433,9 +436,7 @@ async function main(argv) {
     const forward = (signal) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);
-    const code = await new Promise((resolve) =>
-      child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1))),
-    );
+    const code = await new Promise((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1))));
     if (broker) {
       await broker.stop();
       fs.rmSync(path.join(ROOT, '.local', 'rabbitmq', broker.name), { recursive: true, force: true });
@@ -446,7 +447,17 @@ async function main(argv) {
   return 2;
 }
 
-module.exports = { startBroker, reclaimLeftover, ensureInstalled, freePort, canConnect, epmdNames, epmdKillIfIdle, portsFromEnv, isAlive };
+module.exports = {
+  startBroker,
+  reclaimLeftover,
+  ensureInstalled,
+  freePort,
+  canConnect,
+  epmdNames,
+  epmdKillIfIdle,
+  portsFromEnv,
+  isAlive,
+};
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(

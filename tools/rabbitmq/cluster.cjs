@@ -122,7 +122,8 @@ async function main(argv) {
     name: process.env.HELLO_RABBITMQ_NODE || 'cluster',
     ...portsFromEnv(),
   });
-  for (const node of cluster.nodes) log(`${node.nodeName}: ${node.url.replace(/\/\/[^@]*@/, '//')} (management ${node.managementUrl ?? 'off'})`);
+  for (const node of cluster.nodes)
+    log(`${node.nodeName}: ${node.url.replace(/\/\/[^@]*@/, '//')} (management ${node.managementUrl ?? 'off'})`);
   log(`epmd on 127.0.0.1:${cluster.epmdPort}; Ctrl-C stops the cluster. Point the apps at it with:`);
   if (!process.stdout.destroyed) process.stdout.write(`RABBITMQ_URL=${cluster.url}\n`);
   await new Promise((resolve) => {

@@ -18,7 +18,9 @@ const APPS = [
   {
     name: 'producer',
     ports: { http: { env: 'PRODUCER_HTTP_PORT', default: 3000 } },
-    endpoints: (env) => [`HTTP http://localhost:${env.PRODUCER_HTTP_PORT || 3000} (POST /messages, POST /greetings, GET /metrics)`],
+    endpoints: (env) => [
+      `HTTP http://localhost:${env.PRODUCER_HTTP_PORT || 3000} (POST /messages, POST /greetings, GET /metrics)`,
+    ],
     health: { kind: 'http', path: '/health/ready' },
   },
   {

@@ -73,7 +73,9 @@ function build() {
   child.stderr.on('data', (d) => writeOut(d.toString()));
   return new Promise((resolve, reject) => {
     child.once('error', reject);
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error('the build failed; see the output above'))));
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error('the build failed; see the output above')),
+    );
   });
 }
 
@@ -123,7 +125,8 @@ function stopBroker() {
 
 async function startLocalBroker(env) {
   const nodes = Number(process.env.HELLO_RABBITMQ_NODES || 1);
-  if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`HELLO_RABBITMQ_NODES must be a whole number of nodes, got "${process.env.HELLO_RABBITMQ_NODES}"`);
+  if (!Number.isInteger(nodes) || nodes < 1)
+    throw new Error(`HELLO_RABBITMQ_NODES must be a whole number of nodes, got "${process.env.HELLO_RABBITMQ_NODES}"`);
   if (nodes > 1) {
     say.write(`starting a local ${nodes}-node RabbitMQ cluster…\n`);
     broker = await startCluster({ nodes, name: process.env.HELLO_RABBITMQ_NODE || 'stack', ...portsFromEnv() });
@@ -205,7 +208,9 @@ async function main() {
     ? `-cacert <your CA>${env.GREETER_TLS_CLIENT_CA_FILE ? ' -cert <client.pem> -key <client.key>' : ''}`
     : '-plaintext';
   say.write(`try:   grpcurl ${grpcFlags} -d '{"name": "world"}' ${grpc} helloworld.Greeter/SayHello\n`);
-  say.write(`       curl -s -XPOST localhost:${producer}/messages -H "content-type: application/json" -d '{"text": "hi"}'\n`);
+  say.write(
+    `       curl -s -XPOST localhost:${producer}/messages -H "content-type: application/json" -d '{"text": "hi"}'\n`,
+  );
   say.write(`       curl -s localhost:${eventHandler}/stats\n`);
   say.write('Ctrl-C stops everything.\n');
 }

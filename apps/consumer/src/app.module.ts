@@ -17,7 +17,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         // Config, logs, metrics (/metrics) and health (/health/live, /health/ready)
-        PlatformModule.forRoot({ service: 'consumer', platform: config.platform, config, configToken: CONSUMER_CONFIG }),
+        PlatformModule.forRoot({
+          service: 'consumer',
+          platform: config.platform,
+          config,
+          configToken: CONSUMER_CONFIG,
+        }),
         CqrsModule.forRoot(),
       ],
       controllers: [

@@ -4,14 +4,7 @@ import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
 import { workQueueArguments } from '@hello/messaging';
-import {
-  AmqpTestClient,
-  freePort,
-  OwnBroker,
-  startOwnBroker,
-  waitFor,
-  scrapeMetrics,
-} from '@hello/testing';
+import { AmqpTestClient, freePort, OwnBroker, startOwnBroker, waitFor, scrapeMetrics } from '@hello/testing';
 import { ConsumerConfig } from '../src/config/consumer.config';
 import { createConsumerApp, startConsumerApp } from '../src/consumer.app';
 import { ConsumerBroker } from '../src/messaging/consumer-broker';
@@ -27,16 +20,12 @@ describe('consumer health while the broker blocks publishing (a real memory alar
 
   // rabbitmqctl reaches the node with the node's own cookie (in its HOME).
   const rabbitmqctl = (...args: string[]) =>
-    promisify(execFile)(
-      '/usr/lib/rabbitmq/bin/rabbitmqctl',
-      ['-n', `${broker.name}@localhost`, ...args],
-      {
-        env: {
-          ...process.env,
-          HOME: path.join(ROOT, '.local', 'rabbitmq', broker.name),
-        },
+    promisify(execFile)('/usr/lib/rabbitmq/bin/rabbitmqctl', ['-n', `${broker.name}@localhost`, ...args], {
+      env: {
+        ...process.env,
+        HOME: path.join(ROOT, '.local', 'rabbitmq', broker.name),
       },
-    );
+    });
 
   beforeAll(async () => {
     broker = await startOwnBroker('blocked');
@@ -60,9 +49,7 @@ describe('consumer health while the broker blocks publishing (a real memory alar
   };
 
   afterAll(async () => {
-    await rabbitmqctl('set_vm_memory_high_watermark', '0.4').catch(
-      () => undefined,
-    );
+    await rabbitmqctl('set_vm_memory_high_watermark', '0.4').catch(() => undefined);
     await client?.close();
     await app?.close();
     await broker?.stop();
@@ -80,15 +67,11 @@ describe('consumer health while the broker blocks publishing (a real memory alar
       durable: true,
       arguments: workQueueArguments(Topology.helloQueue),
     });
-    await client?.publish(
-      Topology.helloQueue,
-      JSON.stringify({ text: 'blocked' }),
-      {
-        messageId: 'during-alarm',
-        type: HELLO_MESSAGE_TYPE,
-        contentType: 'application/json',
-      },
-    );
+    await client?.publish(Topology.helloQueue, JSON.stringify({ text: 'blocked' }), {
+      messageId: 'during-alarm',
+      type: HELLO_MESSAGE_TYPE,
+      contentType: 'application/json',
+    });
     await rabbitmqctl('set_vm_memory_high_watermark', '0.0001');
     await startConsumer();
     const blocked = await waitFor(
@@ -99,9 +82,9 @@ describe('consumer health while the broker blocks publishing (a real memory alar
       { timeoutMs: 30_000, message: '/health to report the block' },
     );
     expect(blocked.body.status).toBe('error');
-    expect(Object.values(blocked.body.error as Record<string, { reason?: string }>).map((part) => part.reason)).toContain(
-      'blocked: low on memory',
-    );
+    expect(
+      Object.values(blocked.body.error as Record<string, { reason?: string }>).map((part) => part.reason),
+    ).toContain('blocked: low on memory');
 
     await rabbitmqctl('set_vm_memory_high_watermark', '0.4');
     await waitFor(async () => (await health()).status === 200, {
@@ -110,7 +93,9 @@ describe('consumer health while the broker blocks publishing (a real memory alar
     });
     expect(app?.get(ConsumerBroker).connection.blockedSeconds).toBeGreaterThan(0);
     const scrape = await scrapeMetrics(baseUrl);
-    expect(scrape.value('amqp_connection_blocked_seconds_total', { connection: 'consumer.publisher' })).toBeGreaterThan(0);
+    expect(scrape.value('amqp_connection_blocked_seconds_total', { connection: 'consumer.publisher' })).toBeGreaterThan(
+      0,
+    );
     expect((await health()).body.status).toBe('ok');
   }, 90_000);
 });

@@ -1,9 +1,5 @@
 import type { ConsumeMessage } from 'amqplib';
-import {
-  HELLO_MESSAGE_TYPE,
-  MessageHandledIntegrationEvent,
-  Topology,
-} from '@hello/contracts';
+import { HELLO_MESSAGE_TYPE, MessageHandledIntegrationEvent, Topology } from '@hello/contracts';
 import { workQueueArguments } from '@hello/messaging';
 import {
   AmqpTestClient,
@@ -37,9 +33,7 @@ describe('consumer process', () => {
   let effects: ConsumeMessage[];
   const running: SpawnedApp[] = [];
 
-  const startConsumer = async (
-    entry = 'apps/consumer/src/main.ts',
-  ): Promise<SpawnedApp> => {
+  const startConsumer = async (entry = 'apps/consumer/src/main.ts'): Promise<SpawnedApp> => {
     const app = spawnApp(entry, {
       RABBITMQ_URL: vhost.url,
       CONSUMER_HTTP_PORT: String(await freePort()),
@@ -54,32 +48,22 @@ describe('consumer process', () => {
   };
 
   /** Publishes `count` JSON hello messages with ids `<prefix>-<n>`, all confirmed. */
-  const publishBacklog = async (
-    prefix: string,
-    count: number,
-  ): Promise<string[]> => {
+  const publishBacklog = async (prefix: string, count: number): Promise<string[]> => {
     const ids = Array.from({ length: count }, (_, n) => `${prefix}-${n}`);
     for (const id of ids) {
-      client.channel.publish(
-        '',
-        Topology.helloQueue,
-        Buffer.from(JSON.stringify({ text: `text of ${id}` })),
-        {
-          messageId: id,
-          type: HELLO_MESSAGE_TYPE,
-          contentType: 'application/json',
-          persistent: true,
-        },
-      );
+      client.channel.publish('', Topology.helloQueue, Buffer.from(JSON.stringify({ text: `text of ${id}` })), {
+        messageId: id,
+        type: HELLO_MESSAGE_TYPE,
+        contentType: 'application/json',
+        persistent: true,
+      });
     }
     await client.channel.waitForConfirms();
     return ids;
   };
 
   const effectsWithPrefix = (prefix: string) =>
-    effects
-      .map((m) => jsonOf<Effect>(m))
-      .filter((e) => e.messageId.startsWith(`${prefix}-`));
+    effects.map((m) => jsonOf<Effect>(m)).filter((e) => e.messageId.startsWith(`${prefix}-`));
 
   beforeEach(async () => {
     vhost = await createTestVhost('consumer-process');
@@ -89,11 +73,7 @@ describe('consumer process', () => {
       durable: true,
       arguments: workQueueArguments(Topology.helloQueue),
     });
-    await client.bindQueue(
-      'effects',
-      Topology.eventsExchange,
-      MessageHandledIntegrationEvent.routingKey,
-    );
+    await client.bindQueue('effects', Topology.eventsExchange, MessageHandledIntegrationEvent.routingKey);
     effects = await client.collect('effects');
   });
 
@@ -112,44 +92,29 @@ describe('consumer process', () => {
     });
     first.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
-    const handledBeforeKill = new Set(
-      effectsWithPrefix('crash').map((e) => e.messageId),
-    ).size;
+    const handledBeforeKill = new Set(effectsWithPrefix('crash').map((e) => e.messageId)).size;
     expect(handledBeforeKill).toBeLessThan(ids.length); // the kill did land in the middle of the batch
 
     await startConsumer();
-    await waitFor(
-      () =>
-        new Set(effectsWithPrefix('crash').map((e) => e.messageId)).size ===
-        ids.length,
-      {
-        message: 'every message handled after the restart',
-        timeoutMs: 30_000,
-      },
-    );
+    await waitFor(() => new Set(effectsWithPrefix('crash').map((e) => e.messageId)).size === ids.length, {
+      message: 'every message handled after the restart',
+      timeoutMs: 30_000,
+    });
 
     const all = effectsWithPrefix('crash');
     const byEffectId = new Map<string, Effect[]>();
-    for (const effect of all)
-      byEffectId.set(effect.eventId, [
-        ...(byEffectId.get(effect.eventId) ?? []),
-        effect,
-      ]);
+    for (const effect of all) byEffectId.set(effect.eventId, [...(byEffectId.get(effect.eventId) ?? []), effect]);
     // Nothing lost: one effect id per message, derived from its id.
     expect([...byEffectId.keys()].sort()).toEqual(
       ids.map((id) => MessageHandledIntegrationEvent.eventIdFor(id)).sort(),
     );
     // Copies of an effect are the same effect (same id, message and text): de-dup on eventId applies it once.
     for (const copies of byEffectId.values()) {
-      expect(new Set(copies.map((c) => `${c.messageId}|${c.text}`)).size).toBe(
-        1,
-      );
+      expect(new Set(copies.map((c) => `${c.messageId}|${c.text}`)).size).toBe(1);
     }
     // Only messages in flight at the kill (at most the prefetch) can have their effect published twice.
     expect(all.length - ids.length).toBeLessThanOrEqual(PREFETCH);
-    expect(
-      (await client.channel.checkQueue(Topology.helloQueue)).messageCount,
-    ).toBe(0);
+    expect((await client.channel.checkQueue(Topology.helloQueue)).messageCount).toBe(0);
   }, 90_000);
 
   it('should stop taking messages on SIGTERM, finish and ack the ones in flight, and exit 0', async () => {
@@ -163,24 +128,15 @@ describe('consumer process', () => {
     const exit = await consumer.exited;
     expect(exit).toEqual({ code: 0, signal: null });
     // There was something in flight to finish, and it was settled after the consumer was cancelled.
-    const drained =
-      /in-flight messages drained \((\d+) settled since the cancel\)/.exec(
-        consumer.output(),
-      );
+    const drained = /in-flight messages drained \((\d+) settled since the cancel\)/.exec(consumer.output());
     expect(drained && Number(drained[1])).toBeGreaterThan(0);
 
     // Whatever was handled was also acked: none of it is back in the queue, and nothing is missing.
-    await waitFor(
-      async () =>
-        (await client.channel.checkQueue(Topology.helloQueue)).messageCount > 0,
-      {
-        message: 'unhandled messages back in the queue',
-      },
-    );
+    await waitFor(async () => (await client.channel.checkQueue(Topology.helloQueue)).messageCount > 0, {
+      message: 'unhandled messages back in the queue',
+    });
     const handled = effectsWithPrefix('term').map((e) => e.messageId);
-    const remaining = (await client.drain(Topology.helloQueue)).map((m) =>
-      String(m.properties.messageId),
-    );
+    const remaining = (await client.drain(Topology.helloQueue)).map((m) => String(m.properties.messageId));
     expect(new Set(handled).size).toBe(handled.length);
     expect(handled.filter((id) => remaining.includes(id))).toEqual([]);
     expect([...handled, ...remaining].sort()).toEqual([...ids].sort());

@@ -1,29 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import type { ConsumeMessage } from 'amqplib';
-import {
-  MessageHeaders,
-  HELLO_MESSAGE_TYPE,
-  MessageHandledIntegrationEvent,
-  Topology,
-} from '@hello/contracts';
+import { MessageHeaders, HELLO_MESSAGE_TYPE, MessageHandledIntegrationEvent, Topology } from '@hello/contracts';
 import { ArgumentMismatchError } from '@hello/messaging';
-import {
-  AmqpTestClient,
-  createTestVhost,
-  freePort,
-  jsonOf,
-  TestVhost,
-  waitFor,
-  scrapeMetrics,
-} from '@hello/testing';
+import { AmqpTestClient, createTestVhost, freePort, jsonOf, TestVhost, waitFor, scrapeMetrics } from '@hello/testing';
 import { AppModule } from '../src/app.module';
 import { ConsumerConfig } from '../src/config/consumer.config';
-import {
-  connectHelloServer,
-  createConsumerApp,
-  startConsumerApp,
-} from '../src/consumer.app';
+import { connectHelloServer, createConsumerApp, startConsumerApp } from '../src/consumer.app';
 import { MessageHandledPublisher } from '../src/handle-message/message-handled.publisher';
 import { ConsumerBroker } from '../src/messaging/consumer-broker';
 
@@ -34,18 +17,13 @@ import { ConsumerBroker } from '../src/messaging/consumer-broker';
  * The real effect publisher behind a test-only wrapper that fails on purpose: texts starting with
  * "fail-twice" fail their first two publishes, texts starting with "fail-always" always fail.
  */
-function failingEffects(
-  broker: ConsumerBroker,
-): Pick<MessageHandledPublisher, 'publish'> {
+function failingEffects(broker: ConsumerBroker): Pick<MessageHandledPublisher, 'publish'> {
   const real = new MessageHandledPublisher(broker);
   const failures = new Map<string, number>();
   return {
     async publish(event) {
       const failed = failures.get(event.messageId) ?? 0;
-      if (
-        event.text.startsWith('fail-always') ||
-        (event.text.startsWith('fail-twice') && failed < 2)
-      ) {
+      if (event.text.startsWith('fail-always') || (event.text.startsWith('fail-twice') && failed < 2)) {
         failures.set(event.messageId, failed + 1);
         throw new Error(`effect store unavailable (failure ${failed + 1})`);
       }
@@ -62,14 +40,8 @@ describe('consumer (in process, real RabbitMQ)', () => {
   let effects: ConsumeMessage[];
 
   const effectsOf = (messageId: string) =>
-    effects.filter(
-      (m) => jsonOf<{ messageId: string }>(m).messageId === messageId,
-    );
-  const publishJson = (
-    body: unknown,
-    messageId: string,
-    type = HELLO_MESSAGE_TYPE,
-  ) =>
+    effects.filter((m) => jsonOf<{ messageId: string }>(m).messageId === messageId);
+  const publishJson = (body: unknown, messageId: string, type = HELLO_MESSAGE_TYPE) =>
     client.publish(Topology.helloQueue, JSON.stringify(body), {
       messageId,
       type,
@@ -92,11 +64,7 @@ describe('consumer (in process, real RabbitMQ)', () => {
   beforeAll(async () => {
     vhost = await createTestVhost('consumer');
     client = await AmqpTestClient.connect(vhost.url);
-    await client.bindQueue(
-      'effects',
-      Topology.eventsExchange,
-      MessageHandledIntegrationEvent.routingKey,
-    );
+    await client.bindQueue('effects', Topology.eventsExchange, MessageHandledIntegrationEvent.routingKey);
     effects = await client.collect('effects');
 
     const port = await freePort();
@@ -115,9 +83,7 @@ describe('consumer (in process, real RabbitMQ)', () => {
       .overrideProvider(MessageHandledPublisher)
       .useFactory({ factory: failingEffects, inject: [ConsumerBroker] })
       .compile();
-    app = connectHelloServer(
-      moduleRef.createNestApplication({ logger: false }),
-    );
+    app = connectHelloServer(moduleRef.createNestApplication({ logger: false }));
     await startConsumerApp(app, port);
     baseUrl = `http://127.0.0.1:${port}`;
   });
@@ -145,15 +111,9 @@ describe('consumer (in process, real RabbitMQ)', () => {
   it('should handle a plain-text message from a plain AMQP client (the tutorial) and publish its effect', async () => {
     // basic_publish(exchange='', routing_key='hello', body='Hello World!'): no properties at all.
     await client.publish(Topology.helloQueue, 'Hello World!');
-    const effect = await waitFor(
-      () =>
-        effects.find(
-          (m) => jsonOf<{ text: string }>(m).text === 'Hello World!',
-        ),
-      {
-        message: 'effect of the tutorial message',
-      },
-    );
+    const effect = await waitFor(() => effects.find((m) => jsonOf<{ text: string }>(m).text === 'Hello World!'), {
+      message: 'effect of the tutorial message',
+    });
     const body = jsonOf<{
       eventId: string;
       messageId: string;
@@ -165,34 +125,26 @@ describe('consumer (in process, real RabbitMQ)', () => {
       correlationId: body.messageId,
       deliveryMode: 2,
     });
-    expect(body.eventId).toBe(
-      MessageHandledIntegrationEvent.eventIdFor(body.messageId),
-    );
+    expect(body.eventId).toBe(MessageHandledIntegrationEvent.eventIdFor(body.messageId));
     expect(Number.isNaN(Date.parse(body.handledAt))).toBe(false);
   });
 
   it('should handle a JSON message once, continuing its trace, even when it is delivered twice', async () => {
-    const traceparent =
-      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
     for (let copy = 0; copy < 2; copy++) {
-      await client.publish(
-        Topology.helloQueue,
-        JSON.stringify({ text: 'twice' }),
-        {
-          messageId: 'json-1',
-          type: HELLO_MESSAGE_TYPE,
-          contentType: 'application/json',
-          headers: { [MessageHeaders.traceparent]: traceparent },
-        },
-      );
+      await client.publish(Topology.helloQueue, JSON.stringify({ text: 'twice' }), {
+        messageId: 'json-1',
+        type: HELLO_MESSAGE_TYPE,
+        contentType: 'application/json',
+        headers: { [MessageHeaders.traceparent]: traceparent },
+      });
     }
     await waitFor(async () => (await metrics()).duplicates >= 1, {
       message: 'duplicate acked',
     });
-    const [effect] = await waitFor(
-      () => (effectsOf('json-1').length ? effectsOf('json-1') : undefined),
-      { message: 'effect of json-1' },
-    );
+    const [effect] = await waitFor(() => (effectsOf('json-1').length ? effectsOf('json-1') : undefined), {
+      message: 'effect of json-1',
+    });
     expect(String(effect.properties.headers?.[MessageHeaders.traceparent])).toContain(
       '4bf92f3577b34da6a3ce929d0e0e4736',
     );
@@ -215,47 +167,31 @@ describe('consumer (in process, real RabbitMQ)', () => {
           contentType: 'application/json',
         }),
     ],
-    [
-      'a body of the wrong schema',
-      'invalid-message',
-      () => publishJson({ message: 'no text field' }, 'bad-2'),
-    ],
-    [
-      'an unknown type',
-      'unknown-type',
-      () => publishJson({ text: 'x' }, 'bad-3', 'hello.message.v99'),
-    ],
-  ])(
-    'should dead-letter %s with reason %s and let the next good message flow',
-    async (_what, reason, publishBad) => {
-      const next = `next-after-${reason}`;
-      await publishBad();
-      await publishJson({ text: next }, next);
-      const [dead] = await client.get(Topology.helloDeadLetterQueue, 1);
-      expect(dead.properties.headers).toMatchObject({
-        [MessageHeaders.deathReason]: reason,
-        [MessageHeaders.attempts]: 1,
-      });
-      expect(
-        String(dead.properties.headers?.[MessageHeaders.deathDetail]).length,
-      ).toBeGreaterThan(0);
-      await waitFor(() => effectsOf(next).length === 1, {
-        message: `${next} handled`,
-      });
-    },
-  );
+    ['a body of the wrong schema', 'invalid-message', () => publishJson({ message: 'no text field' }, 'bad-2')],
+    ['an unknown type', 'unknown-type', () => publishJson({ text: 'x' }, 'bad-3', 'hello.message.v99')],
+  ])('should dead-letter %s with reason %s and let the next good message flow', async (_what, reason, publishBad) => {
+    const next = `next-after-${reason}`;
+    await publishBad();
+    await publishJson({ text: next }, next);
+    const [dead] = await client.get(Topology.helloDeadLetterQueue, 1);
+    expect(dead.properties.headers).toMatchObject({
+      [MessageHeaders.deathReason]: reason,
+      [MessageHeaders.attempts]: 1,
+    });
+    expect(String(dead.properties.headers?.[MessageHeaders.deathDetail]).length).toBeGreaterThan(0);
+    await waitFor(() => effectsOf(next).length === 1, {
+      message: `${next} handled`,
+    });
+  });
 
   it('should retry a message whose handling fails twice, with backoff, and apply its effect once', async () => {
     const before = await metrics();
     const started = Date.now();
     await publishJson({ text: 'fail-twice then work' }, 'flaky-1');
-    const [effect] = await waitFor(
-      () => (effectsOf('flaky-1').length ? effectsOf('flaky-1') : undefined),
-      {
-        message: 'flaky-1 handled',
-        timeoutMs: 5_000,
-      },
-    );
+    const [effect] = await waitFor(() => (effectsOf('flaky-1').length ? effectsOf('flaky-1') : undefined), {
+      message: 'flaky-1 handled',
+      timeoutMs: 5_000,
+    });
     expect(effect.properties.timestamp).toBeDefined();
     expect(Date.now() - started).toBeGreaterThanOrEqual(300); // 100 ms + 200 ms of retry delays
     const after = await metrics();

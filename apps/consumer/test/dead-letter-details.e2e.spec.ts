@@ -28,16 +28,11 @@ class CapturingLogger implements LoggerService {
     this.entries.push({ level, message: String(message) });
   }
   lines(...levels: LogLevel[]): string[] {
-    return this.entries
-      .filter((entry) => levels.includes(entry.level))
-      .map((entry) => entry.message);
+    return this.entries.filter((entry) => levels.includes(entry.level)).map((entry) => entry.message);
   }
 }
 
-async function startConsumer(
-  rabbitmqUrl: string,
-  logger: LoggerService,
-): Promise<INestApplication> {
+async function startConsumer(rabbitmqUrl: string, logger: LoggerService): Promise<INestApplication> {
   const port = await freePort();
   const config: ConsumerConfig = {
     platform: { logLevel: 'error', logFormat: 'json' },
@@ -53,8 +48,7 @@ async function startConsumer(
   return app;
 }
 
-const headersOf = (message: Message) =>
-  message.properties.headers as Record<string, unknown>;
+const headersOf = (message: Message) => message.properties.headers as Record<string, unknown>;
 
 describe('dead letters say what happened (effect publish refused with 403)', () => {
   const USER = { name: `no-effects-${process.pid}`, password: 'no-effects' };
@@ -73,12 +67,11 @@ describe('dead letters say what happened (effect publish refused with 403)', () 
     });
     // May declare anything and publish through the default exchange (retry and dead-letter copies),
     // but not to hello.events, where the effects go.
-    await managementRequest(
-      api,
-      'PUT',
-      `permissions/${encodeURIComponent(vhost.vhost)}/${USER.name}`,
-      { configure: '.*', write: '^amq\\.default$', read: '.*' },
-    );
+    await managementRequest(api, 'PUT', `permissions/${encodeURIComponent(vhost.vhost)}/${USER.name}`, {
+      configure: '.*',
+      write: '^amq\\.default$',
+      read: '.*',
+    });
     const url = new URL(vhost.url);
     url.username = USER.name;
     url.password = USER.password;
@@ -91,11 +84,7 @@ describe('dead letters say what happened (effect publish refused with 403)', () 
     await app?.close();
     await client?.close();
     await vhost?.delete();
-    await managementRequest(
-      managementApi(),
-      'DELETE',
-      `users/${USER.name}`,
-    ).catch(() => undefined);
+    await managementRequest(managementApi(), 'DELETE', `users/${USER.name}`).catch(() => undefined);
   }, 30_000);
 
   it('should dead-letter each message with an access-refused detail (through a retry queue deleted first), logging a few lines rather than a storm', async () => {
@@ -103,16 +92,12 @@ describe('dead letters say what happened (effect publish refused with 403)', () 
     // Every message goes through the first retry queue on its way: it must come back by itself too.
     await client.channel.deleteQueue('hello.retry.1');
     for (let i = 0; i < count; i++) {
-      await client.publish(
-        Topology.helloQueue,
-        JSON.stringify({ text: `refused ${i}` }),
-        {
-          messageId: `refused-${i}`,
-          type: HELLO_MESSAGE_TYPE,
-          contentType: 'application/json',
-          persistent: true,
-        },
-      );
+      await client.publish(Topology.helloQueue, JSON.stringify({ text: `refused ${i}` }), {
+        messageId: `refused-${i}`,
+        type: HELLO_MESSAGE_TYPE,
+        contentType: 'application/json',
+        persistent: true,
+      });
     }
     await waitFor(() => dead.length >= count, {
       timeoutMs: 90_000,
@@ -124,14 +109,10 @@ describe('dead letters say what happened (effect publish refused with 403)', () 
         /^access-refused: message \S+ to exchange 'hello\.events' was refused by the broker: .*ACCESS_REFUSED - access to exchange 'hello\.events' in vhost '[^']+' refused for user 'no-effects-\d+'/,
       );
     }
-    const noisy = logger
-      .lines('warn', 'error')
-      .filter((line) => !line.includes('dead-lettered to'));
+    const noisy = logger.lines('warn', 'error').filter((line) => !line.includes('dead-lettered to'));
     // Without the rate limit: about 40 lines per message.
     expect(noisy.length).toBeLessThan(count);
-    expect(logger.lines('warn', 'error').join('\n')).not.toContain(
-      'not confirmed',
-    );
+    expect(logger.lines('warn', 'error').join('\n')).not.toContain('not confirmed');
   }, 120_000);
 });
 
@@ -162,10 +143,7 @@ describe('topology repairs itself (a queue deleted on a live broker)', () => {
     });
     // Until the consumer has declared it again, asking for the queue fails (404 closes the channel).
     const [message] = await waitFor(
-      () =>
-        getMessages(vhost.url, Topology.helloDeadLetterQueue, 1, 500).catch(
-          () => undefined,
-        ),
+      () => getMessages(vhost.url, Topology.helloDeadLetterQueue, 1, 500).catch(() => undefined),
       { timeoutMs: 10_000, message: 'the bad message on hello.dead' },
     );
     expect(Date.now() - startedAt).toBeLessThan(5_000);

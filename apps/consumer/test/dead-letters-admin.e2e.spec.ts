@@ -1,12 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { MessageHeaders, HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
-import {
-  AmqpTestClient,
-  createTestVhost,
-  freePort,
-  TestVhost,
-  waitFor,
-} from '@hello/testing';
+import { AmqpTestClient, createTestVhost, freePort, TestVhost, waitFor } from '@hello/testing';
 import { ConsumerConfig } from '../src/config/consumer.config';
 import { createConsumerApp, startConsumerApp } from '../src/consumer.app';
 
@@ -74,9 +68,7 @@ describe('consumer /admin/dead-letters (guarded by CONSUMER_ADMIN_TOKEN)', () =>
     });
     const list = await waitFor(
       async () => {
-        const body = await (
-          await fetch(`${baseUrl}/admin/dead-letters`, { headers: auth })
-        ).json();
+        const body = await (await fetch(`${baseUrl}/admin/dead-letters`, { headers: auth })).json();
         return body.messages === 1 ? body : undefined;
       },
       { message: 'one dead letter listed' },
@@ -85,10 +77,9 @@ describe('consumer /admin/dead-letters (guarded by CONSUMER_ADMIN_TOKEN)', () =>
       queue: 'hello.dead',
       byReason: { 'invalid-message': 1 },
     });
-    const shown = await fetch(
-      `${baseUrl}/admin/dead-letters/messages?reason=invalid-message&limit=5`,
-      { headers: auth },
-    );
+    const shown = await fetch(`${baseUrl}/admin/dead-letters/messages?reason=invalid-message&limit=5`, {
+      headers: auth,
+    });
     expect(shown.status).toBe(200);
     expect(await shown.json()).toEqual([
       expect.objectContaining({
@@ -103,10 +94,7 @@ describe('consumer /admin/dead-letters (guarded by CONSUMER_ADMIN_TOKEN)', () =>
     });
     expect(bad.status).toBe(400);
 
-    const dry = await fetch(
-      `${baseUrl}/admin/dead-letters/redrive?dryRun=true`,
-      { method: 'POST', headers: auth },
-    );
+    const dry = await fetch(`${baseUrl}/admin/dead-letters/redrive?dryRun=true`, { method: 'POST', headers: auth });
     expect(await dry.json()).toMatchObject({ moved: 0 });
     const moved = await fetch(`${baseUrl}/admin/dead-letters/redrive`, {
       method: 'POST',
@@ -120,9 +108,7 @@ describe('consumer /admin/dead-letters (guarded by CONSUMER_ADMIN_TOKEN)', () =>
     // Still invalid: the consumer dead-letters it again, now marked as re-driven once.
     const [again] = await waitFor(
       async () => {
-        const [message] = await client
-          .get(Topology.helloDeadLetterQueue, 1, 500)
-          .catch(() => []);
+        const [message] = await client.get(Topology.helloDeadLetterQueue, 1, 500).catch(() => []);
         return message ? [message] : undefined;
       },
       { message: 'the re-driven message dead-lettered again' },

@@ -70,7 +70,11 @@ export class AppModule {
           useFactory: (c: EventHandlerConfig) => EventHandlerDatabase.open(c),
           inject: [EVENT_HANDLER_CONFIG],
         },
-        { provide: OutboxStore, useFactory: (d: EventHandlerDatabase) => new OutboxStore(d), inject: [EventHandlerDatabase] },
+        {
+          provide: OutboxStore,
+          useFactory: (d: EventHandlerDatabase) => new OutboxStore(d),
+          inject: [EventHandlerDatabase],
+        },
         {
           provide: ProjectionStore,
           useFactory: (d: EventHandlerDatabase, o: OutboxStore) => new ProjectionStore(d, o),

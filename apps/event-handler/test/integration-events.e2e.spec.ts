@@ -31,8 +31,7 @@ describe.each(DIALECTS)('event-handler with RabbitMQ, on %s', (dialect) => {
     await harness?.dispose();
   });
 
-  const greeted = (name: string) =>
-    GreetingGreetedIntegrationEvent.create({ name, message: `Hello, ${name}!` });
+  const greeted = (name: string) => GreetingGreetedIntegrationEvent.create({ name, message: `Hello, ${name}!` });
 
   /** Welcome messages on `hello` for `name` (acked: read once). */
   const welcomesFor = async (name: string) =>
@@ -113,7 +112,12 @@ describe.each(DIALECTS)('event-handler with RabbitMQ, on %s', (dialect) => {
     await harness.publishEvent(GreetingGreetedIntegrationEvent.type, '{"eventId": "truncated', {
       messageId: 'not-json',
     });
-    await harness.publishEvent('greeting.greeted.v9', greeted('x').toJSON(), { messageId: 'from-the-future' }, 'greeting.greeted');
+    await harness.publishEvent(
+      'greeting.greeted.v9',
+      greeted('x').toJSON(),
+      { messageId: 'from-the-future' },
+      'greeting.greeted',
+    );
     const next = greeted('margaret');
     await harness.publishEvent(GreetingGreetedIntegrationEvent.type, next.toJSON());
 

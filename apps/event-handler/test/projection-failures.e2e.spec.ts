@@ -24,7 +24,8 @@ class UnreliableRecordMessage extends RecordMessageWhenHandled {
     const result = await super.project(tx, event);
     const tries = (this.tries.get(event.eventId) ?? 0) + 1;
     this.tries.set(event.eventId, tries);
-    const failTimes = event.text === 'always fails' ? Infinity : Number(/^fails (\d+) times$/.exec(event.text)?.[1] ?? 0);
+    const failTimes =
+      event.text === 'always fails' ? Infinity : Number(/^fails (\d+) times$/.exec(event.text)?.[1] ?? 0);
     if (tries <= failTimes) throw new Error(`projection failed on try ${tries}`);
     return result;
   }
@@ -104,7 +105,10 @@ describe('event-handler when applying an event fails', () => {
     const second = GreetingGreetedIntegrationEvent.create({ name: 'ada', message: 'Hello, ada!' });
     await harness.publishEvent(GreetingGreetedIntegrationEvent.type, first.toJSON());
     await harness.publishEvent(GreetingGreetedIntegrationEvent.type, second.toJSON());
-    const settlements = [...(await harness.settlementsOf(first.eventId)), ...(await harness.settlementsOf(second.eventId))];
+    const settlements = [
+      ...(await harness.settlementsOf(first.eventId)),
+      ...(await harness.settlementsOf(second.eventId)),
+    ];
     // The reaction is not part of applying the event: its failure is logged, not retried.
     expect(settlements.map((s) => [s.outcome, s.action])).toEqual([
       ['handled', 'ack'],
@@ -113,7 +117,8 @@ describe('event-handler when applying an event fails', () => {
     expect(await harness.greetingCount('ada')).toBe(2);
     // The saga, another subscriber of the same event, still ran.
     const welcome = await waitFor(
-      async () => (await harness.amqp.drain(Topology.helloQueue, 200)).find((m) => m.content.toString().includes('ada')),
+      async () =>
+        (await harness.amqp.drain(Topology.helloQueue, 200)).find((m) => m.content.toString().includes('ada')),
       { message: 'the welcome of ada' },
     );
     expect(jsonOf(welcome)).toEqual({ text: 'Welcome, ada!' });

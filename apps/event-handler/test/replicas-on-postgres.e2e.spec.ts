@@ -56,10 +56,13 @@ describe('event-handler replicas on PostgreSQL, with consumer replicas', () => {
       LOG_LEVEL: 'warn',
     });
     running.push(app);
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/health/ready`).catch(() => undefined))?.status === 200, {
-      message: 'event-handler healthy',
-      timeoutMs: 60_000,
-    }).catch(async (error: Error) => {
+    await waitFor(
+      async () => (await fetch(`http://127.0.0.1:${httpPort}/health/ready`).catch(() => undefined))?.status === 200,
+      {
+        message: 'event-handler healthy',
+        timeoutMs: 60_000,
+      },
+    ).catch(async (error: Error) => {
       throw new Error(`${error.message}; output:\n${app.output()}`);
     });
     const started = { app, httpPort };
@@ -115,7 +118,9 @@ describe('event-handler replicas on PostgreSQL, with consumer replicas', () => {
 
   /** `times` greetings of each of `names`, interleaved (name by name, round by round). */
   const greetingsOf = (names: string[], times: number) =>
-    Array.from({ length: times }, () => names.map((name) => GreetingGreetedIntegrationEvent.create({ name, message: `Hello, ${name}!` }))).flat();
+    Array.from({ length: times }, () =>
+      names.map((name) => GreetingGreetedIntegrationEvent.create({ name, message: `Hello, ${name}!` })),
+    ).flat();
 
   beforeAll(async () => {
     vhost = await createTestVhost('event-handler-replicas');
@@ -212,7 +217,10 @@ describe('event-handler replicas on PostgreSQL, with consumer replicas', () => {
         message: `${expectedApplied} events applied`,
         timeoutMs: 180_000,
       });
-      await waitFor(async () => (await stats(survivor)).outbox.pending === 0, { message: 'outbox emptied', timeoutMs: 30_000 });
+      await waitFor(async () => (await stats(survivor)).outbox.pending === 0, {
+        message: 'outbox emptied',
+        timeoutMs: 30_000,
+      });
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       const after = await stats(survivor);
       expect(after).toMatchObject({

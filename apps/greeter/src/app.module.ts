@@ -36,14 +36,7 @@ export class AppModule {
         CqrsModule.forRoot(),
       ],
       controllers: [...grpcControllers],
-      providers: [
-        ...amqpControllers,
-        ...commandHandlers,
-        ...eventHandlers,
-        ...health,
-        ...messaging,
-        ...plumbing,
-      ],
+      providers: [...amqpControllers, ...commandHandlers, ...eventHandlers, ...health, ...messaging, ...plumbing],
     };
   }
 }

@@ -60,7 +60,10 @@ export async function startGreeter(app: NestExpressApplication, config: GreeterC
   try {
     // A short wait for the broker, so a greeter that starts beside it reports SERVING at once; it
     // serves without it all the same (events wait in the buffer).
-    await app.get(GreeterBroker).connection.connect(STARTUP_BROKER_WAIT_MS).catch(() => undefined);
+    await app
+      .get(GreeterBroker)
+      .connection.connect(STARTUP_BROKER_WAIT_MS)
+      .catch(() => undefined);
     await app.init();
     await app.startAllMicroservices();
     await app.listen(config.httpPort);

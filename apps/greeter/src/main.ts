@@ -10,7 +10,9 @@ runApp({
   afterClose: () => telemetry.shutdown(),
   start: async () => {
     const greeter = await createGreeter(loadGreeterConfig(process.env));
-    new Logger('Greeter').log(`gRPC server listening on ${greeter.url}, HTTP (metrics, health) on port ${greeter.httpPort}`);
+    new Logger('Greeter').log(
+      `gRPC server listening on ${greeter.url}, HTTP (metrics, health) on port ${greeter.httpPort}`,
+    );
     return greeter;
   },
 });

@@ -83,7 +83,11 @@ describe('greeting.greeted events across broker outages (a node of its own, down
     await amqp.close();
     const api = managementApi(broker.managementUrl);
     await managementRequest(api, 'PUT', `users/${GREETER_USER.name}`, { password: GREETER_USER.password, tags: '' });
-    await managementRequest(api, 'PUT', `permissions/%2F/${GREETER_USER.name}`, { configure: '.*', write: '.*', read: '.*' });
+    await managementRequest(api, 'PUT', `permissions/%2F/${GREETER_USER.name}`, {
+      configure: '.*',
+      write: '.*',
+      read: '.*',
+    });
 
     await expect(drainNames(broker, 2)).resolves.toEqual(['early-1', 'early-2']);
     expect(events.stats()).toMatchObject({ published: 2, dropped: 0, queued: 0, unconfirmed: 0 });

@@ -45,7 +45,12 @@ describe('the greeter process (main.ts)', () => {
     'should serve, then on %s drain the call in flight and exit 0',
     async (signal) => {
       const url = `127.0.0.1:${await freePort()}`;
-      app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_HTTP_PORT: '0', GREETER_SHUTDOWN_GRACE_MS: '5000', RABBITMQ_URL: vhost.url });
+      app = spawnApp(MAIN, {
+        GREETER_GRPC_URL: url,
+        GREETER_HTTP_PORT: '0',
+        GREETER_SHUTDOWN_GRACE_MS: '5000',
+        RABBITMQ_URL: vhost.url,
+      });
       await app.waitForOutput(new RegExp(`gRPC server listening on ${url.replace(/\./g, '\\.')}`));
 
       const client = greeterClient(url);
@@ -75,7 +80,12 @@ describe('the greeter process (main.ts)', () => {
 
   it('should keep draining on a second signal (Ctrl-C: the terminal and the runner both signal), cutting calls off only at the end of the grace period', async () => {
     const url = `127.0.0.1:${await freePort()}`;
-    app = spawnApp(MAIN, { GREETER_GRPC_URL: url, GREETER_HTTP_PORT: '0', GREETER_SHUTDOWN_GRACE_MS: '3000', RABBITMQ_URL: vhost.url });
+    app = spawnApp(MAIN, {
+      GREETER_GRPC_URL: url,
+      GREETER_HTTP_PORT: '0',
+      GREETER_SHUTDOWN_GRACE_MS: '3000',
+      RABBITMQ_URL: vhost.url,
+    });
     await app.waitForOutput(new RegExp(`gRPC server listening on ${url.replace(/\./g, '\\.')}`));
     const client = greeterClient(url);
     clients.push(client);
@@ -127,10 +137,14 @@ describe('the greeter process (main.ts)', () => {
     ['GREETER_GRPC_URL', 'nonsense', 'must be host:port'],
     ['GREETER_SHUTDOWN_GRACE_MS', '-1', 'must be a whole number'],
     ['RABBITMQ_URL', 'http://localhost:5672', 'protocol must be amqp: or amqps:'],
-  ])('should refuse to start with %s=%s, naming the variable, and exit 1', async (variable, value, problem) => {
-    app = spawnApp(MAIN, { [variable]: value });
-    await expect(app.exited).resolves.toEqual({ code: 1, signal: null });
-    expect(app.output()).toContain(`invalid configuration: ${variable}: ${problem}`);
-    expect(app.output()).not.toContain('listening');
-  }, 30_000);
+  ])(
+    'should refuse to start with %s=%s, naming the variable, and exit 1',
+    async (variable, value, problem) => {
+      app = spawnApp(MAIN, { [variable]: value });
+      await expect(app.exited).resolves.toEqual({ code: 1, signal: null });
+      expect(app.output()).toContain(`invalid configuration: ${variable}: ${problem}`);
+      expect(app.output()).not.toContain('listening');
+    },
+    30_000,
+  );
 });

@@ -80,16 +80,25 @@ describe('no greeting answered OK without its event (a broker outage longer than
     };
     const workers = Array.from({ length: CONCURRENCY }, worker);
 
-    await waitFor(() => events.stats().published >= 200, { timeoutMs: 30_000, message: '200 events confirmed before the outage' });
+    await waitFor(() => events.stats().published >= 200, {
+      timeoutMs: 30_000,
+      message: '200 events confirmed before the outage',
+    });
     await broker.stop();
     // The outage outlasts the buffer: calls go on until a good many have been refused.
     await waitFor(() => refused.length >= 500, { timeoutMs: 60_000, message: '500 calls refused during the outage' });
     expect(statuses).toContain('NOT_SERVING');
     await expect(unary(health, 'Check', { service: 'helloworld.Greeter' })).resolves.toEqual({ status: 'NOT_SERVING' });
     await broker.restart();
-    await waitFor(() => statuses.at(-1) === 'SERVING', { timeoutMs: 60_000, message: 'SERVING again after the outage' });
+    await waitFor(() => statuses.at(-1) === 'SERVING', {
+      timeoutMs: 60_000,
+      message: 'SERVING again after the outage',
+    });
     const answeredBeforeStop = answered.length;
-    await waitFor(() => answered.length > answeredBeforeStop + 200, { timeoutMs: 30_000, message: 'calls answered again' });
+    await waitFor(() => answered.length > answeredBeforeStop + 200, {
+      timeoutMs: 30_000,
+      message: 'calls answered again',
+    });
     loading = false;
     await Promise.all(workers);
     await waitFor(() => events.pending === 0, { timeoutMs: 60_000, message: 'every buffered event confirmed' });

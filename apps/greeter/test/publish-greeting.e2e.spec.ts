@@ -106,7 +106,9 @@ describe('greeting.greeted integration events on a real broker', () => {
     const publishedBefore = broker.events.stats().published;
     const names = Array.from({ length: 300 }, (_, i) => `burst-${i}`);
     await Promise.all(names.map((name) => sayHello(client, { name })));
-    const events = (await exactly(received, names.length)).map((message) => jsonOf<{ eventId: string; name: string }>(message));
+    const events = (await exactly(received, names.length)).map((message) =>
+      jsonOf<{ eventId: string; name: string }>(message),
+    );
     expect(events.map((event) => event.name).sort()).toEqual([...names].sort());
     expect(new Set(events.map((event) => event.eventId)).size).toBe(names.length);
     expect(broker.events.stats()).toMatchObject({
@@ -129,7 +131,13 @@ describe('greeting.greeted events while the broker is unreachable', () => {
     greeter = undefined;
   });
 
-  const start = async ({ eventsBufferSize, shutdownGraceMs }: { eventsBufferSize: number; shutdownGraceMs: number }) => {
+  const start = async ({
+    eventsBufferSize,
+    shutdownGraceMs,
+  }: {
+    eventsBufferSize: number;
+    shutdownGraceMs: number;
+  }) => {
     const overrides = { eventsBufferSize, eventsHighWater: eventsBufferSize, shutdownGraceMs };
     logger = new CapturingLogger();
     // Nothing listens on this port: every connection attempt is refused.
@@ -190,7 +198,9 @@ describe('greeting.greeted events while the broker is unreachable', () => {
     expect(took).toBeLessThan(grace + 2_000);
     expect(events.stats()).toMatchObject({ published: 0, dropped: 2, queued: 0, unconfirmed: 0 });
     const lines = errorLines();
-    expect(lines.filter((line) => /^event [0-9a-f-]{36} \(greeting\.greeted\.v1\) dropped: still unconfirmed/.test(line))).toHaveLength(2);
+    expect(
+      lines.filter((line) => /^event [0-9a-f-]{36} \(greeting\.greeted\.v1\) dropped: still unconfirmed/.test(line)),
+    ).toHaveLength(2);
     expect(lines).toContain('2 events could not be sent before shutdown (broker unreachable); they are lost');
   });
 });

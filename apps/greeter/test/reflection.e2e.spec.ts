@@ -27,7 +27,13 @@ interface DecodedFile {
   messageType: { name: string; field: { name: string; number: number; type: number }[] }[];
   service: {
     name: string;
-    method: { name: string; inputType: string; outputType: string; clientStreaming?: boolean; serverStreaming?: boolean }[];
+    method: {
+      name: string;
+      inputType: string;
+      outputType: string;
+      clientStreaming?: boolean;
+      serverStreaming?: boolean;
+    }[];
   }[];
 }
 
@@ -66,7 +72,9 @@ describe('server reflection over a real socket', () => {
     });
 
     it('should describe itself', async () => {
-      const [response] = await reflect(client, [{ file_containing_symbol: `grpc.reflection.${version}.ServerReflection` }]);
+      const [response] = await reflect(client, [
+        { file_containing_symbol: `grpc.reflection.${version}.ServerReflection` },
+      ]);
       const files = (response.file_descriptor_response?.file_descriptor_proto ?? []).map(decode);
       const reflection = files.flatMap((f) => f.service ?? []).find((s) => s.name === 'ServerReflection');
       expect(reflection?.method.map((m) => m.name)).toEqual(['ServerReflectionInfo']);

@@ -32,9 +32,13 @@ class RpcCaller {
     let replyTo = 'amq.rabbitmq.reply-to';
     if (mode === 'callback-queue') ({ queue: replyTo } = await channel.assertQueue('', { exclusive: true }));
     const caller = new RpcCaller(connection, channel, replyTo);
-    await channel.consume(replyTo, (message) => message && caller.replies.get(message.properties.correlationId)?.(message), {
-      noAck: true,
-    });
+    await channel.consume(
+      replyTo,
+      (message) => message && caller.replies.get(message.properties.correlationId)?.(message),
+      {
+        noAck: true,
+      },
+    );
     return caller;
   }
 
@@ -104,7 +108,11 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
     const reply = await callbackQueue.call(body, { contentType, correlationId: 'c-1', headers: { traceparent } });
     expect(reply).toBeDefined();
     expect(jsonOf(reply as ConsumeMessage)).toEqual({ message: 'Hello, Ada!' });
-    expect(reply?.properties).toMatchObject({ correlationId: 'c-1', contentType: 'application/json', appId: 'greeter' });
+    expect(reply?.properties).toMatchObject({
+      correlationId: 'c-1',
+      contentType: 'application/json',
+      appId: 'greeter',
+    });
     expect(traceIdOf(reply?.properties.headers?.[MessageHeaders.traceparent])).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
   });
 
@@ -141,7 +149,12 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
       ['an empty name (JSON)', json({ name: '' }), 'INVALID_ARGUMENT', 'name: must not be empty'],
       ['an empty text body', { body: '', contentType: 'text/plain' }, 'INVALID_ARGUMENT', 'name: must not be empty'],
       ['a name that is not a string', json({ name: 42 }), 'INVALID_ARGUMENT', 'name: must be a string'],
-      ['a name with a newline', json({ name: 'Ada\nLovelace' }), 'INVALID_ARGUMENT', 'name: must not contain control characters'],
+      [
+        'a name with a newline',
+        json({ name: 'Ada\nLovelace' }),
+        'INVALID_ARGUMENT',
+        'name: must not contain control characters',
+      ],
     ])('should refuse %s', async (_, { body, contentType }, code, message) => {
       const reply = (await direct.call(body, { contentType })) as ConsumeMessage;
       expect(jsonOf(reply)).toEqual({ error: { code, message } });
@@ -176,9 +189,14 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
     it('should refuse a 1 MB name with RESOURCE_EXHAUSTED, as gRPC refuses a request over its receive limit', async () => {
       const name = 'a'.repeat(1024 * 1024);
       const overGrpc = await failureOf(sayHello(grpc, { name }));
-      const reply = (await direct.call(JSON.stringify({ name }), { contentType: 'application/json' })) as ConsumeMessage;
+      const reply = (await direct.call(JSON.stringify({ name }), {
+        contentType: 'application/json',
+      })) as ConsumeMessage;
       const { error } = jsonOf<{ error: { code: string; message: string } }>(reply);
-      expect(error).toEqual({ code: 'RESOURCE_EXHAUSTED', message: `Received message larger than max (${1024 * 1024 + 11} vs 4096)` });
+      expect(error).toEqual({
+        code: 'RESOURCE_EXHAUSTED',
+        message: `Received message larger than max (${1024 * 1024 + 11} vs 4096)`,
+      });
       expect(overGrpc.code).toBe(8);
       expect(overGrpc.details).toMatch(/^Received message larger than max \(\d+ vs 4096\)$/);
       expect(greeted).toEqual([]);

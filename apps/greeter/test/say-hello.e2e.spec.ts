@@ -89,7 +89,11 @@ describe('helloworld.Greeter SayHello and SayHelloBidiStream over a real socket'
   describe('bad input', () => {
     it.each([
       ['an empty name', '', 'name: must not be empty'],
-      ['a name one character too long', 'a'.repeat(MAX_NAME_LENGTH + 1), `name: must be at most ${MAX_NAME_LENGTH} characters`],
+      [
+        'a name one character too long',
+        'a'.repeat(MAX_NAME_LENGTH + 1),
+        `name: must be at most ${MAX_NAME_LENGTH} characters`,
+      ],
       ['a name with a newline', 'Ada\nLovelace', 'name: must not contain control characters'],
       ['a name with a NUL', 'Ada\u0000', 'name: must not contain control characters'],
     ])('should refuse %s with INVALID_ARGUMENT naming the field', async (_, name, details) => {

@@ -61,7 +61,9 @@ describe('helloworld.Greeter SayHelloStreamReply over a real socket', () => {
     expect(final.code).toBe(status.DEADLINE_EXCEEDED);
     // Two greetings fit before the deadline (at 0 and one interval); a busy machine may lose one.
     expect(messages.length).toBeGreaterThanOrEqual(1);
-    expect(messages).toEqual([{ message: 'Hello, Hasty! (1/5)' }, { message: 'Hello, Hasty! (2/5)' }].slice(0, messages.length));
+    expect(messages).toEqual(
+      [{ message: 'Hello, Hasty! (1/5)' }, { message: 'Hello, Hasty! (2/5)' }].slice(0, messages.length),
+    );
     const greetedByTheDeadline = greetingsOf('Hasty');
     expect(greetedByTheDeadline).toBeLessThan(STREAM_GREETING_COUNT);
     // Had the server kept going, the rest of the greetings would be made by now.

@@ -80,7 +80,9 @@ describe('gRPC over TLS, with certificates made by openssl', () => {
       call.end();
       const { messages, status: final } = await outcome;
       expect(final.code).toBe(status.OK);
-      expect(messages[0].list_services_response?.service.map((s: { name: string }) => s.name)).toContain('helloworld.Greeter');
+      expect(messages[0].list_services_response?.service.map((s: { name: string }) => s.name)).toContain(
+        'helloworld.Greeter',
+      );
     });
 
     it('should refuse a plaintext client', async () => {

@@ -17,7 +17,12 @@ export class AppModule {
       module: AppModule,
       imports: [
         // Config, logs, metrics (/metrics) and health (/health/live, /health/ready)
-        PlatformModule.forRoot({ service: 'producer', platform: config.platform, config, configToken: PRODUCER_CONFIG }),
+        PlatformModule.forRoot({
+          service: 'producer',
+          platform: config.platform,
+          config,
+          configToken: PRODUCER_CONFIG,
+        }),
         CqrsModule.forRoot(),
       ],
       controllers: [PublishMessageHttpController, GreetHttpController],

@@ -30,7 +30,17 @@ interface Producer {
 
 async function startProducer(rabbitmqUrl: string, rpcTimeoutMs: number): Promise<Producer> {
   const port = await freePort();
-  const app = await createProducerApp({ platform: { logLevel: 'error', logFormat: 'json' }, httpPort: port, rabbitmqUrl, publishTimeoutMs: 2_000, retryAfterSeconds: 5, rpcTimeoutMs }, { logger: false });
+  const app = await createProducerApp(
+    {
+      platform: { logLevel: 'error', logFormat: 'json' },
+      httpPort: port,
+      rabbitmqUrl,
+      publishTimeoutMs: 2_000,
+      retryAfterSeconds: 5,
+      rpcTimeoutMs,
+    },
+    { logger: false },
+  );
   // 1,000 clients connect at once: a listen backlog above Node's default 511 keeps the kernel from
   // resetting the connections that do not fit.
   await app.init();
@@ -67,7 +77,12 @@ async function greet(baseUrl: string, name: string): Promise<Answer> {
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ name }),
   });
-  return { name, status: response.status, body: (await response.json()) as Answer['body'], elapsedMs: Date.now() - started };
+  return {
+    name,
+    status: response.status,
+    body: (await response.json()) as Answer['body'],
+    elapsedMs: Date.now() - started,
+  };
 }
 
 const names = (prefix: string, count: number) => Array.from({ length: count }, (_, i) => `${prefix}-${i}`);
@@ -208,10 +223,14 @@ describe('POST /greetings against a server that answers late', () => {
       if (!message) return;
       const { name } = jsonOf<{ name: string }>(message);
       const reply = () => {
-        slowServer.channel.sendToQueue(message.properties.replyTo, Buffer.from(JSON.stringify({ message: `Hello, ${name}!` })), {
-          correlationId: message.properties.correlationId,
-          contentType: 'application/json',
-        });
+        slowServer.channel.sendToQueue(
+          message.properties.replyTo,
+          Buffer.from(JSON.stringify({ message: `Hello, ${name}!` })),
+          {
+            correlationId: message.properties.correlationId,
+            contentType: 'application/json',
+          },
+        );
         slowServer.channel.ack(message);
       };
       if (name === 'slow') setTimeout(reply, 1_500);
@@ -246,7 +265,14 @@ describe('POST /greetings with the broker down', () => {
   beforeAll(async () => {
     const port = await freePort();
     const app = await createProducerApp(
-      { platform: { logLevel: 'error', logFormat: 'json' }, retryAfterSeconds: 5, httpPort: port, rabbitmqUrl: `amqp://guest:guest@127.0.0.1:${await freePort()}`, publishTimeoutMs: 200, rpcTimeoutMs: 5_000 },
+      {
+        platform: { logLevel: 'error', logFormat: 'json' },
+        retryAfterSeconds: 5,
+        httpPort: port,
+        rabbitmqUrl: `amqp://guest:guest@127.0.0.1:${await freePort()}`,
+        publishTimeoutMs: 200,
+        rpcTimeoutMs: 5_000,
+      },
       { logger: false },
     );
     await app.listen(port, '127.0.0.1');

@@ -38,17 +38,21 @@ async function startProducer(
 ): Promise<{ app: INestApplication; baseUrl: string }> {
   const port = await freePort();
   const app = await createProducerApp(
-    { platform: { logLevel: 'error', logFormat: 'json' }, httpPort: port, rabbitmqUrl, publishTimeoutMs, retryAfterSeconds: 1, rpcTimeoutMs: 5_000 },
+    {
+      platform: { logLevel: 'error', logFormat: 'json' },
+      httpPort: port,
+      rabbitmqUrl,
+      publishTimeoutMs,
+      retryAfterSeconds: 1,
+      rpcTimeoutMs: 5_000,
+    },
     { logger: false },
   );
   await app.listen(port, '127.0.0.1');
   return { app, baseUrl: `http://127.0.0.1:${port}` };
 }
 
-async function postMessage(
-  baseUrl: string,
-  text: string,
-): Promise<{ status: number; id?: string; ms: number }> {
+async function postMessage(baseUrl: string, text: string): Promise<{ status: number; id?: string; ms: number }> {
   const started = Date.now();
   const response = await fetch(`${baseUrl}/messages`, {
     method: 'POST',
@@ -63,25 +67,18 @@ describe('producer to consumer', () => {
   // Run even when a test times out, so that no broker or process outlives the run.
   const cleanups: Array<() => Promise<unknown>> = [];
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse())
-      await cleanup().catch(() => undefined);
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
   }, 60_000);
 
   it('should handle every message published over HTTP exactly once', async () => {
     const vhost = await createTestVhost('flow');
     const client = await AmqpTestClient.connect(vhost.url);
-    await client.bindQueue(
-      'effects',
-      Topology.eventsExchange,
-      MessageHandledIntegrationEvent.routingKey,
-    );
+    await client.bindQueue('effects', Topology.eventsExchange, MessageHandledIntegrationEvent.routingKey);
     const effects = await client.collect('effects');
     const consumer = await startConsumer(vhost.url);
     const { app, baseUrl } = await startProducer(vhost.url, 5_000);
     try {
-      const results = await Promise.all(
-        Array.from({ length: 30 }, (_, n) => postMessage(baseUrl, `flow ${n}`)),
-      );
+      const results = await Promise.all(Array.from({ length: 30 }, (_, n) => postMessage(baseUrl, `flow ${n}`)));
       expect(results.map((r) => r.status)).toEqual(Array(30).fill(202));
       const ids = results.map((r) => r.id as string);
 
@@ -90,19 +87,14 @@ describe('producer to consumer', () => {
       });
       // A late second application of any message would land before this marker's effect.
       const marker = await postMessage(baseUrl, 'marker');
-      await waitFor(
-        () => effects.some((m) => jsonOf<Effect>(m).messageId === marker.id),
-        { message: 'marker handled' },
-      );
+      await waitFor(() => effects.some((m) => jsonOf<Effect>(m).messageId === marker.id), {
+        message: 'marker handled',
+      });
 
-      const handled = effects
-        .map((m) => jsonOf<Effect>(m))
-        .filter((e) => e.messageId !== marker.id);
+      const handled = effects.map((m) => jsonOf<Effect>(m)).filter((e) => e.messageId !== marker.id);
       expect(handled.map((e) => e.messageId).sort()).toEqual([...ids].sort());
       for (const effect of handled) {
-        expect(effect.eventId).toBe(
-          MessageHandledIntegrationEvent.eventIdFor(effect.messageId),
-        );
+        expect(effect.eventId).toBe(MessageHandledIntegrationEvent.eventIdFor(effect.messageId));
         expect(effect.text).toBe(`flow ${ids.indexOf(effect.messageId)}`);
       }
       expect(consumer.output()).toContain(' [x] Received flow 0');
@@ -122,11 +114,7 @@ describe('producer to consumer', () => {
     const collectEffects = async (): Promise<ConsumeMessage[]> => {
       const client = await AmqpTestClient.connect(broker.url);
       clients.push(client);
-      await client.bindQueue(
-        'effects',
-        Topology.eventsExchange,
-        MessageHandledIntegrationEvent.routingKey,
-      );
+      await client.bindQueue('effects', Topology.eventsExchange, MessageHandledIntegrationEvent.routingKey);
       return client.collect('effects');
     };
     const beforeRestart = await collectEffects();
@@ -140,8 +128,7 @@ describe('producer to consumer', () => {
     let sending = true;
     let n = 0;
     const senders = Array.from({ length: 4 }, async () => {
-      while (sending)
-        results.push(await postMessage(producer.baseUrl, `load ${n++}`));
+      while (sending) results.push(await postMessage(producer.baseUrl, `load ${n++}`));
     });
     const accepted = () => results.filter((r) => r.status === 202).length;
 
@@ -160,20 +147,12 @@ describe('producer to consumer', () => {
 
     // Some requests were waiting through the outage and still ended in a confirmed 202.
     expect(results.some((r) => r.status === 202 && r.ms > 2_000)).toBe(true);
-    expect(results.every((r) => r.status === 202 || r.status === 503)).toBe(
-      true,
-    );
+    expect(results.every((r) => r.status === 202 || r.status === 503)).toBe(true);
 
     const afterRestartEffects = await collectEffects();
-    const acceptedIds = results
-      .filter((r) => r.status === 202)
-      .map((r) => r.id as string);
+    const acceptedIds = results.filter((r) => r.status === 202).map((r) => r.id as string);
     const handledIds = () =>
-      new Set(
-        [...beforeRestart, ...afterRestartEffects].map(
-          (m) => jsonOf<Effect>(m).messageId,
-        ),
-      );
+      new Set([...beforeRestart, ...afterRestartEffects].map((m) => jsonOf<Effect>(m).messageId));
     await waitFor(() => acceptedIds.every((id) => handledIds().has(id)), {
       message: `all ${acceptedIds.length} accepted messages handled`,
       timeoutMs: 30_000,

@@ -1,37 +1,19 @@
 import { INestApplication } from '@nestjs/common';
-import {
-  MessageHeaders,
-  HELLO_MESSAGE_TYPE,
-  MAX_MESSAGE_TEXT_BYTES,
-  Topology,
-} from '@hello/contracts';
+import { MessageHeaders, HELLO_MESSAGE_TYPE, MAX_MESSAGE_TEXT_BYTES, Topology } from '@hello/contracts';
 import { ArgumentMismatchError } from '@hello/messaging';
-import {
-  AmqpTestClient,
-  createTestVhost,
-  freePort,
-  jsonOf,
-  TestVhost,
-  scrapeMetrics,
-} from '@hello/testing';
+import { AmqpTestClient, createTestVhost, freePort, jsonOf, TestVhost, scrapeMetrics } from '@hello/testing';
 import { ProducerConfig } from '../src/config/producer.config';
 import { createProducerApp } from '../src/producer.app';
 
 // The producer app in this process, real HTTP on a free port, real RabbitMQ (own vhost).
 
-async function startProducer(
-  config: ProducerConfig,
-): Promise<{ app: INestApplication; baseUrl: string }> {
+async function startProducer(config: ProducerConfig): Promise<{ app: INestApplication; baseUrl: string }> {
   const app = await createProducerApp(config, { logger: false });
   await app.listen(config.httpPort, '127.0.0.1');
   return { app, baseUrl: `http://127.0.0.1:${config.httpPort}` };
 }
 
-const post = (
-  baseUrl: string,
-  body: string,
-  headers: Record<string, string> = {},
-) =>
+const post = (baseUrl: string, body: string, headers: Record<string, string> = {}) =>
   fetch(`${baseUrl}/messages`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -64,13 +46,8 @@ describe('producer (in process, real RabbitMQ)', () => {
   });
 
   it('should answer 202 with the message id once the message is on the hello queue, with its metadata', async () => {
-    const traceparent =
-      '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-    const response = await post(
-      baseUrl,
-      JSON.stringify({ text: 'Hello World!' }),
-      { traceparent },
-    );
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const response = await post(baseUrl, JSON.stringify({ text: 'Hello World!' }), { traceparent });
     expect(response.status).toBe(202);
     const { id } = (await response.json()) as { id: string };
 
@@ -94,9 +71,7 @@ describe('producer (in process, real RabbitMQ)', () => {
 
   it('should have declared hello as a durable quorum queue', async () => {
     // A passive declare (what the tutorial could do instead of queue_declare('hello')) succeeds.
-    await expect(
-      client.channel.checkQueue(Topology.helloQueue),
-    ).resolves.toMatchObject({ queue: 'hello' });
+    await expect(client.channel.checkQueue(Topology.helloQueue)).resolves.toMatchObject({ queue: 'hello' });
   });
 
   it.each([
@@ -104,18 +79,15 @@ describe('producer (in process, real RabbitMQ)', () => {
     ['an empty text', '{"text": ""}', 'text'],
     ['a text that is not a string', '{"text": 42}', 'text'],
     ['a body that is not an object', '["Hello"]', undefined],
-  ])(
-    'should answer 400 naming the field for %s',
-    async (_what, body, field) => {
-      const response = await post(baseUrl, body);
-      expect(response.status).toBe(400);
-      expect(await response.json()).toMatchObject({
-        statusCode: 400,
-        error: 'invalid-message',
-        ...(field ? { field } : {}),
-      });
-    },
-  );
+  ])('should answer 400 naming the field for %s', async (_what, body, field) => {
+    const response = await post(baseUrl, body);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      statusCode: 400,
+      error: 'invalid-message',
+      ...(field ? { field } : {}),
+    });
+  });
 
   it('should answer 400 for malformed JSON', async () => {
     expect((await post(baseUrl, '{"text": ')).status).toBe(400);
@@ -131,19 +103,13 @@ describe('producer (in process, real RabbitMQ)', () => {
   });
 
   it('should answer 413 for a text over MAX_MESSAGE_TEXT_BYTES, and accept one at the limit', async () => {
-    const over = await post(
-      baseUrl,
-      JSON.stringify({ text: 'é'.repeat(MAX_MESSAGE_TEXT_BYTES / 2 + 1) }),
-    );
+    const over = await post(baseUrl, JSON.stringify({ text: 'é'.repeat(MAX_MESSAGE_TEXT_BYTES / 2 + 1) }));
     expect(over.status).toBe(413);
     expect(await over.json()).toMatchObject({
       error: 'message-too-large',
       field: 'text',
     });
-    const atLimit = await post(
-      baseUrl,
-      JSON.stringify({ text: 'é'.repeat(MAX_MESSAGE_TEXT_BYTES / 2) }),
-    );
+    const atLimit = await post(baseUrl, JSON.stringify({ text: 'é'.repeat(MAX_MESSAGE_TEXT_BYTES / 2) }));
     expect(atLimit.status).toBe(202);
     await client.get(Topology.helloQueue, 1);
   });
@@ -168,7 +134,9 @@ describe('producer (in process, real RabbitMQ)', () => {
     const after = await scrapeMetrics(baseUrl);
     expect(after.value('http_requests_total', labels) - before).toBe(1);
     expect(after.value('http_requests_total', { route: '/messages', status_code: '400' })).toBeGreaterThanOrEqual(1);
-    expect(after.value('amqp_messages_published_total', { exchange: '(default)', outcome: 'confirmed' })).toBeGreaterThanOrEqual(1);
+    expect(
+      after.value('amqp_messages_published_total', { exchange: '(default)', outcome: 'confirmed' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(after.value('http_request_duration_seconds_count', labels)).toBe(before + 1);
   });
 });
@@ -241,7 +209,7 @@ describe('producer start-up against a hello queue declared by the tutorial', () 
           httpPort: await freePort(),
           rabbitmqUrl: vhost.url,
           publishTimeoutMs: 2_000,
-      retryAfterSeconds: 5,
+          retryAfterSeconds: 5,
           rpcTimeoutMs: 5_000,
         },
         { logger: false },

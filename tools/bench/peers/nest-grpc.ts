@@ -89,16 +89,19 @@ class AppModule implements OnApplicationBootstrap {
 }
 
 async function main(): Promise<void> {
-  const app = await NestFactory.createMicroservice<MicroserviceOptions>(AppModule.register(process.env.PEER_EVENTS_URL), {
-    transport: Transport.GRPC,
-    options: {
-      url: process.env.PEER_GRPC_URL,
-      package: 'helloworld',
-      protoPath: process.env.PEER_PROTO_PATH as string,
-      loader: { keepCase: true, longs: String, enums: Number, defaults: true, oneofs: true },
+  const app = await NestFactory.createMicroservice<MicroserviceOptions>(
+    AppModule.register(process.env.PEER_EVENTS_URL),
+    {
+      transport: Transport.GRPC,
+      options: {
+        url: process.env.PEER_GRPC_URL,
+        package: 'helloworld',
+        protoPath: process.env.PEER_PROTO_PATH as string,
+        loader: { keepCase: true, longs: String, enums: Number, defaults: true, oneofs: true },
+      },
+      logger: ['error', 'warn'],
     },
-    logger: ['error', 'warn'],
-  });
+  );
   await app.listen();
   process.stdout.write('READY\n');
   process.once('SIGTERM', async () => {

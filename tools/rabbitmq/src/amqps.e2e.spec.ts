@@ -3,7 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as amqp from 'amqplib';
 import { amqpSocketOptions } from '@hello/messaging';
-import { freePort, makeTestCertificates, spawnApp, waitFor, type SpawnedApp, type TestCertificates } from '@hello/testing';
+import {
+  freePort,
+  makeTestCertificates,
+  spawnApp,
+  waitFor,
+  type SpawnedApp,
+  type TestCertificates,
+} from '@hello/testing';
 
 // A RabbitMQ node of the test's own listening for amqps: with certificates openssl made in the test,
 // requiring client certificates (verify_peer, fail_if_no_peer_cert). The four apps, each in its own
@@ -55,7 +62,8 @@ describe('the apps over amqps: to a broker that checks client certificates', () 
     });
     await waitFor(() => canConnect(broker.tlsPort), { timeoutMs: 30_000, message: 'no amqps: listener' });
     dataDir = mkdtempSync(join(tmpdir(), 'hello-amqps-data-'));
-    for (const name of ['producer', 'consumer', 'eventHandler', 'tcp', 'greeterHttp', 'greeterGrpc']) ports[name] = await freePort();
+    for (const name of ['producer', 'consumer', 'eventHandler', 'tcp', 'greeterHttp', 'greeterGrpc'])
+      ports[name] = await freePort();
 
     const tlsEnv = {
       RABBITMQ_URL: broker.tlsUrl,
@@ -102,7 +110,14 @@ describe('the apps over amqps: to a broker that checks client certificates', () 
   });
 
   it('should have every app connected over TLS, presenting the client certificate', async () => {
-    const out = await broker.ctl(['list_connections', 'client_properties', 'ssl', 'peer_cert_subject', '--no-table-headers', '--quiet']);
+    const out = await broker.ctl([
+      'list_connections',
+      'client_properties',
+      'ssl',
+      'peer_cert_subject',
+      '--no-table-headers',
+      '--quiet',
+    ]);
     const connections = out
       .trim()
       .split('\n')
@@ -118,7 +133,8 @@ describe('the apps over amqps: to a broker that checks client certificates', () 
       'greeter',
       'producer',
     ]);
-    for (const connection of connections) expect(connection).toMatchObject({ ssl: 'true', subject: 'CN=hello-mesh client' });
+    for (const connection of connections)
+      expect(connection).toMatchObject({ ssl: 'true', subject: 'CN=hello-mesh client' });
   });
 
   it('should carry a message producer → consumer → event-handler over amqps:', async () => {
@@ -140,7 +156,10 @@ describe('the apps over amqps: to a broker that checks client certificates', () 
   });
 
   it('should fail to connect without the CA (the broker certificate is not trusted)', async () => {
-    const attempt = connect(broker.tlsUrl, { cert: certs.read(certs.clientCertFile), key: certs.read(certs.clientKeyFile) });
+    const attempt = connect(broker.tlsUrl, {
+      cert: certs.read(certs.clientCertFile),
+      key: certs.read(certs.clientKeyFile),
+    });
     await expect(attempt).rejects.toThrow(/self[- ]signed|unable to (verify|get local issuer)|certificate/i);
   });
 

@@ -131,7 +131,11 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
     for (const port of [ports.amqp, ports.management, ports.dist, ports.epmd]) {
       const listeners = listenersOn(port);
       expect({ port, listening: listeners.length > 0 }).toEqual({ port, listening: true });
-      for (const address of listeners) expect({ port, address }).toEqual({ port, address: expect.stringMatching(new RegExp(`^(${LOOPBACK_V4}|${LOOPBACK_V6})$`)) });
+      for (const address of listeners)
+        expect({ port, address }).toEqual({
+          port,
+          address: expect.stringMatching(new RegExp(`^(${LOOPBACK_V4}|${LOOPBACK_V6})$`)),
+        });
     }
     expect(first.output()).toContain(`epmd on 127.0.0.1:${ports.epmd} (ERL_EPMD_PORT)`);
   });
@@ -209,7 +213,8 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
       expect(await launcher.exited).toBe(0);
       for (const port of clusterPorts.amqp) expect(await tool.canConnect(port)).toBe(false);
       tool.epmdKillIfIdle(clusterPorts.epmd);
-      for (const i of [1, 2]) rmSync(join(ROOT, '.local', 'rabbitmq', `${prefix}-${i}`), { recursive: true, force: true });
+      for (const i of [1, 2])
+        rmSync(join(ROOT, '.local', 'rabbitmq', `${prefix}-${i}`), { recursive: true, force: true });
     }
   });
 });

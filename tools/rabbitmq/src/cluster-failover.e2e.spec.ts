@@ -101,8 +101,14 @@ describe('the apps on a three-node cluster when the node leading hello is killed
         // Long enough to ride out a failover: a request waits for its confirm instead of failing.
         PRODUCER_PUBLISH_TIMEOUT_MS: '60000',
       }),
-      spawnApp('apps/consumer/src/main.ts', { ...(await consumerEnv(1)), CONSUMER_HTTP_PORT: String(ports['consumerA']) }),
-      spawnApp('apps/consumer/src/main.ts', { ...(await consumerEnv(2)), CONSUMER_HTTP_PORT: String(ports['consumerB']) }),
+      spawnApp('apps/consumer/src/main.ts', {
+        ...(await consumerEnv(1)),
+        CONSUMER_HTTP_PORT: String(ports['consumerA']),
+      }),
+      spawnApp('apps/consumer/src/main.ts', {
+        ...(await consumerEnv(2)),
+        CONSUMER_HTTP_PORT: String(ports['consumerB']),
+      }),
       spawnApp('apps/event-handler/src/main.ts', {
         RABBITMQ_URL: rotated(cluster, 1),
         EVENT_HANDLER_HOST: '127.0.0.1',
@@ -114,7 +120,9 @@ describe('the apps on a three-node cluster when the node leading hello is killed
     await waitFor(
       async () => {
         const checks = await Promise.all(
-          ['producer', 'consumerA', 'consumerB', 'eventHandler'].map((app) => checkHttp(`http://127.0.0.1:${ports[app]}/health/ready`)),
+          ['producer', 'consumerA', 'consumerB', 'eventHandler'].map((app) =>
+            checkHttp(`http://127.0.0.1:${ports[app]}/health/ready`),
+          ),
         );
         return checks.every((c) => c === null);
       },
@@ -139,7 +147,8 @@ describe('the apps on a three-node cluster when the node leading hello is killed
     for (const name of ['hello', 'hello.dead', 'hello.retry.1', 'event-handler.events', 'event-handler.events.dead']) {
       const queue = byName.get(name);
       expect({ name, type: queue?.type }).toEqual({ name, type: 'quorum' });
-      for (const node of cluster.nodes) expect({ name, members: queue?.members }).toEqual({ name, members: expect.stringContaining(node.nodeName) });
+      for (const node of cluster.nodes)
+        expect({ name, members: queue?.members }).toEqual({ name, members: expect.stringContaining(node.nodeName) });
     }
   });
 
@@ -230,7 +239,8 @@ describe('the apps on a three-node cluster when the node leading hello is killed
     expect(published.size).toBeLessThanOrEqual(MESSAGES);
 
     // The surviving apps reconnected by themselves: same processes, healthy, no restart.
-    for (const app of [apps[0], apps[2], apps[3]]) expect({ pid: app.pid, alive: isAlive(app.pid) }).toEqual({ pid: app.pid, alive: true });
+    for (const app of [apps[0], apps[2], apps[3]])
+      expect({ pid: app.pid, alive: isAlive(app.pid) }).toEqual({ pid: app.pid, alive: true });
     for (const name of ['producer', 'consumerB', 'eventHandler']) {
       await waitFor(async () => (await checkHttp(`http://127.0.0.1:${ports[name]}/health/ready`)) === null, {
         timeoutMs: 60_000,

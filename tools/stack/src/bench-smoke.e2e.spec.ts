@@ -31,7 +31,11 @@ describe('the benchmark in smoke mode', () => {
     expect(results.grpc.rows.map((r: { inflight: number }) => r.inflight)).toEqual([1, 10, 100]);
     for (const row of results.grpc.rows) {
       for (const side of grpcSides) {
-        expect({ side, rps: row[side].rps > 0, cpu: row[side].cpuUsPerRequest > 0 }).toEqual({ side, rps: true, cpu: true });
+        expect({ side, rps: row[side].rps > 0, cpu: row[side].cpuUsPerRequest > 0 }).toEqual({
+          side,
+          rps: true,
+          cpu: true,
+        });
       }
       for (const side of grpcSides.slice(1)) expect(row.ratios[side]).toBeGreaterThan(0);
     }
@@ -52,7 +56,15 @@ describe('the benchmark in smoke mode', () => {
 
     const footprint = results.footprint.apps;
     expect(Object.keys(footprint)).toEqual([
-      'greeter', 'producer', 'consumer', 'eventHandler', 'nestGrpc', 'nestRmq', 'golevelup', 'rawGrpc', 'rawAmqp',
+      'greeter',
+      'producer',
+      'consumer',
+      'eventHandler',
+      'nestGrpc',
+      'nestRmq',
+      'golevelup',
+      'rawGrpc',
+      'rawAmqp',
     ]);
     for (const [name, app] of Object.entries<{ readyMs: number; idleRssMiB: number }>(footprint)) {
       expect({ name, ready: app.readyMs > 0, rss: app.idleRssMiB > 0 }).toEqual({ name, ready: true, rss: true });
@@ -81,7 +93,9 @@ describe('the benchmark in smoke mode', () => {
       rmSync(join(ROOT, chart));
       expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       // One bar per side and load level, with its value as a tooltip.
-      expect(svg.match(/<rect x="\d[^>]*><title>/g)?.length).toBeGreaterThanOrEqual(chart.endsWith('grpc.svg') ? 30 : 12);
+      expect(svg.match(/<rect x="\d[^>]*><title>/g)?.length).toBeGreaterThanOrEqual(
+        chart.endsWith('grpc.svg') ? 30 : 12,
+      );
     }
   }, 900_000);
 });

@@ -79,7 +79,9 @@ function containerPorts(service: Service): number[] {
 
 describe('docker-compose.yml', () => {
   it('should have a service for every app and the broker', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['jaeger', 'postgres', 'prometheus', 'rabbitmq', ...APPS.map((a) => a.name)].sort());
+    expect(Object.keys(compose.services).sort()).toEqual(
+      ['jaeger', 'postgres', 'prometheus', 'rabbitmq', ...APPS.map((a) => a.name)].sort(),
+    );
   });
 
   it('should pin RabbitMQ to a 4.x image with the management plugin and check it with rabbitmq-diagnostics', () => {
@@ -140,7 +142,9 @@ describe('docker-compose.yml', () => {
     expect(containerPorts(jaeger)).toEqual(expect.arrayContaining([4318, 16686]));
     expect(prometheus.volumes).toContain('./deploy/prometheus/prometheus.yml:/etc/prometheus/prometheus.yml:ro');
     for (const app of APPS) {
-      expect(compose.services[app.name].environment?.['OTEL_EXPORTER_OTLP_ENDPOINT']).toBe('${OTEL_EXPORTER_OTLP_ENDPOINT:-http://jaeger:4318}');
+      expect(compose.services[app.name].environment?.['OTEL_EXPORTER_OTLP_ENDPOINT']).toBe(
+        '${OTEL_EXPORTER_OTLP_ENDPOINT:-http://jaeger:4318}',
+      );
     }
   });
 
@@ -150,9 +154,7 @@ describe('docker-compose.yml', () => {
       scrape_configs: { job_name: string; dns_sd_configs: { names: string[]; port: number }[] }[];
     };
     const scraped = config.scrape_configs.map((job) => [job.dns_sd_configs[0].names[0], job.dns_sd_configs[0].port]);
-    expect(scraped).toEqual(
-      APPS.map((app) => [app.name, Number(String(app.ports['http'].default).split(':').pop())]),
-    );
+    expect(scraped).toEqual(APPS.map((app) => [app.name, Number(String(app.ports['http'].default).split(':').pop())]));
     const check = spawnSync(ensurePromtool(), ['check', 'config', file], { encoding: 'utf8' });
     expect({ status: check.status, output: check.stdout + check.stderr }).toMatchObject({ status: 0 });
   });
@@ -182,7 +184,8 @@ describe('docker-compose.yml', () => {
 
     it('should only set environment variables the app reads', () => {
       const read = variablesReadBy(name);
-      for (const variable of Object.keys(service.environment ?? {})) if (READ_BY_THE_OTEL_SDK.test(variable)) read.add(variable);
+      for (const variable of Object.keys(service.environment ?? {}))
+        if (READ_BY_THE_OTEL_SDK.test(variable)) read.add(variable);
       for (const variable of Object.keys(service.environment ?? {})) {
         expect({ variable, read: read.has(variable) }).toEqual({ variable, read: true });
       }

@@ -26,7 +26,9 @@ const manifests: { file: string; doc: Manifest }[] = kustomization.resources.fla
 /** The kubernetes-models class of a built-in kind (e.g. apps/v1 Deployment), with its JSON-schema validate(). */
 function modelOf(apiVersion: string, kind: string): new (data: object) => { validate(): void } {
   const group = apiVersion.includes('/') ? apiVersion : `core/${apiVersion}`;
-  const path = group.startsWith('core/') ? `kubernetes-models/${group.slice(5)}/${kind}` : `kubernetes-models/${group}/${kind}`;
+  const path = group.startsWith('core/')
+    ? `kubernetes-models/${group.slice(5)}/${kind}`
+    : `kubernetes-models/${group}/${kind}`;
   return require(path)[kind];
 }
 
@@ -37,7 +39,8 @@ const APPS = [
   { name: 'event-handler', http: 3003, extra: { 'line-echo': 8888 } },
 ];
 
-const find = (kind: string, name: string) => manifests.find((m) => m.doc.kind === kind && m.doc.metadata.name === name)?.doc;
+const find = (kind: string, name: string) =>
+  manifests.find((m) => m.doc.kind === kind && m.doc.metadata.name === name)?.doc;
 
 describe('Kubernetes manifests (deploy/k8s/base)', () => {
   it('should list every manifest file of the base in its kustomization', () => {
@@ -45,13 +48,14 @@ describe('Kubernetes manifests (deploy/k8s/base)', () => {
     expect([...kustomization.resources].sort()).toEqual(files.sort());
   });
 
-  it.each(manifests.filter((m) => m.doc.apiVersion !== 'rabbitmq.com/v1beta1').map((m) => [`${m.doc.kind}/${m.doc.metadata.name}`, m.doc] as const))(
-    'should validate %s against the Kubernetes schema',
-    (_, doc) => {
-      const Model = modelOf(doc.apiVersion, doc.kind);
-      expect(() => new Model(doc).validate()).not.toThrow();
-    },
-  );
+  it.each(
+    manifests
+      .filter((m) => m.doc.apiVersion !== 'rabbitmq.com/v1beta1')
+      .map((m) => [`${m.doc.kind}/${m.doc.metadata.name}`, m.doc] as const),
+  )('should validate %s against the Kubernetes schema', (_, doc) => {
+    const Model = modelOf(doc.apiVersion, doc.kind);
+    expect(() => new Model(doc).validate()).not.toThrow();
+  });
 
   it('should reject a manifest that breaks the schema (the validation is real)', () => {
     const deployment = structuredClone(find('Deployment', 'consumer') as Manifest);
@@ -64,7 +68,9 @@ describe('Kubernetes manifests (deploy/k8s/base)', () => {
     const cluster = find('RabbitmqCluster', 'hello-rabbitmq') as Manifest;
     expect(cluster.apiVersion).toBe('rabbitmq.com/v1beta1');
     expect(cluster.spec.replicas).toBe(3);
-    expect(cluster.spec.resources.requests).toEqual(expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }));
+    expect(cluster.spec.resources.requests).toEqual(
+      expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }),
+    );
   });
 
   describe.each(APPS)('app $name', (app) => {
@@ -83,12 +89,18 @@ describe('Kubernetes manifests (deploy/k8s/base)', () => {
     });
 
     it('should probe /health/live and /health/ready on its HTTP port and request resources', () => {
-      const ports = Object.fromEntries(container.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
+      const ports = Object.fromEntries(
+        container.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]),
+      );
       expect(ports).toEqual({ http: app.http, ...app.extra });
       expect(container.livenessProbe.httpGet).toEqual({ path: '/health/live', port: 'http' });
       expect(container.readinessProbe.httpGet).toEqual({ path: '/health/ready', port: 'http' });
-      expect(container.resources.requests).toEqual(expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }));
-      const servicePorts = Object.fromEntries(service.spec.ports.map((p: { name: string; port: number }) => [p.name, p.port]));
+      expect(container.resources.requests).toEqual(
+        expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }),
+      );
+      const servicePorts = Object.fromEntries(
+        service.spec.ports.map((p: { name: string; port: number }) => [p.name, p.port]),
+      );
       expect(servicePorts).toEqual(ports);
     });
 
@@ -97,10 +109,14 @@ describe('Kubernetes manifests (deploy/k8s/base)', () => {
       expect(find('ConfigMap', 'hello-mesh-config')).toBeDefined();
       const env = Object.fromEntries(container.env.map((e: { name: string }) => [e.name, e]));
       expect(env['RABBITMQ_URL'].value).toBe('amqp://$(RABBITMQ_USER):$(RABBITMQ_PASSWORD)@hello-rabbitmq:5672');
-      expect(env['RABBITMQ_PASSWORD'].valueFrom.secretKeyRef).toEqual({ name: 'hello-rabbitmq-default-user', key: 'password' });
+      expect(env['RABBITMQ_PASSWORD'].valueFrom.secretKeyRef).toEqual({
+        name: 'hello-rabbitmq-default-user',
+        key: 'password',
+      });
       for (const e of container.env) {
         const ref = e.valueFrom?.secretKeyRef;
-        if (ref && ref.name !== 'hello-rabbitmq-default-user') expect(find('Secret', ref.name)?.stringData?.[ref.key]).toBeDefined();
+        if (ref && ref.name !== 'hello-rabbitmq-default-user')
+          expect(find('Secret', ref.name)?.stringData?.[ref.key]).toBeDefined();
       }
     });
   });
@@ -109,6 +125,8 @@ describe('Kubernetes manifests (deploy/k8s/base)', () => {
     const container = (find('Deployment', 'event-handler') as Manifest).spec.template.spec.containers[0];
     const url = container.env.find((e: { name: string }) => e.name === 'EVENT_HANDLER_DATABASE_URL');
     expect(url.valueFrom.secretKeyRef).toEqual({ name: 'hello-mesh-secrets', key: 'EVENT_HANDLER_DATABASE_URL' });
-    expect((find('Secret', 'hello-mesh-secrets') as Manifest).stringData?.['EVENT_HANDLER_DATABASE_URL']).toMatch(/^postgres:\/\//);
+    expect((find('Secret', 'hello-mesh-secrets') as Manifest).stringData?.['EVENT_HANDLER_DATABASE_URL']).toMatch(
+      /^postgres:\/\//,
+    );
   });
 });

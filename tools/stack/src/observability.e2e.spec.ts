@@ -89,7 +89,14 @@ async function waitUntilReady(urls: string[], apps: SpawnedApp[]): Promise<void>
           throw new Error(`an app exited during start-up:\n${app.output()}`);
         }
       }
-      const statuses = await Promise.all(urls.map((url) => fetch(url).then((r) => r.status, () => 0)));
+      const statuses = await Promise.all(
+        urls.map((url) =>
+          fetch(url).then(
+            (r) => r.status,
+            () => 0,
+          ),
+        ),
+      );
       return statuses.every((status) => status === 200);
     },
     { timeoutMs: START_MS, intervalMs: 500, message: 'every app ready' },
@@ -98,9 +105,11 @@ async function waitUntilReady(urls: string[], apps: SpawnedApp[]): Promise<void>
 
 function greeterClient(address: string): grpc.Client & Record<string, grpc.MethodDefinition<unknown, unknown>> {
   const definition = protoLoader.loadSync(join(ROOT, 'proto', 'helloworld.proto'));
-  const { Greeter } = (grpc.loadPackageDefinition(definition) as unknown as {
-    helloworld: { Greeter: grpc.ServiceClientConstructor };
-  }).helloworld;
+  const { Greeter } = (
+    grpc.loadPackageDefinition(definition) as unknown as {
+      helloworld: { Greeter: grpc.ServiceClientConstructor };
+    }
+  ).helloworld;
   return new Greeter(address, grpc.credentials.createInsecure()) as never;
 }
 
@@ -189,7 +198,10 @@ describe('the service platform across the four apps (separate processes, real Ra
       () => {
         const found = receiver.trace(caller.traceId);
         const done = found.some(
-          (span) => span.service === 'event-handler' && span.kind === SPAN_KIND.consumer && messageType(span) === 'message.handled.v1',
+          (span) =>
+            span.service === 'event-handler' &&
+            span.kind === SPAN_KIND.consumer &&
+            messageType(span) === 'message.handled.v1',
         );
         return done ? found : undefined;
       },
@@ -197,10 +209,18 @@ describe('the service platform across the four apps (separate processes, real Ra
     );
 
     // gRPC server span (RPC semantic conventions), a child of the caller's span.
-    const rpc = one(spans, 'greeter SayHello server span', (s) => s.service === 'greeter' && s.kind === SPAN_KIND.server);
+    const rpc = one(
+      spans,
+      'greeter SayHello server span',
+      (s) => s.service === 'greeter' && s.kind === SPAN_KIND.server,
+    );
     expect(rpc.name).toBe('grpc.helloworld.Greeter/SayHello');
     expect(rpc.parentSpanId).toBe(caller.spanId);
-    expect(rpc.attributes).toMatchObject({ 'rpc.system': 'grpc', 'rpc.service': 'helloworld.Greeter', 'rpc.method': 'SayHello' });
+    expect(rpc.attributes).toMatchObject({
+      'rpc.system': 'grpc',
+      'rpc.service': 'helloworld.Greeter',
+      'rpc.method': 'SayHello',
+    });
     // The greeter's event, published from its buffer after the call: still the call's child.
     const greeted = one(spans, 'greeter publish', (s) => s.service === 'greeter' && s.kind === SPAN_KIND.producer);
     expect(greeted).toMatchObject({ name: 'publish hello.events', parentSpanId: rpc.spanId });
@@ -217,7 +237,11 @@ describe('the service platform across the four apps (separate processes, real Ra
       (s) => s.service === 'event-handler' && s.kind === SPAN_KIND.consumer && messageType(s) === 'greeting.greeted.v1',
     );
     expect(projected).toMatchObject({ name: 'process event-handler.events', parentSpanId: greeted.spanId });
-    const welcome = one(spans, 'welcome publish', (s) => s.service === 'event-handler' && s.kind === SPAN_KIND.producer);
+    const welcome = one(
+      spans,
+      'welcome publish',
+      (s) => s.service === 'event-handler' && s.kind === SPAN_KIND.producer,
+    );
     expect(welcome).toMatchObject({ name: 'publish hello', parentSpanId: projected.spanId });
     // consumer: consume the welcome → publish message.handled.
     const handled = one(spans, 'consumer consume', (s) => s.service === 'consumer' && s.kind === SPAN_KIND.consumer);
@@ -260,7 +284,11 @@ describe('the service platform across the four apps (separate processes, real Ra
     expect(handled.parentSpanId).toBe(queued.spanId);
     const effect = one(spans, 'consumer publish', (s) => s.service === 'consumer' && s.kind === SPAN_KIND.producer);
     expect(effect.parentSpanId).toBe(handled.spanId);
-    const recorded = one(spans, 'event-handler consume', (s) => s.service === 'event-handler' && s.kind === SPAN_KIND.consumer);
+    const recorded = one(
+      spans,
+      'event-handler consume',
+      (s) => s.service === 'event-handler' && s.kind === SPAN_KIND.consumer,
+    );
     expect(recorded).toMatchObject({ parentSpanId: effect.spanId });
     expect(messageType(recorded)).toBe('message.handled.v1');
     expectConnected(spans, caller.spanId);
@@ -314,10 +342,22 @@ describe('the service platform across the four apps (separate processes, real Ra
 
   it("should serve every app's /metrics in a form promtool accepts, with the RED families of its transports", async () => {
     const families: [number, string[]][] = [
-      [ports.greeterHttp, ['grpc_server_handled_total', 'grpc_server_handling_seconds_bucket', 'amqp_messages_published_total']],
-      [ports.producer, ['http_requests_total', 'http_request_duration_seconds_bucket', 'amqp_publish_confirm_seconds_bucket']],
-      [ports.consumer, ['amqp_messages_consumed_total', 'amqp_message_handling_seconds_bucket', 'amqp_messages_in_flight']],
-      [ports.eventHandler, ['amqp_messages_consumed_total', 'event_handler_events_applied_total', 'http_requests_total']],
+      [
+        ports.greeterHttp,
+        ['grpc_server_handled_total', 'grpc_server_handling_seconds_bucket', 'amqp_messages_published_total'],
+      ],
+      [
+        ports.producer,
+        ['http_requests_total', 'http_request_duration_seconds_bucket', 'amqp_publish_confirm_seconds_bucket'],
+      ],
+      [
+        ports.consumer,
+        ['amqp_messages_consumed_total', 'amqp_message_handling_seconds_bucket', 'amqp_messages_in_flight'],
+      ],
+      [
+        ports.eventHandler,
+        ['amqp_messages_consumed_total', 'event_handler_events_applied_total', 'http_requests_total'],
+      ],
     ];
     for (const [port, names] of families) {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -465,7 +505,10 @@ describe('readiness follows the broker; liveness does not', () => {
       { timeoutMs: 60_000, message: 'every app ready again' },
     );
     for (const app of started) {
-      const lines = app.output().split('\n').filter((line) => line.startsWith('{'));
+      const lines = app
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'));
       expect(lines.length).toBeGreaterThan(0);
       for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
       expect(app.output()).not.toMatch(/OTLP|otlp|4318/);

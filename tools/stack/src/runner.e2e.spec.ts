@@ -38,7 +38,8 @@ describe('the stack runner with its stdout closed (npm start | head -1)', () => 
   });
 
   it('should keep the stack running, then stop every app and its broker on SIGTERM', async () => {
-    for (const name of ['amqp', 'management', 'grpc', 'producer', 'consumer', 'eventHandler', 'tcp']) ports[name] = await freePort();
+    for (const name of ['amqp', 'management', 'grpc', 'producer', 'consumer', 'eventHandler', 'tcp'])
+      ports[name] = await freePort();
     dataDir = mkdtempSync(join(tmpdir(), 'hello-runner-'));
     const env: Record<string, string | undefined> = {
       ...process.env,

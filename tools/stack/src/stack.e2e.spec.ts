@@ -37,7 +37,11 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function startStack(vhost: TestVhost, dataDir: string, { detached = false, skipBuild = false } = {}): Promise<Stack> {
+async function startStack(
+  vhost: TestVhost,
+  dataDir: string,
+  { detached = false, skipBuild = false } = {},
+): Promise<Stack> {
   const ports = {
     grpc: await freePort(),
     greeterHttp: await freePort(),
@@ -155,7 +159,9 @@ describe('the whole stack (npm start)', () => {
     expect(out).toContain(`http://localhost:${stack.ports.producer}`);
     expect(out).toContain(`TCP line echo localhost:${stack.ports.tcp}`);
     // The hints to try name the ports the apps really listen on, not the defaults.
-    expect(out).toContain(`grpcurl -plaintext -d '{"name": "world"}' 127.0.0.1:${stack.ports.grpc} helloworld.Greeter/SayHello`);
+    expect(out).toContain(
+      `grpcurl -plaintext -d '{"name": "world"}' 127.0.0.1:${stack.ports.grpc} helloworld.Greeter/SayHello`,
+    );
     expect(out).toContain(`curl -s -XPOST localhost:${stack.ports.producer}/messages`);
     expect(out).toContain(`curl -s localhost:${stack.ports.eventHandler}/stats`);
     expect(appPids(out)).toHaveLength(4);
@@ -223,24 +229,26 @@ describe('the whole stack (npm start)', () => {
     }).finally(() => socket.destroy());
   });
 
-  it('should stop every process within the bound on SIGTERM, each exiting 0, leaving nothing running', async () => {
-    const pids = appPids(stack.output());
-    const started = Date.now();
-    stack.process.kill('SIGTERM');
-    const code = await Promise.race([
-      stack.exited,
-      new Promise<string>((done) => setTimeout(() => done('timed out'), STOP_BOUND_MS)),
-    ]);
-    expect(code).toBe(0);
-    expect(Date.now() - started).toBeLessThan(STOP_BOUND_MS);
-    expect(pids.filter(isAlive)).toEqual([]);
-    for (const app of ['greeter', 'producer', 'consumer', 'event-handler']) {
-      expect(stack.output()).toMatch(new RegExp(`${app}\\s*\\| .*closed`));
-    }
-    expect(stack.output()).toContain(
-      'apps stopped (exit codes): greeter 0, producer 0, consumer 0, event-handler 0',
-    );
-  }, STOP_BOUND_MS + 5000);
+  it(
+    'should stop every process within the bound on SIGTERM, each exiting 0, leaving nothing running',
+    async () => {
+      const pids = appPids(stack.output());
+      const started = Date.now();
+      stack.process.kill('SIGTERM');
+      const code = await Promise.race([
+        stack.exited,
+        new Promise<string>((done) => setTimeout(() => done('timed out'), STOP_BOUND_MS)),
+      ]);
+      expect(code).toBe(0);
+      expect(Date.now() - started).toBeLessThan(STOP_BOUND_MS);
+      expect(pids.filter(isAlive)).toEqual([]);
+      for (const app of ['greeter', 'producer', 'consumer', 'event-handler']) {
+        expect(stack.output()).toMatch(new RegExp(`${app}\\s*\\| .*closed`));
+      }
+      expect(stack.output()).toContain('apps stopped (exit codes): greeter 0, producer 0, consumer 0, event-handler 0');
+    },
+    STOP_BOUND_MS + 5000,
+  );
 });
 
 describe('Ctrl-C on npm start (SIGINT to its whole process group, as a terminal sends it)', () => {
@@ -268,33 +276,39 @@ describe('Ctrl-C on npm start (SIGINT to its whole process group, as a terminal 
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('should let a server stream in flight send all 5 replies, then every app exit 0', async () => {
-    const definition = protoLoader.loadSync(join(ROOT, 'proto', 'helloworld.proto'), { keepCase: true });
-    const { Greeter } = (grpc.loadPackageDefinition(definition) as unknown as {
-      helloworld: { Greeter: grpc.ServiceClientConstructor };
-    }).helloworld;
-    const client = new Greeter(`127.0.0.1:${stack.ports.grpc}`, grpc.credentials.createInsecure());
-    const call = (client as unknown as Record<string, (request: object) => grpc.ClientReadableStream<{ message: string }>>)[
-      'SayHelloStreamReply'
-    ]({ name: 'Ctrl-C' });
-    const replies: string[] = [];
-    const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
-    call.on('error', () => undefined);
-    await new Promise<void>((resolve) =>
-      call.on('data', (reply: { message: string }) => {
-        replies.push(reply.message);
-        resolve();
-      }),
-    );
-    // The terminal's Ctrl-C: every process of the group gets SIGINT (npm, the runner, each app); the
-    // runner then sends each app a SIGTERM too.
-    process.kill(-(stack.process.pid as number), 'SIGINT');
-    const ended = await status;
-    client.close();
-    expect({ code: ended.code, replies: replies.length }).toEqual({ code: grpc.status.OK, replies: 5 });
-    expect(replies[4]).toBe('Hello, Ctrl-C! (5/5)');
-    await Promise.race([stack.exited, new Promise((done) => setTimeout(done, STOP_BOUND_MS))]);
-    expect(stack.output()).toContain('apps stopped (exit codes): greeter 0, producer 0, consumer 0, event-handler 0');
-    expect(stack.output()).not.toMatch(/cutting off the calls still in flight/);
-  }, STOP_BOUND_MS + 30_000);
+  it(
+    'should let a server stream in flight send all 5 replies, then every app exit 0',
+    async () => {
+      const definition = protoLoader.loadSync(join(ROOT, 'proto', 'helloworld.proto'), { keepCase: true });
+      const { Greeter } = (
+        grpc.loadPackageDefinition(definition) as unknown as {
+          helloworld: { Greeter: grpc.ServiceClientConstructor };
+        }
+      ).helloworld;
+      const client = new Greeter(`127.0.0.1:${stack.ports.grpc}`, grpc.credentials.createInsecure());
+      const call = (
+        client as unknown as Record<string, (request: object) => grpc.ClientReadableStream<{ message: string }>>
+      )['SayHelloStreamReply']({ name: 'Ctrl-C' });
+      const replies: string[] = [];
+      const status = new Promise<grpc.StatusObject>((resolve) => call.on('status', resolve));
+      call.on('error', () => undefined);
+      await new Promise<void>((resolve) =>
+        call.on('data', (reply: { message: string }) => {
+          replies.push(reply.message);
+          resolve();
+        }),
+      );
+      // The terminal's Ctrl-C: every process of the group gets SIGINT (npm, the runner, each app); the
+      // runner then sends each app a SIGTERM too.
+      process.kill(-(stack.process.pid as number), 'SIGINT');
+      const ended = await status;
+      client.close();
+      expect({ code: ended.code, replies: replies.length }).toEqual({ code: grpc.status.OK, replies: 5 });
+      expect(replies[4]).toBe('Hello, Ctrl-C! (5/5)');
+      await Promise.race([stack.exited, new Promise((done) => setTimeout(done, STOP_BOUND_MS))]);
+      expect(stack.output()).toContain('apps stopped (exit codes): greeter 0, producer 0, consumer 0, event-handler 0');
+      expect(stack.output()).not.toMatch(/cutting off the calls still in flight/);
+    },
+    STOP_BOUND_MS + 30_000,
+  );
 });

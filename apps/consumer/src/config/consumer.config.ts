@@ -57,6 +57,5 @@ export function loadConsumerConfig(env: Record<string, string | undefined>): Con
   };
 }
 
-
 /** Injection token of the ConsumerConfig. */
 export const CONSUMER_CONFIG = Symbol('CONSUMER_CONFIG');

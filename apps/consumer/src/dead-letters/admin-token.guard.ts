@@ -17,9 +17,7 @@ import { CONSUMER_CONFIG, ConsumerConfig } from '../config/consumer.config';
  */
 @Injectable()
 export class AdminTokenGuard implements CanActivate {
-  constructor(
-    @Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig,
-  ) {}
+  constructor(@Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig) {}
 
   canActivate(context: ExecutionContext): boolean {
     const expected = this.config.adminToken;
@@ -28,9 +26,7 @@ export class AdminTokenGuard implements CanActivate {
     const header = http.getRequest<Request>().headers.authorization ?? '';
     const match = /^Bearer (.+)$/.exec(header);
     if (!match) {
-      http
-        .getResponse<Response>()
-        .setHeader('WWW-Authenticate', 'Bearer realm="consumer admin"');
+      http.getResponse<Response>().setHeader('WWW-Authenticate', 'Bearer realm="consumer admin"');
       throw new UnauthorizedException('a bearer token is required');
     }
     // Compared as digests of equal length, in constant time.

@@ -1,20 +1,6 @@
-import {
-  BadRequestException,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Post,
-  Query,
-  UseGuards,
-} from '@nestjs/common';
+import { BadRequestException, Controller, Get, HttpCode, Inject, Post, Query, UseGuards } from '@nestjs/common';
 import { Topology } from '@hello/contracts';
-import {
-  DeadLetter,
-  DeadLetterQueue,
-  DeadLetterSummary,
-  RedriveResult,
-} from '@hello/messaging';
+import { DeadLetter, DeadLetterQueue, DeadLetterSummary, RedriveResult } from '@hello/messaging';
 import { CONSUMER_CONFIG, ConsumerConfig } from '../config/consumer.config';
 import { AdminTokenGuard } from './admin-token.guard';
 
@@ -25,9 +11,7 @@ import { AdminTokenGuard } from './admin-token.guard';
 @Controller('admin/dead-letters')
 @UseGuards(AdminTokenGuard)
 export class DeadLettersHttpController {
-  constructor(
-    @Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig,
-  ) {}
+  constructor(@Inject(CONSUMER_CONFIG) private readonly config: ConsumerConfig) {}
 
   /** Counts by reason and the age of the oldest. */
   @Get()
@@ -37,10 +21,7 @@ export class DeadLettersHttpController {
 
   /** Headers and bodies: `?reason=R&limit=N`. */
   @Get('messages')
-  show(
-    @Query('reason') reason?: string,
-    @Query('limit') limit?: string,
-  ): Promise<DeadLetter[]> {
+  show(@Query('reason') reason?: string, @Query('limit') limit?: string): Promise<DeadLetter[]> {
     const filter = { reason, limit: limitOf(limit) };
     return this.withQueue((queue) => queue.show(filter));
   }
@@ -57,9 +38,7 @@ export class DeadLettersHttpController {
     return this.withQueue((queue) => queue.redrive(filter));
   }
 
-  private async withQueue<T>(
-    work: (queue: DeadLetterQueue) => Promise<T>,
-  ): Promise<T> {
+  private async withQueue<T>(work: (queue: DeadLetterQueue) => Promise<T>): Promise<T> {
     const queue = await DeadLetterQueue.open(
       this.config.rabbitmqUrl,
       Topology.helloDeadLetterQueue,
@@ -77,9 +56,7 @@ function limitOf(raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const limit = Number(raw);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) {
-    throw new BadRequestException(
-      `limit must be a whole number from 1 to 100000, got "${raw}"`,
-    );
+    throw new BadRequestException(`limit must be a whole number from 1 to 100000, got "${raw}"`);
   }
   return limit;
 }

@@ -12,12 +12,7 @@ export class HandleMessageAmqpController {
 
   /** Resolves when handled (the server then acks); throws to let the server's policy retry. */
   @AmqpPattern(HELLO_MESSAGE_TYPE, { decode: decodeHelloMessage })
-  handle(
-    @Payload() message: HelloMessage,
-    @Ctx() context: AmqpContext,
-  ): Promise<void> {
-    return this.commandBus.execute(
-      new HandleMessageCommand(context.messageId, message.text),
-    );
+  handle(@Payload() message: HelloMessage, @Ctx() context: AmqpContext): Promise<void> {
+    return this.commandBus.execute(new HandleMessageCommand(context.messageId, message.text));
   }
 }

@@ -25,9 +25,7 @@ describe('HandleMessageHandler', () => {
 
   it('should log the text as the tutorial does', async () => {
     await handler.execute(new HandleMessageCommand('m-1', 'Hello World!'));
-    expect(Logger.prototype.log).toHaveBeenCalledWith(
-      ' [x] Received Hello World!',
-    );
+    expect(Logger.prototype.log).toHaveBeenCalledWith(' [x] Received Hello World!');
   });
 
   it('should publish the effect with an id derived from the message id, then the MessageHandledEvent', async () => {
@@ -49,25 +47,19 @@ describe('HandleMessageHandler', () => {
       effectId: effect.eventId,
     });
     expect(event.handledAt.toISOString()).toBe(effect.handledAt);
-    expect(publish.mock.invocationCallOrder[0]).toBeLessThan(
-      eventBus.publish.mock.invocationCallOrder[0],
-    );
+    expect(publish.mock.invocationCallOrder[0]).toBeLessThan(eventBus.publish.mock.invocationCallOrder[0]);
   });
 
   it('should give the same effect id to a duplicate of the same message', async () => {
     await handler.execute(new HandleMessageCommand('m-2', 'again'));
     await handler.execute(new HandleMessageCommand('m-2', 'again'));
-    const ids = publish.mock.calls.map(
-      ([effect]) => (effect as MessageHandledIntegrationEvent).eventId,
-    );
+    const ids = publish.mock.calls.map(([effect]) => (effect as MessageHandledIntegrationEvent).eventId);
     expect(ids[0]).toBe(ids[1]);
   });
 
   it('should fail, and not announce the message as handled, when the effect cannot be published', async () => {
     publish.mockRejectedValue(new Error('broker gone'));
-    await expect(
-      handler.execute(new HandleMessageCommand('m-3', 'x')),
-    ).rejects.toThrow('broker gone');
+    await expect(handler.execute(new HandleMessageCommand('m-3', 'x'))).rejects.toThrow('broker gone');
     expect(eventBus.publish).not.toHaveBeenCalled();
   });
 });

@@ -11,9 +11,7 @@ import { MessageHandledPublisher } from './message-handled.publisher';
  * A failure anywhere throws, and the AMQP policy retries the message.
  */
 @CommandHandler(HandleMessageCommand)
-export class HandleMessageHandler
-  implements ICommandHandler<HandleMessageCommand>
-{
+export class HandleMessageHandler implements ICommandHandler<HandleMessageCommand> {
   private readonly logger = new Logger(HandleMessageHandler.name);
 
   constructor(
@@ -30,13 +28,6 @@ export class HandleMessageHandler
       handledAt,
     });
     await this.effects.publish(effect);
-    this.eventBus.publish(
-      new MessageHandledEvent(
-        command.messageId,
-        command.text,
-        handledAt,
-        effect.eventId,
-      ),
-    );
+    this.eventBus.publish(new MessageHandledEvent(command.messageId, command.text, handledAt, effect.eventId));
   }
 }

@@ -21,15 +21,9 @@ describe('decodeHelloMessage', () => {
     ['an empty text body', '', 'invalid-message'],
     ['an object without text', { txt: 'x' }, 'invalid-message'],
     ['a JSON array', ['x'], 'invalid-message'],
-    [
-      'an oversized text body',
-      'x'.repeat(MAX_MESSAGE_TEXT_BYTES + 1),
-      'message-too-large',
-    ],
+    ['an oversized text body', 'x'.repeat(MAX_MESSAGE_TEXT_BYTES + 1), 'message-too-large'],
   ])('should reject %s', (_what, body, code) => {
     expect(() => decodeHelloMessage(body)).toThrow(ContractViolation);
-    expect(() => decodeHelloMessage(body)).toThrow(
-      expect.objectContaining({ code }),
-    );
+    expect(() => decodeHelloMessage(body)).toThrow(expect.objectContaining({ code }));
   });
 });

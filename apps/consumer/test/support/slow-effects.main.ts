@@ -20,9 +20,7 @@ async function start(): Promise<NestExpressApplication> {
   })
     .overrideProvider(MessageHandledPublisher)
     .useFactory({
-      factory: (
-        broker: ConsumerBroker,
-      ): Pick<MessageHandledPublisher, 'publish'> => {
+      factory: (broker: ConsumerBroker): Pick<MessageHandledPublisher, 'publish'> => {
         const real = new MessageHandledPublisher(broker);
         return {
           publish: async (event) => {

@@ -64,7 +64,8 @@ export const eventHandlerEnvSchema = platformEnvSchema.extend({
       .string()
       .optional()
       .refine((value) => value === undefined || isPostgresUrl(value), {
-        message: 'must be a postgres:// or postgresql:// URL with a host (e.g. postgres://user:password@host:5432/database)',
+        message:
+          'must be a postgres:// or postgresql:// URL with a host (e.g. postgres://user:password@host:5432/database)',
       }),
   ),
   EVENT_HANDLER_INBOX_RETENTION_HOURS: integer(168, 1, 24 * 3_660),

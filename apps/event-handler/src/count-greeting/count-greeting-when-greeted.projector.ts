@@ -22,8 +22,6 @@ export class CountGreetingWhenGreeted implements Projector<GreetingGreetedIntegr
       await tx.addOutboxMessage(welcome);
       welcomeMessageId = welcome.messageId;
     }
-    return [
-      new GreetingCountedEvent(event.eventId, event.name, count, event.greetedAt, welcomeMessageId),
-    ];
+    return [new GreetingCountedEvent(event.eventId, event.name, count, event.greetedAt, welcomeMessageId)];
   }
 }

@@ -22,7 +22,9 @@ const INT8_OID = 20;
 // Counts are bigint columns; as JavaScript numbers they are exact up to 2^53.
 const pgTypes = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number(value) : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : types.getTypeParser(oid, format as 'text')) as typeof types.getTypeParser,
 };
 
 /**

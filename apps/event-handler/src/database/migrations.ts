@@ -91,7 +91,10 @@ export async function migrateToLatest(db: Kysely<unknown>, where: string): Promi
       .selectFrom('kysely_migration')
       .select('name')
       .execute();
-    const unknown = executed.map((m) => m.name).filter((name) => !known.includes(name)).sort();
+    const unknown = executed
+      .map((m) => m.name)
+      .filter((name) => !known.includes(name))
+      .sort();
     if (unknown.length > 0) {
       throw new Error(
         `${where} has schema version ${unknown[unknown.length - 1]}; this build knows versions up to ` +

@@ -23,7 +23,11 @@ class Client {
   }
 
   async waitForText(expected: string, timeoutMs = 2_000): Promise<void> {
-    await waitUntil(() => this.text === expected, timeoutMs, () => `got ${JSON.stringify(this.text)}, expected ${JSON.stringify(expected)}`);
+    await waitUntil(
+      () => this.text === expected,
+      timeoutMs,
+      () => `got ${JSON.stringify(this.text)}, expected ${JSON.stringify(expected)}`,
+    );
   }
 
   async send(data: string | Buffer): Promise<void> {
@@ -80,7 +84,11 @@ describe('LineServer', () => {
     const client = await open();
     await client.send('first\r\nsecond\n\r\n\nthird line\r\n');
     await client.waitForText('first\r\nsecond\n\r\n\nthird line\r\n');
-    await waitUntil(() => dispatched.length === 5, 2_000, () => `${dispatched.length} dispatched`);
+    await waitUntil(
+      () => dispatched.length === 5,
+      2_000,
+      () => `${dispatched.length} dispatched`,
+    );
     expect(dispatched.map((d) => d.line)).toEqual(['first', 'second', '', '', 'third line']);
     const { address, port: clientPort } = client.socket.address() as { address: string; port: number };
     expect(dispatched[0].remoteAddress).toBe(`${address}:${clientPort}`);
@@ -99,7 +107,11 @@ describe('LineServer', () => {
     expect(client.text).toBe('');
     await client.send('\n');
     await client.waitForText('hello world\r\n');
-    await waitUntil(() => dispatched.length === 1, 2_000, () => 'dispatch');
+    await waitUntil(
+      () => dispatched.length === 1,
+      2_000,
+      () => 'dispatch',
+    );
     expect(dispatched[0].line).toBe('hello world');
   });
 
@@ -108,9 +120,17 @@ describe('LineServer', () => {
     const client = await open();
     const line = Buffer.from([0x68, 0xff, 0xc3, 0xa9, 0x0a]);
     await client.send(line);
-    await waitUntil(() => client.received.length === line.length, 2_000, () => 'echo');
+    await waitUntil(
+      () => client.received.length === line.length,
+      2_000,
+      () => 'echo',
+    );
     expect(client.received.equals(line)).toBe(true);
-    await waitUntil(() => dispatched.length === 1, 2_000, () => 'dispatch');
+    await waitUntil(
+      () => dispatched.length === 1,
+      2_000,
+      () => 'dispatch',
+    );
     expect(dispatched[0].line).toBe('h\uFFFDé');
   });
 
@@ -129,7 +149,11 @@ describe('LineServer', () => {
         }
       }),
     );
-    await waitUntil(() => dispatched.length === 200, 5_000, () => `${dispatched.length} dispatched`);
+    await waitUntil(
+      () => dispatched.length === 200,
+      5_000,
+      () => `${dispatched.length} dispatched`,
+    );
     for (let c = 0; c < 20; c += 1) {
       expect(dispatched.filter((d) => d.line.startsWith(`client ${c} `)).map((d) => d.line)).toEqual(
         Array.from({ length: 10 }, (_, i) => `client ${c} line ${i}`),
@@ -182,7 +206,11 @@ describe('LineServer', () => {
     const client = await open();
     await client.send('one\ntwo\n');
     await client.waitForText('one\ntwo\n');
-    await waitUntil(() => server.stats().dispatchFailures === 2, 2_000, () => 'failures');
+    await waitUntil(
+      () => server.stats().dispatchFailures === 2,
+      2_000,
+      () => 'failures',
+    );
   });
 
   it('should finish dispatches under way, then close connections and refuse new ones', async () => {

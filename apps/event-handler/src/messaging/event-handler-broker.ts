@@ -45,9 +45,7 @@ export function createAmqpServer(config: EventHandlerConfig, metrics: Metrics): 
     queue: Topology.eventHandlerQueue,
     prefetch: config.prefetch,
     retry: config.retry,
-    bindings: [
-      { exchange: Topology.eventsExchange, type: 'topic', routingKeys: CONSUMED_ROUTING_KEYS },
-    ],
+    bindings: [{ exchange: Topology.eventsExchange, type: 'topic', routingKeys: CONSUMED_ROUTING_KEYS }],
     drainTimeoutMs: config.shutdownGraceMs,
   });
   observeAmqpServer(metrics, server);

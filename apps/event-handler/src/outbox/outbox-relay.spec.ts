@@ -65,7 +65,8 @@ describe.each(DIALECTS)('OutboxRelay on %s', (dialect) => {
   const config = loadConfig({ EVENT_HANDLER_OUTBOX_RETRY_MS: '20', EVENT_HANDLER_SHUTDOWN_GRACE_MS: '500' });
 
   const queue = async (...messages: OutboxMessage[]) => {
-    for (const m of messages) await store.applyOnce(m.causeEventId, 'greeting.greeted.v1', (tx) => tx.addOutboxMessage(m));
+    for (const m of messages)
+      await store.applyOnce(m.causeEventId, 'greeting.greeted.v1', (tx) => tx.addOutboxMessage(m));
   };
 
   beforeEach(async () => {

@@ -123,16 +123,20 @@ export class OutboxRelay implements OnApplicationBootstrap, BeforeApplicationShu
       const reason = reasonOf(error);
       const { message } = read;
       if (!message) {
-        this.logger.warn(`could not read outbox message ${messageId}, retrying in ${this.config.outboxRetryMs} ms: ${reason}`);
+        this.logger.warn(
+          `could not read outbox message ${messageId}, retrying in ${this.config.outboxRetryMs} ms: ${reason}`,
+        );
         this.scheduleRetry();
         return false;
       }
       // Either the publish failed, or the mark after it did (then it is re-sent, same id).
       this.metrics.increment('outbox_publish_failures_total', { type: message.type });
       if (this.outbox.isOpen) {
-        await this.outbox.markFailed(messageId, reason).catch((markError: unknown) =>
-          this.logger.warn(`could not record the failure of outbox message ${messageId}: ${reasonOf(markError)}`),
-        );
+        await this.outbox
+          .markFailed(messageId, reason)
+          .catch((markError: unknown) =>
+            this.logger.warn(`could not record the failure of outbox message ${messageId}: ${reasonOf(markError)}`),
+          );
       }
       this.logger.warn(
         `could not publish outbox message ${messageId} (${message.type}), retrying in ` +

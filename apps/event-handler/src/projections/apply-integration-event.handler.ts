@@ -2,10 +2,7 @@ import { type IntegrationEvent, integrationEventClassOf } from '@hello/contracts
 import { Inject, Logger } from '@nestjs/common';
 import { CommandHandler, EventBus, type ICommandHandler } from '@nestjs/cqrs';
 import { EventHandlerMetrics } from '../health/event-handler-metrics';
-import {
-  ApplyIntegrationEventCommand,
-  type ApplyIntegrationEventResult,
-} from './apply-integration-event.command';
+import { ApplyIntegrationEventCommand, type ApplyIntegrationEventResult } from './apply-integration-event.command';
 import { ProjectionStore } from './projection-store';
 import { PROJECTORS, type Projector } from './projector';
 

@@ -101,9 +101,7 @@ describe.each(DIALECTS)('ProjectionStore on %s', (dialect) => {
     }
     const { messages } = await store.stats();
     expect(messages.handled).toBe(12);
-    expect(messages.last.map((m) => m.messageId)).toEqual(
-      [12, 11, 10, 9, 8, 7, 6, 5, 4, 3].map((i) => `id-${i}`),
-    );
+    expect(messages.last.map((m) => m.messageId)).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3].map((i) => `id-${i}`));
   });
 
   it('should keep everything after the database is closed and reopened', async () => {
@@ -286,10 +284,14 @@ describe('ProjectionStore on a SQLite file', () => {
     try {
       expect(await store.greeting('world')).toMatchObject({ count: 1 });
       expect(
-        await store.applyOnce('e1', 'greeting.greeted.v1', (tx) => tx.countGreeting('world', '2024-01-01T00:00:00.000Z')),
+        await store.applyOnce('e1', 'greeting.greeted.v1', (tx) =>
+          tx.countGreeting('world', '2024-01-01T00:00:00.000Z'),
+        ),
       ).toEqual({ applied: false });
       expect(
-        await store.applyOnce('e2', 'greeting.greeted.v1', (tx) => tx.countGreeting('world', '2024-01-02T00:00:00.000Z')),
+        await store.applyOnce('e2', 'greeting.greeted.v1', (tx) =>
+          tx.countGreeting('world', '2024-01-02T00:00:00.000Z'),
+        ),
       ).toEqual({ applied: true, value: 2 });
     } finally {
       await store.close();

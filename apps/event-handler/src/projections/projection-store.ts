@@ -147,7 +147,10 @@ export class ProjectionStore {
       // Trims racing on PostgreSQL may leave a row or two extra for a moment.
       .limit(RECENT_MESSAGES)
       .execute();
-    const inbox = await this.db.selectFrom('inbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const inbox = await this.db
+      .selectFrom('inbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     const counters = await this.counters();
     return {
       greetings: {

@@ -1,9 +1,4 @@
-import {
-  deriveId,
-  type GreetingGreetedIntegrationEvent,
-  HELLO_MESSAGE_TYPE,
-  Topology,
-} from '@hello/contracts';
+import { deriveId, type GreetingGreetedIntegrationEvent, HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
 import type { OutboxMessage } from '../outbox/outbox-store';
 
 /**

@@ -18,7 +18,10 @@ export interface TestDatabaseLocation {
  * A fresh, empty database of `dialect`: a SQLite file in a new temp folder, or a new database on
  * the test PostgreSQL server of the Jest run.
  */
-export async function createTestDatabaseLocation(dialect: DatabaseDialect, name = 'event_handler'): Promise<TestDatabaseLocation> {
+export async function createTestDatabaseLocation(
+  dialect: DatabaseDialect,
+  name = 'event_handler',
+): Promise<TestDatabaseLocation> {
   const dataDir = mkdtempSync(join(tmpdir(), `${name}-`));
   const removeDir = () => rmSync(dataDir, { recursive: true, force: true });
   if (dialect === 'sqlite') {

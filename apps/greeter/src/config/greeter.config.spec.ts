@@ -28,7 +28,9 @@ describe('loadGreeterConfig', () => {
 
   it('should take GREETER_EVENTS_HIGH_WATER up to the buffer size, and refuse more', () => {
     expect(loadGreeterConfig({ GREETER_EVENTS_BUFFER: '100' }).eventsHighWater).toBe(80);
-    expect(loadGreeterConfig({ GREETER_EVENTS_BUFFER: '100', GREETER_EVENTS_HIGH_WATER: '100' }).eventsHighWater).toBe(100);
+    expect(loadGreeterConfig({ GREETER_EVENTS_BUFFER: '100', GREETER_EVENTS_HIGH_WATER: '100' }).eventsHighWater).toBe(
+      100,
+    );
     expect(errorFor({ GREETER_EVENTS_BUFFER: '100', GREETER_EVENTS_HIGH_WATER: '101' }).message).toBe(
       'GREETER_EVENTS_HIGH_WATER: must be a whole number from 1 to GREETER_EVENTS_BUFFER (100), got "101"',
     );
@@ -36,9 +38,7 @@ describe('loadGreeterConfig', () => {
   });
 
   it('should treat empty values as unset', () => {
-    expect(loadGreeterConfig({ GREETER_GRPC_URL: '', GREETER_SHUTDOWN_GRACE_MS: ' ' }).grpcUrl).toBe(
-      '0.0.0.0:50051',
-    );
+    expect(loadGreeterConfig({ GREETER_GRPC_URL: '', GREETER_SHUTDOWN_GRACE_MS: ' ' }).grpcUrl).toBe('0.0.0.0:50051');
   });
 
   it('should read every variable', () => {
@@ -119,7 +119,9 @@ describe('loadGreeterConfig', () => {
       expect(grpcTls?.cert.length).toBeGreaterThan(0);
       expect(grpcTls?.key.length).toBeGreaterThan(0);
       expect(grpcTls?.clientCa?.length).toBeGreaterThan(0);
-      expect(loadGreeterConfig({ GREETER_TLS_CERT_FILE: pem, GREETER_TLS_KEY_FILE: pem }).grpcTls?.clientCa).toBeUndefined();
+      expect(
+        loadGreeterConfig({ GREETER_TLS_CERT_FILE: pem, GREETER_TLS_KEY_FILE: pem }).grpcTls?.clientCa,
+      ).toBeUndefined();
     });
 
     it('should want the certificate and key together', () => {

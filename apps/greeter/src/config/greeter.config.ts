@@ -121,7 +121,10 @@ function readPem(name: string, file: string | undefined): Buffer | undefined {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new InvalidConfigError(name, `cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+    throw new InvalidConfigError(
+      name,
+      `cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+    );
   }
 }
 

@@ -96,7 +96,11 @@ function answerUnary(
     callback(error as Error);
     return;
   }
-  if (isThenable(result)) result.then((value) => answerWith(value, callback), (error: Error) => callback(error));
+  if (isThenable(result))
+    result.then(
+      (value) => answerWith(value, callback),
+      (error: Error) => callback(error),
+    );
   else answerWith(result, callback);
 }
 
@@ -108,7 +112,11 @@ function answerWith(value: unknown, callback: sendUnaryData<unknown>): void {
   }
   value.subscribe({
     next: (data) => {
-      if (isThenable(data)) data.then((resolved) => callback(null, resolved), (error: Error) => callback(error));
+      if (isThenable(data))
+        data.then(
+          (resolved) => callback(null, resolved),
+          (error: Error) => callback(error),
+        );
       else callback(null, data);
     },
     error: (error: Error) => callback(error),

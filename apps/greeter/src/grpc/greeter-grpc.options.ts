@@ -39,7 +39,11 @@ export function greeterGrpcOptions(config: GreeterConfig, metrics: Metrics): Grp
  */
 export function serverCredentials(tls: GreeterTls | undefined): ServerCredentials {
   if (!tls) return ServerCredentials.createInsecure();
-  return ServerCredentials.createSsl(tls.clientCa ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], !!tls.clientCa);
+  return ServerCredentials.createSsl(
+    tls.clientCa ?? null,
+    [{ cert_chain: tls.cert, private_key: tls.key }],
+    !!tls.clientCa,
+  );
 }
 
 // The reflection service lists only the services it is given. Giving it its own protos too makes

@@ -13,9 +13,7 @@ describe('grpcStatusOf', () => {
   });
 
   it('should map a message that is too large to RESOURCE_EXHAUSTED', () => {
-    expect(grpcStatusOf(new ContractViolation('message-too-large', 'too big'))?.code).toBe(
-      status.RESOURCE_EXHAUSTED,
-    );
+    expect(grpcStatusOf(new ContractViolation('message-too-large', 'too big'))?.code).toBe(status.RESOURCE_EXHAUSTED);
   });
 
   it('should map an unknown health service to NOT_FOUND', () => {

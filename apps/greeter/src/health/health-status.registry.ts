@@ -29,9 +29,7 @@ export class HealthStatusRegistry {
    */
   watch(service: string): Observable<ServingStatus> {
     const current = () => this.statuses.get(service) ?? ServingStatus.SERVICE_UNKNOWN;
-    return defer(() => concat(of(current()), this.changed.pipe(map(current)))).pipe(
-      distinctUntilChanged(),
-    );
+    return defer(() => concat(of(current()), this.changed.pipe(map(current)))).pipe(distinctUntilChanged());
   }
 
   /** Sets every service SERVING or NOT_SERVING (from the app's readiness) and tells the watchers. */

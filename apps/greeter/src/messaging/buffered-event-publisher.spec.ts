@@ -27,7 +27,13 @@ class ScriptedBroker {
 }
 
 function message(id: string): OutgoingMessage {
-  return { exchange: 'hello.events', routingKey: 'greeting.greeted', type: 'greeting.greeted.v1', messageId: id, body: { id } };
+  return {
+    exchange: 'hello.events',
+    routingKey: 'greeting.greeted',
+    type: 'greeting.greeted.v1',
+    messageId: id,
+    body: { id },
+  };
 }
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -125,7 +131,9 @@ describe('BufferedEventPublisher', () => {
       }
       return waited;
     };
-    expect([await retryAfter(), await retryAfter(), await retryAfter(), await retryAfter()]).toEqual([100, 200, 300, 300]);
+    expect([await retryAfter(), await retryAfter(), await retryAfter(), await retryAfter()]).toEqual([
+      100, 200, 300, 300,
+    ]);
     broker.confirmAll();
     await jest.advanceTimersByTimeAsync(0);
     events.enqueue(message('b'));
@@ -212,7 +220,9 @@ describe('BufferedEventPublisher', () => {
     const events = create();
     events.close();
     expect(events.enqueue(message('late'))).toBe(false);
-    expect(errors).toHaveBeenCalledWith('event late (greeting.greeted.v1) dropped: the publisher is closed (shutting down)');
+    expect(errors).toHaveBeenCalledWith(
+      'event late (greeting.greeted.v1) dropped: the publisher is closed (shutting down)',
+    );
   });
 
   it('should try again promptly when a flush starts during a long pause', async () => {

@@ -48,7 +48,11 @@ export class GreeterBroker implements OnApplicationShutdown {
     metrics: Metrics,
     readiness: Readiness,
   ) {
-    this.connection = new AmqpConnection({ url: config.rabbitmqUrl, tls: config.rabbitmqTls, connectionName: 'greeter' });
+    this.connection = new AmqpConnection({
+      url: config.rabbitmqUrl,
+      tls: config.rabbitmqTls,
+      connectionName: 'greeter',
+    });
     this.publisher = new ConfirmedPublisher({
       connection: this.connection,
       appId: 'greeter',
@@ -86,7 +90,12 @@ export class GreeterBroker implements OnApplicationShutdown {
         const connected = this.connection.isConnected() && this.publisher.isChannelOpen();
         const pending = this.events.pending;
         return this.eventsBacklogged
-          ? { up: false, connected, pending, reason: `${pending} events wait for the broker (high-water mark ${config.eventsHighWater})` }
+          ? {
+              up: false,
+              connected,
+              pending,
+              reason: `${pending} events wait for the broker (high-water mark ${config.eventsHighWater})`,
+            }
           : { up: true, connected, pending };
       },
     });
@@ -112,7 +121,8 @@ export class GreeterBroker implements OnApplicationShutdown {
    * loop (the EventBus runs its handlers synchronously), so nothing can take the room in between.
    */
   admitEvent(): void {
-    if (!this.events.hasRoom()) throw new EventsUnavailableError(this.events.pending, this.shutdownStartedAt !== undefined);
+    if (!this.events.hasRoom())
+      throw new EventsUnavailableError(this.events.pending, this.shutdownStartedAt !== undefined);
   }
 
   /**

@@ -49,7 +49,11 @@ describe('PublishGreetingWhenGreetedHandler', () => {
   });
 
   it("should keep the call's trace context, so the later publish is a child of the call's span", () => {
-    const callSpan = { traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: TraceFlags.SAMPLED };
+    const callSpan = {
+      traceId: '0af7651916cd43dd8448eb211c80319c',
+      spanId: 'b7ad6b7169203331',
+      traceFlags: TraceFlags.SAMPLED,
+    };
     context.with(trace.setSpanContext(ROOT_CONTEXT, callSpan), () =>
       handler.handle(new GreetedEvent('Ada', 'Hello, Ada!', greetedAt)),
     );

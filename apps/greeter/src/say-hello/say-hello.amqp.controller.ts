@@ -1,6 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
-import { ContractViolation, MessageHeaders, helloRpcRequestOf, Topology, type HelloRpcErrorReply } from '@hello/contracts';
+import {
+  ContractViolation,
+  MessageHeaders,
+  helloRpcRequestOf,
+  Topology,
+  type HelloRpcErrorReply,
+} from '@hello/contracts';
 import { AmqpRpcServer, type AmqpRpcReply, type AmqpRpcRequest } from '@hello/messaging';
 import { Metrics, Readiness } from '@hello/platform';
 import { Counter } from 'prom-client';
@@ -86,9 +92,7 @@ export class SayHelloAmqpController implements OnApplicationBootstrap, OnModuleD
         );
       }
       const { name } = helloRpcRequestOf(request.body());
-      const reply = await this.commandBus.execute(
-        new SayHelloCommand(name as string, request.requestId),
-      );
+      const reply = await this.commandBus.execute(new SayHelloCommand(name as string, request.requestId));
       return { body: reply };
     } catch (error) {
       const known = statusOfError(error);

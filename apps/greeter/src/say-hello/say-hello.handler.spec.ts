@@ -16,7 +16,11 @@ describe('SayHelloHandler', () => {
   beforeEach(() => {
     publish = jest.fn();
     admitting = { admitEvent: jest.fn() };
-    handler = new SayHelloHandler({ publish } as unknown as EventBus, { now: () => greetedAt } as Clock, admitting as unknown as GreeterBroker);
+    handler = new SayHelloHandler(
+      { publish } as unknown as EventBus,
+      { now: () => greetedAt } as Clock,
+      admitting as unknown as GreeterBroker,
+    );
   });
 
   it('should reply with the greeting for the name', async () => {
@@ -54,6 +58,10 @@ describe('SayHelloHandler', () => {
     await handler.execute(new SayHelloCommand('Ada', 'request-1'));
     await handler.execute(new SayHelloCommand('Ada'));
     const ids = publish.mock.calls.map(([event]) => (event as GreetedEvent).eventId);
-    expect(ids).toEqual([deriveId('greeting.greeted.v1', 'request-1'), deriveId('greeting.greeted.v1', 'request-1'), undefined]);
+    expect(ids).toEqual([
+      deriveId('greeting.greeted.v1', 'request-1'),
+      deriveId('greeting.greeted.v1', 'request-1'),
+      undefined,
+    ]);
   });
 });

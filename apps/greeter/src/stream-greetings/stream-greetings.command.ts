@@ -4,9 +4,7 @@ import type { Observable } from 'rxjs';
 
 /** Greet one name several times over a short while (not yet validated). */
 export class StreamGreetingsCommand extends Command<Observable<HelloReply>> {
-  constructor(
-    readonly name: string,
-  ) {
+  constructor(readonly name: string) {
     super();
   }
 }

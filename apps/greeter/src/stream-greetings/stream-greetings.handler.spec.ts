@@ -5,11 +5,7 @@ import { EventsUnavailableError } from '../messaging/events-unavailable.error';
 import type { GreeterBroker } from '../messaging/greeter-broker';
 import type { Clock } from '../shared/clock';
 import { StreamGreetingsCommand } from './stream-greetings.command';
-import {
-  STREAM_GREETING_COUNT,
-  STREAM_GREETING_INTERVAL_MS,
-  StreamGreetingsHandler,
-} from './stream-greetings.handler';
+import { STREAM_GREETING_COUNT, STREAM_GREETING_INTERVAL_MS, StreamGreetingsHandler } from './stream-greetings.handler';
 
 describe('StreamGreetingsHandler', () => {
   let publish: jest.Mock;
@@ -20,7 +16,11 @@ describe('StreamGreetingsHandler', () => {
     admitting = { admitEvent: jest.fn() };
     jest.useFakeTimers({ now: new Date('2026-01-02T03:04:05.000Z') });
     publish = jest.fn();
-    handler = new StreamGreetingsHandler({ publish } as unknown as EventBus, { now: () => new Date() } as Clock, admitting as unknown as GreeterBroker);
+    handler = new StreamGreetingsHandler(
+      { publish } as unknown as EventBus,
+      { now: () => new Date() } as Clock,
+      admitting as unknown as GreeterBroker,
+    );
   });
 
   afterEach(() => jest.useRealTimers());

@@ -49,7 +49,10 @@ export async function startTestGreeter(overrides: Partial<GreeterConfig> = {}): 
   if (overrides.rabbitmqUrl) return createGreeter(await testConfig(overrides));
   const vhost = await createTestVhost('greeter');
   try {
-    return deletingVhostAfterShutdown(await createGreeter(await testConfig({ ...overrides, rabbitmqUrl: vhost.url })), vhost);
+    return deletingVhostAfterShutdown(
+      await createGreeter(await testConfig({ ...overrides, rabbitmqUrl: vhost.url })),
+      vhost,
+    );
   } catch (error) {
     await vhost.delete();
     throw error;
@@ -138,7 +141,10 @@ export function reflectionClient(
     ...CLIENT_LOADER_OPTIONS,
     bytes: Buffer,
   });
-  const ServerReflection = lookup(grpc.loadPackageDefinition(definition), `grpc.reflection.${version}.ServerReflection`);
+  const ServerReflection = lookup(
+    grpc.loadPackageDefinition(definition),
+    `grpc.reflection.${version}.ServerReflection`,
+  );
   return new ServerReflection(url, credentials) as DynamicClient;
 }
 
@@ -155,7 +161,11 @@ export function unary<Response>(
   });
 }
 
-export function sayHello(client: DynamicClient, request: HelloRequest, options?: grpc.CallOptions): Promise<HelloReply> {
+export function sayHello(
+  client: DynamicClient,
+  request: HelloRequest,
+  options?: grpc.CallOptions,
+): Promise<HelloReply> {
   return unary<HelloReply>(client, 'SayHello', request, options);
 }
 

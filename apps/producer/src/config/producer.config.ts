@@ -1,4 +1,13 @@
-import { rabbitmqConfigOf, integer, parseEnv, platformConfigOf, platformEnvSchema, port, type PlatformConfig, type RabbitmqConfig } from '@hello/platform';
+import {
+  rabbitmqConfigOf,
+  integer,
+  parseEnv,
+  platformConfigOf,
+  platformEnvSchema,
+  port,
+  type PlatformConfig,
+  type RabbitmqConfig,
+} from '@hello/platform';
 import { z } from 'zod';
 
 /** Every variable the producer reads, with its default and bounds. */

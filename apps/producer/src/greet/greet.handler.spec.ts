@@ -25,11 +25,7 @@ describe('GreetHandler', () => {
   });
 
   it('should fail as the client fails', async () => {
-    send.mockReturnValue(
-      throwError(() => new RpcTimeoutError('hello.rpc', 100)),
-    );
-    await expect(
-      handler.execute(new GreetCommand('Ada')),
-    ).rejects.toBeInstanceOf(RpcTimeoutError);
+    send.mockReturnValue(throwError(() => new RpcTimeoutError('hello.rpc', 100)));
+    await expect(handler.execute(new GreetCommand('Ada'))).rejects.toBeInstanceOf(RpcTimeoutError);
   });
 });

@@ -15,9 +15,7 @@ import { GreetCommand } from './greet.command';
  */
 @CommandHandler(GreetCommand)
 export class GreetHandler implements ICommandHandler<GreetCommand> {
-  constructor(
-    @Inject(GREETER_RPC_CLIENT) private readonly greeter: ClientProxy,
-  ) {}
+  constructor(@Inject(GREETER_RPC_CLIENT) private readonly greeter: ClientProxy) {}
 
   execute(command: GreetCommand): Promise<HelloReply> {
     return lastValueFrom(

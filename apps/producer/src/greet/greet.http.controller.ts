@@ -1,10 +1,4 @@
-import {
-  Body,
-  Controller,
-  HttpCode,
-  HttpStatus,
-  Post,
-} from '@nestjs/common';
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import type { HelloReply } from '@hello/contracts';
 import { GreetCommand } from './greet.command';
@@ -20,13 +14,8 @@ export class GreetHttpController {
    */
   @Post()
   @HttpCode(HttpStatus.OK)
-  greet(
-    @Body() body: unknown,
-  ): Promise<HelloReply> {
-    const name =
-      typeof body === 'object' && body !== null
-        ? (body as { name?: unknown }).name
-        : undefined;
+  greet(@Body() body: unknown): Promise<HelloReply> {
+    const name = typeof body === 'object' && body !== null ? (body as { name?: unknown }).name : undefined;
     return this.commandBus.execute(new GreetCommand(name));
   }
 }

@@ -15,9 +15,7 @@ export class ProducerHttpErrorFilter extends HttpErrorFilter<ContractViolation |
   // During an outage every request fails the same way: one line per window, not one per request.
   private readonly log = new RateLimitedLog(this.logger);
 
-  constructor(
-    @Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig,
-  ) {
+  constructor(@Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig) {
     super();
   }
 
@@ -34,9 +32,7 @@ export class ProducerHttpErrorFilter extends HttpErrorFilter<ContractViolation |
         statusCode: status,
         error: error instanceof RpcErrorReply ? error.replyCode : error.code,
         message: error.message,
-        ...(error instanceof ContractViolation && error.field
-          ? { field: error.field }
-          : {}),
+        ...(error instanceof ContractViolation && error.field ? { field: error.field } : {}),
       },
       ...(status === HttpStatus.SERVICE_UNAVAILABLE
         ? { headers: { 'Retry-After': String(this.config.retryAfterSeconds) } }
@@ -46,9 +42,7 @@ export class ProducerHttpErrorFilter extends HttpErrorFilter<ContractViolation |
 }
 function statusOf(error: ContractViolation | MessagingError): number {
   if (error instanceof ContractViolation) {
-    return error.code === 'message-too-large'
-      ? HttpStatus.PAYLOAD_TOO_LARGE
-      : HttpStatus.BAD_REQUEST;
+    return error.code === 'message-too-large' ? HttpStatus.PAYLOAD_TOO_LARGE : HttpStatus.BAD_REQUEST;
   }
   if (error instanceof RpcErrorReply) {
     return STATUS_OF_REPLY_CODE[error.replyCode] ?? HttpStatus.BAD_GATEWAY;

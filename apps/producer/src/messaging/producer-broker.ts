@@ -1,10 +1,4 @@
-import {
-  Inject,
-  Injectable,
-  Logger,
-  OnApplicationShutdown,
-  OnModuleInit,
-} from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Topology } from '@hello/contracts';
 import {
   AmqpClient,
@@ -16,7 +10,14 @@ import {
   mergeTopologies,
   workQueueTopology,
 } from '@hello/messaging';
-import { brokerCheck, Metrics, observeAmqpConnection, publisherCheck, publishMetrics, Readiness } from '@hello/platform';
+import {
+  brokerCheck,
+  Metrics,
+  observeAmqpConnection,
+  publisherCheck,
+  publishMetrics,
+  Readiness,
+} from '@hello/platform';
 import { Counter, Gauge } from 'prom-client';
 import { PRODUCER_CONFIG, ProducerConfig } from '../config/producer.config';
 

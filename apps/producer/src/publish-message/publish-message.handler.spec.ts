@@ -15,12 +15,8 @@ describe('PublishMessageHandler', () => {
   });
 
   it('should emit a hello message with a new message id and answer that id', async () => {
-    const { id } = await handler.execute(
-      new PublishMessageCommand('Hello World!'),
-    );
-    expect(id).toMatch(
-      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
-    );
+    const { id } = await handler.execute(new PublishMessageCommand('Hello World!'));
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const [pattern, record] = emit.mock.calls[0] as [string, AmqpRecord];
     expect(pattern).toBe(HELLO_MESSAGE_TYPE);
     expect(record).toBeInstanceOf(AmqpRecord);
@@ -42,8 +38,6 @@ describe('PublishMessageHandler', () => {
 
   it('should fail when the broker does not confirm', async () => {
     emit.mockReturnValue(throwError(() => new PublishTimeoutError('m', 100)));
-    await expect(
-      handler.execute(new PublishMessageCommand('x')),
-    ).rejects.toBeInstanceOf(PublishTimeoutError);
+    await expect(handler.execute(new PublishMessageCommand('x'))).rejects.toBeInstanceOf(PublishTimeoutError);
   });
 });

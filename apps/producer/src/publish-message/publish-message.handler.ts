@@ -9,18 +9,12 @@ import { HELLO_QUEUE_CLIENT } from '../messaging/producer-broker';
 import { PublishMessageCommand } from './publish-message.command';
 
 @CommandHandler(PublishMessageCommand)
-export class PublishMessageHandler
-  implements ICommandHandler<PublishMessageCommand>
-{
+export class PublishMessageHandler implements ICommandHandler<PublishMessageCommand> {
   private readonly logger = new Logger(PublishMessageHandler.name);
 
-  constructor(
-    @Inject(HELLO_QUEUE_CLIENT) private readonly client: ClientProxy,
-  ) {}
+  constructor(@Inject(HELLO_QUEUE_CLIENT) private readonly client: ClientProxy) {}
 
-  async execute(
-    command: PublishMessageCommand,
-  ): Promise<{ readonly id: string }> {
+  async execute(command: PublishMessageCommand): Promise<{ readonly id: string }> {
     const id = randomUUID();
     const body: HelloMessage = { text: command.text };
     // Completes only after the broker's confirm; throws PublishTimeoutError when it never comes.

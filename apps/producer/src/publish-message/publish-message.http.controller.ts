@@ -1,11 +1,4 @@
-import {
-  Body,
-  Controller,
-  Headers,
-  HttpCode,
-  HttpStatus,
-  Post,
-} from '@nestjs/common';
+import { Body, Controller, Headers, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { parseHelloMessage } from '@hello/contracts';
 import { PublishMessageCommand } from './publish-message.command';
@@ -25,8 +18,6 @@ export class PublishMessageHttpController {
     @Headers('x-correlation-id') correlationId?: string,
   ): Promise<{ readonly id: string }> {
     const { text } = parseHelloMessage(body);
-    return this.commandBus.execute(
-      new PublishMessageCommand(text, correlationId || undefined),
-    );
+    return this.commandBus.execute(new PublishMessageCommand(text, correlationId || undefined));
   }
 }

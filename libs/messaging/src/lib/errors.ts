@@ -37,8 +37,7 @@ export class BrokerUnreachableError extends MessagingError {
     readonly lastError?: Error,
   ) {
     super(
-      `could not connect to RabbitMQ at ${url} within ${timeoutMs} ms` +
-        (lastError ? `: ${lastError.message}` : ''),
+      `could not connect to RabbitMQ at ${url} within ${timeoutMs} ms` + (lastError ? `: ${lastError.message}` : ''),
     );
     this.name = 'BrokerUnreachableError';
   }
@@ -74,9 +73,7 @@ export class PublishRefusedError extends MessagingError {
     readonly exchange: string,
     readonly brokerMessage: string,
   ) {
-    super(
-      `message ${messageId} to exchange '${exchange || '(default)'}' was refused by the broker: ${brokerMessage}`,
-    );
+    super(`message ${messageId} to exchange '${exchange || '(default)'}' was refused by the broker: ${brokerMessage}`);
     this.name = 'PublishRefusedError';
   }
 }

@@ -34,22 +34,14 @@ export class AmqpTestClient {
     exchange = '',
   ): Promise<void> {
     await new Promise<void>((resolve, reject) =>
-      this.channel.publish(
-        exchange,
-        routingKey,
-        Buffer.from(body),
-        properties,
-        (error) => (error ? reject(error) : resolve()),
+      this.channel.publish(exchange, routingKey, Buffer.from(body), properties, (error) =>
+        error ? reject(error) : resolve(),
       ),
     );
   }
 
   /** Gets (and acks) exactly `count` messages, waiting up to `timeoutMs`; throws when fewer arrive. */
-  async get(
-    queue: string,
-    count: number,
-    timeoutMs = 5_000,
-  ): Promise<GetMessage[]> {
+  async get(queue: string, count: number, timeoutMs = 5_000): Promise<GetMessage[]> {
     const messages: GetMessage[] = [];
     const deadline = Date.now() + timeoutMs;
     while (messages.length < count) {
@@ -58,9 +50,7 @@ export class AmqpTestClient {
         this.channel.ack(message);
         messages.push(message);
       } else if (Date.now() >= deadline) {
-        throw new Error(
-          `expected ${count} message(s) on '${queue}' within ${timeoutMs} ms, got ${messages.length}`,
-        );
+        throw new Error(`expected ${count} message(s) on '${queue}' within ${timeoutMs} ms, got ${messages.length}`);
       } else {
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
@@ -84,8 +74,7 @@ export class AmqpTestClient {
         channel.ack(message);
         lastAt = Date.now();
       });
-      while (Date.now() - lastAt < idleMs)
-        await new Promise((resolve) => setTimeout(resolve, 25));
+      while (Date.now() - lastAt < idleMs) await new Promise((resolve) => setTimeout(resolve, 25));
       return messages;
     } finally {
       await channel.close().catch(() => undefined);
@@ -107,11 +96,7 @@ export class AmqpTestClient {
   }
 
   /** A durable quorum queue bound to a durable topic exchange (e.g. to collect integration events). */
-  async bindQueue(
-    queue: string,
-    exchange: string,
-    routingKey: string,
-  ): Promise<void> {
+  async bindQueue(queue: string, exchange: string, routingKey: string): Promise<void> {
     await this.channel.assertExchange(exchange, 'topic', { durable: true });
     await this.channel.assertQueue(queue, {
       durable: true,
@@ -126,12 +111,7 @@ export class AmqpTestClient {
 }
 
 /** Gets (and acks) exactly `count` messages from `queue` with a raw amqplib channel. */
-export async function getMessages(
-  url: string,
-  queue: string,
-  count: number,
-  timeoutMs = 5_000,
-): Promise<GetMessage[]> {
+export async function getMessages(url: string, queue: string, count: number, timeoutMs = 5_000): Promise<GetMessage[]> {
   const client = await AmqpTestClient.connect(url);
   try {
     return await client.get(queue, count, timeoutMs);

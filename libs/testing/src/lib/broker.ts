@@ -28,9 +28,7 @@ interface BrokerTool {
 /** Starts a RabbitMQ node for one test (about 7 s), on free loopback ports. */
 export async function startOwnBroker(name: string): Promise<OwnBroker> {
   // Loaded at run time: a plain CommonJS tool of the repository, not a library.
-  const tool = require(
-    path.join(ROOT, 'tools', 'rabbitmq', 'broker.cjs'),
-  ) as BrokerTool;
+  const tool = require(path.join(ROOT, 'tools', 'rabbitmq', 'broker.cjs')) as BrokerTool;
   const broker = await tool.startBroker({ name: `${name}-${process.pid}` });
   return {
     name: broker.name,

@@ -42,6 +42,7 @@ export async function createTestDatabase(name = 'test'): Promise<TestDatabase> {
   return {
     url: url.toString(),
     name: database,
-    drop: () => onServer((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)).then(() => undefined),
+    drop: () =>
+      onServer((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)).then(() => undefined),
   };
 }

@@ -5,9 +5,7 @@ export interface ManagementApi {
 }
 
 /** `RABBITMQ_MANAGEMENT_URL` (http://user:password@host:port) split for `fetch`, which refuses credentials in URLs. */
-export function managementApi(
-  raw = process.env['RABBITMQ_MANAGEMENT_URL'],
-): ManagementApi {
+export function managementApi(raw = process.env['RABBITMQ_MANAGEMENT_URL']): ManagementApi {
   if (!raw) {
     throw new Error(
       'RABBITMQ_MANAGEMENT_URL is not set: run the tests through Jest (its global setup starts RabbitMQ) ' +
@@ -41,9 +39,6 @@ export async function managementRequest<T = unknown>(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
-  if (!response.ok)
-    throw new Error(
-      `management API ${method} /api/${path} answered ${response.status}: ${text}`,
-    );
+  if (!response.ok) throw new Error(`management API ${method} /api/${path} answered ${response.status}: ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
 }

@@ -5,13 +5,11 @@ import * as fs from 'node:fs';
 // virtualenv) does not see.
 const SYSTEM_PYTHON = '/usr/bin/python3';
 
-const canImportPika = (python: string) =>
-  spawnSync(python, ['-c', 'import pika'], { stdio: 'ignore' }).status === 0;
+const canImportPika = (python: string) => spawnSync(python, ['-c', 'import pika'], { stdio: 'ignore' }).status === 0;
 
 function pythonWithPika(): string | undefined {
   return ['python3', SYSTEM_PYTHON].find(
-    (python) =>
-      (python === 'python3' || fs.existsSync(python)) && canImportPika(python),
+    (python) => (python === 'python3' || fs.existsSync(python)) && canImportPika(python),
   );
 }
 
@@ -25,18 +23,14 @@ export function ensurePythonPika(): string {
   const found = pythonWithPika();
   if (found) return found;
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  const hasApt =
-    spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' })
-      .status === 0;
+  const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
   if (!isRoot || !hasApt) {
     throw new Error(
       'python3 cannot import pika and it cannot be installed from here: install the OS package ' +
         'python3-pika (e.g. `sudo apt-get install -y python3-pika`)',
     );
   }
-  process.stderr.write(
-    '[testing] installing the OS package python3-pika (apt-get)…\n',
-  );
+  process.stderr.write('[testing] installing the OS package python3-pika (apt-get)…\n');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   // Another apt-get on the machine holds the lock for a while; wait for it rather than fail.
   const lock = ['-o', 'DPkg::Lock::Timeout=300'];
@@ -44,18 +38,11 @@ export function ensurePythonPika(): string {
     stdio: ['ignore', 'ignore', 'inherit'],
     env,
   });
-  execFileSync(
-    'apt-get',
-    [...lock, 'install', '-y', '--no-install-recommends', 'python3-pika'],
-    {
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env,
-    },
-  );
+  execFileSync('apt-get', [...lock, 'install', '-y', '--no-install-recommends', 'python3-pika'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env,
+  });
   const installed = pythonWithPika();
-  if (!installed)
-    throw new Error(
-      `apt-get installed python3-pika but ${SYSTEM_PYTHON} still cannot import pika`,
-    );
+  if (!installed) throw new Error(`apt-get installed python3-pika but ${SYSTEM_PYTHON} still cannot import pika`);
   return installed;
 }

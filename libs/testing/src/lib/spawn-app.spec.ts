@@ -2,9 +2,7 @@ import { spawnApp } from './spawn-app';
 
 describe('spawnApp', () => {
   it('should run TypeScript with @hello aliases and decorator metadata, and deliver signals to it', async () => {
-    const app = spawnApp(
-      'libs/testing/src/lib/fixtures/print-topology.fixture.ts',
-    );
+    const app = spawnApp('libs/testing/src/lib/fixtures/print-topology.fixture.ts');
     try {
       await app.waitForOutput(/ready/);
       expect(app.output()).toContain('queue=hello params=1 ready');
@@ -18,8 +16,6 @@ describe('spawnApp', () => {
 
   it('should fail waitForOutput when the process exits first', async () => {
     const app = spawnApp('libs/testing/src/lib/fixtures/no-such-file.ts');
-    await expect(app.waitForOutput(/never/)).rejects.toThrow(
-      /exited before printing/,
-    );
+    await expect(app.waitForOutput(/never/)).rejects.toThrow(/exited before printing/);
   });
 });

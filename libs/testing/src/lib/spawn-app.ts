@@ -25,19 +25,12 @@ export interface SpawnedApp {
  * root) in a separate Node process, compiled on the fly by `ts-register.cjs` (@swc/core, as in Jest),
  * so that tests can kill it for real (SIGKILL, SIGTERM). Starts in about a second; no build needed.
  */
-export function spawnApp(
-  entry: string,
-  env: Record<string, string | undefined> = {},
-): SpawnedApp {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['-r', REGISTER, path.join(ROOT, entry)],
-    {
-      cwd: ROOT,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+export function spawnApp(entry: string, env: Record<string, string | undefined> = {}): SpawnedApp {
+  const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const listeners = new Set<() => void>();
   const append = (chunk: Buffer) => {
@@ -49,9 +42,7 @@ export function spawnApp(
   const exited = new Promise<{
     code: number | null;
     signal: NodeJS.Signals | null;
-  }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
-  );
+  }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let hasExited = false;
   void exited.then(() => {
     hasExited = true;
@@ -77,20 +68,12 @@ export function spawnApp(
             resolve(output);
           } else if (hasExited) {
             done();
-            reject(
-              new Error(
-                `${entry} exited before printing ${pattern}; output:\n${output}`,
-              ),
-            );
+            reject(new Error(`${entry} exited before printing ${pattern}; output:\n${output}`));
           }
         };
         const timer = setTimeout(() => {
           done();
-          reject(
-            new Error(
-              `${entry} did not print ${pattern} within ${timeoutMs} ms; output:\n${output}`,
-            ),
-          );
+          reject(new Error(`${entry} did not print ${pattern} within ${timeoutMs} ms; output:\n${output}`));
         }, timeoutMs);
         const done = () => {
           clearTimeout(timer);

@@ -10,15 +10,8 @@ const { transformSync } = require('@swc/core');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 const options = require(path.join(ROOT, 'tools', 'jest', 'swc-options.cjs'));
-const { paths = {} } = JSON.parse(
-  fs.readFileSync(path.join(ROOT, 'tsconfig.base.json'), 'utf8'),
-).compilerOptions;
-const aliases = new Map(
-  Object.entries(paths).map(([alias, [target]]) => [
-    alias,
-    path.join(ROOT, target),
-  ]),
-);
+const { paths = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.base.json'), 'utf8')).compilerOptions;
+const aliases = new Map(Object.entries(paths).map(([alias, [target]]) => [alias, path.join(ROOT, target)]));
 
 const resolveFilename = Module._resolveFilename;
 Module._resolveFilename = function resolveAlias(request, ...rest) {

@@ -27,21 +27,15 @@ export async function createTestVhost(name = 'test'): Promise<TestVhost> {
   const user = decodeURIComponent(amqpUrl.username || 'guest');
   const path = encodeURIComponent(vhost);
   await managementRequest(api, 'PUT', `vhosts/${path}`, {});
-  await managementRequest(
-    api,
-    'PUT',
-    `permissions/${path}/${encodeURIComponent(user)}`,
-    {
-      configure: '.*',
-      write: '.*',
-      read: '.*',
-    },
-  );
+  await managementRequest(api, 'PUT', `permissions/${path}/${encodeURIComponent(user)}`, {
+    configure: '.*',
+    write: '.*',
+    read: '.*',
+  });
   amqpUrl.pathname = `/${path}`;
   return {
     url: amqpUrl.toString(),
     vhost,
-    delete: () =>
-      managementRequest(api, 'DELETE', `vhosts/${path}`).then(() => undefined),
+    delete: () => managementRequest(api, 'DELETE', `vhosts/${path}`).then(() => undefined),
   };
 }

@@ -4,9 +4,7 @@ import { waitFor } from './wait-for';
 describe('waitFor', () => {
   it('should resolve with the first truthy value', async () => {
     let calls = 0;
-    await expect(
-      waitFor(() => (++calls >= 3 ? calls : 0), { intervalMs: 1 }),
-    ).resolves.toBe(3);
+    await expect(waitFor(() => (++calls >= 3 ? calls : 0), { intervalMs: 1 })).resolves.toBe(3);
   });
 
   it('should say what it waited for and what it saw last when it times out', async () => {
@@ -16,9 +14,7 @@ describe('waitFor', () => {
         intervalMs: 5,
         message: 'the answer',
       }),
-    ).rejects.toThrow(
-      /timed out after 30 ms waiting for the answer \(last: false\)/,
-    );
+    ).rejects.toThrow(/timed out after 30 ms waiting for the answer \(last: false\)/);
   });
 });
 

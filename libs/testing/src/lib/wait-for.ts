@@ -13,11 +13,7 @@ export interface WaitForOptions {
  */
 export async function waitFor<T>(
   condition: () => T | Promise<T>,
-  {
-    timeoutMs = 10_000,
-    intervalMs = 50,
-    message = 'condition',
-  }: WaitForOptions = {},
+  { timeoutMs = 10_000, intervalMs = 50, message = 'condition' }: WaitForOptions = {},
 ): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -31,9 +27,7 @@ export async function waitFor<T>(
     }
     if (Date.now() >= deadline) {
       const seen = last instanceof Error ? last.message : JSON.stringify(last);
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${message} (last: ${seen})`,
-      );
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${message} (last: ${seen})`);
     }
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }

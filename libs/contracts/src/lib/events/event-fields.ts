@@ -60,8 +60,7 @@ export function textField(
 
 // An RFC 3339 date-time with an explicit offset: a bare local time would mean different
 // instants on different hosts.
-const TIMESTAMP_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/i;
+const TIMESTAMP_PATTERN = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|[+-](\d{2}):(\d{2}))$/i;
 
 function parseTimestamp(value: unknown): number {
   const match = typeof value === 'string' ? TIMESTAMP_PATTERN.exec(value) : null;

@@ -93,8 +93,6 @@ describe('GreetingGreetedIntegrationEvent', () => {
   });
 
   it('should count a name in characters, not UTF-16 units', () => {
-    expect(GreetingGreetedIntegrationEvent.parse({ ...valid, name: '😀'.repeat(256) }).name).toHaveLength(
-      512,
-    );
+    expect(GreetingGreetedIntegrationEvent.parse({ ...valid, name: '😀'.repeat(256) }).name).toHaveLength(512);
   });
 });

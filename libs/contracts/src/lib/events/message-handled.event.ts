@@ -46,11 +46,7 @@ export class MessageHandledIntegrationEvent implements MessageHandledData {
   }
 
   /** A new event whose id is derived from the message id. */
-  static create(data: {
-    messageId: string;
-    text: string;
-    handledAt?: Date | string;
-  }): MessageHandledIntegrationEvent {
+  static create(data: { messageId: string; text: string; handledAt?: Date | string }): MessageHandledIntegrationEvent {
     return new MessageHandledIntegrationEvent({
       eventId: MessageHandledIntegrationEvent.eventIdFor(data.messageId),
       messageId: data.messageId,

@@ -44,19 +44,26 @@ describe('generated gRPC types', () => {
     expect(declared).toEqual(loaded);
   });
 
-  it.each(SERVICES)('should name the request and response of every RPC of %s as proto-loader loads them', (file, fullName, methods) => {
-    const typeName = (type: protoLoader.MessageTypeDefinition<object, object>) => (type.type as { name: string }).name;
-    const loaded = Object.fromEntries(
-      Object.entries(loadService(file, fullName)).map(([name, m]) => [
-        name,
-        { requestType: typeName(m.requestType), responseType: typeName(m.responseType) },
-      ]),
-    );
-    const declared = Object.fromEntries(
-      Object.entries(methods).map(([name, m]) => [name, { requestType: m.requestType, responseType: m.responseType }]),
-    );
-    expect(declared).toEqual(loaded);
-  });
+  it.each(SERVICES)(
+    'should name the request and response of every RPC of %s as proto-loader loads them',
+    (file, fullName, methods) => {
+      const typeName = (type: protoLoader.MessageTypeDefinition<object, object>) =>
+        (type.type as { name: string }).name;
+      const loaded = Object.fromEntries(
+        Object.entries(loadService(file, fullName)).map(([name, m]) => [
+          name,
+          { requestType: typeName(m.requestType), responseType: typeName(m.responseType) },
+        ]),
+      );
+      const declared = Object.fromEntries(
+        Object.entries(methods).map(([name, m]) => [
+          name,
+          { requestType: m.requestType, responseType: m.responseType },
+        ]),
+      );
+      expect(declared).toEqual(loaded);
+    },
+  );
 
   it('should keep the field numbers of gRPC helloworld', () => {
     const definition = protoLoader.loadSync(protoPath('helloworld.proto'), PROTO_LOADER_OPTIONS);

@@ -26,8 +26,16 @@ describe('parseHelloRequest', () => {
   it.each([
     ['an empty name', '', 'name: must not be empty'],
     ['a blank name', ' \t ', 'name: must not be empty'],
-    ['a name one character too long', 'a'.repeat(MAX_NAME_LENGTH + 1), `name: must be at most ${MAX_NAME_LENGTH} characters`],
-    ['too many code points made of surrogate pairs', '😀'.repeat(MAX_NAME_LENGTH + 1), `name: must be at most ${MAX_NAME_LENGTH} characters`],
+    [
+      'a name one character too long',
+      'a'.repeat(MAX_NAME_LENGTH + 1),
+      `name: must be at most ${MAX_NAME_LENGTH} characters`,
+    ],
+    [
+      'too many code points made of surrogate pairs',
+      '😀'.repeat(MAX_NAME_LENGTH + 1),
+      `name: must be at most ${MAX_NAME_LENGTH} characters`,
+    ],
     ['a replacement character left by invalid UTF-8', 'A\uFFFD(', 'name: must be valid UTF-8 text'],
     ['a lone high surrogate', 'ab\uD83D', 'name: must be valid UTF-8 text'],
     ['a lone low surrogate', '\uDE00ab', 'name: must be valid UTF-8 text'],

@@ -25,18 +25,12 @@ export function parseHelloRequest(request: Partial<HelloRequest> | null | undefi
   }
   // A string never has more code points than UTF-16 units, so short names skip the count.
   if (name.length > MAX_NAME_LENGTH && codePointCount(name) > MAX_NAME_LENGTH) {
-    throw new ContractViolation(
-      'invalid-message',
-      `name: must be at most ${MAX_NAME_LENGTH} characters`,
-      'name',
-    );
+    throw new ContractViolation('invalid-message', `name: must be at most ${MAX_NAME_LENGTH} characters`, 'name');
   }
   if (NOT_PLAIN_TEXT.test(name)) {
     throw new ContractViolation(
       'invalid-message',
-      CONTROL_CHARACTER.test(name)
-        ? 'name: must not contain control characters'
-        : 'name: must be valid UTF-8 text',
+      CONTROL_CHARACTER.test(name) ? 'name: must not contain control characters' : 'name: must be valid UTF-8 text',
       'name',
     );
   }

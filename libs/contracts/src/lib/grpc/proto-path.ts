@@ -19,7 +19,9 @@ export function protoDir(): string {
   }
   const cwdCandidate = join(process.cwd(), 'proto');
   if (existsSync(join(cwdCandidate, marker))) return cwdCandidate;
-  throw new Error(`cannot find the proto/ folder (looked above ${__dirname} and in ${process.cwd()}); set HELLO_PROTO_DIR`);
+  throw new Error(
+    `cannot find the proto/ folder (looked above ${__dirname} and in ${process.cwd()}); set HELLO_PROTO_DIR`,
+  );
 }
 
 /** Absolute path of a .proto file given relative to `proto/`. */

@@ -24,11 +24,7 @@ export function parseHelloMessage(value: unknown): HelloMessage {
     throw new ContractViolation('invalid-message', '"text" must not be empty', 'text');
   }
   if (Buffer.byteLength(text, 'utf8') > MAX_MESSAGE_TEXT_BYTES) {
-    throw new ContractViolation(
-      'message-too-large',
-      `"text" is longer than ${MAX_MESSAGE_TEXT_BYTES} bytes`,
-      'text',
-    );
+    throw new ContractViolation('message-too-large', `"text" is longer than ${MAX_MESSAGE_TEXT_BYTES} bytes`, 'text');
   }
   return { text };
 }

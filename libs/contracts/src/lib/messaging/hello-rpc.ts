@@ -30,5 +30,7 @@ export function helloRpcRequestOf(body: unknown): Partial<HelloRequest> {
 
 export function isHelloRpcErrorReply(value: unknown): value is HelloRpcErrorReply {
   const error = (value as { error?: unknown } | null)?.error as { code?: unknown; message?: unknown } | undefined;
-  return typeof error === 'object' && error !== null && typeof error.code === 'string' && typeof error.message === 'string';
+  return (
+    typeof error === 'object' && error !== null && typeof error.code === 'string' && typeof error.message === 'string'
+  );
 }

@@ -1,13 +1,7 @@
 import { InvalidConfigError } from '../errors';
 import { attemptsOf, checkRetryOptions } from './retry-options';
 import { amqpSocketOptions, readAmqpTls } from './tls';
-import {
-  amqpUrlList,
-  readAmqpUrl,
-  readInteger,
-  readIntegerList,
-  redactAmqpUrl,
-} from './env';
+import { amqpUrlList, readAmqpUrl, readInteger, readIntegerList, redactAmqpUrl } from './env';
 
 function variableOf(fn: () => unknown): string | undefined {
   try {
@@ -21,9 +15,7 @@ function variableOf(fn: () => unknown): string | undefined {
 describe('config readers', () => {
   it('should default RABBITMQ_URL and accept amqp and amqps URLs with an encoded vhost', () => {
     expect(readAmqpUrl({})).toBe('amqp://guest:guest@localhost:5672');
-    expect(readAmqpUrl({ RABBITMQ_URL: 'amqps://u:p@h:5671/a%2Fb' })).toBe(
-      'amqps://u:p@h:5671/a%2Fb',
-    );
+    expect(readAmqpUrl({ RABBITMQ_URL: 'amqps://u:p@h:5671/a%2Fb' })).toBe('amqps://u:p@h:5671/a%2Fb');
   });
 
   it('should accept a comma-separated list of node URLs and check each of them', () => {
@@ -32,51 +24,34 @@ describe('config readers', () => {
         RABBITMQ_URL: ' amqp://u:p@n1:5672/v , amqp://u:p@n2:5673/v,amqps://u:p@n3:5671/v ',
       }),
     ).toBe('amqp://u:p@n1:5672/v,amqp://u:p@n2:5673/v,amqps://u:p@n3:5671/v');
-    expect(amqpUrlList('amqp://a:5672,amqp://b:5672')).toEqual([
-      'amqp://a:5672',
-      'amqp://b:5672',
-    ]);
-    expect(() =>
-      readAmqpUrl({ RABBITMQ_URL: 'amqp://u:secret@n1:5672,http://n2' }),
-    ).toThrow('RABBITMQ_URL: protocol must be amqp: or amqps:, got "http:"');
-    expect(() =>
-      readAmqpUrl({ RABBITMQ_URL: 'amqp://u:secret@n1:5672,,amqp://n2' }),
-    ).toThrow(/RABBITMQ_URL: .*has an empty entry/);
-    expect(() =>
-      readAmqpUrl({ RABBITMQ_URL: 'amqp://u:secret@n1:5672,,amqp://n2' }),
-    ).not.toThrow(/secret/);
+    expect(amqpUrlList('amqp://a:5672,amqp://b:5672')).toEqual(['amqp://a:5672', 'amqp://b:5672']);
+    expect(() => readAmqpUrl({ RABBITMQ_URL: 'amqp://u:secret@n1:5672,http://n2' })).toThrow(
+      'RABBITMQ_URL: protocol must be amqp: or amqps:, got "http:"',
+    );
+    expect(() => readAmqpUrl({ RABBITMQ_URL: 'amqp://u:secret@n1:5672,,amqp://n2' })).toThrow(
+      /RABBITMQ_URL: .*has an empty entry/,
+    );
+    expect(() => readAmqpUrl({ RABBITMQ_URL: 'amqp://u:secret@n1:5672,,amqp://n2' })).not.toThrow(/secret/);
   });
 
   it('should default to the local broker launcher on HELLO_RABBITMQ_PORT when RABBITMQ_URL is unset', () => {
-    expect(readAmqpUrl({ HELLO_RABBITMQ_PORT: '5680' })).toBe(
-      'amqp://guest:guest@localhost:5680',
-    );
-    expect(
-      readAmqpUrl({ HELLO_RABBITMQ_PORT: '5680', RABBITMQ_URL: 'amqp://h:1' }),
-    ).toBe('amqp://h:1');
-    expect(variableOf(() => readAmqpUrl({ HELLO_RABBITMQ_PORT: 'x' }))).toBe(
-      'HELLO_RABBITMQ_PORT',
-    );
+    expect(readAmqpUrl({ HELLO_RABBITMQ_PORT: '5680' })).toBe('amqp://guest:guest@localhost:5680');
+    expect(readAmqpUrl({ HELLO_RABBITMQ_PORT: '5680', RABBITMQ_URL: 'amqp://h:1' })).toBe('amqp://h:1');
+    expect(variableOf(() => readAmqpUrl({ HELLO_RABBITMQ_PORT: 'x' }))).toBe('HELLO_RABBITMQ_PORT');
   });
 
   it('should name the variable of a bad value', () => {
-    expect(variableOf(() => readAmqpUrl({ RABBITMQ_URL: 'http://h' }))).toBe(
-      'RABBITMQ_URL',
-    );
+    expect(variableOf(() => readAmqpUrl({ RABBITMQ_URL: 'http://h' }))).toBe('RABBITMQ_URL');
     expect(variableOf(() => readInteger({ N: '1e3' }, 'N', 1))).toBe('N');
-    expect(variableOf(() => readInteger({ N: '5' }, 'N', 1, { max: 4 }))).toBe(
-      'N',
-    );
+    expect(variableOf(() => readInteger({ N: '5' }, 'N', 1, { max: 4 }))).toBe('N');
     expect(variableOf(() => readIntegerList({ L: '1,,2' }, 'L', []))).toBe('L');
   });
 
   it('should keep the password out of a redacted URL', () => {
-    expect(redactAmqpUrl('amqp://guest:secret@h:5672/v')).toBe(
-      'amqp://guest:***@h:5672/v',
+    expect(redactAmqpUrl('amqp://guest:secret@h:5672/v')).toBe('amqp://guest:***@h:5672/v');
+    expect(redactAmqpUrl('amqp://guest:secret@h1:5672/v,amqp://guest:secret@h2:5672/v')).toBe(
+      'amqp://guest:***@h1:5672/v,amqp://guest:***@h2:5672/v',
     );
-    expect(
-      redactAmqpUrl('amqp://guest:secret@h1:5672/v,amqp://guest:secret@h2:5672/v'),
-    ).toBe('amqp://guest:***@h1:5672/v,amqp://guest:***@h2:5672/v');
   });
 
   it('should count one try more than there are retry delays, and refuse a delay that is no positive integer', () => {

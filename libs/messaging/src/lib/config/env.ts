@@ -21,11 +21,7 @@ export function defaultAmqpUrl(env: Env): string {
  * credentials of every URL and are URL-encoded here (so `p@ss/w0rd` stays a password, not a host):
  * compose files set them apart.
  */
-export function readAmqpUrl(
-  env: Env,
-  name = 'RABBITMQ_URL',
-  fallback = defaultAmqpUrl(env),
-): string {
+export function readAmqpUrl(env: Env, name = 'RABBITMQ_URL', fallback = defaultAmqpUrl(env)): string {
   const raw = env[name]?.trim() || fallback;
   const urls = amqpUrlList(raw);
   if (urls.length === 0 || urls.length !== raw.split(',').length) {
@@ -57,10 +53,7 @@ function checkAmqpUrl(name: string, raw: string): void {
     );
   }
   if (url.protocol !== 'amqp:' && url.protocol !== 'amqps:') {
-    throw new InvalidConfigError(
-      name,
-      `protocol must be amqp: or amqps:, got "${url.protocol}"`,
-    );
+    throw new InvalidConfigError(name, `protocol must be amqp: or amqps:, got "${url.protocol}"`);
   }
   if (!url.hostname) {
     throw new InvalidConfigError(name, 'the URL has no host');
@@ -95,8 +88,7 @@ export function readInteger(
 ): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
-  if (!/^-?\d+$/.test(raw))
-    throw new InvalidConfigError(name, `must be an integer, got "${raw}"`);
+  if (!/^-?\d+$/.test(raw)) throw new InvalidConfigError(name, `must be an integer, got "${raw}"`);
   return checkRange(name, Number(raw), range);
 }
 
@@ -112,10 +104,7 @@ export function readIntegerList(
   return raw.split(',').map((part) => {
     const item = part.trim();
     if (!/^-?\d+$/.test(item)) {
-      throw new InvalidConfigError(
-        name,
-        `must be a comma-separated list of integers, got "${raw}"`,
-      );
+      throw new InvalidConfigError(name, `must be a comma-separated list of integers, got "${raw}"`);
     }
     return checkRange(name, Number(item), range);
   });
@@ -126,15 +115,9 @@ export function readPort(env: Env, name: string, fallback: number): number {
   return readInteger(env, name, fallback, { min: 1, max: 65535 });
 }
 
-function checkRange(
-  name: string,
-  value: number,
-  { min, max }: { min?: number; max?: number },
-): number {
-  if (min !== undefined && value < min)
-    throw new InvalidConfigError(name, `must be at least ${min}, got ${value}`);
-  if (max !== undefined && value > max)
-    throw new InvalidConfigError(name, `must be at most ${max}, got ${value}`);
+function checkRange(name: string, value: number, { min, max }: { min?: number; max?: number }): number {
+  if (min !== undefined && value < min) throw new InvalidConfigError(name, `must be at least ${min}, got ${value}`);
+  if (max !== undefined && value > max) throw new InvalidConfigError(name, `must be at most ${max}, got ${value}`);
   return value;
 }
 

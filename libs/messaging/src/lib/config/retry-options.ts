@@ -31,7 +31,10 @@ export function retryDelayAfter(retry: RetryOptions, attempt: number): number | 
 /** Validates retry options; `name` is what an error message calls the delays. */
 export function checkRetryOptions(retry: RetryOptions, name = 'retry.delaysMs'): RetryOptions {
   if (retry.delaysMs.length > MAX_RETRIES) {
-    throw new InvalidConfigError(name, `has ${retry.delaysMs.length} delays; at most ${MAX_RETRIES} retries are allowed`);
+    throw new InvalidConfigError(
+      name,
+      `has ${retry.delaysMs.length} delays; at most ${MAX_RETRIES} retries are allowed`,
+    );
   }
   for (const delay of retry.delaysMs) {
     if (!Number.isInteger(delay) || delay < 1)

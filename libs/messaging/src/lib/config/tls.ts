@@ -52,6 +52,9 @@ function readPem(env: Env, name: string): Buffer | undefined {
   try {
     return readFileSync(file);
   } catch (error) {
-    throw new InvalidConfigError(name, `cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw new InvalidConfigError(
+      name,
+      `cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
 }

@@ -1,8 +1,5 @@
 import { Logger } from '@nestjs/common';
-import amqp, {
-  AmqpConnectionManager,
-  ChannelWrapper,
-} from 'amqp-connection-manager';
+import amqp, { AmqpConnectionManager, ChannelWrapper } from 'amqp-connection-manager';
 import type { Channel, ChannelModel, ConfirmChannel } from 'amqplib';
 import { amqpUrlList, redactAmqpUrl } from '../config/env';
 import { amqpSocketOptions, AmqpTlsFiles } from '../config/tls';
@@ -34,12 +31,7 @@ export interface AmqpConnectionOptions {
  * after losing the connection until an attempt fails, `unreachable` from a failed attempt until one
  * succeeds (attempts go on in the background), `closed` once closed by its owner.
  */
-export type AmqpConnectionState =
-  | 'connecting'
-  | 'connected'
-  | 'reconnecting'
-  | 'unreachable'
-  | 'closed';
+export type AmqpConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'unreachable' | 'closed';
 
 export interface AmqpChannelOptions {
   /** For logs. */
@@ -182,8 +174,7 @@ export class AmqpConnection {
     try {
       await this.manager.connect({ timeout: timeoutMs });
     } catch (error) {
-      const cause =
-        this.lastError ?? (error instanceof Error ? error : undefined);
+      const cause = this.lastError ?? (error instanceof Error ? error : undefined);
       throw new BrokerUnreachableError(this.redactedUrl, timeoutMs, cause);
     }
   }
@@ -197,13 +188,10 @@ export class AmqpConnection {
     const setup = async (channel: ConfirmChannel) => {
       const connection = this.manager.connection;
       channel.on('error', (error: Error) =>
-        this.log.error(
-          `channel ${options.name} closed by the broker: ${error.message}`,
-        ),
+        this.log.error(`channel ${options.name} closed by the broker: ${error.message}`),
       );
       channel.once('close', () => {
-        if (!closedByOwner && !this.closed)
-          this.recoverFrom(connection, options.name);
+        if (!closedByOwner && !this.closed) this.recoverFrom(connection, options.name);
       });
       await options.setup?.(channel);
     };
@@ -215,9 +203,7 @@ export class AmqpConnection {
     wrapper.once('close', () => {
       closedByOwner = true;
     });
-    wrapper.on('error', (error: Error) =>
-      this.log.error(`channel ${options.name}: ${error.message}`),
-    );
+    wrapper.on('error', (error: Error) => this.log.error(`channel ${options.name}: ${error.message}`));
     return wrapper;
   }
 
@@ -225,12 +211,9 @@ export class AmqpConnection {
    * Runs `work` on a fresh, dedicated channel and closes it afterwards. A broker error (e.g.
    * PRECONDITION_FAILED on a declaration) closes only that channel and is rethrown.
    */
-  async withDedicatedChannel<T>(
-    work: (channel: Channel) => Promise<T>,
-  ): Promise<T> {
+  async withDedicatedChannel<T>(work: (channel: Channel) => Promise<T>): Promise<T> {
     const connection = this.manager.connection as ChannelModel | undefined;
-    if (!connection)
-      throw new BrokerUnreachableError(this.redactedUrl, 0, this.lastError);
+    if (!connection) throw new BrokerUnreachableError(this.redactedUrl, 0, this.lastError);
     const channel = await connection.createChannel();
     let closed = false;
     channel.on('error', () => undefined);
@@ -257,19 +240,13 @@ export class AmqpConnection {
     this.blockedReason = undefined;
   }
 
-  private recoverFrom(
-    connection: ChannelModel | undefined,
-    channelName: string,
-  ): void {
+  private recoverFrom(connection: ChannelModel | undefined, channelName: string): void {
     clearTimeout(this.recoveryTimer);
     this.recoveryTimer = setTimeout(() => {
       // Only when the connection that carried the channel is still the current one: after a
       // disconnect the manager reconnects (and re-creates channels) by itself.
-      if (this.closed || !connection || this.manager.connection !== connection)
-        return;
-      this.log.warn(
-        `channel ${channelName} was closed by the broker; reconnecting to re-open it`,
-      );
+      if (this.closed || !connection || this.manager.connection !== connection) return;
+      this.log.warn(`channel ${channelName} was closed by the broker; reconnecting to re-open it`);
       this.manager.reconnect();
     }, this.options.reconnectDelayMs ?? 1000);
     this.recoveryTimer.unref();

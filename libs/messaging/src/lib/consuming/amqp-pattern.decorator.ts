@@ -1,9 +1,4 @@
-import {
-  applyDecorators,
-  Catch,
-  RpcExceptionFilter,
-  UseFilters,
-} from '@nestjs/common';
+import { applyDecorators, Catch, RpcExceptionFilter, UseFilters } from '@nestjs/common';
 import { EventPattern } from '@nestjs/microservices';
 import { Observable, throwError } from 'rxjs';
 
@@ -33,12 +28,6 @@ export class KeepOriginalErrorFilter implements RpcExceptionFilter<unknown> {
  * `@EventPattern(type, { decode })` plus KeepOriginalErrorFilter: the way to declare an AMQP message
  * handler. `type` is the AMQP `type` property the handler receives (e.g. `hello.message.v1`).
  */
-export function AmqpPattern(
-  type: string,
-  extras: AmqpPatternExtras = {},
-): MethodDecorator {
-  return applyDecorators(
-    EventPattern(type, { ...extras }),
-    UseFilters(KeepOriginalErrorFilter),
-  );
+export function AmqpPattern(type: string, extras: AmqpPatternExtras = {}): MethodDecorator {
+  return applyDecorators(EventPattern(type, { ...extras }), UseFilters(KeepOriginalErrorFilter));
 }

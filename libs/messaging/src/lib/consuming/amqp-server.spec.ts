@@ -2,13 +2,7 @@ import { Controller, INestMicroservice } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
 import { ContractViolation, MessageHeaders } from '@hello/contracts';
-import {
-  AmqpTestClient,
-  createTestVhost,
-  TestVhost,
-  textOf,
-  waitFor,
-} from '@hello/testing';
+import { AmqpTestClient, createTestVhost, TestVhost, textOf, waitFor } from '@hello/testing';
 import { AmqpContext } from './amqp-context';
 import { AmqpPattern } from './amqp-pattern.decorator';
 import { AmqpServer } from './amqp-server';
@@ -29,11 +23,7 @@ class TestHandlers {
   readonly seen: Seen[] = [];
   private readonly failures = new Map<string, number>();
 
-  private record(
-    pattern: string,
-    payload: unknown,
-    context: AmqpContext,
-  ): void {
+  private record(pattern: string, payload: unknown, context: AmqpContext): void {
     this.seen.push({
       pattern,
       payload,
@@ -55,10 +45,7 @@ class TestHandlers {
 
   /** Fails the first `failTimes` tries of each message, then succeeds. */
   @AmqpPattern('test.flaky.v1')
-  async flaky(
-    @Payload() payload: { failTimes: number },
-    @Ctx() context: AmqpContext,
-  ): Promise<void> {
+  async flaky(@Payload() payload: { failTimes: number }, @Ctx() context: AmqpContext): Promise<void> {
     const failed = this.failures.get(context.messageId) ?? 0;
     if (failed < payload.failTimes) {
       this.failures.set(context.messageId, failed + 1);
@@ -75,12 +62,7 @@ class TestHandlers {
   @AmqpPattern('test.checked.v1', {
     decode: (body) => {
       const name = (body as { name?: unknown } | null)?.name;
-      if (typeof name !== 'string')
-        throw new ContractViolation(
-          'invalid-message',
-          '"name" must be a string',
-          'name',
-        );
+      if (typeof name !== 'string') throw new ContractViolation('invalid-message', '"name" must be a string', 'name');
       return { name };
     },
   })
@@ -96,10 +78,7 @@ class TestHandlers {
   /** A plain @EventPattern (without the error filter) that throws a ContractViolation. */
   @EventPattern('test.plain-violation.v1')
   plainViolation(): void {
-    throw new ContractViolation(
-      'invalid-message',
-      'rejected by a plain EventPattern handler',
-    );
+    throw new ContractViolation('invalid-message', 'rejected by a plain EventPattern handler');
   }
 }
 
@@ -131,8 +110,7 @@ describe('AmqpServer', () => {
       contentType: 'application/json',
       persistent: true,
     });
-  const settledOf = (messageId: string) =>
-    settled.filter((s) => s.messageId === messageId);
+  const settledOf = (messageId: string) => settled.filter((s) => s.messageId === messageId);
 
   beforeAll(async () => {
     vhost = await createTestVhost('amqp-server');
@@ -176,12 +154,7 @@ describe('AmqpServer', () => {
         'x-queue-type': 'quorum',
         'x-quorum-initial-group-size': 3,
       });
-    expect(server.topology.queues.map((q) => q.name)).toEqual([
-      'work.dead',
-      'work',
-      'work.retry.1',
-      'work.retry.2',
-    ]);
+    expect(server.topology.queues.map((q) => q.name)).toEqual(['work.dead', 'work', 'work.retry.1', 'work.retry.2']);
   });
 
   it('should dispatch a JSON message to the handler of its type and ack it', async () => {
@@ -208,22 +181,15 @@ describe('AmqpServer', () => {
     await waitFor(() => settledOf('two-1').length === 1, {
       message: 'two-1 settled',
     });
-    expect(handlers.seen.filter((s) => s.messageId === 'two-1')).toHaveLength(
-      1,
-    );
+    expect(handlers.seen.filter((s) => s.messageId === 'two-1')).toHaveLength(1);
     expect(moreHandlers.seen).toEqual(['two-1']);
     expect(settledOf('two-1')[0]).toMatchObject({ outcome: 'handled' });
   });
 
   it('should hand a plain-text message without type or content type to the default pattern', async () => {
     await client.publish(queue, 'Hello World!');
-    await waitFor(
-      () => handlers.seen.some((s) => s.pattern === 'test.text.v1'),
-      { message: 'plain text handled' },
-    );
-    expect(
-      handlers.seen.find((s) => s.pattern === 'test.text.v1')?.payload,
-    ).toEqual({ text: 'Hello World!' });
+    await waitFor(() => handlers.seen.some((s) => s.pattern === 'test.text.v1'), { message: 'plain text handled' });
+    expect(handlers.seen.find((s) => s.pattern === 'test.text.v1')?.payload).toEqual({ text: 'Hello World!' });
   });
 
   it('should handle a message published twice with the same messageId once', async () => {
@@ -232,9 +198,7 @@ describe('AmqpServer', () => {
     await waitFor(() => settledOf('dup-1').length === 2, {
       message: 'both copies settled',
     });
-    expect(handlers.seen.filter((s) => s.messageId === 'dup-1')).toHaveLength(
-      1,
-    );
+    expect(handlers.seen.filter((s) => s.messageId === 'dup-1')).toHaveLength(1);
     expect(
       settledOf('dup-1')
         .map((s) => s.outcome)
@@ -254,12 +218,7 @@ describe('AmqpServer', () => {
         }),
       'bad-json',
     ],
-    [
-      'an unknown type',
-      'unknown-type',
-      () => json('test.nobody.v1', {}, 'bad-type'),
-      'bad-type',
-    ],
+    ['an unknown type', 'unknown-type', () => json('test.nobody.v1', {}, 'bad-type'), 'bad-type'],
     [
       'a payload its decoder rejects',
       'invalid-message',
@@ -277,24 +236,18 @@ describe('AmqpServer', () => {
         }),
       'bad-ct',
     ],
-  ])(
-    'should dead-letter %s at once with reason %s, and keep consuming',
-    async (_what, reason, publish, messageId) => {
-      await publish();
-      await json('test.ok.v1', { after: messageId }, `after-${messageId}`);
-      const [dead] = await client.get('work.dead', 1);
-      expect(dead.properties.messageId).toBe(messageId);
-      expect(dead.properties.headers?.[MessageHeaders.deathReason]).toBe(reason);
-      expect(String(dead.properties.headers?.[MessageHeaders.deathDetail])).not.toBe(
-        '',
-      );
-      expect(dead.properties.headers?.[MessageHeaders.attempts]).toBe(1);
-      await waitFor(
-        () => handlers.seen.some((s) => s.messageId === `after-${messageId}`),
-        { message: 'next message handled' },
-      );
-    },
-  );
+  ])('should dead-letter %s at once with reason %s, and keep consuming', async (_what, reason, publish, messageId) => {
+    await publish();
+    await json('test.ok.v1', { after: messageId }, `after-${messageId}`);
+    const [dead] = await client.get('work.dead', 1);
+    expect(dead.properties.messageId).toBe(messageId);
+    expect(dead.properties.headers?.[MessageHeaders.deathReason]).toBe(reason);
+    expect(String(dead.properties.headers?.[MessageHeaders.deathDetail])).not.toBe('');
+    expect(dead.properties.headers?.[MessageHeaders.attempts]).toBe(1);
+    await waitFor(() => handlers.seen.some((s) => s.messageId === `after-${messageId}`), {
+      message: 'next message handled',
+    });
+  });
 
   it('should retry a failing handler with backoff and handle the message once it succeeds', async () => {
     const publishedAt = Date.now();
@@ -308,11 +261,7 @@ describe('AmqpServer', () => {
     expect(handled[0].attempt).toBe(3);
     // Two delays (200 ms, then 400 ms) passed before the third try.
     expect(handled[0].at - publishedAt).toBeGreaterThanOrEqual(600);
-    expect(settledOf('flaky-1').map((s) => s.action)).toEqual([
-      'retry',
-      'retry',
-      'ack',
-    ]);
+    expect(settledOf('flaky-1').map((s) => s.action)).toEqual(['retry', 'retry', 'ack']);
   });
 
   it('should dead-letter a message whose handler always fails after the last attempt, with the last error', async () => {
@@ -326,20 +275,14 @@ describe('AmqpServer', () => {
       [MessageHeaders.attempts]: 3,
     });
     expect(JSON.parse(textOf(dead))).toEqual({});
-    expect(settledOf('broken-1').map((s) => s.action)).toEqual([
-      'retry',
-      'retry',
-      'dead-letter',
-    ]);
+    expect(settledOf('broken-1').map((s) => s.action)).toEqual(['retry', 'retry', 'dead-letter']);
   });
 
   it('should treat errors of a plain @EventPattern handler as handler failures (retried), not contract violations', async () => {
     // Nest's default filter replaces the error; @AmqpPattern keeps it. Documented in the README.
     await json('test.plain-violation.v1', {}, 'plain-1');
     const [dead] = await client.get('work.dead', 1, 5_000);
-    expect(dead.properties.headers?.[MessageHeaders.deathReason]).toBe(
-      'handler-failed',
-    );
+    expect(dead.properties.headers?.[MessageHeaders.deathReason]).toBe('handler-failed');
     expect(dead.properties.headers?.[MessageHeaders.attempts]).toBe(3);
   });
 
@@ -348,11 +291,7 @@ describe('AmqpServer', () => {
       type: 'test.flaky.v1',
       contentType: 'application/json',
     });
-    const anonymous = () =>
-      settled.filter(
-        (s) =>
-          s.pattern === 'test.flaky.v1' && !s.messageId.startsWith('flaky-'),
-      );
+    const anonymous = () => settled.filter((s) => s.pattern === 'test.flaky.v1' && !s.messageId.startsWith('flaky-'));
     await waitFor(() => anonymous().some((s) => s.outcome === 'handled'), {
       message: 'retried copy handled',
     });

@@ -1,9 +1,5 @@
 import { Logger, OnModuleDestroy } from '@nestjs/common';
-import {
-  CustomTransportStrategy,
-  MessageHandler,
-  Server,
-} from '@nestjs/microservices';
+import { CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import type { Span } from '@opentelemetry/api';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
@@ -16,21 +12,11 @@ import { AmqpConnection } from '../connection/amqp-connection';
 import { AmqpTlsFiles } from '../config/tls';
 import { assertTopology, declareTopology } from '../topology/declare-topology';
 import { RateLimitedLog } from '../logging/rate-limited-log';
-import {
-  consumerTopology,
-  mergeTopologies,
-  QueueBinding,
-  TopologySpec,
-} from '../topology/topology';
+import { consumerTopology, mergeTopologies, QueueBinding, TopologySpec } from '../topology/topology';
 import { AmqpContext } from './amqp-context';
 import { AmqpPatternExtras } from './amqp-pattern.decorator';
 import { decodeBody } from './decode-body';
-import {
-  decideDelivery,
-  describeError,
-  HandlingOutcome,
-  outcomeOfError,
-} from './delivery-policy';
+import { decideDelivery, describeError, HandlingOutcome, outcomeOfError } from './delivery-policy';
 import { InFlight } from './in-flight';
 import { deduplicationKeyOf, ProcessedMessages } from './processed-messages';
 import { SerialPerKey } from './serial-per-key';
@@ -117,9 +103,7 @@ export class AmqpServer
       }),
       options.topology ?? { exchanges: [], queues: [], bindings: [] },
     );
-    this.processed = new ProcessedMessages(
-      options.deduplicationCapacity ?? 10_000,
-    );
+    this.processed = new ProcessedMessages(options.deduplicationCapacity ?? 10_000);
     this.settlement = new Settlement({
       topology: this.topology,
       connection: () => this.connection,
@@ -137,11 +121,7 @@ export class AmqpServer
 
   /** Connected to the broker with a consumer on the queue. */
   isConsuming(): boolean {
-    return (
-      !!this.connection?.isConnected() &&
-      this.consumerTags.size > 0 &&
-      !this.draining
-    );
+    return !!this.connection?.isConnected() && this.consumerTags.size > 0 && !this.draining;
   }
 
   /**
@@ -161,10 +141,7 @@ export class AmqpServer
     return this.inFlight.size;
   }
 
-  on<K extends keyof AmqpServerEvents>(
-    event: K,
-    callback: AmqpServerEvents[K],
-  ): void {
+  on<K extends keyof AmqpServerEvents>(event: K, callback: AmqpServerEvents[K]): void {
     this.events.on(event as string, callback as (...args: unknown[]) => void);
   }
 
@@ -205,9 +182,7 @@ export class AmqpServer
       connectionName: this.options.connectionName ?? `${queue}.consumer`,
     });
     await this.connection.connect(CONNECT_TIMEOUT_MS);
-    this.connection.manager.on('disconnect', () =>
-      this._status$.next('disconnected'),
-    );
+    this.connection.manager.on('disconnect', () => this._status$.next('disconnected'));
     await assertTopology(this.connection, this.topology);
     this.channel = this.connection.createChannel({
       name: `${queue}.consumer`,
@@ -215,9 +190,7 @@ export class AmqpServer
     });
     await this.channel.waitForConnect();
     const handlers = [...this.messageHandlers.keys()].join(', ') || 'none';
-    this.logger.log(
-      `consuming '${queue}' (prefetch ${this.options.prefetch}; handlers: ${handlers})`,
-    );
+    this.logger.log(`consuming '${queue}' (prefetch ${this.options.prefetch}; handlers: ${handlers})`);
   }
 
   /** Runs on every new channel: declare again (after a broker restart), then consume. */
@@ -231,66 +204,43 @@ export class AmqpServer
     });
     this.settlement.watch(channel);
     await channel.prefetch(this.options.prefetch, false);
-    const { consumerTag } = await channel.consume(
-      this.options.queue,
-      (message) => this.onDelivery(channel, message),
-      {
-        noAck: false,
-      },
-    );
+    const { consumerTag } = await channel.consume(this.options.queue, (message) => this.onDelivery(channel, message), {
+      noAck: false,
+    });
     this.consumerTags.set(channel, consumerTag);
     this._status$.next('connected');
   }
 
-  private onDelivery(
-    channel: ConfirmChannel,
-    message: ConsumeMessage | null,
-  ): void {
+  private onDelivery(channel: ConfirmChannel, message: ConsumeMessage | null): void {
     if (message === null) {
       // The broker cancelled the consumer (e.g. the queue was deleted): re-open to declare it again.
-      this.logger.warn(
-        `the broker cancelled the consumer of '${this.options.queue}'; reconnecting`,
-      );
+      this.logger.warn(`the broker cancelled the consumer of '${this.options.queue}'; reconnecting`);
       this.consumerTags.delete(channel);
-      if (!this.draining)
-        setTimeout(() => this.connection?.manager.reconnect(), 1000).unref();
+      if (!this.draining) setTimeout(() => this.connection?.manager.reconnect(), 1000).unref();
       return;
     }
     const task = this.handleDelivery(channel, message).catch((error: unknown) =>
-      this.logger.error(
-        `unexpected failure while settling a message: ${describeError(error)}`,
-      ),
+      this.logger.error(`unexpected failure while settling a message: ${describeError(error)}`),
     );
     this.inFlight.track(task);
   }
 
-  private async handleDelivery(
-    channel: ConfirmChannel,
-    message: ConsumeMessage,
-  ): Promise<void> {
+  private async handleDelivery(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
     const dedupKey = deduplicationKeyOf(message);
     // A message without a publisher id gets an id of its own here (kept by its retry and dead-letter
     // copies).
-    const messageId =
-      (message.properties.messageId as string | undefined) || `${randomUUID()}`;
-    const pattern =
-      message.properties.type || this.options.defaultPattern || '';
+    const messageId = (message.properties.messageId as string | undefined) || `${randomUUID()}`;
+    const pattern = message.properties.type || this.options.defaultPattern || '';
     const context = new AmqpContext(message, pattern, messageId);
     if (!dedupKey) {
       await this.processAndSettle(channel, context, undefined);
       return;
     }
-    await this.oneAtATime.run(dedupKey, () =>
-      this.processAndSettle(channel, context, dedupKey),
-    );
+    await this.oneAtATime.run(dedupKey, () => this.processAndSettle(channel, context, dedupKey));
   }
 
   /** Handles and settles one delivery inside its CONSUMER span (a child of its publisher's span). */
-  private processAndSettle(
-    channel: ConfirmChannel,
-    context: AmqpContext,
-    dedupKey: string | undefined,
-  ): Promise<void> {
+  private processAndSettle(channel: ConfirmChannel, context: AmqpContext, dedupKey: string | undefined): Promise<void> {
     return withProcessSpan(this.options.queue, context.getMessage(), context.messageId, (span) =>
       this.processAndSettleInSpan(channel, context, dedupKey, span),
     );
@@ -317,11 +267,7 @@ export class AmqpServer
       action.kind === 'ack'
         ? { copied: false, acked: this.settlement.ack(channel, context.getMessage()) }
         : await this.settlement.copyThenAck(channel, context, action);
-    if (
-      dedupKey &&
-      (outcome.kind === 'handled' ||
-        (action.kind === 'dead-letter' && result.copied))
-    ) {
+    if (dedupKey && (outcome.kind === 'handled' || (action.kind === 'dead-letter' && result.copied))) {
       this.processed.add(dedupKey);
     }
     const settled = reportSettlement(
@@ -337,10 +283,7 @@ export class AmqpServer
     this.events.emit('settled', settled);
   }
 
-  private async process(
-    context: AmqpContext,
-    dedupKey: string | undefined,
-  ): Promise<HandlingOutcome> {
+  private async process(context: AmqpContext, dedupKey: string | undefined): Promise<HandlingOutcome> {
     if (dedupKey && this.processed.has(dedupKey)) return { kind: 'duplicate' };
     try {
       const body = decodeBody(context.getMessage());
@@ -370,29 +313,21 @@ export class AmqpServer
    * directly.
    */
   private handlerFor(pattern: string): MessageHandler | null {
-    return (
-      this.messageHandlers.get(pattern) ?? this.getHandlerByPattern(pattern)
-    );
+    return this.messageHandlers.get(pattern) ?? this.getHandlerByPattern(pattern);
   }
 
-  private async invoke(
-    handler: MessageHandler,
-    payload: unknown,
-    context: AmqpContext,
-  ): Promise<void> {
+  private async invoke(handler: MessageHandler, payload: unknown, context: AmqpContext): Promise<void> {
     // Several `@EventPattern`s of one type form a chain (`handler.next`) that Nest's event handler
     // runs itself: calling the first runs them all and fails when any fails.
     const result: unknown = await handler(payload, context);
-    if (isObservable(result))
-      await lastValueFrom(result, { defaultValue: undefined });
+    if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
   }
 
   private async drainInFlight(): Promise<void> {
     const timeoutMs = this.options.drainTimeoutMs ?? 30_000;
     const inFlightAtCancel = this.inFlight.size;
     for (const [channel, consumerTag] of this.consumerTags) {
-      if (this.openChannels.has(channel))
-        await channel.cancel(consumerTag).catch(() => undefined);
+      if (this.openChannels.has(channel)) await channel.cancel(consumerTag).catch(() => undefined);
     }
     this.consumerTags.clear();
     // Deliveries already on the wire when the cancel was sent have joined the in-flight set meanwhile.
@@ -404,9 +339,7 @@ export class AmqpServer
         `${this.inFlight.size} message(s) still in flight after ${timeoutMs} ms; the broker will redeliver them`,
       );
     } else {
-      this.logger.log(
-        `in-flight messages drained (${this.settledWhileDraining} settled since the cancel)`,
-      );
+      this.logger.log(`in-flight messages drained (${this.settledWhileDraining} settled since the cancel)`);
     }
   }
 }

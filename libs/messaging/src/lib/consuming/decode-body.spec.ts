@@ -1,10 +1,7 @@
 import type { ConsumeMessage } from 'amqplib';
 import { decodeBody, UndecodableBody } from './decode-body';
 
-function message(
-  content: string | Buffer,
-  properties: Record<string, unknown> = {},
-): ConsumeMessage {
+function message(content: string | Buffer, properties: Record<string, unknown> = {}): ConsumeMessage {
   return {
     content: Buffer.from(content),
     properties: { headers: {}, ...properties },
@@ -28,15 +25,11 @@ describe('decodeBody', () => {
   });
 
   it('should read text/plain with a charset as text', () => {
-    expect(
-      decodeBody(message('grüß', { contentType: 'text/plain; charset=utf-8' })),
-    ).toBe('grüß');
+    expect(decodeBody(message('grüß', { contentType: 'text/plain; charset=utf-8' }))).toBe('grüß');
   });
 
   it('should parse application/json and +json types', () => {
-    expect(
-      decodeBody(message('{"text":"hi"}', { contentType: 'application/json' })),
-    ).toEqual({ text: 'hi' });
+    expect(decodeBody(message('{"text":"hi"}', { contentType: 'application/json' }))).toEqual({ text: 'hi' });
     expect(
       decodeBody(
         message('[1]', {
@@ -47,11 +40,7 @@ describe('decodeBody', () => {
   });
 
   it.each([
-    [
-      'invalid JSON',
-      message('{"text":', { contentType: 'application/json' }),
-      'malformed-json',
-    ],
+    ['invalid JSON', message('{"text":', { contentType: 'application/json' }), 'malformed-json'],
     [
       'JSON that is not UTF-8',
       message(Buffer.from([0x7b, 0xff, 0x7d]), {
@@ -59,21 +48,9 @@ describe('decodeBody', () => {
       }),
       'malformed-json',
     ],
-    [
-      'text that is not UTF-8',
-      message(Buffer.from([0xc3, 0x28])),
-      'invalid-message',
-    ],
-    [
-      'another content type',
-      message('<x/>', { contentType: 'application/xml' }),
-      'unsupported-content-type',
-    ],
-    [
-      'a content encoding',
-      message('x', { contentEncoding: 'gzip' }),
-      'unsupported-content-type',
-    ],
+    ['text that is not UTF-8', message(Buffer.from([0xc3, 0x28])), 'invalid-message'],
+    ['another content type', message('<x/>', { contentType: 'application/xml' }), 'unsupported-content-type'],
+    ['a content encoding', message('x', { contentEncoding: 'gzip' }), 'unsupported-content-type'],
   ])('should refuse %s', (_what, input, reason) => {
     expect(reasonOf(() => decodeBody(input))).toBe(reason);
   });

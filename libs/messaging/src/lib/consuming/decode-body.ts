@@ -3,10 +3,7 @@ import type { ConsumeMessage } from 'amqplib';
 /** Why a body could not be decoded; used as the dead-letter reason. */
 export class UndecodableBody extends Error {
   constructor(
-    readonly reason:
-      | 'malformed-json'
-      | 'unsupported-content-type'
-      | 'invalid-message',
+    readonly reason: 'malformed-json' | 'unsupported-content-type' | 'invalid-message',
     message: string,
   ) {
     super(message);
@@ -24,22 +21,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
  */
 export function decodeBody(message: ConsumeMessage): unknown {
   const { contentType, contentEncoding } = message.properties;
-  if (
-    contentEncoding &&
-    !/^(identity|utf-?8)$/i.test(String(contentEncoding))
-  ) {
-    throw new UndecodableBody(
-      'unsupported-content-type',
-      `content encoding "${contentEncoding}" is not supported`,
-    );
+  if (contentEncoding && !/^(identity|utf-?8)$/i.test(String(contentEncoding))) {
+    throw new UndecodableBody('unsupported-content-type', `content encoding "${contentEncoding}" is not supported`);
   }
-  const mediaType =
-    typeof contentType === 'string'
-      ? contentType.split(';')[0].trim().toLowerCase()
-      : '';
-  const isJson =
-    mediaType === 'application/json' ||
-    /^application\/[^/]+\+json$/.test(mediaType);
+  const mediaType = typeof contentType === 'string' ? contentType.split(';')[0].trim().toLowerCase() : '';
+  const isJson = mediaType === 'application/json' || /^application\/[^/]+\+json$/.test(mediaType);
   if (!isJson && mediaType !== '' && mediaType !== 'text/plain') {
     throw new UndecodableBody(
       'unsupported-content-type',
@@ -50,18 +36,12 @@ export function decodeBody(message: ConsumeMessage): unknown {
   try {
     text = utf8.decode(message.content);
   } catch {
-    throw new UndecodableBody(
-      isJson ? 'malformed-json' : 'invalid-message',
-      'body is not valid UTF-8',
-    );
+    throw new UndecodableBody(isJson ? 'malformed-json' : 'invalid-message', 'body is not valid UTF-8');
   }
   if (!isJson) return text;
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new UndecodableBody(
-      'malformed-json',
-      `body is not valid JSON: ${(error as Error).message}`,
-    );
+    throw new UndecodableBody('malformed-json', `body is not valid JSON: ${(error as Error).message}`);
   }
 }

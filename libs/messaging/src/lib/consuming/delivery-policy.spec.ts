@@ -1,11 +1,7 @@
 import { PublishRefusedError, PublishTimeoutError } from '../errors';
 import { ContractViolation } from '@hello/contracts';
 import { UndecodableBody } from './decode-body';
-import {
-  decideDelivery,
-  describeError,
-  outcomeOfError,
-} from './delivery-policy';
+import { decideDelivery, describeError, outcomeOfError } from './delivery-policy';
 
 describe('decideDelivery', () => {
   const retry = { delaysMs: [1000, 5000] };
@@ -21,12 +17,7 @@ describe('decideDelivery', () => {
   });
 
   it('should dead-letter a rejected message at once, whatever the try', () => {
-    expect(
-      decideDelivery(
-        { kind: 'rejected', reason: 'malformed-json', detail: 'bad' },
-        input(1),
-      ),
-    ).toEqual({
+    expect(decideDelivery({ kind: 'rejected', reason: 'malformed-json', detail: 'bad' }, input(1))).toEqual({
       kind: 'dead-letter',
       queue: 'hello.dead',
       reason: 'malformed-json',
@@ -36,18 +27,14 @@ describe('decideDelivery', () => {
   });
 
   it('should retry a failed try through the delay queue of that try, with its delay', () => {
-    expect(
-      decideDelivery({ kind: 'failed', error: new Error('db down') }, input(1)),
-    ).toEqual({
+    expect(decideDelivery({ kind: 'failed', error: new Error('db down') }, input(1))).toEqual({
       kind: 'retry',
       queue: 'hello.retry.1',
       delayMs: 1000,
       attempts: 1,
       detail: 'Error: db down',
     });
-    expect(
-      decideDelivery({ kind: 'failed', error: new Error('db down') }, input(2)),
-    ).toMatchObject({
+    expect(decideDelivery({ kind: 'failed', error: new Error('db down') }, input(2))).toMatchObject({
       kind: 'retry',
       queue: 'hello.retry.2',
       delayMs: 5000,
@@ -56,12 +43,7 @@ describe('decideDelivery', () => {
   });
 
   it('should dead-letter with the last error once the tries are used up', () => {
-    expect(
-      decideDelivery(
-        { kind: 'failed', error: new TypeError('boom') },
-        input(3),
-      ),
-    ).toEqual({
+    expect(decideDelivery({ kind: 'failed', error: new TypeError('boom') }, input(3))).toEqual({
       kind: 'dead-letter',
       queue: 'hello.dead',
       reason: 'handler-failed',
@@ -72,10 +54,7 @@ describe('decideDelivery', () => {
 
   it('should dead-letter on the first failure when only one try is allowed', () => {
     expect(
-      decideDelivery(
-        { kind: 'failed', error: 'x' },
-        { queue: 'q', attempt: 1, retry: { delaysMs: [] } },
-      ),
+      decideDelivery({ kind: 'failed', error: 'x' }, { queue: 'q', attempt: 1, retry: { delaysMs: [] } }),
     ).toMatchObject({
       kind: 'dead-letter',
       queue: 'q.dead',
@@ -99,11 +78,7 @@ describe('decideDelivery', () => {
 
 describe('outcomeOfError', () => {
   it('should reject a ContractViolation with its code, naming the field', () => {
-    expect(
-      outcomeOfError(
-        new ContractViolation('invalid-message', 'must be a string', 'text'),
-      ),
-    ).toEqual({
+    expect(outcomeOfError(new ContractViolation('invalid-message', 'must be a string', 'text'))).toEqual({
       kind: 'rejected',
       reason: 'invalid-message',
       detail: 'text: must be a string',
@@ -111,11 +86,7 @@ describe('outcomeOfError', () => {
   });
 
   it('should reject an undecodable body with its reason', () => {
-    expect(
-      outcomeOfError(
-        new UndecodableBody('malformed-json', 'body is not valid JSON'),
-      ),
-    ).toEqual({
+    expect(outcomeOfError(new UndecodableBody('malformed-json', 'body is not valid JSON'))).toEqual({
       kind: 'rejected',
       reason: 'malformed-json',
       detail: 'body is not valid JSON',
@@ -125,20 +96,14 @@ describe('outcomeOfError', () => {
   it('should count any other error as a handler failure', () => {
     const error = new Error('timeout');
     expect(outcomeOfError(error)).toEqual({ kind: 'failed', error });
-    expect(
-      outcomeOfError({ status: 'error', message: 'Internal server error' }),
-    ).toMatchObject({ kind: 'failed' });
+    expect(outcomeOfError({ status: 'error', message: 'Internal server error' })).toMatchObject({ kind: 'failed' });
   });
 });
 
 describe('describeError', () => {
   it('should describe errors, error-like objects and anything else on one bounded line', () => {
-    expect(describeError(new RangeError('too far'))).toBe(
-      'RangeError: too far',
-    );
-    expect(describeError({ message: 'Internal server error' })).toBe(
-      'Internal server error',
-    );
+    expect(describeError(new RangeError('too far'))).toBe('RangeError: too far');
+    expect(describeError({ message: 'Internal server error' })).toBe('Internal server error');
     expect(describeError(42)).toBe('42');
     expect(describeError(new PublishTimeoutError('m1', 5000, new Error('timeout')))).toBe(
       'not-confirmed: message m1 was not confirmed by the broker within 5000 ms (last error: timeout)',

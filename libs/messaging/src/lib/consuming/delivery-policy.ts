@@ -1,8 +1,4 @@
-import {
-  ContractViolation,
-  deadLetterQueueFor,
-  retryQueueFor,
-} from '@hello/contracts';
+import { ContractViolation, deadLetterQueueFor, retryQueueFor } from '@hello/contracts';
 import { RetryOptions, retryDelayAfter } from '../config/retry-options';
 import { MessagingError, MessagingErrorCode } from '../errors';
 import { UndecodableBody } from './decode-body';
@@ -73,10 +69,7 @@ export interface DeliveryPolicyInput {
   readonly retry: RetryOptions;
 }
 
-export function decideDelivery(
-  outcome: HandlingOutcome,
-  input: DeliveryPolicyInput,
-): DeliveryAction {
+export function decideDelivery(outcome: HandlingOutcome, input: DeliveryPolicyInput): DeliveryAction {
   const { queue, attempt, retry } = input;
   switch (outcome.kind) {
     case 'handled':
@@ -118,22 +111,17 @@ export function decideDelivery(
  * wrong (rejected: dead-letter at once) or handling failed (failed: retry, then dead-letter).
  */
 export function outcomeOfError(error: unknown): HandlingOutcome {
-  if (error instanceof UndecodableBody)
-    return { kind: 'rejected', reason: error.reason, detail: error.message };
+  if (error instanceof UndecodableBody) return { kind: 'rejected', reason: error.reason, detail: error.message };
   if (isContractViolation(error)) {
     const detail =
-      error.field && !error.message.includes(error.field)
-        ? `${error.field}: ${error.message}`
-        : error.message;
+      error.field && !error.message.includes(error.field) ? `${error.field}: ${error.message}` : error.message;
     return { kind: 'rejected', reason: error.code, detail };
   }
   return { kind: 'failed', error };
 }
 
 /** Errors a handler throws that mean "this message is wrong", not "try again later". */
-export function isContractViolation(
-  error: unknown,
-): error is ContractViolation {
+export function isContractViolation(error: unknown): error is ContractViolation {
   return (
     error instanceof ContractViolation ||
     (error instanceof Error &&
@@ -161,14 +149,11 @@ const DETAIL_PREFIX: Readonly<Partial<Record<MessagingErrorCode, string>>> = {
  */
 export function describeError(error: unknown): string {
   let text: string;
-  const prefix =
-    error instanceof MessagingError ? DETAIL_PREFIX[error.code] : undefined;
+  const prefix = error instanceof MessagingError ? DETAIL_PREFIX[error.code] : undefined;
   if (prefix) text = `${prefix}: ${(error as Error).message}`;
   else if (error instanceof Error) text = `${error.name}: ${error.message}`;
   else if (typeof error === 'object' && error !== null && 'message' in error)
     text = String((error as { message: unknown }).message);
   else text = String(error);
-  return text.length > MAX_DETAIL_LENGTH
-    ? `${text.slice(0, MAX_DETAIL_LENGTH - 1)}…`
-    : text;
+  return text.length > MAX_DETAIL_LENGTH ? `${text.slice(0, MAX_DETAIL_LENGTH - 1)}…` : text;
 }

@@ -43,15 +43,17 @@ describe('ProcessedMessages over many adds', () => {
     const processed = new ProcessedMessages(3);
     for (let i = 0; i < 10_000; i++) processed.add(`m-${i % 5}`);
     // The last three adds were m-2, m-3, m-4 (9997, 9998, 9999).
-    expect(
-      ['m-0', 'm-1', 'm-2', 'm-3', 'm-4'].map((id) => processed.has(id)),
-    ).toEqual([false, false, true, true, true]);
+    expect(['m-0', 'm-1', 'm-2', 'm-3', 'm-4'].map((id) => processed.has(id))).toEqual([
+      false,
+      false,
+      true,
+      true,
+      true,
+    ]);
     for (let i = 0; i < 10_000; i++) processed.add('m-same');
     expect(processed.size).toBe(3);
     expect(processed.has('m-same')).toBe(true);
-    expect(
-      (processed as unknown as { ids: string[] }).ids.length,
-    ).toBeLessThanOrEqual(3 * 3);
+    expect((processed as unknown as { ids: string[] }).ids.length).toBeLessThanOrEqual(3 * 3);
   });
 
   it('should add in constant time at a capacity of 10,000', () => {

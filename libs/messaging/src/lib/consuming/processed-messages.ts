@@ -10,7 +10,9 @@ import { REDRIVEN_HEADER } from '../dead-letters/dead-letter-queue';
 export function deduplicationKeyOf(message: ConsumeMessage): string | undefined {
   const messageId = message.properties.messageId as string | undefined;
   const redriven = Number(message.properties.headers?.[REDRIVEN_HEADER] ?? 0);
-  return messageId && Number.isInteger(redriven) && redriven > 0 ? `${messageId}\0redriven ${redriven}` : messageId || undefined;
+  return messageId && Number.isInteger(redriven) && redriven > 0
+    ? `${messageId}\0redriven ${redriven}`
+    : messageId || undefined;
 }
 
 /**
@@ -46,15 +48,10 @@ export class ProcessedMessages {
     this.numbers.push(number);
     while (this.latestAdd.size > this.capacity) {
       const oldest = this.ids[this.head];
-      if (this.latestAdd.get(oldest) === this.numbers[this.head])
-        this.latestAdd.delete(oldest);
+      if (this.latestAdd.get(oldest) === this.numbers[this.head]) this.latestAdd.delete(oldest);
       this.head++;
     }
-    if (
-      this.head > this.capacity ||
-      this.ids.length - this.head > 2 * this.capacity
-    )
-      this.compact();
+    if (this.head > this.capacity || this.ids.length - this.head > 2 * this.capacity) this.compact();
   }
 
   get size(): number {

@@ -50,8 +50,14 @@ describe('DeadLetterQueue and npm run dlq (real RabbitMQ)', () => {
   beforeEach(async () => {
     vhost = await createTestVhost('dlq');
     client = await AmqpTestClient.connect(vhost.url);
-    await client.channel.assertQueue(Topology.helloQueue, { durable: true, arguments: workQueueArguments(Topology.helloQueue) });
-    await client.channel.assertQueue(Topology.helloDeadLetterQueue, { durable: true, arguments: deadLetterQueueArguments() });
+    await client.channel.assertQueue(Topology.helloQueue, {
+      durable: true,
+      arguments: workQueueArguments(Topology.helloQueue),
+    });
+    await client.channel.assertQueue(Topology.helloDeadLetterQueue, {
+      durable: true,
+      arguments: deadLetterQueueArguments(),
+    });
   });
 
   afterEach(async () => {
@@ -66,7 +72,11 @@ describe('DeadLetterQueue and npm run dlq (real RabbitMQ)', () => {
     const queue = await DeadLetterQueue.open(vhost.url, Topology.helloDeadLetterQueue);
     try {
       const summary = await queue.list();
-      expect(summary).toMatchObject({ queue: 'hello.dead', messages: 3, byReason: { 'malformed-json': 1, 'handler-failed': 2 } });
+      expect(summary).toMatchObject({
+        queue: 'hello.dead',
+        messages: 3,
+        byReason: { 'malformed-json': 1, 'handler-failed': 2 },
+      });
       expect(summary.oldestAgeSeconds).toBeGreaterThanOrEqual(29);
       const shown = await queue.show({ reason: 'handler-failed', limit: 1 });
       expect(shown).toEqual([
@@ -100,7 +110,9 @@ describe('DeadLetterQueue and npm run dlq (real RabbitMQ)', () => {
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
       [REDRIVEN_HEADER]: 2,
     });
-    await waitFor(async () => (await messagesOf(Topology.helloDeadLetterQueue)) === 1, { message: 'a left on hello.dead' });
+    await waitFor(async () => (await messagesOf(Topology.helloDeadLetterQueue)) === 1, {
+      message: 'a left on hello.dead',
+    });
     const [left] = await client.get(Topology.helloDeadLetterQueue, 1);
     expect(left.properties.messageId).toBe('a');
   });
@@ -112,7 +124,9 @@ describe('DeadLetterQueue and npm run dlq (real RabbitMQ)', () => {
     expect(dry.stdout()).toBe('would move a (malformed-json) to hello\ndry run: 1 messages would be moved\n');
     const list = runDlq(vhost.url, ['list']);
     expect(await list.exited).toEqual({ code: 0, signal: null });
-    expect(list.stdout()).toMatch(/^hello\.dead at amqp:\/\/guest:\*\*\*@[^ ]+: 1 messages, oldest \d+ s old\n {7}1 {2}malformed-json\n$/);
+    expect(list.stdout()).toMatch(
+      /^hello\.dead at amqp:\/\/guest:\*\*\*@[^ ]+: 1 messages, oldest \d+ s old\n {7}1 {2}malformed-json\n$/,
+    );
     expect(await messagesOf(Topology.helloQueue)).toBe(0);
   });
 
@@ -121,7 +135,9 @@ describe('DeadLetterQueue and npm run dlq (real RabbitMQ)', () => {
     const cli = runDlq(vhost.url, ['redrive', '--to', 'nowhere']);
     expect((await cli.exited).code).toBe(1);
     expect(cli.stderr()).toContain("dlq: the source queue 'nowhere' does not exist");
-    await waitFor(async () => (await messagesOf(Topology.helloDeadLetterQueue)) === 1, { message: 'a still dead-lettered' });
+    await waitFor(async () => (await messagesOf(Topology.helloDeadLetterQueue)) === 1, {
+      message: 'a still dead-lettered',
+    });
   });
 
   it('should move each message exactly once when killed midway and run again', async () => {

@@ -61,7 +61,10 @@ export class DeadLetterQueue {
   static async open(url: string, queue: string, tls?: AmqpTlsFiles): Promise<DeadLetterQueue> {
     let connection: ChannelModel;
     try {
-      connection = await connect(url, { ...amqpSocketOptions(url, tls), clientProperties: { connection_name: 'dead-letters' } });
+      connection = await connect(url, {
+        ...amqpSocketOptions(url, tls),
+        clientProperties: { connection_name: 'dead-letters' },
+      });
     } catch (error) {
       throw new Error(`cannot connect to ${redactAmqpUrl(url)}: ${(error as Error).message}`);
     }
@@ -247,7 +250,10 @@ function describe(message: GetMessage, queue: string): DeadLetter {
 }
 
 /** The copy that goes back: the same message, its death forgotten and its re-drive counted. */
-export function redriven(message: Pick<GetMessage, 'properties' | 'content'>): { content: Buffer; options: Options.Publish } {
+export function redriven(message: Pick<GetMessage, 'properties' | 'content'>): {
+  content: Buffer;
+  options: Options.Publish;
+} {
   const { properties } = message;
   const headers: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(properties.headers ?? {})) {

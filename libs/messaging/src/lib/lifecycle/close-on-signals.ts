@@ -8,10 +8,7 @@ import { INestApplicationContext, Logger } from '@nestjs/common';
  */
 export function closeOnSignals(
   app: INestApplicationContext,
-  {
-    timeoutMs = 60_000,
-    signals = ['SIGTERM', 'SIGINT'],
-  }: { timeoutMs?: number; signals?: NodeJS.Signals[] } = {},
+  { timeoutMs = 60_000, signals = ['SIGTERM', 'SIGINT'] }: { timeoutMs?: number; signals?: NodeJS.Signals[] } = {},
 ): void {
   const logger = new Logger('Shutdown');
   let closing = false;

@@ -38,10 +38,7 @@ export type AmqpClientStatus = 'connected' | 'disconnected';
  *
  * Request-response (`send`) is not offered: the work queue is fire-and-forget by design.
  */
-export class AmqpClient extends ClientProxy<
-  Record<never, never>,
-  AmqpClientStatus
-> {
+export class AmqpClient extends ClientProxy<Record<never, never>, AmqpClientStatus> {
   constructor(private readonly options: AmqpClientOptions) {
     super();
   }
@@ -59,24 +56,16 @@ export class AmqpClient extends ClientProxy<
     return this.options.publisher as T;
   }
 
-  protected publish(
-    _packet: ReadPacket,
-    callback: (packet: WritePacket) => void,
-  ): () => void {
+  protected publish(_packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
     callback({
-      err: new Error(
-        'AmqpClient supports emit() only: the work queue carries no replies',
-      ),
+      err: new Error('AmqpClient supports emit() only: the work queue carries no replies'),
       isDisposed: true,
     });
     return () => undefined;
   }
 
   protected async dispatchEvent<T = undefined>(packet: ReadPacket): Promise<T> {
-    const record =
-      packet.data instanceof AmqpRecord
-        ? packet.data
-        : new AmqpRecord(packet.data as object);
+    const record = packet.data instanceof AmqpRecord ? packet.data : new AmqpRecord(packet.data as object);
     await this.options.publisher.publish({
       exchange: record.options.exchange ?? this.options.exchange,
       routingKey: record.options.routingKey ?? this.options.routingKey,

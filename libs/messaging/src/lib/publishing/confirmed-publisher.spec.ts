@@ -1,14 +1,7 @@
 import { createServer, connect as connectTcp, Socket } from 'node:net';
 import { lastValueFrom } from 'rxjs';
 import { MessageHeaders } from '@hello/contracts';
-import {
-  AmqpTestClient,
-  createTestVhost,
-  freePort,
-  jsonOf,
-  TestVhost,
-  textOf,
-} from '@hello/testing';
+import { AmqpTestClient, createTestVhost, freePort, jsonOf, TestVhost, textOf } from '@hello/testing';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { PublishTimeoutError, UnroutableMessageError } from '../errors';
 import { workQueueTopology } from '../topology/topology';
@@ -66,9 +59,7 @@ describe('ConfirmedPublisher', () => {
       deliveryMode: 2,
     });
     expect(typeof message.properties.timestamp).toBe('number');
-    expect(message.properties.headers?.[MessageHeaders.traceparent]).toMatch(
-      /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/,
-    );
+    expect(message.properties.headers?.[MessageHeaders.traceparent]).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
 
   it('should publish a string body as UTF-8 text', async () => {
@@ -170,15 +161,11 @@ describe('ConfirmedPublisher', () => {
         fragile.manager.connection as unknown as {
           connection: { stream: Socket };
         }
-      ).connection.stream.destroy(
-        Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
-      );
+      ).connection.stream.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
       await Promise.all(confirms);
       const received = await client.drain('dropped');
       // A publish whose confirm was lost is sent again: duplicates are allowed, losses are not.
-      expect(new Set(received.map((m) => m.properties.messageId))).toEqual(
-        new Set(ids),
-      );
+      expect(new Set(received.map((m) => m.properties.messageId))).toEqual(new Set(ids));
     } finally {
       await resilient.close();
       await fragile.close();
@@ -289,10 +276,7 @@ describe('AmqpClient', () => {
 
   it('should emit a message whose AMQP type is the pattern, completing after the confirm', async () => {
     await lastValueFrom(
-      amqpClient.emit(
-        'job.v1',
-        new AmqpRecord({ text: 'x' }, { messageId: 'e-1', correlationId: 'c' }),
-      ),
+      amqpClient.emit('job.v1', new AmqpRecord({ text: 'x' }, { messageId: 'e-1', correlationId: 'c' })),
       {
         defaultValue: undefined,
       },
@@ -307,9 +291,7 @@ describe('AmqpClient', () => {
   });
 
   it('should refuse request-response', async () => {
-    await expect(lastValueFrom(amqpClient.send('job.v1', {}))).rejects.toThrow(
-      /emit\(\) only/,
-    );
+    await expect(lastValueFrom(amqpClient.send('job.v1', {}))).rejects.toThrow(/emit\(\) only/);
   });
 });
 
@@ -334,9 +316,7 @@ async function startPausableProxy(target: URL): Promise<{
     upstream.pipe(client);
     pipes.push({ from: upstream, to: client });
   });
-  await new Promise<void>((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve()),
-  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const address = server.address();
   const url = new URL(target.toString());
   url.hostname = '127.0.0.1';

@@ -3,12 +3,7 @@ import type { Context } from '@opentelemetry/api';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { AmqpConnection } from '../connection/amqp-connection';
-import {
-  BrokerUnavailableError,
-  PublishRefusedError,
-  PublishTimeoutError,
-  UnroutableMessageError,
-} from '../errors';
+import { BrokerUnavailableError, PublishRefusedError, PublishTimeoutError, UnroutableMessageError } from '../errors';
 import { RateLimitedLog } from '../logging/rate-limited-log';
 import { Backoff, BackoffOptions } from '../timing/backoff';
 import { declareTopology } from '../topology/declare-topology';
@@ -174,12 +169,7 @@ export class ConfirmedPublisher {
     let backoff: Backoff | undefined;
     for (;;) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0)
-        throw new PublishTimeoutError(
-          message.messageId,
-          this.timeoutMs,
-          lastError,
-        );
+      if (remaining <= 0) throw new PublishTimeoutError(message.messageId, this.timeoutMs, lastError);
       const attemptedAt = Date.now();
       try {
         this.returned.delete(message.messageId);
@@ -195,9 +185,7 @@ export class ConfirmedPublisher {
           throw new PublishTimeoutError(
             message.messageId,
             this.timeoutMs,
-            this.options.connection.isConnected()
-              ? lastError
-              : new Error('not connected to the broker'),
+            this.options.connection.isConnected() ? lastError : new Error('not connected to the broker'),
           );
         }
         this.log.warn(
@@ -209,11 +197,7 @@ export class ConfirmedPublisher {
         continue;
       }
       if (this.returned.delete(message.messageId) && message.mandatory) {
-        throw new UnroutableMessageError(
-          message.messageId,
-          message.exchange,
-          message.routingKey,
-        );
+        throw new UnroutableMessageError(message.messageId, message.exchange, message.routingKey);
       }
       return;
     }
@@ -250,22 +234,13 @@ export class ConfirmedPublisher {
     const open = channel;
     await new Promise<void>((resolve, reject) => {
       // A confirm that never comes (e.g. the broker blocks the connection) must not hang the caller.
-      const timer = setTimeout(
-        () => reject(new Error('timeout')),
-        Math.max(deadline - Date.now(), 1),
-      );
+      const timer = setTimeout(() => reject(new Error('timeout')), Math.max(deadline - Date.now(), 1));
       try {
-        const hasRoom = open.publish(
-          message.exchange,
-          message.routingKey,
-          content,
-          properties,
-          (error) => {
-            clearTimeout(timer);
-            if (error) reject(error);
-            else resolve();
-          },
-        );
+        const hasRoom = open.publish(message.exchange, message.routingKey, content, properties, (error) => {
+          clearTimeout(timer);
+          if (error) reject(error);
+          else resolve();
+        });
         if (this.openChannel === open) this.channelHasRoom = hasRoom;
       } catch (error) {
         // amqplib throws when the channel closed a moment ago.
@@ -297,17 +272,11 @@ export class ConfirmedPublisher {
 }
 
 /** The AMQP body and properties of `message` (see docs/architecture.md, "Messages on the wire"). */
-export function encode(
-  message: OutgoingMessage,
-  appId: string,
-): { content: Buffer; properties: Options.Publish } {
+export function encode(message: OutgoingMessage, appId: string): { content: Buffer; properties: Options.Publish } {
   const isText = typeof message.body === 'string';
   const headers: Record<string, unknown> = { ...message.headers };
   return {
-    content: Buffer.from(
-      isText ? (message.body as string) : JSON.stringify(message.body),
-      'utf8',
-    ),
+    content: Buffer.from(isText ? (message.body as string) : JSON.stringify(message.body), 'utf8'),
     properties: {
       persistent: true,
       mandatory: message.mandatory ?? false,

@@ -156,7 +156,16 @@ export class AmqpRpcClient extends ClientProxy<Record<never, never>, AmqpRpcClie
     };
     const messageId = record.options.messageId ?? id;
     const type = this.normalizePattern(packet.pattern);
-    span = startPublishSpan({ exchange: record.options.exchange ?? '', routingKey: record.options.routingKey ?? queue, messageId, correlationId: id, type }, headers);
+    span = startPublishSpan(
+      {
+        exchange: record.options.exchange ?? '',
+        routingKey: record.options.routingKey ?? queue,
+        messageId,
+        correlationId: id,
+        type,
+      },
+      headers,
+    );
     try {
       channel.publish(
         record.options.exchange ?? '',

@@ -200,7 +200,12 @@ export class AmqpRpcServer {
     }
   }
 
-  private async answer(channel: ConfirmChannel, message: ConsumeMessage, replyTo: string, requestId: string): Promise<void> {
+  private async answer(
+    channel: ConfirmChannel,
+    message: ConsumeMessage,
+    replyTo: string,
+    requestId: string,
+  ): Promise<void> {
     let reply = this.replies.get(requestId);
     if (reply) {
       this.counts.repeated++;
@@ -229,7 +234,13 @@ export class AmqpRpcServer {
     }
     const headers: Record<string, unknown> = { ...reply.headers };
     const span = startPublishSpan(
-      { exchange: '', routingKey: replyTo, temporary: true, messageId: requestId, correlationId: message.properties.correlationId },
+      {
+        exchange: '',
+        routingKey: replyTo,
+        temporary: true,
+        messageId: requestId,
+        correlationId: message.properties.correlationId,
+      },
       headers,
     );
     try {

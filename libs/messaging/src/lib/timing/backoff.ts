@@ -34,6 +34,10 @@ export function backoffDelay(options: BackoffOptions, failures: number): number 
   const maxMs = Math.max(options.maxMs ?? initialMs, initialMs);
   const steps = Math.max(failures - 1, 0);
   const delay =
-    growth === 'linear' ? initialMs * (steps + 1) : growth === 'exponential' ? initialMs * 2 ** Math.min(steps, 52) : initialMs;
+    growth === 'linear'
+      ? initialMs * (steps + 1)
+      : growth === 'exponential'
+        ? initialMs * 2 ** Math.min(steps, 52)
+        : initialMs;
   return Math.min(delay, maxMs);
 }

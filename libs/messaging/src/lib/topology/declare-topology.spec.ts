@@ -24,9 +24,7 @@ describe('assertTopology', () => {
 
   it('should be idempotent', async () => {
     await assertTopology(connection, workQueueTopology('same'));
-    await expect(
-      assertTopology(connection, workQueueTopology('same')),
-    ).resolves.toBeUndefined();
+    await expect(assertTopology(connection, workQueueTopology('same'))).resolves.toBeUndefined();
   });
 
   it('should name the argument, the declared and the existing value when a queue exists with other arguments', async () => {
@@ -36,10 +34,7 @@ describe('assertTopology', () => {
       queues: [{ name: 'hello', arguments: {} }],
       bindings: [],
     });
-    const error = await assertTopology(
-      connection,
-      workQueueTopology('hello'),
-    ).catch((e: unknown) => e);
+    const error = await assertTopology(connection, workQueueTopology('hello')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ArgumentMismatchError);
     expect(error).toMatchObject({
       entity: 'queue',
@@ -54,22 +49,12 @@ describe('assertTopology', () => {
       `queue 'hello' in vhost '${vhost.vhost}' already exists with a different '${mismatch.argument}'`,
     );
     // The connection survives: only the dedicated channel was closed by the broker.
-    await expect(
-      assertTopology(connection, workQueueTopology('other')),
-    ).resolves.toBeUndefined();
+    await expect(assertTopology(connection, workQueueTopology('other'))).resolves.toBeUndefined();
   });
 
   it('should report a different delivery limit with both values', async () => {
-    await assertTopology(
-      connection,
-      workQueueTopology('limited', { deliveryLimit: 5 }),
-    );
-    await expect(
-      assertTopology(
-        connection,
-        workQueueTopology('limited', { deliveryLimit: 7 }),
-      ),
-    ).rejects.toMatchObject({
+    await assertTopology(connection, workQueueTopology('limited', { deliveryLimit: 5 }));
+    await expect(assertTopology(connection, workQueueTopology('limited', { deliveryLimit: 7 }))).rejects.toMatchObject({
       argument: 'x-delivery-limit',
       expected: "'7'",
       actual: "'5'",
@@ -110,14 +95,10 @@ describe('toMismatchError', () => {
       },
     ],
   ])('should read %s', (message, expected) => {
-    expect(
-      toMismatchError(Object.assign(new Error(message), { code: 406 })),
-    ).toMatchObject(expected);
+    expect(toMismatchError(Object.assign(new Error(message), { code: 406 }))).toMatchObject(expected);
   });
 
   it('should leave other errors alone', () => {
-    expect(
-      toMismatchError(Object.assign(new Error('NOT_FOUND'), { code: 404 })),
-    ).toBeUndefined();
+    expect(toMismatchError(Object.assign(new Error('NOT_FOUND'), { code: 404 }))).toBeUndefined();
   });
 });

@@ -8,14 +8,9 @@ import { TopologySpec } from './topology';
  * what exists throws ArgumentMismatchError; the broker has then closed `channel`, so use a channel of
  * its own for this (see `assertTopology`).
  */
-export async function declareTopology(
-  channel: Channel,
-  topology: TopologySpec,
-): Promise<void> {
+export async function declareTopology(channel: Channel, topology: TopologySpec): Promise<void> {
   for (const exchange of topology.exchanges) {
-    await explainMismatch(() =>
-      channel.assertExchange(exchange.name, exchange.type, { durable: true }),
-    );
+    await explainMismatch(() => channel.assertExchange(exchange.name, exchange.type, { durable: true }));
   }
   for (const queue of topology.queues) {
     await explainMismatch(() =>
@@ -26,11 +21,7 @@ export async function declareTopology(
     );
   }
   for (const binding of topology.bindings) {
-    await channel.bindQueue(
-      binding.queue,
-      binding.exchange,
-      binding.routingKey,
-    );
+    await channel.bindQueue(binding.queue, binding.exchange, binding.routingKey);
   }
 }
 
@@ -38,13 +29,8 @@ export async function declareTopology(
  * Declares `topology` on a dedicated channel, so that a mismatch closes only that channel and surfaces
  * as an ArgumentMismatchError naming the argument, instead of a silent channel close elsewhere.
  */
-export async function assertTopology(
-  connection: AmqpConnection,
-  topology: TopologySpec,
-): Promise<void> {
-  await connection.withDedicatedChannel((channel) =>
-    declareTopology(channel, topology),
-  );
+export async function assertTopology(connection: AmqpConnection, topology: TopologySpec): Promise<void> {
+  await connection.withDedicatedChannel((channel) => declareTopology(channel, topology));
 }
 
 // PRECONDITION_FAILED - inequivalent arg 'x-queue-type' for queue 'hello' in vhost '/':
@@ -61,11 +47,8 @@ async function explainMismatch<T>(declare: () => Promise<T>): Promise<T> {
 }
 
 /** The ArgumentMismatchError a 406 "inequivalent arg" broker error stands for, or undefined. */
-export function toMismatchError(
-  error: unknown,
-): ArgumentMismatchError | undefined {
-  if (!(error instanceof Error) || (error as { code?: unknown }).code !== 406)
-    return undefined;
+export function toMismatchError(error: unknown): ArgumentMismatchError | undefined {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== 406) return undefined;
   const match = INEQUIVALENT.exec(error.message);
   if (!match) return undefined;
   const [, argument, entity, name, vhost, received, current] = match;

@@ -1,9 +1,7 @@
 import { deadLetterQueueFor, retryQueueFor } from '@hello/contracts';
 import { RetryOptions } from '../config/retry-options';
 
-export type QueueArguments = Readonly<
-  Record<string, string | number | boolean>
->;
+export type QueueArguments = Readonly<Record<string, string | number | boolean>>;
 
 /** A durable queue and its arguments. */
 export interface QueueDeclaration {
@@ -92,10 +90,7 @@ export function deadLetterQueueArguments(): QueueArguments {
  * A retry delay queue: holds each message for `delayMs` (per-queue TTL), then dead-letters it back to
  * the work queue. No broker plugin needed.
  */
-export function retryQueueArguments(
-  queue: string,
-  delayMs: number,
-): QueueArguments {
+export function retryQueueArguments(queue: string, delayMs: number): QueueArguments {
   return {
     ...QUORUM_QUEUE,
     'x-message-ttl': delayMs,
@@ -182,10 +177,7 @@ export function mergeTopologies(...parts: readonly TopologySpec[]): TopologySpec
 }
 
 /** An exchange alone (e.g. the topic exchange an application publishes integration events to). */
-export function exchangeTopology(
-  name: string,
-  type: ExchangeDeclaration['type'] = 'topic',
-): TopologySpec {
+export function exchangeTopology(name: string, type: ExchangeDeclaration['type'] = 'topic'): TopologySpec {
   return { exchanges: [{ name, type }], queues: [], bindings: [] };
 }
 

@@ -57,7 +57,9 @@ export function startPublishSpan(target: PublishTarget, headers: Record<string, 
         'messaging.operation.type': 'send',
         'messaging.operation.name': 'publish',
         'messaging.destination.name': destination,
-        ...(target.temporary ? { 'messaging.destination.temporary': true } : { 'messaging.rabbitmq.destination.routing_key': target.routingKey }),
+        ...(target.temporary
+          ? { 'messaging.destination.temporary': true }
+          : { 'messaging.rabbitmq.destination.routing_key': target.routingKey }),
         'messaging.message.id': target.messageId,
         ...(target.correlationId ? { 'messaging.message.conversation_id': target.correlationId } : {}),
         ...(target.type ? { 'messaging.message.type': target.type } : {}),

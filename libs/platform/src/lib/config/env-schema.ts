@@ -7,7 +7,10 @@ import { z } from 'zod';
  * with an InvalidConfigError naming the variable. An empty value counts as unset, the way compose
  * files and shells usually mean it.
  */
-export function parseEnv<S extends z.ZodType>(schema: S, env: NodeJS.ProcessEnv | Record<string, string | undefined>): z.output<S> {
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv | Record<string, string | undefined>,
+): z.output<S> {
   const cleaned: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
     if (value !== undefined && value.trim() !== '') cleaned[name] = value.trim();
@@ -94,7 +97,10 @@ export function removed(instead: string): z.ZodType<undefined> {
 }
 
 /** One of `values`; `fallback` when unset. */
-export function oneOf<const T extends readonly [string, ...string[]]>(values: T, fallback: T[number]): z.ZodType<T[number]> {
+export function oneOf<const T extends readonly [string, ...string[]]>(
+  values: T,
+  fallback: T[number],
+): z.ZodType<T[number]> {
   return z
     .enum(values, { error: () => `must be one of ${values.join(', ')}` })
     .optional()
@@ -103,7 +109,10 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T,
 
 /** A string; `fallback` when unset. */
 export function text(fallback: string): z.ZodType<string> {
-  return z.string().optional().transform((value) => value ?? fallback) as unknown as z.ZodType<string>;
+  return z
+    .string()
+    .optional()
+    .transform((value) => value ?? fallback) as unknown as z.ZodType<string>;
 }
 
 /** An optional string. */

@@ -28,7 +28,6 @@ let destination: (DestinationStream & { flushSync?: () => void }) | undefined;
 function destinationFor(config: PlatformConfig): DestinationStream {
   if (config.logFormat === 'pretty') {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const pretty = require('pino-pretty') as (options: object) => DestinationStream;
       return pretty({ colorize: process.stdout.isTTY, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service' });
     } catch {

@@ -7,7 +7,9 @@ import type { Metrics } from './metrics';
  * `unmatched` when no route took it), and names the active HTTP server span after the route, as the
  * semantic conventions ask (`GET /greetings/:name`, with `http.route`).
  */
-export function httpMetricsMiddleware(metrics: Metrics): (request: Request, response: Response, next: NextFunction) => void {
+export function httpMetricsMiddleware(
+  metrics: Metrics,
+): (request: Request, response: Response, next: NextFunction) => void {
   const { requests, durationSeconds, inFlight } = metrics.http;
   return (request, response, next) => {
     const started = process.hrtime.bigint();
