@@ -171,9 +171,13 @@ describe('docker-compose.yml', () => {
     it('should build its own image from the Dockerfile for an Nx project with a build', () => {
       expect(service.build?.context).toBe('.');
       expect(service.build?.args?.['APP']).toBe(name);
-      // The webpack plugin infers the `build` target from this file, writing to dist/apps/<app>.
+      // The webpack plugin infers the `build` target from this file; the shared configuration writes
+      // to dist/apps/<the app's folder name>, which is what the Dockerfile copies from.
       const webpack = readFileSync(join(ROOT, 'apps', name, 'webpack.config.js'), 'utf8');
-      expect(webpack).toContain(`dist/apps/${name}`);
+      expect(webpack).toContain('appWebpackConfig(__dirname)');
+      expect(readFileSync(join(ROOT, 'tools', 'webpack', 'app-config.cjs'), 'utf8')).toContain(
+        "join(appDir, '..', '..', 'dist', 'apps', basename(appDir))",
+      );
       expect(existsSync(join(ROOT, 'apps', name, 'src', 'main.ts'))).toBe(true);
     });
 

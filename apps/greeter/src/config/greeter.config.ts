@@ -10,8 +10,7 @@ import {
   type PlatformConfig,
   type RabbitmqConfig,
 } from '@hello/platform';
-import { InvalidConfigError } from '@hello/messaging';
-import { readFileSync } from 'node:fs';
+import { InvalidConfigError, readPem } from '@hello/messaging';
 import { z } from 'zod';
 
 export interface GreeterConfig extends RabbitmqConfig {
@@ -92,14 +91,15 @@ export function loadGreeterConfig(env: Record<string, string | undefined> = proc
     eventsBufferSize: vars.GREETER_EVENTS_BUFFER,
     eventsHighWater: eventsHighWater(vars.GREETER_EVENTS_HIGH_WATER, vars.GREETER_EVENTS_BUFFER),
     rpcPrefetch: vars.GREETER_RPC_PREFETCH,
-    ...grpcTls(vars),
+    ...grpcTls(env),
   };
 }
 
-function grpcTls(vars: z.output<typeof greeterEnvSchema>): { grpcTls?: GreeterTls } {
-  const cert = readPem('GREETER_TLS_CERT_FILE', vars.GREETER_TLS_CERT_FILE);
-  const key = readPem('GREETER_TLS_KEY_FILE', vars.GREETER_TLS_KEY_FILE);
-  const clientCa = readPem('GREETER_TLS_CLIENT_CA_FILE', vars.GREETER_TLS_CLIENT_CA_FILE);
+// Declared in the schema above; read from the variables as given, like the broker's TLS files.
+function grpcTls(env: Record<string, string | undefined>): { grpcTls?: GreeterTls } {
+  const cert = readPem(env, 'GREETER_TLS_CERT_FILE');
+  const key = readPem(env, 'GREETER_TLS_KEY_FILE');
+  const clientCa = readPem(env, 'GREETER_TLS_CLIENT_CA_FILE');
   if (!cert !== !key) {
     throw new InvalidConfigError(
       cert ? 'GREETER_TLS_KEY_FILE' : 'GREETER_TLS_CERT_FILE',
@@ -114,18 +114,6 @@ function grpcTls(vars: z.output<typeof greeterEnvSchema>): { grpcTls?: GreeterTl
   }
   if (!cert || !key) return {};
   return { grpcTls: clientCa ? { cert, key, clientCa } : { cert, key } };
-}
-
-function readPem(name: string, file: string | undefined): Buffer | undefined {
-  if (!file) return undefined;
-  try {
-    return readFileSync(file);
-  } catch (error) {
-    throw new InvalidConfigError(
-      name,
-      `cannot read "${file}": ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-    );
-  }
 }
 
 function eventsHighWater(given: number | undefined, bufferSize: number): number {

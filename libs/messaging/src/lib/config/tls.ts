@@ -46,7 +46,11 @@ export function amqpSocketOptions(url: string, tls?: AmqpTlsFiles): Record<strin
   };
 }
 
-function readPem(env: Env, name: string): Buffer | undefined {
+/**
+ * The PEM file the variable `name` names, read now; undefined when it is unset or empty. An unreadable
+ * file is an InvalidConfigError naming the variable and the file.
+ */
+export function readPem(env: Env, name: string): Buffer | undefined {
   const file = env[name]?.trim();
   if (!file) return undefined;
   try {
