@@ -19,7 +19,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { canConnect, freePort, installDebianPackage } = require('../scripts/host.cjs');
+const { canConnect, freePort, installDebianPackage, stopSignal } = require('../scripts/host.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PG_ROOT = '/usr/lib/postgresql';
@@ -230,10 +230,7 @@ async function main(argv) {
       `ready: ${server.url.replace(/:[^:@/]*@/, ':***@')} (password in ${path.join(server.dir, 'password')}); logs in ${server.logFile}`,
     );
     process.stdout.write(`${server.url}\n`);
-    await new Promise((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await stopSignal();
     log('stopping…');
     await server.stop();
     log('stopped');

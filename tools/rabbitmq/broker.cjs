@@ -23,7 +23,7 @@
 const { spawn, spawnSync, execFile } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { canConnect, freePort, installDebianPackage } = require('../scripts/host.cjs');
+const { canConnect, freePort, installDebianPackage, stopSignal } = require('../scripts/host.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
@@ -407,11 +407,7 @@ async function main(argv) {
     log('Ctrl-C stops it. Point the apps (e.g. `nx serve <app>`) at it with:');
     // The one line on stdout, so that `eval "$(npm run -s rabbitmq | head -1)"`-style use works.
     writeStdout(`RABBITMQ_URL=${broker.url}\n`);
-    await new Promise((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-      process.once('SIGHUP', resolve);
-    });
+    await stopSignal();
     log('stopping…');
     await broker.stop();
     log('stopped');

@@ -18,6 +18,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
 const { startBroker, reclaimLeftover, epmdKillIfIdle, portsFromEnv } = require('./broker.cjs');
+const { stopSignal } = require('../scripts/host.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -126,11 +127,7 @@ async function main(argv) {
     log(`${node.nodeName}: ${node.url.replace(/\/\/[^@]*@/, '//')} (management ${node.managementUrl ?? 'off'})`);
   log(`epmd on 127.0.0.1:${cluster.epmdPort}; Ctrl-C stops the cluster. Point the apps at it with:`);
   if (!process.stdout.destroyed) process.stdout.write(`RABBITMQ_URL=${cluster.url}\n`);
-  await new Promise((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-    process.once('SIGHUP', resolve);
-  });
+  await stopSignal();
   log('stopping the cluster…');
   await cluster.stop();
   log('stopped');

@@ -47,4 +47,11 @@ function installDebianPackage(name, { cannotInstall, log }) {
   });
 }
 
-module.exports = { freePort, canConnect, installDebianPackage };
+/** Resolves at the first SIGINT (Ctrl-C), SIGTERM or SIGHUP (terminal closed): when a launcher stops what it started. */
+function stopSignal() {
+  return new Promise((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, () => resolve(signal));
+  });
+}
+
+module.exports = { freePort, canConnect, installDebianPackage, stopSignal };
