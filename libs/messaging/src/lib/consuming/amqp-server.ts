@@ -18,6 +18,7 @@ import { AmqpPatternExtras } from './amqp-pattern.decorator';
 import { decodeBody } from './decode-body';
 import { decideDelivery, describeError, HandlingOutcome, outcomeOfError } from './delivery-policy';
 import { InFlight } from './in-flight';
+import { QueueConsumers } from './queue-consumers';
 import { deduplicationKeyOf, ProcessedMessages } from './processed-messages';
 import { SerialPerKey } from './serial-per-key';
 import { reportSettlement, SettledDelivery } from './settled-delivery';
@@ -82,8 +83,7 @@ export class AmqpServer
   readonly topology: TopologySpec;
   private connection?: AmqpConnection;
   private channel?: ChannelWrapper;
-  private readonly openChannels = new Set<ConfirmChannel>();
-  private readonly consumerTags = new Map<ConfirmChannel, string>();
+  private readonly consumers = new QueueConsumers();
   private readonly inFlight = new InFlight();
   private readonly oneAtATime = new SerialPerKey();
   private readonly processed: ProcessedMessages;
@@ -107,7 +107,7 @@ export class AmqpServer
     this.settlement = new Settlement({
       topology: this.topology,
       connection: () => this.connection,
-      isOpen: (channel) => this.openChannels.has(channel),
+      isOpen: (channel) => this.consumers.isOpen(channel),
       log: this.log,
     });
   }
@@ -121,7 +121,7 @@ export class AmqpServer
 
   /** Connected to the broker with a consumer on the queue. */
   isConsuming(): boolean {
-    return !!this.connection?.isConnected() && this.consumerTags.size > 0 && !this.draining;
+    return !!this.connection?.isConnected() && this.consumers.consuming && !this.draining;
   }
 
   /**
@@ -197,17 +197,10 @@ export class AmqpServer
   private async setUpChannel(channel: ConfirmChannel): Promise<void> {
     await declareTopology(channel, this.topology);
     if (this.draining) return;
-    this.openChannels.add(channel);
-    channel.once('close', () => {
-      this.openChannels.delete(channel);
-      this.consumerTags.delete(channel);
-    });
     this.settlement.watch(channel);
-    await channel.prefetch(this.options.prefetch, false);
-    const { consumerTag } = await channel.consume(this.options.queue, (message) => this.onDelivery(channel, message), {
-      noAck: false,
-    });
-    this.consumerTags.set(channel, consumerTag);
+    await this.consumers.consume(channel, this.options.queue, this.options.prefetch, (c, message) =>
+      this.onDelivery(c, message),
+    );
     this._status$.next('connected');
   }
 
@@ -215,7 +208,7 @@ export class AmqpServer
     if (message === null) {
       // The broker cancelled the consumer (e.g. the queue was deleted): re-open to declare it again.
       this.logger.warn(`the broker cancelled the consumer of '${this.options.queue}'; reconnecting`);
-      this.consumerTags.delete(channel);
+      this.consumers.cancelledByBroker(channel);
       if (!this.draining) setTimeout(() => this.connection?.manager.reconnect(), 1000).unref();
       return;
     }
@@ -326,10 +319,7 @@ export class AmqpServer
   private async drainInFlight(): Promise<void> {
     const timeoutMs = this.options.drainTimeoutMs ?? 30_000;
     const inFlightAtCancel = this.inFlight.size;
-    for (const [channel, consumerTag] of this.consumerTags) {
-      if (this.openChannels.has(channel)) await channel.cancel(consumerTag).catch(() => undefined);
-    }
-    this.consumerTags.clear();
+    await this.consumers.cancelAll();
     // Deliveries already on the wire when the cancel was sent have joined the in-flight set meanwhile.
     this.logger.log(
       `consumer cancelled; draining the messages in flight (${inFlightAtCancel} at the cancel, ${this.inFlight.size} now)`,

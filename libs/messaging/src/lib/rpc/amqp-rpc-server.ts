@@ -9,6 +9,8 @@ import { declareTopology } from '../topology/declare-topology';
 import { mergeTopologies, TopologySpec, workQueueTopology } from '../topology/topology';
 import { failSpan, startPublishSpan, withProcessSpan } from '../tracing/amqp-spans';
 import { InFlight } from '../consuming/in-flight';
+import { QueueConsumers } from '../consuming/queue-consumers';
+import { republishOptions } from '../consuming/republish-options';
 import { BoundedMap } from './bounded-map';
 
 /** One request, as the handler sees it. */
@@ -97,8 +99,7 @@ export class AmqpRpcServer {
   private readonly replies: BoundedMap<AmqpRpcReply>;
   private readonly handling = new Map<string, Promise<void>>();
   private readonly inFlight = new InFlight();
-  private readonly openChannels = new Set<ConfirmChannel>();
-  private readonly consumerTags = new Map<ConfirmChannel, string>();
+  private readonly consumers = new QueueConsumers();
   private channel?: ChannelWrapper;
   private handler?: AmqpRpcHandler;
   private draining?: Promise<void>;
@@ -130,7 +131,7 @@ export class AmqpRpcServer {
 
   /** Connected, with a consumer on the queue and not draining. */
   isConsuming(): boolean {
-    return this.options.connection.isConnected() && this.consumerTags.size > 0 && !this.draining;
+    return this.options.connection.isConnected() && this.consumers.consuming && !this.draining;
   }
 
   stats(): AmqpRpcServerStats {
@@ -151,23 +152,16 @@ export class AmqpRpcServer {
   private async setUpChannel(channel: ConfirmChannel): Promise<void> {
     await declareTopology(channel, this.topology);
     if (this.draining) return;
-    this.openChannels.add(channel);
-    channel.once('close', () => {
-      this.openChannels.delete(channel);
-      this.consumerTags.delete(channel);
-    });
-    await channel.prefetch(this.options.prefetch, false);
-    const { consumerTag } = await channel.consume(this.options.queue, (message) => this.onDelivery(channel, message), {
-      noAck: false,
-    });
-    this.consumerTags.set(channel, consumerTag);
+    await this.consumers.consume(channel, this.options.queue, this.options.prefetch, (c, message) =>
+      this.onDelivery(c, message),
+    );
     this.logger.log(`answering requests on '${this.options.queue}' (prefetch ${this.options.prefetch})`);
   }
 
   private onDelivery(channel: ConfirmChannel, message: ConsumeMessage | null): void {
     if (message === null) {
       this.logger.warn(`the broker cancelled the consumer of '${this.options.queue}'; reconnecting`);
-      this.consumerTags.delete(channel);
+      this.consumers.cancelledByBroker(channel);
       if (!this.draining) setTimeout(() => this.options.connection.manager.reconnect(), 1000).unref();
       return;
     }
@@ -278,19 +272,8 @@ export class AmqpRpcServer {
       [MessageHeaders.deathDetail]: detail,
     };
     delete headers['x-delivery-count'];
-    const { properties } = message;
     try {
-      await this.publishConfirmed(channel, '', queue, message.content, {
-        persistent: true,
-        contentType: properties.contentType,
-        contentEncoding: properties.contentEncoding,
-        messageId: properties.messageId,
-        correlationId: properties.correlationId,
-        type: properties.type,
-        appId: properties.appId,
-        timestamp: properties.timestamp,
-        headers,
-      });
+      await this.publishConfirmed(channel, '', queue, message.content, republishOptions(message.properties, headers));
     } catch (error) {
       this.logger.warn(`could not dead-letter a request to '${queue}' (${describeError(error)}); it stays unacked`);
       return;
@@ -307,7 +290,7 @@ export class AmqpRpcServer {
     content: Buffer,
     options: Options.Publish,
   ): Promise<void> {
-    if (!this.openChannels.has(channel)) return Promise.reject(new Error('the channel of this request is closed'));
+    if (!this.consumers.isOpen(channel)) return Promise.reject(new Error('the channel of this request is closed'));
     return new Promise<void>((resolve, reject) => {
       try {
         channel.publish(exchange, routingKey, content, options, (error) => (error ? reject(error) : resolve()));
@@ -318,7 +301,7 @@ export class AmqpRpcServer {
   }
 
   private ack(channel: ConfirmChannel, message: ConsumeMessage): void {
-    if (!this.openChannels.has(channel)) return;
+    if (!this.consumers.isOpen(channel)) return;
     try {
       channel.ack(message);
     } catch {
@@ -327,10 +310,7 @@ export class AmqpRpcServer {
   }
 
   private async drainInFlight(): Promise<void> {
-    for (const [channel, consumerTag] of this.consumerTags) {
-      if (this.openChannels.has(channel)) await channel.cancel(consumerTag).catch(() => undefined);
-    }
-    this.consumerTags.clear();
+    await this.consumers.cancelAll();
     if (!(await this.inFlight.drained(this.options.drainTimeoutMs ?? 10_000)))
       this.logger.warn(`${this.inFlight.size} request(s) still in flight at shutdown; the broker will redeliver them`);
     const { answered, expired, repeated, deadLettered } = this.counts;
