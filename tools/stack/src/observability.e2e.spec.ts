@@ -197,15 +197,22 @@ describe('the service platform across the four apps (separate processes, real Ra
     const spans = await waitFor(
       () => {
         const found = receiver.trace(caller.traceId);
-        const done = found.some(
-          (span) =>
-            span.service === 'event-handler' &&
-            span.kind === SPAN_KIND.consumer &&
-            messageType(span) === 'message.handled.v1',
-        );
-        return done ? found : undefined;
+        // Each app exports in batches of its own, so the last span to end need not arrive last: wait
+        // for every span the trace must hold.
+        const expected: ((span: ReceivedSpan) => boolean)[] = [
+          (span) => span.service === 'greeter' && span.kind === SPAN_KIND.server,
+          (span) => span.service === 'greeter' && span.kind === SPAN_KIND.producer,
+          (span) => span.service === 'event-handler' && span.kind === SPAN_KIND.producer,
+          (span) => span.service === 'consumer' && span.kind === SPAN_KIND.consumer,
+          (span) => span.service === 'consumer' && span.kind === SPAN_KIND.producer,
+          ...['greeting.greeted.v1', 'message.handled.v1'].map(
+            (type) => (span: ReceivedSpan) =>
+              span.service === 'event-handler' && span.kind === SPAN_KIND.consumer && messageType(span) === type,
+          ),
+        ];
+        return expected.every((match) => found.some(match)) ? found : undefined;
       },
-      { timeoutMs: 30_000, message: `the trace of ${name} reaching message.handled in the event-handler` },
+      { timeoutMs: 30_000, message: `every span of the trace of ${name}, up to message.handled in the event-handler` },
     );
 
     // gRPC server span (RPC semantic conventions), a child of the caller's span.
@@ -271,9 +278,19 @@ describe('the service platform across the four apps (separate processes, real Ra
     const spans = await waitFor(
       () => {
         const found = receiver.trace(caller.traceId);
-        return found.some((s) => s.service === 'event-handler' && s.kind === SPAN_KIND.consumer) ? found : undefined;
+        // Every span the trace must hold, whichever app's batch arrives last.
+        const expected = [
+          ['producer', SPAN_KIND.server],
+          ['producer', SPAN_KIND.producer],
+          ['consumer', SPAN_KIND.consumer],
+          ['consumer', SPAN_KIND.producer],
+          ['event-handler', SPAN_KIND.consumer],
+        ];
+        return expected.every(([service, kind]) => found.some((s) => s.service === service && s.kind === kind))
+          ? found
+          : undefined;
       },
-      { timeoutMs: 30_000, message: 'the trace of POST /messages reaching the event-handler' },
+      { timeoutMs: 30_000, message: 'every span of the trace of POST /messages, up to the event-handler' },
     );
     const request = one(spans, 'producer server span', (s) => s.service === 'producer' && s.kind === SPAN_KIND.server);
     expect(request).toMatchObject({ name: 'POST /messages', parentSpanId: caller.spanId });
@@ -327,7 +344,8 @@ describe('the service platform across the four apps (separate processes, real Ra
         const received = receiver.spans.find((s) => s.name === 'line.received receive');
         if (!received) return undefined;
         const trace = receiver.trace(received.traceId);
-        return trace.some((s) => s.kind === SPAN_KIND.consumer) ? trace : undefined;
+        const kinds = [SPAN_KIND.server, SPAN_KIND.producer, SPAN_KIND.consumer];
+        return kinds.every((kind) => trace.some((s) => s.kind === kind)) ? trace : undefined;
       },
       { timeoutMs: 30_000, message: 'the trace of a line reaching its projection' },
     );
