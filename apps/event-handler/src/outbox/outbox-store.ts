@@ -69,8 +69,9 @@ export class OutboxStore {
     return rows.map(toOutboxMessage);
   }
 
-  async totals(): Promise<{ pending: number; sent: number }> {
-    const row = await this.db
+  /** Pending and sent messages; `db` is a transaction to read them in, when given. */
+  async totals(db: Kysely<EventHandlerSchema> = this.db): Promise<{ pending: number; sent: number }> {
+    const row = await db
       .selectFrom('outbox')
       .select((eb) => [
         eb.fn.countAll<number>().filterWhere('sent_at', 'is', null).as('pending'),

@@ -127,19 +127,30 @@ export class ProjectionStore {
     });
   }
 
-  async stats(): Promise<Stats> {
-    const totals = await this.db
+  /**
+   * Every figure from one snapshot (a repeatable-read transaction on PostgreSQL, one read transaction
+   * on SQLite), so that a count and the rows it counts always agree while events are applied.
+   */
+  stats(): Promise<Stats> {
+    return this.db
+      .transaction()
+      .setIsolationLevel('repeatable read')
+      .execute((trx) => this.statsIn(trx));
+  }
+
+  private async statsIn(db: Transaction<EventHandlerSchema>): Promise<Stats> {
+    const totals = await db
       .selectFrom('greetings')
       .select((eb) => [eb.fn.sum<number | null>('count').as('total'), eb.fn.countAll<number>().as('names')])
       .executeTakeFirstOrThrow();
-    const byName = await this.db
+    const byName = await db
       .selectFrom('greetings')
       .selectAll()
       .orderBy('last_greeted_at', 'desc')
       .orderBy('name')
       .limit(STATS_NAMES_LIMIT)
       .execute();
-    const last = await this.db
+    const last = await db
       .selectFrom('recent_messages')
       .selectAll()
       .orderBy('handled_at', 'desc')
@@ -147,11 +158,11 @@ export class ProjectionStore {
       // Trims racing on PostgreSQL may leave a row or two extra for a moment.
       .limit(RECENT_MESSAGES)
       .execute();
-    const inbox = await this.db
+    const inbox = await db
       .selectFrom('inbox')
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
-    const counters = await this.counters();
+    const counters = await readCounters(db);
     return {
       greetings: {
         total: Number(totals.total ?? 0),
@@ -164,7 +175,7 @@ export class ProjectionStore {
       },
       lines: { received: counters.get(LINES_RECEIVED) ?? 0 },
       eventsApplied: Number(inbox.n) + (counters.get(INBOX_PRUNED) ?? 0),
-      outbox: await this.outbox.totals(),
+      outbox: await this.outbox.totals(db),
     };
   }
 
@@ -176,11 +187,6 @@ export class ProjectionStore {
   /** Closes the database (when this store owns it, see `open`). */
   close(): Promise<void> {
     return this.database.close();
-  }
-
-  private async counters(): Promise<Map<string, number>> {
-    const rows = await this.db.selectFrom('counters').selectAll().execute();
-    return new Map(rows.map((row) => [row.name, Number(row.value)]));
   }
 
   private transactionOn(trx: Transaction<EventHandlerSchema>): ProjectionTransaction {
@@ -264,4 +270,9 @@ function toGreeting(row: {
     firstGreetedAt: row.first_greeted_at,
     lastGreetedAt: row.last_greeted_at,
   };
+}
+
+async function readCounters(db: Kysely<EventHandlerSchema>): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('counters').selectAll().execute();
+  return new Map(rows.map((row) => [row.name, Number(row.value)]));
 }
