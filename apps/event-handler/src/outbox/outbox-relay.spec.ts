@@ -199,8 +199,9 @@ describe('two OutboxRelays on one PostgreSQL database (two replicas)', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(healthy.published).toEqual([]);
 
-    // Its connection ends (the process died): the lock goes with its transaction. The only
-    // connection idle in a transaction is the dying replica's, waiting for its confirm.
+    // Its connection ends (the process died): the lock goes with its transaction. The dying replica's
+    // is the connection idle in a transaction for the last 200 ms, waiting for its confirm (the
+    // survivor's sweeps are idle in theirs only for a moment between statements).
     await terminateIdleInTransaction(test.location.databaseUrl as string);
     await until(() => healthy.published.length === 1);
     expect(healthy.published.map((m) => m.messageId)).toEqual(['x']);
@@ -215,7 +216,8 @@ async function terminateIdleInTransaction(url: string): Promise<void> {
   try {
     const { rowCount } = await client.query(
       `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()`,
+        WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()
+          AND clock_timestamp() - xact_start > interval '150 milliseconds'`,
     );
     expect(rowCount).toBe(1);
   } finally {

@@ -124,12 +124,13 @@ export class DeadLetterQueue {
     const matched: { messageId?: string; reason: string; to: string }[] = [];
     const targets = new Set<string>();
     let moved = 0;
+    let messageCount = 0;
     const channel = await this.connection.createChannel();
     channel.on('error', () => undefined);
     try {
       // Transactional publish and ack (amqplib has no helper for the tx class).
       if (!filter.dryRun) await rpc(channel, defs.TxSelect, defs.TxSelectOk);
-      const { messageCount } = await channel.checkQueue(this.queue);
+      ({ messageCount } = await channel.checkQueue(this.queue));
       // Messages skipped (another reason) stay unacked, so each is looked at once; they go back at the end.
       for (let seen = 0; seen < messageCount; seen++) {
         if (filter.limit !== undefined && matched.length >= filter.limit) break;
@@ -155,6 +156,7 @@ export class DeadLetterQueue {
       // Gives back every message taken but not moved.
       await channel.close().catch(() => undefined);
     }
+    await this.untilReady(messageCount - moved);
     return { moved, matched };
   }
 
@@ -171,18 +173,38 @@ export class DeadLetterQueue {
     }
   }
 
-  /** Takes every message once, unacked, calling `visit` until it says stop; then gives them all back. */
+  /**
+   * Takes every message once, unacked, calling `visit` until it says stop; then gives them all back
+   * and waits (a little) until the broker has them ready again, so that the next command sees them.
+   */
   private async browse(visit: (message: GetMessage) => Promise<boolean>): Promise<void> {
     const channel = await this.connection.createChannel();
     channel.on('error', () => undefined);
+    let ready = 0;
     try {
-      const { messageCount } = await channel.checkQueue(this.queue);
-      for (let seen = 0; seen < messageCount; seen++) {
+      ({ messageCount: ready } = await channel.checkQueue(this.queue));
+      for (let seen = 0; seen < ready; seen++) {
         const message = await channel.get(this.queue, { noAck: false });
         if (!message || !(await visit(message))) break;
       }
     } finally {
       await channel.close().catch(() => undefined);
+    }
+    await this.untilReady(ready);
+  }
+
+  // Closing the channel returns its unacked messages, but a quorum queue makes them ready again a
+  // moment later. Bounded: another client may be taking messages meanwhile.
+  private async untilReady(count: number, timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const probe = await this.connection.createChannel();
+    probe.on('error', () => undefined);
+    try {
+      while ((await probe.checkQueue(this.queue)).messageCount < count && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    } finally {
+      await probe.close().catch(() => undefined);
     }
   }
 }
