@@ -210,7 +210,8 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
       expect(launcher.output()).not.toMatch(/failed/);
     } finally {
       if (launcher.child.exitCode === null) launcher.child.kill('SIGTERM');
-      expect(await launcher.exited).toBe(0);
+      const code = await launcher.exited;
+      expect({ code, output: code === 0 ? '' : launcher.output() }).toEqual({ code: 0, output: '' });
       for (const port of clusterPorts.amqp) expect(await tool.canConnect(port)).toBe(false);
       tool.epmdKillIfIdle(clusterPorts.epmd);
       for (const i of [1, 2])
