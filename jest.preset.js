@@ -10,6 +10,8 @@ module.exports = {
   moduleFileExtensions: ['ts', 'js'],
   // Starts a local RabbitMQ for the run unless RABBITMQ_URL names one (see tools/rabbitmq).
   setupFiles: [require.resolve('./tools/jest/telemetry-setup.cjs')],
+  // Each spec file's app logs go to a file of its own, printed only when that spec fails.
+  setupFilesAfterEnv: [require.resolve('./tools/jest/log-file-setup.cjs')],
   globalSetup: require.resolve('./tools/jest/global-setup.cjs'),
   globalTeardown: require.resolve('./tools/jest/global-teardown.cjs'),
   testTimeout: 30_000,

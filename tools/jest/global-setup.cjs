@@ -2,8 +2,12 @@
 // in vhosts of their own). With RABBITMQ_URL set, that broker is used and nothing is started.
 const { startBroker } = require('../rabbitmq/broker.cjs');
 const { startPostgres } = require('../postgres/postgres.cjs');
+const fs = require('node:fs');
+const { LOG_DIR } = require('./log-capture.cjs');
 
 module.exports = async function globalSetup() {
+  fs.rmSync(LOG_DIR, { recursive: true, force: true });
+  fs.mkdirSync(LOG_DIR, { recursive: true });
   await startTestPostgres();
   if (process.env.RABBITMQ_URL || globalThis.__HELLO_TEST_BROKER__) return;
   const broker = await startBroker({ name: `test-${process.pid}` });

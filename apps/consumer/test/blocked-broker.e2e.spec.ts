@@ -4,7 +4,15 @@ import { promisify } from 'node:util';
 import { INestApplication } from '@nestjs/common';
 import { HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
 import { workQueueArguments } from '@hello/messaging';
-import { AmqpTestClient, freePort, OwnBroker, startOwnBroker, waitFor, scrapeMetrics } from '@hello/testing';
+import {
+  AmqpTestClient,
+  freePort,
+  OwnBroker,
+  startOwnBroker,
+  waitFor,
+  scrapeMetrics,
+  testPlatformConfig,
+} from '@hello/testing';
 import { ConsumerConfig } from '../src/config/consumer.config';
 import { createConsumerApp, startConsumerApp } from '../src/consumer.app';
 import { ConsumerBroker } from '../src/messaging/consumer-broker';
@@ -35,7 +43,7 @@ describe('consumer health while the broker blocks publishing (a real memory alar
   const startConsumer = async () => {
     const port = await freePort();
     const config: ConsumerConfig = {
-      platform: { logLevel: 'error', logFormat: 'json' },
+      platform: testPlatformConfig(),
       httpPort: port,
       rabbitmqUrl: broker.url,
       prefetch: 10,

@@ -3,7 +3,16 @@ import { Test } from '@nestjs/testing';
 import type { ConsumeMessage } from 'amqplib';
 import { MessageHeaders, HELLO_MESSAGE_TYPE, MessageHandledIntegrationEvent, Topology } from '@hello/contracts';
 import { ArgumentMismatchError } from '@hello/messaging';
-import { AmqpTestClient, createTestVhost, freePort, jsonOf, TestVhost, waitFor, scrapeMetrics } from '@hello/testing';
+import {
+  AmqpTestClient,
+  createTestVhost,
+  freePort,
+  jsonOf,
+  TestVhost,
+  waitFor,
+  scrapeMetrics,
+  testPlatformConfig,
+} from '@hello/testing';
 import { AppModule } from '../src/app.module';
 import { ConsumerConfig } from '../src/config/consumer.config';
 import { connectHelloServer, createConsumerApp, startConsumerApp } from '../src/consumer.app';
@@ -69,7 +78,7 @@ describe('consumer (in process, real RabbitMQ)', () => {
 
     const port = await freePort();
     const config: ConsumerConfig = {
-      platform: { logLevel: 'error', logFormat: 'json' },
+      platform: testPlatformConfig(),
       httpPort: port,
       rabbitmqUrl: vhost.url,
       prefetch: 5,
@@ -231,7 +240,7 @@ describe('consumer start-up against a queue declared with other arguments', () =
     await client.channel.assertQueue(Topology.helloQueue, { durable: false });
     const app = await createConsumerApp(
       {
-        platform: { logLevel: 'error', logFormat: 'json' },
+        platform: testPlatformConfig(),
         httpPort: await freePort(),
         rabbitmqUrl: vhost.url,
         prefetch: 1,

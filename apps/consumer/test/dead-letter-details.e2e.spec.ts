@@ -10,6 +10,7 @@ import {
   managementRequest,
   TestVhost,
   waitFor,
+  testPlatformConfig,
 } from '@hello/testing';
 import { ConsumerConfig } from '../src/config/consumer.config';
 import { createConsumerApp, startConsumerApp } from '../src/consumer.app';
@@ -35,7 +36,7 @@ class CapturingLogger implements LoggerService {
 async function startConsumer(rabbitmqUrl: string, logger: LoggerService): Promise<INestApplication> {
   const port = await freePort();
   const config: ConsumerConfig = {
-    platform: { logLevel: 'error', logFormat: 'json' },
+    platform: testPlatformConfig(),
     httpPort: port,
     rabbitmqUrl,
     prefetch: 10,

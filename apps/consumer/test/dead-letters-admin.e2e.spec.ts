@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { MessageHeaders, HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
-import { AmqpTestClient, createTestVhost, freePort, TestVhost, waitFor } from '@hello/testing';
+import { AmqpTestClient, createTestVhost, freePort, TestVhost, waitFor, testPlatformConfig } from '@hello/testing';
 import { ConsumerConfig } from '../src/config/consumer.config';
 import { createConsumerApp, startConsumerApp } from '../src/consumer.app';
 
@@ -12,7 +12,7 @@ async function start(
 ): Promise<{ app: INestApplication; baseUrl: string }> {
   const port = await freePort();
   const config: ConsumerConfig = {
-    platform: { logLevel: 'error', logFormat: 'json' },
+    platform: testPlatformConfig(),
     httpPort: port,
     rabbitmqUrl: vhost.url,
     prefetch: 5,

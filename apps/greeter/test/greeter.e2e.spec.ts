@@ -29,9 +29,9 @@ describe('greeter shutdown', () => {
   it('should let calls in flight finish, refuse new calls, then close', async () => {
     greeter = await startTestGreeter({ shutdownGraceMs: 5_000 });
     const client = clientOf(greeter.url);
-    const stream = client.SayHelloStreamReply({ name: 'Drain' });
+    const stream = client['SayHelloStreamReply']({ name: 'Drain' });
     const streamOutcome = outcomeOf<HelloReply>(stream);
-    const bidi = client.SayHelloBidiStream();
+    const bidi = client['SayHelloBidiStream']();
     const bidiOutcome = outcomeOf<HelloReply>(bidi);
     bidi.write({ name: 'before' });
     await Promise.all([nextMessage(stream), nextMessage(bidi)]);
@@ -66,7 +66,7 @@ describe('greeter shutdown', () => {
   it('should cut off calls still in flight when the grace period ends', async () => {
     const graceMs = 300;
     greeter = await startTestGreeter({ shutdownGraceMs: graceMs });
-    const bidi = clientOf(greeter.url).SayHelloBidiStream();
+    const bidi = clientOf(greeter.url)['SayHelloBidiStream']();
     const outcome = outcomeOf<HelloReply>(bidi);
     bidi.write({ name: 'lingering' });
     await nextMessage(bidi);
@@ -83,7 +83,7 @@ describe('greeter shutdown', () => {
 
   it('should cut off calls still in flight at once when forced, long before the grace period ends', async () => {
     greeter = await startTestGreeter({ shutdownGraceMs: 60_000 });
-    const bidi = clientOf(greeter.url).SayHelloBidiStream();
+    const bidi = clientOf(greeter.url)['SayHelloBidiStream']();
     const outcome = outcomeOf<HelloReply>(bidi);
     bidi.write({ name: 'lingering' });
     await nextMessage(bidi);

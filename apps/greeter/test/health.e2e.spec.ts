@@ -39,7 +39,7 @@ describe('grpc.health.v1.Health over a real socket', () => {
   });
 
   it('should send SERVICE_UNKNOWN to a Watch of an unknown service and keep it open', async () => {
-    const call = client.Watch({ service: 'helloworld.Nope' });
+    const call = client['Watch']({ service: 'helloworld.Nope' });
     const outcome = outcomeOf<Reply>(call);
     await expect(nextMessage<Reply>(call)).resolves.toEqual({ status: 'SERVICE_UNKNOWN' });
     call.cancel();
@@ -52,8 +52,8 @@ describe('grpc.health.v1.Health while the greeter shuts down', () => {
     const greeter = await startTestGreeter({ shutdownGraceMs: 5_000 });
     const client = healthClient(greeter.url);
     try {
-      const whole = client.Watch({ service: '' });
-      const greeterService = client.Watch({ service: 'helloworld.Greeter' });
+      const whole = client['Watch']({ service: '' });
+      const greeterService = client['Watch']({ service: 'helloworld.Greeter' });
       const outcomes = [outcomeOf<Reply>(whole), outcomeOf<Reply>(greeterService)];
       await Promise.all([nextMessage(whole), nextMessage(greeterService)]);
 

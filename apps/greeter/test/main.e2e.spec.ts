@@ -59,10 +59,10 @@ describe('the greeter process (main.ts)', () => {
       await expect(sayHello(client, { name: 'process' })).resolves.toEqual({ message: 'Hello, process!' });
       await expect(unary(health, 'Check', { service: '' })).resolves.toEqual({ status: 'SERVING' });
 
-      const watch = health.Watch({ service: 'helloworld.Greeter' });
+      const watch = health['Watch']({ service: 'helloworld.Greeter' });
       const watchOutcome = outcomeOf(watch);
       await nextMessage(watch);
-      const stream = client.SayHelloStreamReply({ name: 'inflight' });
+      const stream = client['SayHelloStreamReply']({ name: 'inflight' });
       const streamOutcome = outcomeOf<HelloReply>(stream);
       await nextMessage(stream);
 
@@ -90,7 +90,7 @@ describe('the greeter process (main.ts)', () => {
     const client = greeterClient(url);
     clients.push(client);
     // A bidi stream its caller never ends: only the grace period ends it.
-    const bidi = client.SayHelloBidiStream();
+    const bidi = client['SayHelloBidiStream']();
     const outcome = outcomeOf<HelloReply>(bidi);
     bidi.write({ name: 'lingering' });
     await nextMessage(bidi);

@@ -55,7 +55,7 @@ describe('no greeting answered OK without its event (a broker outage longer than
     const health = healthClient(greeter.url);
     clients.push(client, health);
     const statuses: string[] = [];
-    const watch = health.Watch({ service: '' });
+    const watch = health['Watch']({ service: '' });
     watch.on('data', ({ status: serving }: { status: string }) => statuses.push(serving));
     watch.on('error', () => undefined);
     await waitFor(() => statuses.length > 0, { message: 'the first Watch status' });

@@ -11,7 +11,7 @@ interface ReflectionResponse {
 
 /** Sends reflection requests on one ServerReflectionInfo stream and returns the responses. */
 async function reflect(client: DynamicClient, requests: object[]): Promise<ReflectionResponse[]> {
-  const call = client.ServerReflectionInfo();
+  const call = client['ServerReflectionInfo']();
   const outcome = outcomeOf<ReflectionResponse>(call);
   for (const request of requests) call.write(request);
   call.end();

@@ -56,7 +56,7 @@ describe('helloworld.Greeter SayHello and SayHelloBidiStream over a real socket'
   });
 
   it('should answer each name of a bidi stream with its greeting, in order', async () => {
-    const call = client.SayHelloBidiStream();
+    const call = client['SayHelloBidiStream']();
     const outcome = outcomeOf<HelloReply>(call);
     for (const name of ['one', 'two', 'three']) call.write({ name });
     call.end();
@@ -67,7 +67,7 @@ describe('helloworld.Greeter SayHello and SayHelloBidiStream over a real socket'
   });
 
   it('should answer a bidi stream as it goes, before the client half-closes', async () => {
-    const call = client.SayHelloBidiStream();
+    const call = client['SayHelloBidiStream']();
     const outcome = outcomeOf<HelloReply>(call);
     call.write({ name: 'early' });
     await new Promise((resolve) => call.once('data', resolve));
@@ -76,7 +76,7 @@ describe('helloworld.Greeter SayHello and SayHelloBidiStream over a real socket'
   });
 
   it('should end a bidi stream with INVALID_ARGUMENT at the first bad name, after the good ones', async () => {
-    const call = client.SayHelloBidiStream();
+    const call = client['SayHelloBidiStream']();
     const outcome = outcomeOf<HelloReply>(call);
     call.write({ name: 'fine' });
     call.write({ name: '' });
@@ -175,7 +175,7 @@ describe('helloworld.Greeter when a handler fails unexpectedly', () => {
   });
 
   it('should answer INTERNAL for a stream too, and keep serving', async () => {
-    const { messages, status: final } = await outcomeOf(client.SayHelloStreamReply({ name: 'world' }));
+    const { messages, status: final } = await outcomeOf(client['SayHelloStreamReply']({ name: 'world' }));
     expect(messages).toEqual([]);
     expect(final).toMatchObject({ code: status.INTERNAL, details: 'Internal error' });
     const again = await failureOf(sayHello(client, { name: 'world' }));

@@ -37,7 +37,7 @@ describe('helloworld.Greeter SayHelloStreamReply over a real socket', () => {
 
   it('should stream every numbered greeting, spaced out, then end OK', async () => {
     const startedAt = Date.now();
-    const { messages, status: final } = await outcomeOf<HelloReply>(client.SayHelloStreamReply({ name: 'Ada' }));
+    const { messages, status: final } = await outcomeOf<HelloReply>(client['SayHelloStreamReply']({ name: 'Ada' }));
     expect(final.code).toBe(status.OK);
     expect(messages).toEqual([1, 2, 3, 4, 5].map((n) => ({ message: `Hello, Ada! (${n}/5)` })));
     expect(Date.now() - startedAt).toBeGreaterThanOrEqual(WHOLE_STREAM_MS - 20);
@@ -46,7 +46,7 @@ describe('helloworld.Greeter SayHelloStreamReply over a real socket', () => {
 
   it('should refuse a bad name with INVALID_ARGUMENT before sending anything', async () => {
     const { messages, status: final } = await outcomeOf<HelloReply>(
-      client.SayHelloStreamReply({ name: 'x'.repeat(300) }),
+      client['SayHelloStreamReply']({ name: 'x'.repeat(300) }),
     );
     expect(messages).toEqual([]);
     expect(final).toMatchObject({ code: status.INVALID_ARGUMENT, details: 'name: must be at most 256 characters' });
@@ -56,7 +56,7 @@ describe('helloworld.Greeter SayHelloStreamReply over a real socket', () => {
     const startedAt = Date.now();
     const deadlineMs = STREAM_GREETING_INTERVAL_MS + STREAM_GREETING_INTERVAL_MS / 2;
     const { messages, status: final } = await outcomeOf<HelloReply>(
-      client.SayHelloStreamReply({ name: 'Hasty' }, { deadline: startedAt + deadlineMs }),
+      client['SayHelloStreamReply']({ name: 'Hasty' }, { deadline: startedAt + deadlineMs }),
     );
     expect(final.code).toBe(status.DEADLINE_EXCEEDED);
     // Two greetings fit before the deadline (at 0 and one interval); a busy machine may lose one.
@@ -72,7 +72,7 @@ describe('helloworld.Greeter SayHelloStreamReply over a real socket', () => {
   });
 
   it('should stop greeting when the client cancels', async () => {
-    const call = client.SayHelloStreamReply({ name: 'Quitter' });
+    const call = client['SayHelloStreamReply']({ name: 'Quitter' });
     const outcome = outcomeOf<HelloReply>(call);
     await waitFor(() => greetingsOf('Quitter') === 1, { timeoutMs: 2_000, message: 'the first greeting' });
     call.cancel();
@@ -85,7 +85,7 @@ describe('helloworld.Greeter SayHelloStreamReply over a real socket', () => {
   it('should serve several streams at once, each to its own end', async () => {
     const names = ['s1', 's2', 's3'];
     const outcomes = await Promise.all(
-      names.map((name) => outcomeOf<HelloReply>(client.SayHelloStreamReply({ name }))),
+      names.map((name) => outcomeOf<HelloReply>(client['SayHelloStreamReply']({ name }))),
     );
     outcomes.forEach(({ messages, status: final }, i) => {
       expect(final.code).toBe(status.OK);
@@ -95,7 +95,7 @@ describe('helloworld.Greeter SayHelloStreamReply over a real socket', () => {
 
   it('should deliver the first greeting at once', async () => {
     const startedAt = Date.now();
-    const call = client.SayHelloStreamReply({ name: 'Prompt' });
+    const call = client['SayHelloStreamReply']({ name: 'Prompt' });
     const outcome = outcomeOf<HelloReply>(call);
     await expect(nextMessage<HelloReply>(call, STREAM_GREETING_INTERVAL_MS)).resolves.toEqual({
       message: 'Hello, Prompt! (1/5)',

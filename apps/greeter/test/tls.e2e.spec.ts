@@ -74,7 +74,7 @@ describe('gRPC over TLS, with certificates made by openssl', () => {
 
       const reflection = reflectionClient(localhost(greeter), 'v1', trusting(certs));
       clients.push(reflection);
-      const call = reflection.ServerReflectionInfo();
+      const call = reflection['ServerReflectionInfo']();
       const outcome = outcomeOf<{ list_services_response?: { service: { name: string }[] } }>(call);
       call.write({ list_services: '' });
       call.end();

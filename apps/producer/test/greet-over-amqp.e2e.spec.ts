@@ -11,6 +11,7 @@ import {
   waitFor,
   type SpawnedApp,
   type TestVhost,
+  testPlatformConfig,
 } from '@hello/testing';
 import { ProducerBroker } from '../src/messaging/producer-broker';
 import { createProducerApp } from '../src/producer.app';
@@ -32,7 +33,7 @@ async function startProducer(rabbitmqUrl: string, rpcTimeoutMs: number): Promise
   const port = await freePort();
   const app = await createProducerApp(
     {
-      platform: { logLevel: 'error', logFormat: 'json' },
+      platform: testPlatformConfig(),
       httpPort: port,
       rabbitmqUrl,
       publishTimeoutMs: 2_000,
@@ -266,7 +267,7 @@ describe('POST /greetings with the broker down', () => {
     const port = await freePort();
     const app = await createProducerApp(
       {
-        platform: { logLevel: 'error', logFormat: 'json' },
+        platform: testPlatformConfig(),
         retryAfterSeconds: 5,
         httpPort: port,
         rabbitmqUrl: `amqp://guest:guest@127.0.0.1:${await freePort()}`,

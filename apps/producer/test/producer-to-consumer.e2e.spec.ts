@@ -10,6 +10,7 @@ import {
   spawnApp,
   SpawnedApp,
   waitFor,
+  testPlatformConfig,
 } from '@hello/testing';
 import { createProducerApp } from '../src/producer.app';
 
@@ -39,7 +40,7 @@ async function startProducer(
   const port = await freePort();
   const app = await createProducerApp(
     {
-      platform: { logLevel: 'error', logFormat: 'json' },
+      platform: testPlatformConfig(),
       httpPort: port,
       rabbitmqUrl,
       publishTimeoutMs,

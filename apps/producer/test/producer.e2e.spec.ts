@@ -1,7 +1,15 @@
 import { INestApplication } from '@nestjs/common';
 import { MessageHeaders, HELLO_MESSAGE_TYPE, MAX_MESSAGE_TEXT_BYTES, Topology } from '@hello/contracts';
 import { ArgumentMismatchError } from '@hello/messaging';
-import { AmqpTestClient, createTestVhost, freePort, jsonOf, TestVhost, scrapeMetrics } from '@hello/testing';
+import {
+  AmqpTestClient,
+  createTestVhost,
+  freePort,
+  jsonOf,
+  TestVhost,
+  scrapeMetrics,
+  testPlatformConfig,
+} from '@hello/testing';
 import { ProducerConfig } from '../src/config/producer.config';
 import { createProducerApp } from '../src/producer.app';
 
@@ -29,7 +37,7 @@ describe('producer (in process, real RabbitMQ)', () => {
   beforeAll(async () => {
     vhost = await createTestVhost('producer');
     ({ app, baseUrl } = await startProducer({
-      platform: { logLevel: 'error', logFormat: 'json' },
+      platform: testPlatformConfig(),
       httpPort: await freePort(),
       rabbitmqUrl: vhost.url,
       publishTimeoutMs: 2_000,
@@ -148,7 +156,7 @@ describe('producer without a reachable broker', () => {
   beforeAll(async () => {
     const deadPort = await freePort();
     ({ app, baseUrl } = await startProducer({
-      platform: { logLevel: 'error', logFormat: 'json' },
+      platform: testPlatformConfig(),
       httpPort: await freePort(),
       rabbitmqUrl: `amqp://guest:guest@127.0.0.1:${deadPort}`,
       publishTimeoutMs: 5_000,
@@ -205,7 +213,7 @@ describe('producer start-up against a hello queue declared by the tutorial', () 
       await client.channel.assertQueue(Topology.helloQueue, { durable: false });
       const app = await createProducerApp(
         {
-          platform: { logLevel: 'error', logFormat: 'json' },
+          platform: testPlatformConfig(),
           httpPort: await freePort(),
           rabbitmqUrl: vhost.url,
           publishTimeoutMs: 2_000,

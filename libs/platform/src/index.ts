@@ -11,6 +11,7 @@ export * from './lib/metrics/grpc-metrics';
 export * from './lib/metrics/amqp-metrics';
 // HTTP errors
 export * from './lib/http/http-error.filter';
+export * from './lib/http/http-timeouts';
 // Health
 export * from './lib/health/readiness';
 export * from './lib/health/health.controller';

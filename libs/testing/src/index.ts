@@ -10,3 +10,4 @@ export * from './lib/database';
 export * from './lib/python';
 export * from './lib/trace';
 export * from './lib/tls';
+export * from './lib/logs';

@@ -12,7 +12,7 @@ import { AmqpConnection, RabbitMQModule, RabbitSubscribe } from '@golevelup/nest
 import type { ConsumeMessage } from 'amqplib';
 import { traceparent } from './traceparent';
 
-const prefetchCount = Number(process.env.PEER_PREFETCH || 20);
+const prefetchCount = Number(process.env['PEER_PREFETCH'] || 20);
 
 @Injectable()
 class HandleMessageHandler {
@@ -20,7 +20,7 @@ class HandleMessageHandler {
 
   @RabbitSubscribe({
     queue: 'hello',
-    queueOptions: { durable: true, arguments: JSON.parse(process.env.PEER_QUEUE_ARGUMENTS as string) },
+    queueOptions: { durable: true, arguments: JSON.parse(process.env['PEER_QUEUE_ARGUMENTS'] as string) },
   })
   async handle(body: { text: string }, message: ConsumeMessage): Promise<void> {
     const messageId = message.properties.messageId as string;
@@ -33,7 +33,7 @@ class HandleMessageHandler {
       type: 'message.handled.v1',
       appId: 'golevelup-consumer',
       timestamp: Math.floor(Date.now() / 1000),
-      headers: { traceparent: traceparent(message.properties.headers?.traceparent) },
+      headers: { traceparent: traceparent(message.properties.headers?.['traceparent']) },
     });
   }
 }
@@ -41,7 +41,7 @@ class HandleMessageHandler {
 @Module({
   imports: [
     RabbitMQModule.forRoot({
-      uri: process.env.PEER_AMQP_URL as string,
+      uri: process.env['PEER_AMQP_URL'] as string,
       exchanges: [{ name: 'hello.events', type: 'topic', options: { durable: true } }],
       prefetchCount,
       connectionInitOptions: { wait: true },

@@ -90,13 +90,13 @@ class AppModule implements OnApplicationBootstrap {
 
 async function main(): Promise<void> {
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(
-    AppModule.register(process.env.PEER_EVENTS_URL),
+    AppModule.register(process.env['PEER_EVENTS_URL']),
     {
       transport: Transport.GRPC,
       options: {
-        url: process.env.PEER_GRPC_URL,
+        url: process.env['PEER_GRPC_URL'],
         package: 'helloworld',
-        protoPath: process.env.PEER_PROTO_PATH as string,
+        protoPath: process.env['PEER_PROTO_PATH'] as string,
         loader: { keepCase: true, longs: String, enums: Number, defaults: true, oneofs: true },
       },
       logger: ['error', 'warn'],
@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   process.stdout.write('READY\n');
   process.once('SIGTERM', async () => {
     await new Promise((resolve) => setTimeout(resolve, 500));
-    if (process.env.PEER_EVENTS_URL) process.stdout.write(`events: ${JSON.stringify(stats)}\n`);
+    if (process.env['PEER_EVENTS_URL']) process.stdout.write(`events: ${JSON.stringify(stats)}\n`);
     await app.close().catch(() => undefined);
     process.exit(0);
   });

@@ -24,7 +24,7 @@ import { lastValueFrom } from 'rxjs';
 import { traceparent } from './traceparent';
 
 const EVENTS = Symbol('EVENTS');
-const url = process.env.PEER_AMQP_URL as string;
+const url = process.env['PEER_AMQP_URL'] as string;
 
 @Controller()
 class HandleMessageController {
@@ -45,7 +45,7 @@ class HandleMessageController {
       type: 'message.handled.v1',
       appId: 'nest-consumer',
       timestamp: Math.floor(Date.now() / 1000),
-      headers: { traceparent: traceparent(message.properties.headers?.traceparent) },
+      headers: { traceparent: traceparent(message.properties.headers?.['traceparent']) },
     };
     const record = new RmqRecordBuilder(event).setOptions(options).build();
     try {
@@ -83,9 +83,9 @@ async function main(): Promise<void> {
     options: {
       urls: [url],
       queue: 'hello',
-      queueOptions: { durable: true, arguments: JSON.parse(process.env.PEER_QUEUE_ARGUMENTS as string) },
+      queueOptions: { durable: true, arguments: JSON.parse(process.env['PEER_QUEUE_ARGUMENTS'] as string) },
       noAck: false,
-      prefetchCount: Number(process.env.PEER_PREFETCH || 20),
+      prefetchCount: Number(process.env['PEER_PREFETCH'] || 20),
     },
     logger: ['error', 'warn'],
   });

@@ -97,10 +97,10 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
 
   const env = () => ({
     HELLO_RABBITMQ_NODE: name,
-    HELLO_RABBITMQ_PORT: String(ports.amqp),
-    HELLO_RABBITMQ_MANAGEMENT_PORT: String(ports.management),
-    HELLO_RABBITMQ_DIST_PORT: String(ports.dist),
-    ERL_EPMD_PORT: String(ports.epmd),
+    HELLO_RABBITMQ_PORT: String(ports['amqp']),
+    HELLO_RABBITMQ_MANAGEMENT_PORT: String(ports['management']),
+    HELLO_RABBITMQ_DIST_PORT: String(ports['dist']),
+    ERL_EPMD_PORT: String(ports['epmd']),
   });
 
   afterAll(async () => {
@@ -112,7 +112,7 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
     }
     // A node the spec left behind (on failure), the way the launcher finds one.
     await tool.reclaimLeftover(dir, `RABBITMQ_MNESIA_BASE=${join(dir, 'mnesia')}`);
-    tool.epmdKillIfIdle(ports.epmd);
+    tool.epmdKillIfIdle(ports['epmd']);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -121,14 +121,14 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
     expect(manifest.scripts.rabbitmq).toBe(SCRIPT);
     first = launch(env());
     const url = await urlOf(first);
-    expect(url).toBe(`amqp://guest:guest@127.0.0.1:${ports.amqp}`);
+    expect(url).toBe(`amqp://guest:guest@127.0.0.1:${ports['amqp']}`);
     // stdout holds that one line; the rest goes to stderr.
     expect(first.stdout()).toBe(`RABBITMQ_URL=${url}\n`);
     await connectAndClose(url);
 
     // AMQP, management, Erlang distribution and the epmd the node started: 127.0.0.1 (or ::1) only.
-    expect(tool.epmdNames(ports.epmd)).toEqual({ [name]: ports.dist });
-    for (const port of [ports.amqp, ports.management, ports.dist, ports.epmd]) {
+    expect(tool.epmdNames(ports['epmd'])).toEqual({ [name]: ports['dist'] });
+    for (const port of [ports['amqp'], ports['management'], ports['dist'], ports['epmd']]) {
       const listeners = listenersOn(port);
       expect({ port, listening: listeners.length > 0 }).toEqual({ port, listening: true });
       for (const address of listeners)
@@ -137,7 +137,7 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
           address: expect.stringMatching(new RegExp(`^(${LOOPBACK_V4}|${LOOPBACK_V6})$`)),
         });
     }
-    expect(first.output()).toContain(`epmd on 127.0.0.1:${ports.epmd} (ERL_EPMD_PORT)`);
+    expect(first.output()).toContain(`epmd on 127.0.0.1:${ports['epmd']} (ERL_EPMD_PORT)`);
   });
 
   it('should stop a node its killed predecessor left running (by its pid file) before starting again', async () => {
@@ -150,7 +150,7 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
     await launcher.exited;
     await new Promise((r) => setTimeout(r, 500));
     expect(tool.isAlive(beam)).toBe(true);
-    expect(await tool.canConnect(ports.amqp)).toBe(true);
+    expect(await tool.canConnect(ports['amqp'])).toBe(true);
 
     second = launch(env());
     const url = await urlOf(second);
@@ -168,10 +168,10 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
     process.kill(launcher.child.pid as number, 'SIGTERM');
     expect(await launcher.exited).toBe(0);
     expect(tool.isAlive(beam)).toBe(false);
-    expect(await tool.canConnect(ports.amqp)).toBe(false);
+    expect(await tool.canConnect(ports['amqp'])).toBe(false);
     // Deregistered from the epmd on ERL_EPMD_PORT (which the killed first node had started, so it
     // stays for others: only a launcher that started epmd stops it).
-    expect(tool.epmdNames(ports.epmd)).toEqual({});
+    expect(tool.epmdNames(ports['epmd'])).toEqual({});
   });
 
   it('should leave alone a process that a pid file names but that is not a node of its data directory', async () => {

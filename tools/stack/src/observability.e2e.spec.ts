@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, get } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -31,6 +32,28 @@ const { startBroker } = require(join(ROOT, 'tools', 'rabbitmq', 'broker.cjs')) a
 };
 
 const START_MS = 120_000;
+const IDLE_PAUSE_MS = 6_000;
+
+/** GET over `agent`, reading the whole body; says whether the request went out on a reused socket. */
+function httpGet(
+  agent: Agent,
+  port: number,
+  path: string,
+): Promise<{ status: number; reusedSocket: boolean; keepAlive: string | undefined }> {
+  return new Promise((resolvePromise, reject) => {
+    const request = get({ host: '127.0.0.1', port, path, agent }, (response) => {
+      response.resume();
+      response.once('end', () =>
+        resolvePromise({
+          status: response.statusCode ?? 0,
+          reusedSocket: request.reusedSocket,
+          keepAlive: response.headers['keep-alive']?.toString(),
+        }),
+      );
+    });
+    request.once('error', reject);
+  });
+}
 
 interface Ports {
   grpc: number;
@@ -386,6 +409,34 @@ describe('the service platform across the four apps (separate processes, real Ra
       expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
     }
   });
+
+  it('should answer a keep-alive client that reuses its connection after an idle pause longer than Node’s default timeout', async () => {
+    // A client (a Prometheus scrape, a load balancer) keeps idle connections open and reuses them; the
+    // server must not close them first, or a request sent as it closes fails ("other side closed").
+    const appPorts = [ports.greeterHttp, ports.producer, ports.consumer, ports.eventHandler];
+    const results = await Promise.all(
+      appPorts.map(async (port) => {
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        try {
+          const first = await httpGet(agent, port, '/metrics');
+          // Idle past Node's default keepAliveTimeout (5 s): the pause is what is under test.
+          await new Promise((done) => setTimeout(done, IDLE_PAUSE_MS));
+          const second = await httpGet(agent, port, '/metrics');
+          return {
+            port,
+            status: [first.status, second.status],
+            reusedSocket: second.reusedSocket,
+            keepAliveSeconds: Number(/timeout=(\d+)/.exec(first.keepAlive ?? '')?.[1]),
+          };
+        } finally {
+          agent.destroy();
+        }
+      }),
+    );
+    for (const result of results) {
+      expect(result).toEqual({ port: result.port, status: [200, 200], reusedSocket: true, keepAliveSeconds: 65 });
+    }
+  }, 30_000);
 
   it('should move the gRPC RED counters by exactly the calls made', async () => {
     const url = `http://127.0.0.1:${ports.greeterHttp}`;

@@ -14,7 +14,7 @@ function errorFor(env: Record<string, string>): InvalidConfigError {
 describe('loadConsumerConfig', () => {
   it('should use the documented defaults', () => {
     expect(loadConsumerConfig({})).toEqual({
-      platform: { logLevel: 'info', logFormat: 'json' },
+      platform: { logLevel: 'info', logFormat: 'json', httpKeepAliveTimeoutMs: 65_000 },
       httpPort: 3002,
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       prefetch: 20,
@@ -36,7 +36,7 @@ describe('loadConsumerConfig', () => {
         LOG_LEVEL: 'warn',
       }),
     ).toEqual({
-      platform: { logLevel: 'warn', logFormat: 'json' },
+      platform: { logLevel: 'warn', logFormat: 'json', httpKeepAliveTimeoutMs: 65_000 },
       httpPort: 4002,
       rabbitmqUrl: 'amqp://u:p@rabbit:5672/%2F',
       prefetch: 5,

@@ -14,7 +14,7 @@ function errorFor(env: Record<string, string>): InvalidConfigError {
 describe('loadConfig', () => {
   it('should use the documented defaults when nothing is set', () => {
     expect(loadConfig({}, '/srv/app')).toEqual({
-      platform: { logLevel: 'info', logFormat: 'json' },
+      platform: { logLevel: 'info', logFormat: 'json', httpKeepAliveTimeoutMs: 65_000 },
       httpPort: 3003,
       host: '0.0.0.0',
       tcpPort: 8888,
@@ -52,7 +52,7 @@ describe('loadConfig', () => {
         '/srv/app',
       ),
     ).toEqual({
-      platform: { logLevel: 'debug', logFormat: 'json' },
+      platform: { logLevel: 'debug', logFormat: 'json', httpKeepAliveTimeoutMs: 65_000 },
       httpPort: 0,
       host: '127.0.0.1',
       tcpPort: 9999,

@@ -14,7 +14,7 @@ function errorFor(env: NodeJS.ProcessEnv): ConfigError {
 describe('loadGreeterConfig', () => {
   it('should use the documented defaults when nothing is set', () => {
     expect(loadGreeterConfig({})).toEqual({
-      platform: { logLevel: 'info', logFormat: 'json' },
+      platform: { logLevel: 'info', logFormat: 'json', httpKeepAliveTimeoutMs: 65_000 },
       grpcUrl: '0.0.0.0:50051',
       httpPort: 3001,
       maxReceiveMessageBytes: 4096,
@@ -55,7 +55,7 @@ describe('loadGreeterConfig', () => {
         GREETER_RPC_PREFETCH: '7',
       }),
     ).toEqual({
-      platform: { logLevel: 'debug', logFormat: 'pretty' },
+      platform: { logLevel: 'debug', logFormat: 'pretty', httpKeepAliveTimeoutMs: 65_000 },
       grpcUrl: '[::1]:6000',
       httpPort: 8081,
       maxReceiveMessageBytes: 1024,

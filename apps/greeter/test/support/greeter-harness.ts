@@ -4,7 +4,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
-import { createTestVhost, freePort } from '@hello/testing';
+import { createTestVhost, freePort, testPlatformConfig } from '@hello/testing';
 import {
   GREETER_PROTO_FILE,
   HEALTH_PROTO_FILE,
@@ -27,7 +27,7 @@ export function testBrokerUrl(): string {
 // Nest's gRPC url cannot report a port picked with :0, so tests pick a free one first.
 export async function testConfig(overrides: Partial<GreeterConfig> = {}): Promise<GreeterConfig> {
   return {
-    platform: { logLevel: 'error', logFormat: 'json' },
+    platform: testPlatformConfig(),
     grpcUrl: `127.0.0.1:${await freePort()}`,
     httpPort: 0,
     maxReceiveMessageBytes: 4096,

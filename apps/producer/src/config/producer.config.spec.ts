@@ -4,7 +4,7 @@ import { loadProducerConfig } from './producer.config';
 describe('loadProducerConfig', () => {
   it('should use the documented defaults', () => {
     expect(loadProducerConfig({})).toEqual({
-      platform: { logLevel: 'info', logFormat: 'json' },
+      platform: { logLevel: 'info', logFormat: 'json', httpKeepAliveTimeoutMs: 65_000 },
       httpPort: 3000,
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
       publishTimeoutMs: 5000,
@@ -25,7 +25,7 @@ describe('loadProducerConfig', () => {
         PRODUCER_RPC_TIMEOUT_MS: '1500',
       }),
     ).toEqual({
-      platform: { logLevel: 'debug', logFormat: 'pretty' },
+      platform: { logLevel: 'debug', logFormat: 'pretty', httpKeepAliveTimeoutMs: 65_000 },
       httpPort: 8080,
       rabbitmqUrl: 'amqps://u:p@broker:5671/v%2Fh',
       publishTimeoutMs: 250,

@@ -5,6 +5,7 @@ import { LoggerModule } from 'nestjs-pino';
 import type { PlatformConfig } from './config/platform-env';
 import { HealthController } from './health/health.controller';
 import { Readiness } from './health/readiness';
+import { DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT, HttpTimeouts } from './http/http-timeouts';
 import { loggerParams } from './logging/logging';
 import { Metrics } from './metrics/metrics';
 import { MetricsController } from './metrics/metrics.controller';
@@ -20,8 +21,9 @@ export interface PlatformModuleOptions<C extends object> {
 
 /**
  * What every app imports first: configuration (`@nestjs/config`, holding the app's validated
- * settings), logs (pino through nestjs-pino), Prometheus metrics at `GET /metrics`, and health
- * (`@nestjs/terminus`) at `GET /health/live` and `GET /health/ready`. Global, so the app's providers
+ * settings), logs (pino through nestjs-pino), Prometheus metrics at `GET /metrics`, health
+ * (`@nestjs/terminus`) at `GET /health/live` and `GET /health/ready`, and the HTTP server's keep-alive
+ * timeouts. Global, so the app's providers
  * inject Metrics, Readiness and the config token without importing it again.
  */
 @Module({})
@@ -37,7 +39,16 @@ export class PlatformModule {
         TerminusModule.forRoot({ logger: false }),
       ],
       controllers: [HealthController, MetricsController],
-      providers: [Metrics, Readiness, { provide: options.configToken, useValue: options.config }],
+      providers: [
+        Metrics,
+        Readiness,
+        HttpTimeouts,
+        {
+          provide: HTTP_KEEP_ALIVE_TIMEOUT,
+          useValue: options.platform.httpKeepAliveTimeoutMs ?? DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        },
+        { provide: options.configToken, useValue: options.config },
+      ],
       exports: [Metrics, Readiness, options.configToken, ConfigModule],
     };
   }

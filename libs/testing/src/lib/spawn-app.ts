@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
@@ -24,6 +25,8 @@ export interface SpawnedApp {
  * Runs an app's TypeScript entry point (e.g. `apps/consumer/src/main.ts`, relative to the repository
  * root) in a separate Node process, compiled on the fly by `ts-register.cjs` (@swc/core, as in Jest),
  * so that tests can kill it for real (SIGKILL, SIGTERM). Starts in about a second; no build needed.
+ * What it prints is kept for `output()` and appended to the spec's log file (HELLO_TEST_LOG_FILE),
+ * which the run prints when the spec fails.
  */
 export function spawnApp(entry: string, env: Record<string, string | undefined> = {}): SpawnedApp {
   const child: ChildProcess = spawn(process.execPath, ['-r', REGISTER, path.join(ROOT, entry)], {
@@ -33,8 +36,10 @@ export function spawnApp(entry: string, env: Record<string, string | undefined> 
   });
   let output = '';
   const listeners = new Set<() => void>();
+  const logFile = process.env['HELLO_TEST_LOG_FILE'];
   const append = (chunk: Buffer) => {
     output += chunk.toString('utf8');
+    if (logFile) appendFileSync(logFile, chunk);
     for (const listener of listeners) listener();
   };
   child.stdout?.on('data', append);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { oneOf, rabbitmqEnvSchema } from './env-schema';
+import { DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS } from '../http/http-timeouts';
+import { integer, oneOf, rabbitmqEnvSchema } from './env-schema';
 
 /** pino's levels, most severe first; `silent` logs nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -9,14 +10,25 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const platformEnvSchema = rabbitmqEnvSchema.extend({
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   LOG_FORMAT: oneOf(['json', 'pretty'] as const, 'json'),
+  LOG_FILE: z.string().optional(),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS, 1_000, 3_600_000),
 });
 
 export interface PlatformConfig {
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty';
+  /** Append the log lines to this file instead of writing them to stdout. */
+  readonly logFile?: string;
+  /** How long the HTTP server keeps an idle keep-alive connection open (default 65 s). */
+  readonly httpKeepAliveTimeoutMs?: number;
 }
 
-/** `LOG_LEVEL` and `LOG_FORMAT` as the platform uses them. */
+/** `LOG_*` and `HTTP_KEEP_ALIVE_TIMEOUT_MS` as the platform uses them. */
 export function platformConfigOf(env: z.output<typeof platformEnvSchema>): PlatformConfig {
-  return { logLevel: env.LOG_LEVEL, logFormat: env.LOG_FORMAT };
+  const config = {
+    logLevel: env.LOG_LEVEL,
+    logFormat: env.LOG_FORMAT,
+    httpKeepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+  };
+  return env.LOG_FILE ? { ...config, logFile: env.LOG_FILE } : config;
 }

@@ -22,19 +22,26 @@ export function traceFields(): Record<string, string> {
 let destination: (DestinationStream & { flushSync?: () => void }) | undefined;
 
 /**
- * Where log lines go: stdout through an asynchronous, buffered writer for JSON (a line per message costs
- * a system call otherwise), or pino-pretty for a terminal (a dev dependency; JSON when it is absent).
+ * Where log lines go: stdout (or `logFile`, appended) through an asynchronous, buffered writer for JSON
+ * (a line per message costs a system call otherwise), or pino-pretty for a terminal (a dev dependency;
+ * JSON when it is absent).
  */
 function destinationFor(config: PlatformConfig): DestinationStream {
   if (config.logFormat === 'pretty') {
     try {
       const pretty = require('pino-pretty') as (options: object) => DestinationStream;
-      return pretty({ colorize: process.stdout.isTTY, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname,service' });
+      return pretty({
+        destination: config.logFile ?? 1,
+        mkdir: true,
+        colorize: !config.logFile && process.stdout.isTTY,
+        translateTime: 'HH:MM:ss.l',
+        ignore: 'pid,hostname,service',
+      });
     } catch {
       process.stderr.write('LOG_FORMAT=pretty needs the pino-pretty package; logging JSON\n');
     }
   }
-  destination ??= pino.destination({ dest: 1, sync: false });
+  destination ??= pino.destination({ dest: config.logFile ?? 1, sync: false, mkdir: true });
   return destination;
 }
 
@@ -50,7 +57,7 @@ export function flushLogs(): void {
 /**
  * nestjs-pino's options for `service`: one JSON object per line with `level`, `time`, `service`,
  * `context` (the Nest logger's name), `msg` and the active span's `trace_id` and `span_id`. HTTP
- * requests are logged at debug (errors at error), probes and scrapes not at all.
+ * requests are logged by `httpLogLevel`; probes and scrapes not at all.
  */
 export function loggerParams(service: string, config: PlatformConfig): Params {
   return {
@@ -63,12 +70,33 @@ export function loggerParams(service: string, config: PlatformConfig): Params {
         mixin: traceFields,
         quietReqLogger: true,
         customLogLevel: (_request: IncomingMessage, response: ServerResponse, error?: Error) =>
-          error || response.statusCode >= 500 ? 'error' : 'debug',
+          httpLogLevel(response.statusCode, error),
+        // pino-http adds a made-up error, with its stack, to every 5xx; for an answer the app chose
+        // (503 while the broker is down, 504 after an RPC timeout) the status says everything.
+        customErrorObject: (_request: IncomingMessage, response: ServerResponse, error: Error, value: object) =>
+          httpLogLevel(response.statusCode, undefined) === 'error' ? value : withoutError(value),
         autoLogging: { ignore: (request: IncomingMessage) => /^\/(?:metrics|health)/.test(request.url ?? '') },
       },
       destinationFor(config),
     ],
   };
+}
+
+/**
+ * The level of an HTTP request's log line: an unexpected failure (a 500, or an error the response
+ * emitted) is an error; a 5xx the app answers on purpose is a warning, a 4xx is the client's business
+ * (info); anything else is debug. Error-level lines page people, so only the unexpected get there.
+ */
+export function httpLogLevel(status: number, error: Error | undefined): 'error' | 'warn' | 'info' | 'debug' {
+  if (error || status === 500) return 'error';
+  if (status > 500) return 'warn';
+  return status >= 400 ? 'info' : 'debug';
+}
+
+function withoutError(value: object): object {
+  const rest: Record<string, unknown> = { ...value };
+  delete rest['err'];
+  return rest;
 }
 
 /** Makes pino (nestjs-pino's Logger) the app's logger and prints what was buffered before. */

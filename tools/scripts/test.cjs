@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+/**
+ * `npm test`: every check, in phases — formatting, lint, dependency list, type-check, then the Jest
+ * projects (unit and end-to-end, on a local RabbitMQ and PostgreSQL that Jest's global set-up starts).
+ * Every phase runs even when one before it failed, so one run shows every failure; the run ends with a
+ * line per phase and per Jest project with its time, then `tests: N passed, N failed, N skipped`.
+ *
+ *   npm test                         everything
+ *   npm run test:affected            only what a change touches (see affected.cjs), against the merge
+ *                                    base with main, or `-- --base <ref>`
+ *
+ * Extra arguments after `--` go to Jest (e.g. `npm test -- apps/greeter`).
+ */
+'use strict';
+
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { affectedScope } = require('./affected.cjs');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const REPORT = path.join(ROOT, '.local', 'test-report.json');
+const bin = (pkg, file) => path.join(path.dirname(require.resolve(`${pkg}/package.json`, { paths: [ROOT] })), file);
+
+function parseArgs(argv) {
+  const options = { affected: false, base: undefined, jestArgs: [] };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--affected') options.affected = true;
+    else if (argv[i] === '--base') options.base = argv[++i];
+    else options.jestArgs.push(argv[i]);
+  }
+  return options;
+}
+
+function run(command, args, env = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+    child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+    child.once('error', (error) => {
+      process.stderr.write(`${command}: ${error.message}\n`);
+      resolve(1);
+    });
+  });
+}
+
+const node = (file, args = [], env) => run(process.execPath, [file, ...args], env);
+
+function phasesFor(scope, jestArgs) {
+  const phases = [];
+  if (scope.files === undefined || scope.files.length > 0) {
+    phases.push({
+      name: 'format',
+      // --no-error-on-unmatched-pattern: a changed file may be one Prettier ignores.
+      run: () =>
+        node(bin('prettier', 'bin/prettier.cjs'), [
+          '--check',
+          '--no-error-on-unmatched-pattern',
+          ...(scope.files ?? ['.']),
+        ]),
+    });
+  }
+  if (scope.lintPaths === undefined || scope.lintPaths.length > 0) {
+    phases.push({
+      name: 'lint',
+      // `nx show projects` writes the project graph that @nx/enforce-module-boundaries reads.
+      run: async () =>
+        (await node(bin('nx', 'bin/nx.js'), ['show', 'projects'], { NX_DAEMON: 'false' })) ||
+        node(bin('eslint', 'bin/eslint.js'), ['--no-warn-ignored', ...(scope.lintPaths ?? ['.'])]),
+    });
+  }
+  if (scope.typecheck !== false) {
+    phases.push({
+      name: 'type-check',
+      // One program over every project's sources, specs and tools (tsconfig.typecheck.json): the
+      // libraries' types are loaded once, not once per project.
+      run: () => node(bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.typecheck.json']),
+    });
+  }
+  if (scope.jestProjects === undefined || scope.jestProjects.length > 0) {
+    const select = scope.jestProjects ? ['--selectProjects', ...scope.jestProjects] : [];
+    phases.push({
+      name: 'jest',
+      run: () => node(bin('jest', 'bin/jest.js'), ['--ci', ...select, ...jestArgs], { HELLO_TEST_REPORT: REPORT }),
+    });
+  }
+  return phases;
+}
+
+const seconds = (ms) => `${(ms / 1000).toFixed(1).padStart(6)} s`;
+
+function printSummary(results, wallMs) {
+  const lines = ['', 'phase          time     result'];
+  for (const { name, ms, code } of results)
+    lines.push(`${name.padEnd(12)} ${seconds(ms)}   ${code === 0 ? 'ok' : 'FAILED'}`);
+  let report;
+  try {
+    report = JSON.parse(fs.readFileSync(REPORT, 'utf8'));
+  } catch {
+    report = undefined;
+  }
+  if (report && results.some((r) => r.name === 'jest')) {
+    lines.push('', 'jest project    wall     test time   suites  tests  failed');
+    for (const p of report.projects) {
+      lines.push(
+        `${p.name.padEnd(14)} ${seconds(p.wallMs)}  ${seconds(p.testMs)}   ${String(p.suites).padStart(6)} ${String(p.tests).padStart(6)} ${String(p.failed).padStart(7)}`,
+      );
+    }
+  }
+  lines.push('', `${'all'.padEnd(12)} ${seconds(wallMs)}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  // The closing line CI systems read: the Jest totals, or 0 tests when Jest did not run.
+  const t = report?.totals ?? { passed: 0, failed: 0, skipped: 0 };
+  const failedPhases = results.filter((r) => r.code !== 0 && r.name !== 'jest').length;
+  process.stdout.write(`\ntests: ${t.passed} passed, ${t.failed + failedPhases} failed, ${t.skipped} skipped\n`);
+}
+
+async function main() {
+  const options = parseArgs(process.argv.slice(2));
+  const scope = options.affected ? affectedScope(ROOT, options.base) : {};
+  if (scope.description) process.stdout.write(`${scope.description}\n`);
+  fs.rmSync(REPORT, { force: true });
+  const started = Date.now();
+  const results = [];
+  for (const phase of phasesFor(scope, options.jestArgs)) {
+    process.stdout.write(`\n── ${phase.name} ──\n`);
+    const t0 = Date.now();
+    const code = await phase.run();
+    results.push({ name: phase.name, ms: Date.now() - t0, code });
+  }
+  printSummary(results, Date.now() - started);
+  process.exit(results.every((r) => r.code === 0) ? 0 : 1);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack ?? error}\n`);
+  process.exit(1);
+});
