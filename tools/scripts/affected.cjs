@@ -32,7 +32,8 @@ function changedFiles(root, base) {
 }
 
 function nx(root, args) {
-  const nxBin = path.join(path.dirname(require.resolve('nx/package.json', { paths: [root] })), 'bin', 'nx.js');
+  const manifest = require.resolve('nx/package.json', { paths: [root] });
+  const nxBin = path.join(path.dirname(manifest), require(manifest).bin.nx);
   return execFileSync(process.execPath, [nxBin, ...args], {
     cwd: root,
     encoding: 'utf8',

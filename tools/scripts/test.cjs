@@ -20,7 +20,12 @@ const { affectedScope } = require('./affected.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REPORT = path.join(ROOT, '.local', 'test-report.json');
-const bin = (pkg, file) => path.join(path.dirname(require.resolve(`${pkg}/package.json`, { paths: [ROOT] })), file);
+/** The file of `pkg`'s command `name` (its package.json `bin`). */
+function bin(pkg, name = pkg) {
+  const manifest = require.resolve(`${pkg}/package.json`, { paths: [ROOT] });
+  const { bin: bins } = require(manifest);
+  return path.join(path.dirname(manifest), typeof bins === 'string' ? bins : bins[name]);
+}
 
 function parseArgs(argv) {
   const options = { affected: false, base: undefined, jestArgs: [] };
@@ -32,9 +37,13 @@ function parseArgs(argv) {
   return options;
 }
 
-function run(command, args, env = {}) {
+function run(command, args, env = {}, stdout = 'inherit') {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ...env } });
+    const child = spawn(command, args, {
+      cwd: ROOT,
+      stdio: ['ignore', stdout, 'inherit'],
+      env: { ...process.env, ...env },
+    });
     child.once('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
     child.once('error', (error) => {
       process.stderr.write(`${command}: ${error.message}\n`);
@@ -43,7 +52,7 @@ function run(command, args, env = {}) {
   });
 }
 
-const node = (file, args = [], env) => run(process.execPath, [file, ...args], env);
+const node = (file, args = [], env, stdout) => run(process.execPath, [file, ...args], env, stdout);
 
 function phasesFor(scope, jestArgs) {
   const phases = [];
@@ -52,7 +61,7 @@ function phasesFor(scope, jestArgs) {
       name: 'format',
       // --no-error-on-unmatched-pattern: a changed file may be one Prettier ignores.
       run: () =>
-        node(bin('prettier', 'bin/prettier.cjs'), [
+        node(bin('prettier'), [
           '--check',
           '--no-error-on-unmatched-pattern',
           ...(scope.files ?? ['.']),
@@ -64,8 +73,8 @@ function phasesFor(scope, jestArgs) {
       name: 'lint',
       // `nx show projects` writes the project graph that @nx/enforce-module-boundaries reads.
       run: async () =>
-        (await node(bin('nx', 'bin/nx.js'), ['show', 'projects'], { NX_DAEMON: 'false' })) ||
-        node(bin('eslint', 'bin/eslint.js'), ['--no-warn-ignored', ...(scope.lintPaths ?? ['.'])]),
+        (await node(bin('nx'), ['show', 'projects'], { NX_DAEMON: 'false' }, 'ignore')) ||
+        node(bin('eslint'), ['--no-warn-ignored', ...(scope.lintPaths ?? ['.'])]),
     });
   }
   if (scope.typecheck !== false) {
@@ -73,14 +82,14 @@ function phasesFor(scope, jestArgs) {
       name: 'type-check',
       // One program over every project's sources, specs and tools (tsconfig.typecheck.json): the
       // libraries' types are loaded once, not once per project.
-      run: () => node(bin('typescript', 'bin/tsc'), ['-p', 'tsconfig.typecheck.json']),
+      run: () => node(bin('typescript', 'tsc'), ['-p', 'tsconfig.typecheck.json']),
     });
   }
   if (scope.jestProjects === undefined || scope.jestProjects.length > 0) {
     const select = scope.jestProjects ? ['--selectProjects', ...scope.jestProjects] : [];
     phases.push({
       name: 'jest',
-      run: () => node(bin('jest', 'bin/jest.js'), ['--ci', ...select, ...jestArgs], { HELLO_TEST_REPORT: REPORT }),
+      run: () => node(bin('jest'), ['--ci', ...select, ...jestArgs], { HELLO_TEST_REPORT: REPORT }),
     });
   }
   return phases;
