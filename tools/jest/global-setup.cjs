@@ -2,12 +2,19 @@
 // in vhosts of their own). With RABBITMQ_URL set, that broker is used and nothing is started.
 const { startBroker } = require('../rabbitmq/broker.cjs');
 const { startPostgres } = require('../postgres/postgres.cjs');
+const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
+const path = require('node:path');
 const { LOG_DIR } = require('./log-capture.cjs');
 
-module.exports = async function globalSetup() {
-  fs.rmSync(LOG_DIR, { recursive: true, force: true });
-  fs.mkdirSync(LOG_DIR, { recursive: true });
+// Called once per Jest project that has specs to run, in one process.
+module.exports = async function globalSetup(_globalConfig, projectConfig) {
+  if (!globalThis.__HELLO_TEST_LOGS__) {
+    globalThis.__HELLO_TEST_LOGS__ = true;
+    fs.rmSync(LOG_DIR, { recursive: true, force: true });
+    fs.mkdirSync(LOG_DIR, { recursive: true });
+  }
+  if (projectConfig.displayName?.name === 'stack') buildAppsOnce();
   await startTestPostgres();
   if (process.env.RABBITMQ_URL || globalThis.__HELLO_TEST_BROKER__) return;
   const broker = await startBroker({ name: `test-${process.pid}` });
@@ -16,6 +23,32 @@ module.exports = async function globalSetup() {
   process.env.RABBITMQ_URL = broker.url;
   process.env.RABBITMQ_MANAGEMENT_URL = broker.managementUrl;
 };
+
+// The stack's specs run the built apps (dist/, as `npm start` and the benchmark do). Built once here,
+// before any spec runs: two specs building at once would write dist/ under each other's feet.
+// HELLO_SKIP_BUILD then tells `npm start` and the benchmark in the specs that dist/ is current.
+function buildAppsOnce() {
+  if (process.env.HELLO_SKIP_BUILD === '1') return;
+  const result = spawnSync(
+    process.execPath,
+    [
+      require.resolve('nx/bin/nx'),
+      'run-many',
+      '-t',
+      'build',
+      '-p',
+      'greeter,producer,consumer,event-handler',
+      '--outputStyle=static',
+    ],
+    {
+      cwd: path.resolve(__dirname, '..', '..'),
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true' },
+    },
+  );
+  if (result.status !== 0) throw new Error(`building the apps failed:\n${result.stdout}${result.stderr}`);
+  process.env.HELLO_SKIP_BUILD = '1';
+}
 
 // One PostgreSQL server for the run too; a spec creates a database of its own on it
 // (libs/testing createTestDatabase). With HELLO_TEST_DATABASE_URL set, that server is used.

@@ -7,6 +7,8 @@ const { logFileFor } = require('./log-capture.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MAX_LOG_BYTES = 20_000;
+// Bound now: a spec run in this process sends what it writes to stdout to its log (log-file-setup.cjs).
+const print = process.stdout.write.bind(process.stdout);
 
 class SummaryReporter {
   onTestResult(_test, result) {
@@ -19,7 +21,7 @@ class SummaryReporter {
     fs.readSync(fd, buffer, 0, buffer.length, size - buffer.length);
     fs.closeSync(fd);
     const from = size > buffer.length ? `last ${buffer.length} of ${size} bytes of ` : '';
-    process.stdout.write(
+    print(
       `\n── ${from}the app log of ${path.relative(process.cwd(), result.testFilePath)} (${file}) ──\n${buffer.toString('utf8')}\n── end of app log ──\n`,
     );
   }
@@ -28,7 +30,7 @@ class SummaryReporter {
     const skipped = results.numPendingTests + results.numTodoTests;
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     if (process.env.HELLO_TEST_REPORT) writeReport(process.env.HELLO_TEST_REPORT, results, { failed, skipped });
-    process.stdout.write(`\ntests: ${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped\n`);
+    print(`\ntests: ${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
 

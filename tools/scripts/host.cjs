@@ -1,21 +1,59 @@
 // What the project's launchers (and, through libs/testing's freePort, the specs) need of this machine:
-// free loopback ports, whether something listens, and Debian's packages installed when they are missing
+// free loopback ports for servers, whether something listens, and Debian's packages installed when they are missing
 // (RabbitMQ, PostgreSQL, Prometheus' promtool).
 'use strict';
 
 const { execFileSync, spawnSync } = require('node:child_process');
 const net = require('node:net');
 
-/** Asks the OS for a free loopback port. */
-function freePort() {
-  return new Promise((resolve, reject) => {
+// Ports for servers that tests and launchers start (brokers, apps, PostgreSQL) come from below the
+// OS's ephemeral range: a port the OS hands out for bind(0) lies inside that range, and the outgoing
+// connections of everything running meanwhile take their local ports from it too, so between the
+// check and the server's own bind, one of them could take it. Below the range only servers listen.
+// The space is split in slots, one per Jest worker, so that parallel specs do not pick the same port;
+// each call skips PORT_STRIDE ports, leaving room for a launcher's consecutive ports (cluster nodes).
+const PORT_STRIDE = 4;
+const SLOTS = 4;
+const handedOut = new Set();
+let nextPort;
+
+function portSpace() {
+  let ephemeralLow = 32768;
+  try {
+    ephemeralLow = Number(
+      require('node:fs').readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+  } catch {
+    // Not Linux: the IANA ephemeral range starts at 49152, 32768 is below it as well.
+  }
+  const low = Math.max(1024, ephemeralLow - 16384);
+  const size = Math.floor((ephemeralLow - low) / SLOTS);
+  const slot = Number(process.env.JEST_WORKER_ID || 0) % SLOTS;
+  return { start: low + slot * size, size };
+}
+
+function canBind(port) {
+  return new Promise((resolve) => {
     const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/** A loopback port that is free now and that no other caller in this process was given. */
+async function freePort() {
+  const { start, size } = portSpace();
+  nextPort ??= start + Math.floor(Math.random() * (size / PORT_STRIDE)) * PORT_STRIDE;
+  for (let tries = 0; tries < size / PORT_STRIDE; tries++) {
+    const port = nextPort;
+    nextPort = port + PORT_STRIDE >= start + size ? start : port + PORT_STRIDE;
+    if (handedOut.has(port)) continue;
+    if (await canBind(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port left in ${start}–${start + size - 1}`);
 }
 
 /** Whether something accepts TCP connections on `host:port`. */

@@ -60,12 +60,7 @@ function phasesFor(scope, jestArgs) {
     phases.push({
       name: 'format',
       // --no-error-on-unmatched-pattern: a changed file may be one Prettier ignores.
-      run: () =>
-        node(bin('prettier'), [
-          '--check',
-          '--no-error-on-unmatched-pattern',
-          ...(scope.files ?? ['.']),
-        ]),
+      run: () => node(bin('prettier'), ['--check', '--no-error-on-unmatched-pattern', ...(scope.files ?? ['.'])]),
     });
   }
   if (scope.lintPaths === undefined || scope.lintPaths.length > 0) {

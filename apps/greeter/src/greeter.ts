@@ -80,7 +80,10 @@ export async function startGreeter(app: NestExpressApplication, config: GreeterC
       app.get(HealthStatusRegistry).beginShutdown();
       // The flush of pending events at the end shares the grace period, counted from now.
       app.get(GreeterBroker).beginShutdown();
+      // New calls are refused from now on, not only once Nest's shutdown hooks reach the server.
+      const draining = server.close();
       await app.close();
+      await draining;
     })());
   return { app, url: config.grpcUrl, httpPort, close, shutdown: close, forceShutdown: () => server.forceClose() };
 }

@@ -28,7 +28,8 @@ describe('the benchmark in smoke mode', () => {
 
     const grpcSides = ['greeter', 'greeterTraced', 'greeterSdkOff', 'rawEvents', 'nestEvents', 'raw', 'nest'];
     expect(Object.keys(results.grpc.sides)).toEqual(grpcSides);
-    expect(results.grpc.rows.map((r: { inflight: number }) => r.inflight)).toEqual([1, 10, 100]);
+    // One load level in smoke mode (the full run has 1, 10 and 100 in flight).
+    expect(results.grpc.rows.map((r: { inflight: number }) => r.inflight)).toEqual([10]);
     for (const row of results.grpc.rows) {
       for (const side of grpcSides) {
         expect({ side, rps: row[side].rps > 0, cpu: row[side].cpuUsPerRequest > 0 }).toEqual({
@@ -78,7 +79,7 @@ describe('the benchmark in smoke mode', () => {
       expect(results.projections.sides[side].eventsPerSecond).toBeGreaterThan(0);
     }
     expect(output).toMatch(/event-handler through the real queue/);
-    expect(results.rpc.rows.map((r: { inflight: number }) => r.inflight)).toEqual([1, 10, 100]);
+    expect(results.rpc.rows.map((r: { inflight: number }) => r.inflight)).toEqual([10]);
     for (const row of results.rpc.rows) {
       for (const side of ['amqp', 'grpc', 'raw']) expect(row[side].rps).toBeGreaterThan(0);
       expect(row.amqpToGrpc).toBeGreaterThan(0);
@@ -94,7 +95,7 @@ describe('the benchmark in smoke mode', () => {
       expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
       // One bar per side and load level, with its value as a tooltip.
       expect(svg.match(/<rect x="\d[^>]*><title>/g)?.length).toBeGreaterThanOrEqual(
-        chart.endsWith('grpc.svg') ? 30 : 12,
+        chart.endsWith('grpc.svg') ? 14 : 12,
       );
     }
   }, 900_000);

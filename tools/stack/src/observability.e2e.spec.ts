@@ -462,10 +462,24 @@ describe('exporting spans by each OTLP protocol, and not at all when the SDK is 
   let vhost: TestVhost;
   const started: SpawnedApp[] = [];
 
+  let ports: { protobuf: number; overGrpc: number; disabled: number };
+
+  // Starting three apps is start-up, bounded like every other start here, not part of the test's time.
   beforeAll(async () => {
     receiver = await OtlpReceiver.start();
     vhost = await createTestVhost('otlp-protocols');
-  });
+    const grpcEndpoint = await receiver.startGrpc();
+    const [protobuf, overGrpc, disabled] = await Promise.all([
+      startProducer({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }),
+      startProducer({ OTEL_EXPORTER_OTLP_ENDPOINT: grpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
+      startProducer({
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_SDK_DISABLED: 'true',
+      }),
+    ]);
+    ports = { protobuf, overGrpc, disabled };
+  }, START_MS + 30_000);
 
   afterAll(async () => {
     for (const app of started) app.kill('SIGTERM');
@@ -497,20 +511,10 @@ describe('exporting spans by each OTLP protocol, and not at all when the SDK is 
   }
 
   it('should export over http/protobuf, grpc and http/json, and send nothing with OTEL_SDK_DISABLED=true', async () => {
-    const grpcEndpoint = await receiver.startGrpc();
-    const [protobuf, overGrpc, disabled] = await Promise.all([
-      startProducer({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' }),
-      startProducer({ OTEL_EXPORTER_OTLP_ENDPOINT: grpcEndpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }),
-      startProducer({
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.httpUrl,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        OTEL_SDK_DISABLED: 'true',
-      }),
-    ]);
     const [a, b, c] = [newTraceparent(), newTraceparent(), newTraceparent()];
-    await post(protobuf, a.header);
-    await post(overGrpc, b.header);
-    await post(disabled, c.header);
+    await post(ports.protobuf, a.header);
+    await post(ports.overGrpc, b.header);
+    await post(ports.disabled, c.header);
     await waitFor(() => receiver.rawExportCarries('http', a.traceId), {
       timeoutMs: 20_000,
       message: 'an http/protobuf export carrying the trace',

@@ -1,6 +1,6 @@
 import { Topology } from '@hello/contracts';
 import { AmqpServer, type SettledDelivery } from '@hello/messaging';
-import { AmqpTestClient, createTestVhost, type TestVhost, waitFor } from '@hello/testing';
+import { AmqpTestClient, createTestVhost, testLogEnv, type TestVhost, waitFor } from '@hello/testing';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test, type TestingModuleBuilder } from '@nestjs/testing';
 import type { Options } from 'amqplib';
@@ -34,6 +34,7 @@ export class EventHandlerHarness {
     const vhost = await createTestVhost('event-handler');
     const database = await createTestDatabaseLocation(dialect, 'event_handler_e2e');
     const config = loadConfig({
+      ...testLogEnv(),
       RABBITMQ_URL: vhost.url,
       EVENT_HANDLER_HOST: '127.0.0.1',
       EVENT_HANDLER_HTTP_PORT: '0',

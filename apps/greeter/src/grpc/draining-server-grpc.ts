@@ -54,7 +54,15 @@ export class DrainingServerGrpc extends ServerGrpc {
     };
   }
 
-  override async close(): Promise<void> {
+  private closing?: Promise<void>;
+
+  /** Stops taking calls at once and resolves when the calls in flight ended; the same drain when called again. */
+  override close(): Promise<void> {
+    this.closing ??= this.drain();
+    return this.closing;
+  }
+
+  private async drain(): Promise<void> {
     const server = this.grpcClient as Server | null;
     if (!server) return;
     this.grpcClient = null;

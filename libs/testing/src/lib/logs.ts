@@ -7,3 +7,9 @@ export function testPlatformConfig(): { logLevel: 'info'; logFormat: 'json'; log
   const logFile = process.env['HELLO_TEST_LOG_FILE'];
   return logFile ? { logLevel: 'info', logFormat: 'json', logFile } : { logLevel: 'info', logFormat: 'json' };
 }
+
+/** The same as environment variables, for an app whose config a spec reads from an env object. */
+export function testLogEnv(): Record<string, string> {
+  const logFile = process.env['HELLO_TEST_LOG_FILE'];
+  return logFile ? { LOG_FILE: logFile } : {};
+}
