@@ -25,8 +25,9 @@ describe.each(DIALECTS)('event-handler across restarts, on %s', (dialect) => {
   it('should keep every projection, and the inbox, when the app is closed and created again', async () => {
     await harness.start();
     const first = greeted('ada');
+    const second = greeted('ada');
     await harness.publishEvent(GreetingGreetedIntegrationEvent.type, first.toJSON());
-    await harness.publishEvent(GreetingGreetedIntegrationEvent.type, greeted('ada').toJSON());
+    await harness.publishEvent(GreetingGreetedIntegrationEvent.type, second.toJSON());
     const line = LineReceivedIntegrationEvent.create({ line: 'kept', remoteAddress: '127.0.0.1:4000' });
     await harness.publishEvent(LineReceivedIntegrationEvent.type, line.toJSON());
     await waitFor(async () => (await harness.get<Stats>('/stats')).body.eventsApplied === 3, {
@@ -49,8 +50,13 @@ describe.each(DIALECTS)('event-handler across restarts, on %s', (dialect) => {
     const [settlement] = await harness.settlementsOf(first.eventId);
     expect(settlement).toMatchObject({ outcome: 'handled', action: 'ack' });
     expect(await harness.greetingCount('ada')).toBe(2);
+    // One welcome in all, the one sent before the restart: for whichever greeting of ada was applied
+    // first (events are handled concurrently, so on PostgreSQL that need not be the first published).
     const welcomes = await harness.amqp.drain(Topology.helloQueue, 300);
-    expect(welcomes.map((m) => m.properties.messageId)).toEqual([deriveId('welcome', first.eventId)]);
+    expect(welcomes).toHaveLength(1);
+    expect([deriveId('welcome', first.eventId), deriveId('welcome', second.eventId)]).toContain(
+      welcomes[0].properties.messageId,
+    );
     await harness.stop();
   });
 
