@@ -10,6 +10,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { ROOT, freePort, median, peerArgs, rssMiB, sleep, startProcess, stopProcess } = require('./lib.cjs');
+const { spread } = require('./rounds.cjs');
 const { framedHelloRequest } = require('./grpc.cjs');
 const { waitForConsumer } = require('./queue.cjs');
 
@@ -137,6 +138,8 @@ async function benchFootprint({ createVhost, managementUrl, smoke, rounds, messa
       label: spec.label,
       readyMs: median(samples[key].readyMs),
       idleRssMiB: median(samples[key].idleRssMiB),
+      readySpread: spread(samples[key].readyMs),
+      idleRssSpread: spread(samples[key].idleRssMiB),
     };
   }
   const greeter = await greeterAfter(createVhost, specs.greeter, messages);

@@ -29,6 +29,7 @@ const {
   startProcess,
   stopProcess,
 } = require('./lib.cjs');
+const { pin, spread, waitForQuiet } = require('./rounds.cjs');
 
 const PROTO = path.join(ROOT, 'proto', 'helloworld.proto');
 
@@ -75,7 +76,7 @@ async function checkReply(address) {
   }
 }
 
-function runH2load({ address, inflight, seconds, bodyFile, logFile }) {
+function runH2load({ address, inflight, seconds, bodyFile, logFile, cpus }) {
   const args = [
     '-c',
     '1',
@@ -94,7 +95,10 @@ function runH2load({ address, inflight, seconds, bodyFile, logFile }) {
     `--log-file=${logFile}`,
     `http://${address}/helloworld.Greeter/SayHello`,
   ];
-  const result = spawnSync('h2load', args, { encoding: 'utf8' });
+  // On the cores of the rest (see rounds.cjs pinningPlan), away from the measured server.
+  const result = cpus
+    ? spawnSync('taskset', ['-c', cpus, 'h2load', ...args], { encoding: 'utf8' })
+    : spawnSync('h2load', args, { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`h2load failed: ${result.stderr || result.stdout}`);
   const out = result.stdout;
   const rps = Number(/finished in [\d.]+s, ([\d.]+) req\/s/.exec(out)?.[1]);
@@ -118,9 +122,9 @@ async function measure(server, options) {
 }
 
 /**
- * @param {{ rabbitmqUrl: string, smoke: boolean, rounds: number }} options
+ * @param {{ rabbitmqUrl: string, smoke: boolean, rounds: number, pinning: ReturnType<import('./rounds.cjs')['pinningPlan']> }} options
  */
-async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
+async function benchGrpc({ rabbitmqUrl, smoke, rounds, pinning }) {
   ensureH2load();
   // The smoke run proves each side works at one load level; the full run measures three.
   const levels = smoke ? [10] : [1, 10, 100];
@@ -198,6 +202,7 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
   try {
     for (const name of Object.keys(SIDES)) {
       sides[name] = { process: await starts[name](), address: address(name) };
+      if (pinning.enabled) pin(sides[name].process.pid, pinning.measured);
       if (name in reports) sides[name].process.stdout.on('data', (d) => (reports[name] += d.toString()));
       await checkReply(sides[name].address);
     }
@@ -206,7 +211,14 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
       const samples = Object.fromEntries(Object.keys(SIDES).map((name) => [name, []]));
       // Rotate the order of the sides each round so machine noise hits them alike.
       const names = Object.keys(samples);
+      const machine = [];
       for (let round = 0; round < rounds; round++) {
+        // The smoke run only records the load: it runs beside other tests.
+        machine.push(
+          await waitForQuiet(`gRPC ${inflight} in flight, round ${round + 1}/${rounds}`, {
+            timeoutMs: smoke ? 0 : 120_000,
+          }),
+        );
         const order = names.map((_, i) => names[(i + round) % names.length]);
         for (const side of order) {
           samples[side].push(
@@ -216,6 +228,7 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
               seconds,
               bodyFile,
               logFile: path.join(tmp, `${side}-${inflight}-${round}.log`),
+              cpus: pinning.enabled ? pinning.rest : undefined,
             }),
           );
         }
@@ -225,8 +238,11 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds }) {
         p50Ms: median(list.map((s) => s.p50)),
         p99Ms: median(list.map((s) => s.p99)),
         cpuUsPerRequest: median(list.map((s) => s.cpuUsPerRequest)),
+        // The headline figures over the rounds: CPU per call first (steadier than req/s on few cores).
+        cpuSpread: spread(list.map((s) => s.cpuUsPerRequest)),
+        rpsSpread: spread(list.map((s) => s.rps)),
       });
-      const row = { inflight, samples };
+      const row = { inflight, samples, machine };
       for (const name of Object.keys(SIDES)) row[name] = summary(samples[name]);
       // The greeter's req/s over each other side's.
       row.ratios = Object.fromEntries(

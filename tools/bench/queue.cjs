@@ -37,6 +37,7 @@ const {
   stopProcess,
   sleep,
 } = require('./lib.cjs');
+const { pin, spread, waitForQuiet } = require('./rounds.cjs');
 
 const PREFETCH = 20;
 const PUBLISH_WINDOW = 500;
@@ -272,7 +273,7 @@ function withTimeout(promise, ms, what) {
  * @param {{ createVhost: (name: string) => Promise<{url: string, vhost: string, delete(): Promise<void>}>,
  *           managementUrl: string, smoke: boolean, rounds: number }} options
  */
-async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
+async function benchQueue({ createVhost, managementUrl, smoke, rounds, pinning }) {
   const { workQueueArguments } = require('@hello/messaging');
   const rate = smoke ? 200 : 1000;
   const seconds = smoke ? 1 : 10;
@@ -328,6 +329,7 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
       const vhost = await createVhost(`bench-${name}`);
       sides[name] = { vhost, url: vhost.url };
       sides[name].process = await setups[name].start(vhost.url);
+      if (pinning.enabled) pin(sides[name].process.pid, pinning.measured);
       await waitForConsumer(managementUrl, vhost.vhost, 'hello');
       sides[name].observer = await createObserver(vhost.url);
       sides[name].publisher = await setups[name].makePublisher(vhost.url);
@@ -336,7 +338,10 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
     for (const side of Object.values(sides)) await saturation(side.publisher, side.observer, smoke ? 50 : 2000);
 
     const samples = Object.fromEntries(names.map((name) => [name, { rate: [], saturation: [], oneAtATime: [] }]));
+    const machine = [];
     for (let round = 0; round < rounds; round++) {
+      // The smoke run only records the load: it runs beside other tests.
+      machine.push(await waitForQuiet(`queue, round ${round + 1}/${rounds}`, { timeoutMs: smoke ? 0 : 120_000 }));
       // Rotate the order of the sides each round so machine noise hits them alike.
       const order = names.map((_, i) => names[(i + round) % names.length]);
       for (const name of order) {
@@ -364,6 +369,9 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
       consumerCpuUsPerMessage: cpu(s, 'consumer'),
       benchProcessCpuUsPerMessage: cpu(s, 'benchProcess'),
       brokerCpuUsPerMessage: cpu(s, 'broker'),
+      // The headline figures over the rounds.
+      consumerCpuSpread: spread(s.saturation.map((x) => x.cpuUsPerMessage.consumer)),
+      messagesPerSecondSpread: spread(s.saturation.map((x) => x.messagesPerSecond)),
       rssMiB: rssMiB(sides[name].process.pid),
     });
     const results = Object.fromEntries(names.map((n) => [n, summary(n)]));
@@ -386,6 +394,7 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
       ratios,
       consumerRssMiB: results.consumer.rssMiB,
       samples,
+      machine,
     };
   } finally {
     for (const side of Object.values(sides)) {
@@ -397,4 +406,13 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds }) {
   }
 }
 
-module.exports = { SIDES, benchQueue, createObserver, projectPublisher, saturation, waitForConsumer, managementGet };
+module.exports = {
+  SIDES,
+  benchQueue,
+  localBrokerPid,
+  createObserver,
+  projectPublisher,
+  saturation,
+  waitForConsumer,
+  managementGet,
+};

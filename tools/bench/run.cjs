@@ -9,8 +9,14 @@
  *   npm run bench                         everything (about 20 minutes on 2 cores)
  *   npm run bench -- --smoke              tiny counts, to check the benchmark still works
  *   npm run bench -- --only grpc,queue    some sections (grpc, queue, e2e, memory, footprint, projections, rpc)
- *   npm run bench -- --rounds 5           rotating rounds per section (default 3)
+ *   npm run bench -- --rounds 7           rotating rounds per section (default 5; min, median and max printed)
  *   npm run bench -- --memory-messages N  messages through the memory and footprint sections (default 100000)
+ *   npm run bench -- --compare <file>     also print how far each headline figure is from an earlier run's
+ *                                         (.local/bench/bench-*.json)
+ *
+ * Before each round the bench waits, and says so, until the machine is quiet, and records its load; the
+ * measured process runs on a core of its own, the load generator, broker and bench on the others
+ * (taskset; HELLO_BENCH_PIN=0 turns it off). See rounds.cjs.
  */
 'use strict';
 
@@ -23,7 +29,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const SECTIONS = ['grpc', 'queue', 'e2e', 'memory', 'footprint', 'projections', 'rpc'];
 
 function parseArgs(argv) {
-  const options = { smoke: false, only: SECTIONS, rounds: 3, build: true };
+  const options = { smoke: false, only: SECTIONS, rounds: 5, build: true, compare: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--smoke') options.smoke = true;
@@ -31,6 +37,7 @@ function parseArgs(argv) {
     else if (arg === '--only') options.only = argv[++i].split(',');
     else if (arg === '--rounds') options.rounds = Number(argv[++i]);
     else if (arg === '--memory-messages') options.memoryMessages = Number(argv[++i]);
+    else if (arg === '--compare') options.compare = argv[++i];
     else throw new Error(`unknown option ${arg}`);
   }
   const unknown = options.only.filter((s) => !SECTIONS.includes(s));
@@ -55,6 +62,24 @@ function build() {
 }
 
 const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+/** A figure over the rounds: `median (min–max)`, or the median alone after one round. */
+const fmtSpread = (s, digits = 0) =>
+  !s
+    ? 'n/a'
+    : s.n > 1
+      ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
+      : fmt(s.median, digits);
+/** One line on the rounds' conditions: the widest spread of the headline figure, and the load seen. */
+function roundsLine(spreads, machine) {
+  const widest = Math.max(...spreads.filter((s) => s && s.n > 1).map((s) => s.spreadPct));
+  const loads = machine.map((m) => m.load1);
+  const noisy = machine.filter((m) => m.noisy).length;
+  return (
+    `rounds: widest spread of the headline figure ${Number.isFinite(widest) ? `${fmt(widest, 1)} %` : 'n/a (one round)'}; ` +
+    `load average ${fmt(Math.min(...loads), 2)}–${fmt(Math.max(...loads), 2)} at the rounds' start` +
+    (noisy ? `; ${noisy} of ${machine.length} rounds started on a busy machine` : '')
+  );
+}
 
 function table(results) {
   const lines = [];
@@ -63,7 +88,7 @@ function table(results) {
   if (results.grpc) {
     const g = results.grpc;
     lines.push(`gRPC unary SayHello (${g.loadGenerator}, median of ${g.rounds} rotating runs of ${g.secondsPerRun} s)`);
-    row('in flight', 'side', 'req/s', 'p50 / p99 ms', 'CPU µs/req', 'greeter / side');
+    row('in flight', 'side', 'req/s', 'p50 / p99 ms', 'CPU µs/req median (min–max)', 'greeter / side');
     row('---', '---', '---', '---', '---', '---');
     for (const r of g.rows) {
       for (const [key, label] of Object.entries(g.sides)) {
@@ -73,12 +98,18 @@ function table(results) {
           label,
           fmt(s.rps),
           lat(s.p50Ms, s.p99Ms),
-          fmt(s.cpuUsPerRequest),
+          s.cpuSpread ? fmtSpread(s.cpuSpread) : fmt(s.cpuUsPerRequest),
           key === 'greeter' ? '' : `${fmt(r.ratios[key], 2)}×`,
         );
       }
     }
-    lines.push('');
+    lines.push(
+      roundsLine(
+        g.rows.flatMap((r) => Object.keys(g.sides).map((key) => r[key].cpuSpread)),
+        g.rows.flatMap((r) => r.machine ?? []),
+      ),
+      '',
+    );
   }
   if (results.queue) {
     const q = results.queue;
@@ -90,7 +121,7 @@ function table(results) {
       'msg/s at saturation',
       `e2e p50 / p99 ms at ${q.project.offeredRate} msg/s`,
       'e2e p50 / p99 ms, one at a time',
-      'CPU µs/msg consumer · publisher · broker',
+      'CPU µs/msg consumer median (min–max) · publisher · broker',
       'project / side',
     );
     row('---', '---', '---', '---', '---', '---');
@@ -101,11 +132,17 @@ function table(results) {
         fmt(s.messagesPerSecond),
         lat(s.offeredP50Ms, s.offeredP99Ms, 1),
         lat(s.oneAtATimeP50Ms, s.oneAtATimeP99Ms),
-        `${fmt(s.consumerCpuUsPerMessage)} · ${fmt(s.benchProcessCpuUsPerMessage)} · ${fmt(s.brokerCpuUsPerMessage)}`,
+        `${s.consumerCpuSpread ? fmtSpread(s.consumerCpuSpread) : fmt(s.consumerCpuUsPerMessage)} · ${fmt(s.benchProcessCpuUsPerMessage)} · ${fmt(s.brokerCpuUsPerMessage)}`,
         key === 'consumer' ? '' : `${fmt(q.ratios[key], 2)}×`,
       );
     }
-    lines.push('');
+    lines.push(
+      roundsLine(
+        Object.keys(q.sides).map((key) => (key === 'consumer' ? q.project : q[key]).consumerCpuSpread),
+        q.machine ?? [],
+      ),
+      '',
+    );
   }
   if (results.e2e) {
     const e = results.e2e;
@@ -170,10 +207,15 @@ function table(results) {
     lines.push(
       `Start-up and footprint (median of ${f.rounds} starts; RSS after ${f.messages} messages: greeter and producer here, consumer and event-handler from the memory section)`,
     );
-    row('process', 'start → ready ms', 'RSS idle MiB', `RSS after ${f.messages} messages MiB`);
+    row('process', 'start → ready ms median (min–max)', 'RSS idle MiB', `RSS after ${f.messages} messages MiB`);
     row('---', '---', '---', '---');
     for (const [key, a] of Object.entries(f.apps))
-      row(a.label, fmt(a.readyMs), fmt(a.idleRssMiB, 1), key in after ? fmt(after[key], 1) : '');
+      row(
+        a.label,
+        a.readySpread ? fmtSpread(a.readySpread) : fmt(a.readyMs),
+        fmt(a.idleRssMiB, 1),
+        key in after ? fmt(after[key], 1) : '',
+      );
     const series = (a) => a.rssSeries.map((s) => `${s.messages}: ${fmt(s.rssMiB)}`).join(', ');
     lines.push(
       `RSS series (messages: MiB): greeter ${series(f.apps.greeter)}; producer ${series(f.apps.producer)}`,
@@ -201,7 +243,18 @@ async function run(options) {
     );
   }
   const { createTestVhost } = require('@hello/testing');
+  const rounds = require('./rounds.cjs');
+  // A smoke run measures nothing worth pinning for, and runs beside other tests.
+  const pinning = options.smoke ? { enabled: false, reason: 'smoke run' } : rounds.pinningPlan();
+  if (pinning.enabled) {
+    rounds.pin(process.pid, pinning.rest);
+    // A broker of this run's own: on the others' cores too (one given by RABBITMQ_URL is left alone).
+    if (broker)
+      rounds.pin(await require('./queue.cjs').localBrokerPid(process.env.RABBITMQ_MANAGEMENT_URL), pinning.rest);
+  }
+  process.stderr.write(`[bench] ${rounds.describePinning(pinning)}\n`);
   const common = {
+    pinning,
     smoke: options.smoke,
     rounds: options.rounds,
     rabbitmqUrl: process.env.RABBITMQ_URL,
@@ -215,6 +268,7 @@ async function run(options) {
       cpuModel: os.cpus()[0]?.model,
       memoryGiB: Math.round(os.totalmem() / 2 ** 30),
       node: process.version,
+      pinning: rounds.describePinning(pinning),
     },
     smoke: options.smoke,
   };
@@ -249,10 +303,58 @@ async function run(options) {
     return path.relative(ROOT, chart);
   });
   process.stdout.write(`\n${table(results)}\nAll figures: ${path.relative(ROOT, file)}\nCharts: ${charts.join(' ')}\n`);
+  if (options.compare) {
+    process.stdout.write(
+      compareTable(headlines(JSON.parse(fs.readFileSync(options.compare, 'utf8'))), headlines(results)),
+    );
+  }
   return results;
 }
 
-module.exports = { run, parseArgs, table };
+/** The headline figures of a run, by name: CPU per operation, throughput, start-up and idle memory. */
+function headlines(results) {
+  const figures = {};
+  for (const r of results.grpc?.rows ?? []) {
+    for (const side of Object.keys(results.grpc.sides)) {
+      figures[`grpc ${side} @${r.inflight} CPU µs/req`] = r[side].cpuUsPerRequest;
+      figures[`grpc ${side} @${r.inflight} req/s`] = r[side].rps;
+    }
+  }
+  if (results.queue) {
+    for (const side of Object.keys(results.queue.sides)) {
+      const s = side === 'consumer' ? results.queue.project : results.queue[side];
+      figures[`queue ${side} CPU µs/msg`] = s.consumerCpuUsPerMessage;
+      figures[`queue ${side} msg/s`] = s.messagesPerSecond;
+    }
+  }
+  for (const [key, a] of Object.entries(results.footprint?.apps ?? {})) {
+    figures[`footprint ${key} ready ms`] = a.readyMs;
+    figures[`footprint ${key} idle RSS MiB`] = a.idleRssMiB;
+  }
+  return figures;
+}
+
+/** Each headline figure of both runs and how far apart they are (in % of the earlier one). */
+function compareTable(before, after) {
+  const lines = [
+    '',
+    'Against the earlier run',
+    '| figure | earlier | this run | difference |',
+    '| --- | --- | --- | --- |',
+  ];
+  let widest = 0;
+  for (const [name, was] of Object.entries(before)) {
+    const now = after[name];
+    if (!Number.isFinite(was) || !Number.isFinite(now)) continue;
+    const diff = ((now - was) / was) * 100;
+    widest = Math.max(widest, Math.abs(diff));
+    lines.push(`| ${name} | ${fmt(was, 1)} | ${fmt(now, 1)} | ${diff >= 0 ? '+' : ''}${fmt(diff, 1)} % |`);
+  }
+  lines.push(`widest difference: ${fmt(widest, 1)} %`, '');
+  return `${lines.join('\n')}\n`;
+}
+
+module.exports = { run, parseArgs, table, headlines, compareTable };
 
 if (require.main === module) {
   run(parseArgs(process.argv.slice(2))).then(

@@ -39,6 +39,10 @@ describe('the benchmark in smoke mode', () => {
         });
       }
       for (const side of grpcSides.slice(1)) expect(row.ratios[side]).toBeGreaterThan(0);
+      // Every round records the machine's load, and the headline figure its spread over the rounds.
+      expect(row.machine).toHaveLength(1);
+      expect(row.machine[0].load1).toBeGreaterThanOrEqual(0);
+      expect(row.greeter.cpuSpread).toMatchObject({ n: 1, spreadPct: 0 });
     }
     // Both event-publishing baselines had every event confirmed (run.cjs fails otherwise).
     expect(results.grpc.eventsPublished.rawEvents.confirmed).toBeGreaterThan(0);
@@ -51,6 +55,9 @@ describe('the benchmark in smoke mode', () => {
       expect(side.consumerCpuUsPerMessage).toBeGreaterThan(0);
     }
     expect(results.queue.ratios.golevelup).toBeGreaterThan(0);
+    expect(results.queue.machine).toHaveLength(1);
+    expect(results.queue.project.consumerCpuSpread.n).toBe(1);
+    expect(results.machine.pinning).toBe('not pinned (smoke run)');
     expect(results.e2e.p99Ms).toBeGreaterThan(0);
     expect(results.memory.afterAllMiB.consumer).toBeGreaterThan(0);
     expect(results.memory.afterAllMiB.eventHandler).toBeGreaterThan(0);
