@@ -1,6 +1,7 @@
-// Ends the run with one plain line, `tests: N passed, N failed, N skipped`, that CI systems read, and
-// writes per-project figures (wall and test time, suites, tests) to $HELLO_TEST_REPORT for `npm test`'s
-// closing table. For a failed spec file it prints the log its apps wrote (see log-capture.cjs).
+// Ends a bare Jest run with one plain line, `tests: N passed, N failed, N skipped`, that CI systems read;
+// under `npm test` it writes per-project figures (wall and test time, suites, tests) to $HELLO_TEST_REPORT
+// instead, for the runner's closing table and line. For a failed spec file it prints the log its apps
+// wrote (see log-capture.cjs).
 const fs = require('node:fs');
 const path = require('node:path');
 const { logFileFor } = require('./log-capture.cjs');
@@ -29,8 +30,9 @@ class SummaryReporter {
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
+    // Under `npm test` the runner prints the closing line itself, after its table (test.cjs).
     if (process.env.HELLO_TEST_REPORT) writeReport(process.env.HELLO_TEST_REPORT, results, { failed, skipped });
-    print(`\ntests: ${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped\n`);
+    else print(`\ntests: ${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
 
