@@ -9,13 +9,15 @@
  *   startTelemetry('greeter');
  *   // …then the rest of main.ts
  */
-import { context, propagation } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CBaggagePropagator, W3CTraceContextPropagator, CompositePropagator } from '@opentelemetry/core';
+import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
+import type * as NodeSdk from '@opentelemetry/sdk-node';
 import type { IncomingMessage } from 'node:http';
+import { PropagatingTracerProvider } from './lib/telemetry/propagating-tracer';
 
 /** The running telemetry of this process; `shutdown` flushes the spans not yet exported. */
 export interface Telemetry {
@@ -35,43 +37,42 @@ let running: Telemetry | undefined;
  * Starts tracing for the service `serviceName` (overridden by `OTEL_SERVICE_NAME`). Idempotent.
  *
  * Spans are exported only when `OTEL_EXPORTER_OTLP_ENDPOINT`, `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` or
- * `OTEL_TRACES_EXPORTER` is set; otherwise they are made (so logs carry trace ids and the trace context
- * travels on) but kept nowhere, and nothing tries to reach a collector that is not there. The exporter,
- * its protocol (`OTEL_EXPORTER_OTLP_PROTOCOL`: http/protobuf, http/json or grpc), the sampler
- * (`OTEL_TRACES_SAMPLER`, `OTEL_TRACES_SAMPLER_ARG`) and the resource come from the SDK's own reading
- * of the environment.
+ * `OTEL_TRACES_EXPORTER` is set: then the OpenTelemetry Node SDK runs, and the exporter, its protocol
+ * (`OTEL_EXPORTER_OTLP_PROTOCOL`: http/protobuf, http/json or grpc), the sampler (`OTEL_TRACES_SAMPLER`,
+ * `OTEL_TRACES_SAMPLER_ARG`), batching and the resource come from the SDK's own reading of the
+ * environment. Otherwise the SDK is not even loaded: spans are non-recording (see
+ * PropagatingTracerProvider), which is all it takes for logs to carry trace ids and for the trace
+ * context to travel on, and nothing tries to reach a collector that is not there.
  */
 export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): Telemetry {
   if (running) return running;
   env['OTEL_SERVICE_NAME'] ||= serviceName;
   if (isTrue(env['OTEL_SDK_DISABLED'])) {
-    // No SDK, but a caller's trace context is still continued by the messaging spans' propagation.
-    context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
-    propagation.setGlobalPropagator(
-      new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
-    );
+    // No tracer at all, but a caller's trace context is still continued by the messaging spans' propagation.
+    registerContextAndPropagation();
     running = { enabled: false, exporting: false, shutdown: async () => undefined };
     return running;
   }
   const exporting = Boolean(
-    env['OTEL_EXPORTER_OTLP_ENDPOINT'] || env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] || env['OTEL_TRACES_EXPORTER'],
+    env['OTEL_EXPORTER_OTLP_ENDPOINT'] ||
+      env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ||
+      (env['OTEL_TRACES_EXPORTER'] && env['OTEL_TRACES_EXPORTER'] !== 'none'),
   );
-  // Metrics are Prometheus' (prom-client), logs are pino's: by default the SDK only traces.
+  if (!exporting) {
+    registerContextAndPropagation();
+    const tracerProvider = new PropagatingTracerProvider();
+    trace.setGlobalTracerProvider(tracerProvider);
+    // The instrumentations continue a caller's trace context from gRPC metadata and HTTP headers.
+    registerInstrumentations({ tracerProvider, instrumentations: instrumentations() });
+    running = { enabled: true, exporting: false, shutdown: async () => undefined };
+    return running;
+  }
+  // Metrics are Prometheus' (prom-client), logs are pino's: the SDK only traces.
   env['OTEL_METRICS_EXPORTER'] ||= 'none';
   env['OTEL_LOGS_EXPORTER'] ||= 'none';
-  const sdk = new NodeSDK({
-    // Without an exporter the SDK would send to localhost:4318 and log every failure; a no-op
-    // processor keeps spans (and so trace ids in logs and headers) without sending them anywhere.
-    ...(exporting ? {} : { spanProcessors: [new tracing.NoopSpanProcessor()] }),
-    instrumentations: [
-      new GrpcInstrumentation(),
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.test(request.url ?? ''),
-        // The apps make no outgoing HTTP calls of their own; the OTLP exporter's would trace themselves.
-        ignoreOutgoingRequestHook: () => true,
-      }),
-    ],
-  });
+  // Loaded only here: the SDK and its exporters are most of the start-up time and memory tracing costs.
+  const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof NodeSdk;
+  const sdk = new NodeSDK({ instrumentations: instrumentations() });
   sdk.start();
   let stopping: Promise<void> | undefined;
   running = {
@@ -80,6 +81,25 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
     shutdown: () => (stopping ??= sdk.shutdown().catch(() => undefined)),
   };
   return running;
+}
+
+function instrumentations() {
+  return [
+    new GrpcInstrumentation(),
+    new HttpInstrumentation({
+      ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.test(request.url ?? ''),
+      // The apps make no outgoing HTTP calls of their own; the OTLP exporter's would trace themselves.
+      ignoreOutgoingRequestHook: () => true,
+    }),
+  ];
+}
+
+/** The active context across async calls, and W3C trace context and baggage in and out. */
+function registerContextAndPropagation(): void {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
 }
 
 /** The telemetry started in this process, if any. */
