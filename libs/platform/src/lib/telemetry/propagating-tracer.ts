@@ -9,6 +9,7 @@ import {
   type Tracer,
   type TracerProvider,
 } from '@opentelemetry/api';
+import { randomFillSync } from 'node:crypto';
 
 /**
  * The tracer of an app whose spans go nowhere (no exporter configured): every span is non-recording —
@@ -33,12 +34,12 @@ class PropagatingTracer implements Tracer {
     if (parent && isSpanContextValid(parent)) {
       return trace.wrapSpanContext({
         traceId: parent.traceId,
-        spanId: randomHex(2),
+        spanId: randomHex(8),
         traceFlags: parent.traceFlags,
         traceState: parent.traceState,
       });
     }
-    return trace.wrapSpanContext({ traceId: randomHex(4), spanId: randomHex(2), traceFlags: TraceFlags.SAMPLED });
+    return trace.wrapSpanContext({ traceId: randomHex(16), spanId: randomHex(8), traceFlags: TraceFlags.SAMPLED });
   }
 
   startActiveSpan<F extends (span: Span) => unknown>(name: string, fn: F): ReturnType<F>;
@@ -61,13 +62,21 @@ class PropagatingTracer implements Tracer {
   }
 }
 
+/** Random bytes for ids, drawn from the OS 4 KiB at a time: one system call per few hundred ids. */
+const pool = Buffer.alloc(4096);
+let used = pool.length;
+const ZEROS = { 8: '0'.repeat(16), 16: '0'.repeat(32) };
+
 /**
- * `words` random 32-bit words as lowercase hex (2 for a span id, 4 for a trace id), never all zeros
- * (an invalid id). Ids identify, they protect nothing: Math.random is enough, as in the SDK's own
- * generator, and costs no system call.
+ * `bytes` random bytes as lowercase hex (8 for a span id, 16 for a trace id), never all zeros (an
+ * invalid id).
  */
-function randomHex(words: number): string {
-  let hex = '';
-  for (let i = 0; i < words; i++) hex += ((Math.random() * 0x1_0000_0000) >>> 0).toString(16).padStart(8, '0');
-  return /^0+$/.test(hex) ? `${hex.slice(0, -1)}1` : hex;
+function randomHex(bytes: 8 | 16): string {
+  if (used + bytes > pool.length) {
+    randomFillSync(pool);
+    used = 0;
+  }
+  const hex = pool.toString('hex', used, used + bytes);
+  used += bytes;
+  return hex === ZEROS[bytes] ? `${hex.slice(0, -1)}1` : hex;
 }
