@@ -234,7 +234,8 @@ describe('Dockerfile', () => {
 
   it('should run the app as a non-root user with production dependencies only', () => {
     const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
-    expect(runtime).toMatch(/^USER node$/m);
+    // Numeric (the image's `node`, 1000): Kubernetes can only check runAsNonRoot against a number.
+    expect(runtime).toMatch(/^USER 1000:1000$/m);
     expect(dockerfile).toContain('npm install --omit=dev');
     expect(runtime).not.toMatch(/npm install(?! --omit=dev)/);
   });
