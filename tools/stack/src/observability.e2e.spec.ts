@@ -433,7 +433,14 @@ describe('the service platform across the four apps (separate processes, real Ra
     const families: [number, string[]][] = [
       [
         ports.greeterHttp,
-        ['grpc_server_handled_total', 'grpc_server_handling_seconds_bucket', 'amqp_messages_published_total'],
+        [
+          'grpc_server_handled_total',
+          'grpc_server_handling_seconds_bucket',
+          'amqp_messages_published_total',
+          'greeter_events_pending',
+          'greeter_events_high_water',
+          'greeter_events_capacity',
+        ],
       ],
       [
         ports.producer,
