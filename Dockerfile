@@ -34,7 +34,8 @@ WORKDIR /app
 COPY --from=build --chown=node:node /repo/dist/apps/${APP} ./
 # Writable data folder for apps that keep state (the event-handler's projections).
 RUN mkdir -p /data && chown node:node /data
-USER node
+# A numeric user (the image's `node`): the kubelet can only enforce runAsNonRoot on a number.
+USER 1000:1000
 # The app's own endpoint at its default port (healthcheck.json, written at build); compose sets its own.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=15s --retries=6 CMD ["node", "healthcheck.cjs"]
 ENTRYPOINT ["/usr/bin/tini", "--"]

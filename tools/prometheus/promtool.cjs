@@ -5,6 +5,8 @@
  *
  *   node tools/prometheus/promtool.cjs install     install the package when promtool is missing
  *   node tools/prometheus/promtool.cjs check URL   fetch URL and run `promtool check metrics` on it
+ *
+ * The same package brings the Prometheus server, which the observability test runs against the apps.
  */
 'use strict';
 
@@ -34,13 +36,21 @@ function ensurePromtool() {
   return installed;
 }
 
+/** The path of the Prometheus server binary (same package as promtool), installing it when missing. */
+function ensurePrometheus() {
+  ensurePromtool();
+  const found = ['/usr/bin/prometheus', '/usr/local/bin/prometheus'].find((file) => fs.existsSync(file));
+  if (!found) throw new Error('the prometheus package is installed but /usr/bin/prometheus is missing');
+  return found;
+}
+
 /** Runs `promtool check metrics` on `text`; resolves with its exit status and what it printed. */
 function checkMetrics(text) {
   const result = spawnSync(ensurePromtool(), ['check', 'metrics'], { input: text, encoding: 'utf8' });
   return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
 }
 
-module.exports = { ensurePromtool, checkMetrics };
+module.exports = { ensurePromtool, ensurePrometheus, checkMetrics };
 
 if (require.main === module) {
   const [command, url] = process.argv.slice(2);

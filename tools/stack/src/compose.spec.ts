@@ -24,6 +24,7 @@ interface Service {
   depends_on?: Record<string, { condition: string }>;
   restart?: string;
   volumes?: string[];
+  profiles?: string[];
   container_name?: string;
 }
 
@@ -80,7 +81,33 @@ function containerPorts(service: Service): number[] {
 describe('docker-compose.yml', () => {
   it('should have a service for every app and the broker', () => {
     expect(Object.keys(compose.services).sort()).toEqual(
-      ['jaeger', 'postgres', 'prometheus', 'rabbitmq', ...APPS.map((a) => a.name)].sort(),
+      ['grafana', 'jaeger', 'postgres', 'prometheus', 'rabbitmq', ...APPS.map((a) => a.name)].sort(),
+    );
+  });
+
+  it('should provision Grafana with the Prometheus data source and the dashboard in the observability profile', () => {
+    const grafana = compose.services['grafana'];
+    expect(grafana.profiles).toEqual(['observability']);
+    expect(grafana.image).toMatch(/^grafana\/grafana:\d+\.\d+\.\d+$/);
+    expect(grafana.volumes).toEqual([
+      './deploy/grafana/provisioning:/etc/grafana/provisioning:ro',
+      './deploy/grafana/dashboards:/var/lib/grafana/dashboards:ro',
+    ]);
+    const datasources = parse(
+      readFileSync(join(ROOT, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8'),
+    ) as { datasources: { uid: string; type: string; url: string }[] };
+    expect(datasources.datasources).toEqual([
+      expect.objectContaining({ uid: 'prometheus', type: 'prometheus', url: 'http://prometheus:9090' }),
+    ]);
+    const dashboard = JSON.parse(readFileSync(join(ROOT, 'deploy/grafana/dashboards/hello-mesh.json'), 'utf8'));
+    const uids = new Set(
+      dashboard.panels.flatMap((panel: { targets?: { datasource: { uid: string } }[] }) =>
+        (panel.targets ?? []).map((target) => target.datasource.uid),
+      ),
+    );
+    expect([...uids]).toEqual(['prometheus']);
+    expect(compose.services['prometheus'].volumes).toContain(
+      './deploy/prometheus/alerts.yml:/etc/prometheus/alerts.yml:ro',
     );
   });
 
@@ -234,7 +261,8 @@ describe('Dockerfile', () => {
 
   it('should run the app as a non-root user with production dependencies only', () => {
     const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
-    expect(runtime).toMatch(/^USER node$/m);
+    // Numeric (the image's `node`, 1000): Kubernetes can only check runAsNonRoot against a number.
+    expect(runtime).toMatch(/^USER 1000:1000$/m);
     expect(dockerfile).toContain('npm install --omit=dev');
     expect(runtime).not.toMatch(/npm install(?! --omit=dev)/);
   });

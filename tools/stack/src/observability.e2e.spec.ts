@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,9 @@ import {
   type SpawnedApp,
   type TestVhost,
 } from '@hello/testing';
+import { parse } from 'yaml';
 import { OtlpReceiver, SPAN_KIND, type ReceivedSpan } from './support/otlp-receiver';
+import { PrometheusServer } from './support/prometheus-server';
 
 // The service platform as an operator sees it: the four apps as separate processes, exporting spans
 // to an OTLP receiver inside the test, serving Prometheus metrics and health over HTTP, logging JSON.
@@ -32,6 +34,52 @@ const { startBroker } = require(join(ROOT, 'tools', 'rabbitmq', 'broker.cjs')) a
 };
 
 const START_MS = 120_000;
+const DASHBOARD = join(ROOT, 'deploy', 'grafana', 'dashboards', 'hello-mesh.json');
+const ALERTS = join(ROOT, 'deploy', 'prometheus', 'alerts.yml');
+
+/** Every query of the dashboard, with Grafana's rate interval as a fixed window. */
+function dashboardQueries(): { panel: string; expr: string }[] {
+  const dashboard = JSON.parse(readFileSync(DASHBOARD, 'utf8')) as {
+    panels: { title: string; targets?: { expr: string }[] }[];
+  };
+  return dashboard.panels.flatMap((panel) =>
+    (panel.targets ?? []).map((target) => ({
+      panel: panel.title,
+      expr: target.expr.split('$__rate_interval').join('1m'),
+    })),
+  );
+}
+
+/** Every alerting and recording rule of alerts.yml. */
+function alertRules(): { name: string; expr: string }[] {
+  const rules = parse(readFileSync(ALERTS, 'utf8')) as {
+    groups: { rules: { alert?: string; record?: string; expr: string }[] }[];
+  };
+  return rules.groups.flatMap((group) =>
+    group.rules.map((rule) => ({ name: (rule.alert ?? rule.record) as string, expr: rule.expr })),
+  );
+}
+
+const PROMQL_WORDS = new Set(
+  [
+    'sum min max avg count by without on ignoring group_left group_right and or unless bool offset',
+    'rate irate increase delta min_over_time max_over_time avg_over_time histogram_quantile label_replace',
+    'abs time vector scalar',
+  ]
+    .join(' ')
+    .split(' '),
+);
+
+/** The metric names an expression selects (quoted strings, label matchers and grouping labels left out). */
+function metricNames(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(by|without|on|ignoring)\s*\([^)]*\)/g, '');
+  const names = bare.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [];
+  return [...new Set(names.filter((name) => !PROMQL_WORDS.has(name) && !/^\d/.test(name)))];
+}
 const IDLE_PAUSE_MS = 6_000;
 
 /** GET over `agent`, reading the whole body; says whether the request went out on a reused socket. */
@@ -385,7 +433,14 @@ describe('the service platform across the four apps (separate processes, real Ra
     const families: [number, string[]][] = [
       [
         ports.greeterHttp,
-        ['grpc_server_handled_total', 'grpc_server_handling_seconds_bucket', 'amqp_messages_published_total'],
+        [
+          'grpc_server_handled_total',
+          'grpc_server_handling_seconds_bucket',
+          'amqp_messages_published_total',
+          'greeter_events_pending',
+          'greeter_events_high_water',
+          'greeter_events_capacity',
+        ],
       ],
       [
         ports.producer,
@@ -455,6 +510,105 @@ describe('the service platform across the four apps (separate processes, real Ra
     expect(delta('grpc_server_handling_seconds_count')).toBe(4);
     expect(after.value('grpc_server_in_flight_calls', labels)).toBe(0);
   });
+
+  it('should give data to every dashboard query and evaluate every alert rule in Prometheus scraping the apps', async () => {
+    const jobs = (
+      parse(readFileSync(join(ROOT, 'deploy', 'prometheus', 'prometheus.yml'), 'utf8')) as {
+        scrape_configs: { job_name: string }[];
+      }
+    ).scrape_configs.map((config) => config.job_name);
+    const portOf: Record<string, number> = {
+      greeter: ports.greeterHttp,
+      producer: ports.producer,
+      consumer: ports.consumer,
+      'event-handler': ports.eventHandler,
+    };
+    expect(jobs.sort()).toEqual(Object.keys(portOf).sort());
+    const prometheus = await PrometheusServer.start({
+      jobs: Object.fromEntries(jobs.map((job) => [job, [`127.0.0.1:${portOf[job]}`]])),
+      ruleFiles: [ALERTS],
+    });
+    const client = greeterClient(`127.0.0.1:${ports.grpc}`);
+    try {
+      // A little load on every transport while Prometheus scrapes every second.
+      const load = async () => {
+        await Promise.all(['Ann', 'Bo', 'Cy'].map((name) => sayHello(client, name)));
+        await sayHello(client, '').catch(() => undefined);
+        for (const text of ['one', 'two']) {
+          await fetch(`http://127.0.0.1:${ports.producer}/messages`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ text }),
+          });
+        }
+        await fetch(`http://127.0.0.1:${ports.eventHandler}/greetings/Ann`).then((r) => r.arrayBuffer());
+      };
+      // Queue depths come from RabbitMQ's rabbitmq_prometheus plugin, which this broker does not
+      // serve here: those queries must evaluate, but cannot have data.
+      const needsBrokerPlugin = (expr: string) => /\brabbitmq_/.test(expr);
+      const queries = dashboardQueries();
+      expect(queries.length).toBeGreaterThan(20);
+      let missing: string[] = [];
+      await waitFor(
+        async () => {
+          await load();
+          missing = [];
+          for (const { panel, expr } of queries) {
+            const result = await prometheus.query(expr);
+            if (result.status !== 'success') throw new Error(`panel "${panel}": ${expr}: ${result.error}`);
+            if (!needsBrokerPlugin(expr) && result.data?.result.length === 0) missing.push(`${panel}: ${expr}`);
+          }
+          return missing.length === 0;
+        },
+        {
+          timeoutMs: 60_000,
+          intervalMs: 1_000,
+          message: `data for every dashboard query; none yet for:\n${missing.join('\n')}`,
+        },
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\nstill without data:\n${missing.join('\n')}`);
+      });
+
+      // Every alert and recording rule parses and evaluates, and reads only metrics the apps export.
+      const rules = alertRules();
+      const exported = new Set(
+        (
+          (await prometheus.query('count by (__name__) ({__name__=~".+"})')).data?.result as {
+            metric: { __name__: string };
+          }[]
+        ).map((series) => series.metric.__name__),
+      );
+      const recorded = new Set(rules.map((rule) => rule.name));
+      for (const rule of rules) {
+        const result = await prometheus.query(rule.expr);
+        expect({ rule: rule.name, status: result.status, error: result.error }).toEqual({
+          rule: rule.name,
+          status: 'success',
+          error: undefined,
+        });
+        const unknown = metricNames(rule.expr).filter(
+          (name) => !exported.has(name) && !recorded.has(name) && !needsBrokerPlugin(name),
+        );
+        expect({ rule: rule.name, unknown }).toEqual({ rule: rule.name, unknown: [] });
+      }
+      // Prometheus evaluates them itself every second: each healthy.
+      const states = await waitFor(
+        async () => {
+          const loaded = await prometheus.rules();
+          return loaded.length === rules.length && loaded.every((rule) => rule.health !== 'unknown')
+            ? loaded
+            : undefined;
+        },
+        { timeoutMs: 20_000, message: 'every rule evaluated once' },
+      );
+      expect(states.filter((rule) => rule.health !== 'ok')).toEqual([]);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}\nPrometheus log:\n${prometheus.log()}`);
+    } finally {
+      client.close();
+      await prometheus.stop();
+    }
+  }, 150_000);
 });
 
 describe('exporting spans by each OTLP protocol, and not at all when the SDK is off', () => {

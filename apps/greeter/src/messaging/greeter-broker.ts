@@ -109,6 +109,18 @@ export class GreeterBroker implements OnApplicationShutdown {
         this.set(events.pending);
       },
     });
+    // The limits the pending count is read against (alerts, dashboards): readiness fails at the
+    // high-water mark, calls are refused when the buffer is full.
+    new Gauge({
+      name: 'greeter_events_high_water',
+      help: 'Pending events at which the greeter reports itself unready (GREETER_EVENTS_HIGH_WATER).',
+      registers: [metrics.registry],
+    }).set(config.eventsHighWater);
+    new Gauge({
+      name: 'greeter_events_capacity',
+      help: 'Pending events the greeter keeps at most before refusing calls (GREETER_EVENTS_BUFFER).',
+      registers: [metrics.registry],
+    }).set(config.eventsBufferSize);
     this.logger.log(
       `publishing events to exchange ${Topology.eventsExchange} at ${this.connection.redactedUrl} ` +
         `(buffer of ${config.eventsBufferSize} events while the broker is unavailable)`,
