@@ -35,4 +35,3 @@ export * from './lib/tracing/amqp-spans';
 export * from './lib/timing/backoff';
 export * from './lib/timing/settled-within';
 // Lifecycle
-export * from './lib/lifecycle/close-on-signals';

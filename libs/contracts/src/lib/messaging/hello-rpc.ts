@@ -27,10 +27,3 @@ export function helloRpcRequestOf(body: unknown): Partial<HelloRequest> {
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Partial<HelloRequest>;
   return {};
 }
-
-export function isHelloRpcErrorReply(value: unknown): value is HelloRpcErrorReply {
-  const error = (value as { error?: unknown } | null)?.error as { code?: unknown; message?: unknown } | undefined;
-  return (
-    typeof error === 'object' && error !== null && typeof error.code === 'string' && typeof error.message === 'string'
-  );
-}

@@ -79,46 +79,15 @@ function withCredentials(env: Env, raw: string): string {
   return url.toString();
 }
 
-/** An integer environment variable within [min, max]; `fallback` when unset or empty. */
-export function readInteger(
-  env: Env,
-  name: string,
-  fallback: number,
-  range: { min?: number; max?: number } = {},
-): number {
+/** A TCP port number (1–65535) from `name`; `fallback` when unset or empty. */
+function readPort(env: Env, name: string, fallback: number): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
-  if (!/^-?\d+$/.test(raw)) throw new InvalidConfigError(name, `must be an integer, got "${raw}"`);
-  return checkRange(name, Number(raw), range);
-}
-
-/** A comma-separated list of integers (e.g. `1000,5000,15000`), each within [min, max]. */
-export function readIntegerList(
-  env: Env,
-  name: string,
-  fallback: readonly number[],
-  range: { min?: number; max?: number } = {},
-): number[] {
-  const raw = env[name]?.trim();
-  if (!raw) return [...fallback];
-  return raw.split(',').map((part) => {
-    const item = part.trim();
-    if (!/^-?\d+$/.test(item)) {
-      throw new InvalidConfigError(name, `must be a comma-separated list of integers, got "${raw}"`);
-    }
-    return checkRange(name, Number(item), range);
-  });
-}
-
-/** A TCP port number (1–65535). */
-export function readPort(env: Env, name: string, fallback: number): number {
-  return readInteger(env, name, fallback, { min: 1, max: 65535 });
-}
-
-function checkRange(name: string, value: number, { min, max }: { min?: number; max?: number }): number {
-  if (min !== undefined && value < min) throw new InvalidConfigError(name, `must be at least ${min}, got ${value}`);
-  if (max !== undefined && value > max) throw new InvalidConfigError(name, `must be at most ${max}, got ${value}`);
-  return value;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port < 1 || port > 65535) {
+    throw new InvalidConfigError(name, `must be a port number (1–65535), got "${raw}"`);
+  }
+  return port;
 }
 
 /** The URL (or comma-separated URLs) without passwords, for logs and error messages. */

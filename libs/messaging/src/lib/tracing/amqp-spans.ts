@@ -82,13 +82,6 @@ export function contextOfHeaders(headers: Record<string, unknown> | undefined): 
   return headers ? propagation.extract(ROOT_CONTEXT, headers, headerGetter) : ROOT_CONTEXT;
 }
 
-/** The active context's trace headers (`traceparent`, `tracestate`), e.g. to store with an outbox row. */
-export function currentTraceHeaders(): Record<string, string> {
-  const headers: Record<string, string> = {};
-  propagation.inject(otelContext.active(), headers);
-  return headers;
-}
-
 /**
  * Runs `work` inside the CONSUMER span of one delivery from `queue`, a child of the span that published
  * the message; the span ends when `work` settles, with the outcome `work` reports.
