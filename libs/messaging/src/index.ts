@@ -26,7 +26,7 @@ export * from './lib/dead-letters/dead-letter-queue';
 export * from './lib/logging/rate-limited-log';
 // Request/reply (RPC over a queue)
 export * from './lib/rpc/rpc-errors';
-export * from './lib/rpc/bounded-map';
+export * from './lib/memory/bounded-map';
 export * from './lib/rpc/amqp-rpc-server';
 export * from './lib/rpc/amqp-rpc-client';
 // Tracing

@@ -1,5 +1,6 @@
 import type { ConsumeMessage } from 'amqplib';
 import { REDRIVEN_HEADER } from '../dead-letters/dead-letter-queue';
+import { BoundedMap } from '../memory/bounded-map';
 
 /**
  * What a delivery is de-duplicated on: its publisher's messageId. Without one there is nothing stable
@@ -21,55 +22,21 @@ export function deduplicationKeyOf(message: ConsumeMessage): string | undefined 
  * again, as long as the duplicate arrives within the last `capacity` messages and in the same process.
  */
 export class ProcessedMessages {
-  /** Each remembered id with the number of its latest `add`. */
-  private readonly latestAdd = new Map<string, number>();
-  /**
-   * The adds in order, oldest at `head`: id and number. An add whose id was added again later is
-   * stale and skipped when its turn to be forgotten comes. (Forgetting the first id of a Set instead
-   * gets slower and slower: a Set keeps the holes of deleted entries at its front until it is
-   * rehashed, and finding its first id scans them; at 10,000 ids that cost 5 µs per add.)
-   */
-  private ids: string[] = [];
-  private numbers: number[] = [];
-  private head = 0;
-  private nextNumber = 0;
+  private readonly ids: BoundedMap<true>;
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number) {
+    this.ids = new BoundedMap(capacity);
+  }
 
   has(id: string): boolean {
-    return this.latestAdd.has(id);
+    return this.ids.has(id);
   }
 
   add(id: string): void {
-    if (this.capacity <= 0) return;
-    const number = this.nextNumber++;
-    this.latestAdd.set(id, number);
-    this.ids.push(id);
-    this.numbers.push(number);
-    while (this.latestAdd.size > this.capacity) {
-      const oldest = this.ids[this.head];
-      if (this.latestAdd.get(oldest) === this.numbers[this.head]) this.latestAdd.delete(oldest);
-      this.head++;
-    }
-    if (this.head > this.capacity || this.ids.length - this.head > 2 * this.capacity) this.compact();
+    this.ids.set(id, true);
   }
 
   get size(): number {
-    return this.latestAdd.size;
-  }
-
-  /** Keeps only the adds still current; runs once per `capacity` adds or so. */
-  private compact(): void {
-    const ids: string[] = [];
-    const numbers: number[] = [];
-    for (let i = this.head; i < this.ids.length; i++) {
-      if (this.latestAdd.get(this.ids[i]) === this.numbers[i]) {
-        ids.push(this.ids[i]);
-        numbers.push(this.numbers[i]);
-      }
-    }
-    this.ids = ids;
-    this.numbers = numbers;
-    this.head = 0;
+    return this.ids.size;
   }
 }

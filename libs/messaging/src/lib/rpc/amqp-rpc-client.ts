@@ -9,7 +9,7 @@ import { declareTopology } from '../topology/declare-topology';
 import { TopologySpec } from '../topology/topology';
 import { failSpan, startPublishSpan } from '../tracing/amqp-spans';
 import { AmqpRecord } from '../publishing/amqp-client';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../memory/bounded-map';
 import { RpcErrorReply, RpcTimeoutError, RpcUnavailableError } from './rpc-errors';
 
 /** RabbitMQ's pseudo-queue for direct reply-to: replies come straight back on the calling channel. */

@@ -11,7 +11,7 @@ import { failSpan, startPublishSpan, withProcessSpan } from '../tracing/amqp-spa
 import { InFlight } from '../consuming/in-flight';
 import { QueueConsumers } from '../consuming/queue-consumers';
 import { republishOptions } from '../consuming/republish-options';
-import { BoundedMap } from './bounded-map';
+import { BoundedMap } from '../memory/bounded-map';
 
 /** One request, as the handler sees it. */
 export interface AmqpRpcRequest {

@@ -1,7 +1,12 @@
 /**
  * A map that keeps at most `capacity` entries, forgetting the oldest insert first (no LRU refresh on
- * reads). Keys are queued in an array with a moving head, compacted now and then, so that forgetting
- * stays O(1) (see ProcessedMessages on why not a Map's first key).
+ * reads): the consumer's processed message ids, the RPC server's replies, the RPC client's calls.
+ *
+ * Keys are queued in an array with a moving head, compacted now and then, so that forgetting stays
+ * O(1). A key set again later makes its earlier place in the queue stale, skipped when its turn to be
+ * forgotten comes. (Forgetting a Map's first key instead gets slower and slower: a Map keeps the holes
+ * of deleted entries at its front until it is rehashed, and finding its first key scans them; at
+ * 10,000 keys that cost 5 µs per insert.)
  */
 export class BoundedMap<V> {
   private readonly entries = new Map<string, { value: V; number: number }>();

@@ -34,6 +34,14 @@ describe('BoundedMap', () => {
     expect(map.has('k9899')).toBe(false);
   });
 
+  it('should keep its queue of keys bounded when the same key is set again and again', () => {
+    const map = new BoundedMap<number>(3);
+    for (let i = 0; i < 10_000; i++) map.set('same', i);
+    expect(map.size).toBe(1);
+    expect(map.get('same')).toBe(9_999);
+    expect((map as unknown as { keys: string[] }).keys.length).toBeLessThanOrEqual(3 * 3);
+  });
+
   it('should keep nothing with capacity 0', () => {
     const map = new BoundedMap<number>(0);
     map.set('a', 1);
