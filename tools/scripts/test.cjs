@@ -84,10 +84,27 @@ function phasesFor(scope, jestArgs) {
     const select = scope.jestProjects ? ['--selectProjects', ...scope.jestProjects] : [];
     phases.push({
       name: 'jest',
-      run: () => node(bin('jest'), ['--ci', ...select, ...jestArgs], { HELLO_TEST_REPORT: REPORT }),
+      run: () =>
+        node(bin('jest'), ['--ci', ...select, ...jestArgs], {
+          HELLO_TEST_REPORT: REPORT,
+          NODE_OPTIONS: jestNodeOptions(),
+        }),
     });
   }
   return phases;
+}
+
+/**
+ * NestJS 12 and Kysely 0.29 are ES modules that the CommonJS code loads with `require` (Node's
+ * require(esm)); Jest's module registry needs Node's VM modules for that. The warning that they are
+ * experimental would be printed by every process the specs start.
+ */
+const JEST_NODE_OPTIONS = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'];
+
+function jestNodeOptions(current = process.env.NODE_OPTIONS ?? '') {
+  const options = current.split(/\s+/).filter(Boolean);
+  for (const option of JEST_NODE_OPTIONS) if (!options.includes(option)) options.push(option);
+  return options.join(' ');
 }
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1).padStart(6)} s`;

@@ -14,7 +14,8 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CBaggagePropagator, W3CTraceContextPropagator, CompositePropagator } from '@opentelemetry/core';
 import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NodeSDK, tracing } from '@opentelemetry/sdk-node';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import type { IncomingMessage } from 'node:http';
 
 /** The running telemetry of this process; `shutdown` flushes the spans not yet exported. */
@@ -62,7 +63,7 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   const sdk = new NodeSDK({
     // Without an exporter the SDK would send to localhost:4318 and log every failure; a no-op
     // processor keeps spans (and so trace ids in logs and headers) without sending them anywhere.
-    ...(exporting ? {} : { spanProcessors: [new tracing.NoopSpanProcessor()] }),
+    ...(exporting ? {} : { spanProcessors: [new NoopSpanProcessor()] }),
     instrumentations: [
       new GrpcInstrumentation(),
       new HttpInstrumentation({
