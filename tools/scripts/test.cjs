@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: every check, in phases — formatting, lint, dependency list, type-check, then the Jest
+ * `npm test`: every check, in phases — formatting, lint, dependency list (knip), type-check, then the Jest
  * projects (unit and end-to-end, on a local RabbitMQ and PostgreSQL that Jest's global set-up starts).
  * Every phase runs even when one before it failed, so one run shows every failure; the run ends with a
  * line per phase and per Jest project with its time, then `tests: N passed, N failed, N skipped`.
@@ -22,7 +22,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const REPORT = path.join(ROOT, '.local', 'test-report.json');
 /** The file of `pkg`'s command `name` (its package.json `bin`). */
 function bin(pkg, name = pkg) {
-  const manifest = require.resolve(`${pkg}/package.json`, { paths: [ROOT] });
+  // Found on disk: a package whose `exports` leave out package.json (knip) cannot be resolved to it.
+  const manifest = path.join(ROOT, 'node_modules', pkg, 'package.json');
   const { bin: bins } = require(manifest);
   return path.join(path.dirname(manifest), typeof bins === 'string' ? bins : bins[name]);
 }
@@ -72,6 +73,11 @@ function phasesFor(scope, jestArgs) {
         node(bin('eslint'), ['--no-warn-ignored', ...(scope.lintPaths ?? ['.'])]),
     });
   }
+  phases.push({
+    name: 'deps',
+    // Every listed package imported somewhere, every imported package listed (knip.json).
+    run: () => node(bin('knip'), []),
+  });
   if (scope.typecheck !== false) {
     phases.push({
       name: 'type-check',

@@ -156,7 +156,8 @@ export class DeadLetterQueue {
         const { content, options } = redriven(message);
         const returnsBefore = returns;
         await publishConfirmed(channel as ConfirmChannel, to, content, options);
-        if (returns !== returnsBefore) throw new Error(`the broker could not route the copy of ${describeId(message)} to '${to}'`);
+        if (returns !== returnsBefore)
+          throw new Error(`the broker could not route the copy of ${describeId(message)} to '${to}'`);
         channel.ack(message);
         moved++;
         filter.onMoved?.(matched[matched.length - 1]);
