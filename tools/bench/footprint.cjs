@@ -75,7 +75,7 @@ function processes(queueArguments) {
     },
     golevelup: {
       label: 'peer: golevelup',
-      args: peerArgs('golevelup-consumer.ts'),
+      args: peerArgs('golevelup/golevelup-consumer.ts'),
       env: async (url) => peerEnv(url),
       ready: /READY/,
     },

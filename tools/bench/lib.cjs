@@ -78,32 +78,52 @@ async function stopProcess(child, timeoutMs = 15_000) {
   clearTimeout(timer);
 }
 
+const { installPeerPackage } = require('./peers/install.cjs');
+
 const PEERS_SOURCE = path.join(__dirname, 'peers');
 const PEERS_BUILD = path.join(ROOT, '.local', 'bench', 'peers');
 let peersBuilt = false;
 
+/** Compiles `file` (TypeScript) to `out` with SWC, as the project's Jest and ts-register do. */
+function compilePeer(file, out) {
+  const { transformSync } = require('@swc/core');
+  const swcOptions = require('../jest/swc-options.cjs');
+  const { code } = transformSync(fs.readFileSync(file, 'utf8'), {
+    ...swcOptions,
+    filename: path.basename(file),
+    sourceMaps: false,
+  });
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(out, code);
+}
+
 /**
  * Compiles the peers (TypeScript under peers/) to plain JavaScript once per run, with SWC as the
  * project's Jest and ts-register do (decorator metadata included), so that a peer starts and runs
- * like a built app: no compiler loaded in its process, its start-up and RSS comparable.
+ * like a built app: no compiler loaded in its process, its start-up and RSS comparable. A peer in a
+ * folder of its own (peers/golevelup) has its own package.json: it is installed next to its compiled
+ * sources (peers/install.cjs), so it runs on its own dependencies (golevelup on NestJS 11), the
+ * others on the project's.
  */
 function buildPeers() {
   if (peersBuilt) return;
-  const { transformSync } = require('@swc/core');
-  const swcOptions = require('../jest/swc-options.cjs');
-  fs.mkdirSync(PEERS_BUILD, { recursive: true });
-  for (const file of fs.readdirSync(PEERS_SOURCE).filter((f) => f.endsWith('.ts'))) {
-    const { code } = transformSync(fs.readFileSync(path.join(PEERS_SOURCE, file), 'utf8'), {
-      ...swcOptions,
-      filename: file,
-      sourceMaps: false,
-    });
-    fs.writeFileSync(path.join(PEERS_BUILD, file.replace(/\.ts$/, '.js')), code);
+  for (const entry of fs.readdirSync(PEERS_SOURCE, { withFileTypes: true })) {
+    if (entry.isFile() && entry.name.endsWith('.ts')) {
+      compilePeer(path.join(PEERS_SOURCE, entry.name), path.join(PEERS_BUILD, entry.name.replace(/\.ts$/, '.js')));
+    } else if (entry.isDirectory() && fs.existsSync(path.join(PEERS_SOURCE, entry.name, 'package.json'))) {
+      installPeerPackage(entry.name);
+      for (const file of fs.readdirSync(path.join(PEERS_SOURCE, entry.name)).filter((f) => f.endsWith('.ts'))) {
+        compilePeer(
+          path.join(PEERS_SOURCE, entry.name, file),
+          path.join(PEERS_BUILD, entry.name, file.replace(/\.ts$/, '.js')),
+        );
+      }
+    }
   }
   peersBuilt = true;
 }
 
-/** Node arguments that run a peer: `file` is its source under peers/, e.g. nest-grpc.ts. */
+/** Node arguments that run a peer: `file` is its source under peers/, e.g. nest-grpc.ts or golevelup/golevelup-consumer.ts. */
 function peerArgs(file) {
   buildPeers();
   return [path.join(PEERS_BUILD, file.replace(/\.ts$/, '.js'))];

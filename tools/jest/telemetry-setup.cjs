@@ -4,7 +4,7 @@
 // instrumentations patch `require`, which Jest's module registry bypasses: specs that check gRPC and
 // HTTP spans run the apps as real processes.)
 const { context, propagation, trace } = require('@opentelemetry/api');
-const { BasicTracerProvider } = require('@opentelemetry/sdk-trace-base');
+const { TracerProvider } = require('@opentelemetry/sdk-trace');
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
 const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = require('@opentelemetry/core');
 
@@ -13,4 +13,4 @@ propagation.setGlobalPropagator(
   new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
 );
 // Spans are made (so ids are real and new traces start where a process would start them), kept nowhere.
-trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [] }));
+trace.setGlobalTracerProvider(new TracerProvider({ spanProcessors: [] }));

@@ -52,6 +52,7 @@ function install() {
     throw new Error(
       `could not fetch ${PACKAGE}@${REQUIRED_MAJOR} from the npm registry (${error.message.split('\n')[0]}); ` +
         `install Node ${REQUIRED_MAJOR} yourself and run the command again`,
+      { cause: error },
     );
   }
   execFileSync('tar', ['-xzf', packed, '-C', staging, '--strip-components=1'], { stdio: 'inherit' });

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm test`: every check, in phases — formatting, lint, dependency list, type-check, then the Jest
+ * `npm test`: every check, in phases — formatting, lint, dependency list (knip), type-check, then the Jest
  * projects (unit and end-to-end, on a local RabbitMQ and PostgreSQL that Jest's global set-up starts).
  * Every phase runs even when one before it failed, so one run shows every failure; the run ends with a
  * line per phase and per Jest project with its time, then `tests: N passed, N failed, N skipped`.
@@ -22,7 +22,8 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const REPORT = path.join(ROOT, '.local', 'test-report.json');
 /** The file of `pkg`'s command `name` (its package.json `bin`). */
 function bin(pkg, name = pkg) {
-  const manifest = require.resolve(`${pkg}/package.json`, { paths: [ROOT] });
+  // Found on disk: a package whose `exports` leave out package.json (knip) cannot be resolved to it.
+  const manifest = path.join(ROOT, 'node_modules', pkg, 'package.json');
   const { bin: bins } = require(manifest);
   return path.join(path.dirname(manifest), typeof bins === 'string' ? bins : bins[name]);
 }
@@ -72,6 +73,11 @@ function phasesFor(scope, jestArgs) {
         node(bin('eslint'), ['--no-warn-ignored', ...(scope.lintPaths ?? ['.'])]),
     });
   }
+  phases.push({
+    name: 'deps',
+    // Every listed package imported somewhere, every imported package listed (knip.json).
+    run: () => node(bin('knip'), []),
+  });
   if (scope.typecheck !== false) {
     phases.push({
       name: 'type-check',
@@ -84,10 +90,27 @@ function phasesFor(scope, jestArgs) {
     const select = scope.jestProjects ? ['--selectProjects', ...scope.jestProjects] : [];
     phases.push({
       name: 'jest',
-      run: () => node(bin('jest'), ['--ci', ...select, ...jestArgs], { HELLO_TEST_REPORT: REPORT }),
+      run: () =>
+        node(bin('jest'), ['--ci', ...select, ...jestArgs], {
+          HELLO_TEST_REPORT: REPORT,
+          NODE_OPTIONS: jestNodeOptions(),
+        }),
     });
   }
   return phases;
+}
+
+/**
+ * NestJS 12 and Kysely 0.29 are ES modules that the CommonJS code loads with `require` (Node's
+ * require(esm)); Jest's module registry needs Node's VM modules for that. The warning that they are
+ * experimental would be printed by every process the specs start.
+ */
+const JEST_NODE_OPTIONS = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'];
+
+function jestNodeOptions(current = process.env.NODE_OPTIONS ?? '') {
+  const options = current.split(/\s+/).filter(Boolean);
+  for (const option of JEST_NODE_OPTIONS) if (!options.includes(option)) options.push(option);
+  return options.join(' ');
 }
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1).padStart(6)} s`;

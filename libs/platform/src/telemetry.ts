@@ -55,8 +55,8 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   }
   const exporting = Boolean(
     env['OTEL_EXPORTER_OTLP_ENDPOINT'] ||
-      env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ||
-      (env['OTEL_TRACES_EXPORTER'] && env['OTEL_TRACES_EXPORTER'] !== 'none'),
+    env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'] ||
+    (env['OTEL_TRACES_EXPORTER'] && env['OTEL_TRACES_EXPORTER'] !== 'none'),
   );
   if (!exporting) {
     registerContextAndPropagation();

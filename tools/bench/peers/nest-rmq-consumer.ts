@@ -30,7 +30,7 @@ const url = process.env['PEER_AMQP_URL'] as string;
 class HandleMessageController {
   constructor(@Inject(EVENTS) private readonly events: ClientProxy) {}
 
-  @EventPattern('hello.message.v1')
+  @EventPattern<string>('hello.message.v1')
   async handle(@Payload() data: { text: string }, @Ctx() context: RmqContext): Promise<void> {
     const message = context.getMessage() as Message;
     const channel = context.getChannelRef() as Channel;

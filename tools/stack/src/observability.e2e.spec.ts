@@ -603,7 +603,7 @@ describe('the service platform across the four apps (separate processes, real Ra
       );
       expect(states.filter((rule) => rule.health !== 'ok')).toEqual([]);
     } catch (error) {
-      throw new Error(`${(error as Error).message}\nPrometheus log:\n${prometheus.log()}`);
+      throw new Error(`${(error as Error).message}\nPrometheus log:\n${prometheus.log()}`, { cause: error });
     } finally {
       client.close();
       await prometheus.stop();

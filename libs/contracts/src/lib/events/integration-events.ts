@@ -5,9 +5,7 @@ import { MessageHandledIntegrationEvent } from './message-handled.event';
 
 /** Any of the integration events hello-mesh publishes to `Topology.eventsExchange`. */
 export type IntegrationEvent =
-  | GreetingGreetedIntegrationEvent
-  | MessageHandledIntegrationEvent
-  | LineReceivedIntegrationEvent;
+  GreetingGreetedIntegrationEvent | MessageHandledIntegrationEvent | LineReceivedIntegrationEvent;
 
 /** What every integration event class offers besides its constructor. */
 export interface IntegrationEventClass<E extends IntegrationEvent = IntegrationEvent> {

@@ -5,7 +5,6 @@ import { amqpUrlList, redactAmqpUrl } from '../config/env';
 import { amqpSocketOptions, AmqpTlsFiles } from '../config/tls';
 import { BrokerUnreachableError } from '../errors';
 import { RateLimitedLog } from '../logging/rate-limited-log';
-import { coalesceWrites, socketOfAmqpConnection } from './coalesce-writes';
 
 /** How much may wait in the socket's write buffer before amqplib holds back frames. */
 const SOCKET_WRITE_BUFFER_BYTES = 1024 * 1024;
@@ -77,14 +76,12 @@ export class AmqpConnection {
         ...amqpSocketOptions(amqpUrlList(options.url)[0] ?? options.url, options.tls),
         clientProperties: { connection_name: options.connectionName },
         // amqplib's writer stops at the socket's high-water mark and then writes one frame per
-        // system call once the socket drains. Coalesced writes (see coalesceWrites) need room for
-        // a whole burst of frames.
+        // system call once the socket drains: room for a whole burst of frames.
         // net.Socket passes the option to its stream; @types/node does not list it.
         ...({ writableHighWaterMark: SOCKET_WRITE_BUFFER_BYTES } as object),
       },
     });
-    this.manager.on('connect', ({ connection, url }) => {
-      coalesceWrites(socketOfAmqpConnection(connection));
+    this.manager.on('connect', ({ url }) => {
       this.lastError = undefined;
       this.currentUrl = typeof url === 'string' ? url : undefined;
       this.hasConnected = true;

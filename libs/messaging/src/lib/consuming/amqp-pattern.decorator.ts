@@ -29,5 +29,5 @@ export class KeepOriginalErrorFilter implements RpcExceptionFilter<unknown> {
  * handler. `type` is the AMQP `type` property the handler receives (e.g. `hello.message.v1`).
  */
 export function AmqpPattern(type: string, extras: AmqpPatternExtras = {}): MethodDecorator {
-  return applyDecorators(EventPattern(type, { ...extras }), UseFilters(KeepOriginalErrorFilter));
+  return applyDecorators(EventPattern<string>(type, { ...extras }), UseFilters(KeepOriginalErrorFilter));
 }

@@ -76,7 +76,7 @@ class TestHandlers {
   }
 
   /** A plain @EventPattern (without the error filter) that throws a ContractViolation. */
-  @EventPattern('test.plain-violation.v1')
+  @EventPattern<string>('test.plain-violation.v1')
   plainViolation(): void {
     throw new ContractViolation('invalid-message', 'rejected by a plain EventPattern handler');
   }

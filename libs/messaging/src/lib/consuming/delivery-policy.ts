@@ -36,11 +36,7 @@ export type HandlingOutcome =
 
 /** Stable codes written to `MessageHeaders.deathReason`. */
 export type DeathReason =
-  | 'malformed-json'
-  | 'unsupported-content-type'
-  | 'unknown-type'
-  | ContractViolation['code']
-  | 'handler-failed';
+  'malformed-json' | 'unsupported-content-type' | 'unknown-type' | ContractViolation['code'] | 'handler-failed';
 
 export type DeliveryAction =
   | { readonly kind: 'ack' }

@@ -140,7 +140,7 @@ describe('DeadLetterQueue and npm run dlq (real RabbitMQ)', () => {
     });
   });
 
-  it('should move each message exactly once when killed midway and run again', async () => {
+  it('should lose no message when killed midway and run again, a repeat carrying the same message id', async () => {
     const count = 300;
     for (let i = 0; i < count; i++) await deadLetter(`m-${i}`, 'handler-failed');
     const first = runDlq(vhost.url, ['redrive']);
@@ -157,11 +157,12 @@ describe('DeadLetterQueue and npm run dlq (real RabbitMQ)', () => {
     expect(await second.exited).toEqual({ code: 0, signal: null });
     const movedBySecond = Number(/^moved (\d+) messages$/m.exec(second.stdout())?.[1]);
     expect(movedBySecond).toBeGreaterThan(0);
-    // The message being moved at the kill was moved by one of the runs, not by both, not by neither.
-
+    // Each copy is confirmed before its dead letter is acked: the message being moved at the kill is
+    // moved by one of the runs, or — killed between its confirm and its ack — by both, with the same
+    // message id (which the consumer's de-duplication drops). Never by neither.
     const ids = (await client.drain(Topology.helloQueue, 1_000)).map((m) => String(m.properties.messageId));
-    expect(ids).toHaveLength(count);
-    expect(new Set(ids).size).toBe(count);
+    expect(new Set(ids)).toEqual(new Set(Array.from({ length: count }, (_, i) => `m-${i}`)));
+    expect(ids.length - count).toBeLessThanOrEqual(1);
     expect(await messagesOf(Topology.helloDeadLetterQueue)).toBe(0);
   }, 120_000);
 });

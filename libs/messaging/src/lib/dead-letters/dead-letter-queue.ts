@@ -1,4 +1,4 @@
-import { connect, type Channel, type ChannelModel, type GetMessage, type Options } from 'amqplib';
+import { connect, type ChannelModel, type ConfirmChannel, type GetMessage, type Options } from 'amqplib';
 import { MessageHeaders } from '@hello/contracts';
 import { redactAmqpUrl } from '../config/env';
 import { republishOptions } from '../consuming/republish-options';
@@ -48,9 +48,12 @@ export interface DeadLetterFilter {
  * connection, plain AMQP, nothing else. Looking takes each message without acking it and gives them
  * all back when done (closing the channel), so nothing is lost if it stops midway.
  *
- * A re-drive moves each message inside an AMQP transaction: the copy to the source queue and the ack
- * of the dead letter are committed together (the broker applies both on commit, nothing before), so a
- * re-drive killed at any point has moved each message once or not at all.
+ * A re-drive moves each message with publisher confirms: the copy goes to the source queue as a
+ * mandatory publish, and only once the broker has confirmed it (routed to the queue, and written when
+ * the queue is durable) is the dead letter acked. A re-drive killed at any point loses nothing: a
+ * message is in the dead-letter queue, in the source queue, or — killed between the confirm and the
+ * ack — in both once; run again, that one is sent a second time with the same message id, which the
+ * consumer's de-duplication by message id drops.
  */
 export class DeadLetterQueue {
   private constructor(
@@ -66,7 +69,7 @@ export class DeadLetterQueue {
         clientProperties: { connection_name: 'dead-letters' },
       });
     } catch (error) {
-      throw new Error(`cannot connect to ${redactAmqpUrl(url)}: ${(error as Error).message}`);
+      throw new Error(`cannot connect to ${redactAmqpUrl(url)}: ${(error as Error).message}`, { cause: error });
     }
     connection.on('error', () => undefined);
     return new DeadLetterQueue(connection, queue);
@@ -117,19 +120,24 @@ export class DeadLetterQueue {
     filter: DeadLetterFilter & {
       readonly dryRun?: boolean;
       readonly to?: string;
-      /** Told after each message is moved (committed). */
+      /** Told after each message is moved (its copy confirmed, the dead letter acked). */
       readonly onMoved?: (moved: { messageId?: string; reason: string; to: string }) => void;
     } = {},
   ): Promise<RedriveResult> {
     const matched: { messageId?: string; reason: string; to: string }[] = [];
     const targets = new Set<string>();
     let moved = 0;
-    let messageCount = 0;
-    const channel = await this.connection.createChannel();
+    let messageCount: number;
+    const channel = filter.dryRun
+      ? await this.connection.createChannel()
+      : await this.connection.createConfirmChannel();
     channel.on('error', () => undefined);
+    // A mandatory publish the broker cannot route comes back (basic.return) before its confirm.
+    let returns = 0;
+    channel.on('return', () => {
+      returns++;
+    });
     try {
-      // Transactional publish and ack (amqplib has no helper for the tx class).
-      if (!filter.dryRun) await rpc(channel, defs.TxSelect, defs.TxSelectOk);
       ({ messageCount } = await channel.checkQueue(this.queue));
       // Messages skipped (another reason) stay unacked, so each is looked at once; they go back at the end.
       for (let seen = 0; seen < messageCount; seen++) {
@@ -146,9 +154,11 @@ export class DeadLetterQueue {
           targets.add(to);
         }
         const { content, options } = redriven(message);
-        channel.publish('', to, content, options);
+        const returnsBefore = returns;
+        await publishConfirmed(channel as ConfirmChannel, to, content, options);
+        if (returns !== returnsBefore)
+          throw new Error(`the broker could not route the copy of ${describeId(message)} to '${to}'`);
         channel.ack(message);
-        await rpc(channel, defs.TxCommit, defs.TxCommitOk);
         moved++;
         filter.onMoved?.(matched[matched.length - 1]);
       }
@@ -180,7 +190,7 @@ export class DeadLetterQueue {
   private async browse(visit: (message: GetMessage) => Promise<boolean>): Promise<void> {
     const channel = await this.connection.createChannel();
     channel.on('error', () => undefined);
-    let ready = 0;
+    let ready: number;
     try {
       ({ messageCount: ready } = await channel.checkQueue(this.queue));
       for (let seen = 0; seen < ready; seen++) {
@@ -209,20 +219,23 @@ export class DeadLetterQueue {
   }
 }
 
-// The tx class's method ids, from amqplib's generated protocol definitions (it has no helper for tx).
-const defs = require('amqplib/lib/defs') as {
-  readonly TxSelect: number;
-  readonly TxSelectOk: number;
-  readonly TxCommit: number;
-  readonly TxCommitOk: number;
-};
+/** Publishes `content` to `queue` (mandatory) and resolves once the broker confirms it; rejects on a nack. */
+function publishConfirmed(
+  channel: ConfirmChannel,
+  queue: string,
+  content: Buffer,
+  options: Options.Publish,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    channel.publish('', queue, content, { ...options, mandatory: true }, (error: unknown) =>
+      error ? reject(new Error(`the broker refused the copy for '${queue}'`)) : resolve(),
+    );
+  });
+}
 
-function rpc(channel: Channel, method: number, expect: number): Promise<unknown> {
-  return (channel as unknown as { rpc(method: number, fields: object, expect: number): Promise<unknown> }).rpc(
-    method,
-    {},
-    expect,
-  );
+function describeId(message: GetMessage): string {
+  const id = message.properties.messageId as string | undefined;
+  return id ? `message ${id}` : 'a message without id';
 }
 
 type XDeath = { queue?: string; reason?: string; time?: { value?: number } | Date | number };

@@ -132,8 +132,9 @@ describe('ConfirmedPublisher', () => {
   });
 
   it('should get every message confirmed when the connection drops with publishes in flight', async () => {
+    const proxy = await startPausableProxy(new URL(vhost.url));
     const fragile = new AmqpConnection({
-      url: vhost.url,
+      url: proxy.url,
       connectionName: 'publisher-spec-drop',
       reconnectDelayMs: 100,
     });
@@ -156,12 +157,8 @@ describe('ConfirmedPublisher', () => {
           mandatory: true,
         }),
       );
-      // What a network failure does: the socket goes away under unconfirmed publishes.
-      (
-        fragile.manager.connection as unknown as {
-          connection: { stream: Socket };
-        }
-      ).connection.stream.destroy(Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }));
+      // What a network failure does: the connection is reset under unconfirmed publishes.
+      proxy.reset();
       await Promise.all(confirms);
       const received = await client.drain('dropped');
       // A publish whose confirm was lost is sent again: duplicates are allowed, losses are not.
@@ -169,6 +166,7 @@ describe('ConfirmedPublisher', () => {
     } finally {
       await resilient.close();
       await fragile.close();
+      proxy.close();
     }
   }, 20_000);
 
@@ -297,12 +295,14 @@ describe('AmqpClient', () => {
 
 /**
  * A TCP proxy to the broker of `target`. `pause()` holds back what the broker sends, leaving the
- * connection open (a broker that does not answer); `resume()` passes it on again.
+ * connection open (a broker that does not answer); `resume()` passes it on again; `reset()` resets
+ * the connections made so far (a network failure), new ones are proxied again.
  */
 async function startPausableProxy(target: URL): Promise<{
   url: string;
   pause(): void;
   resume(): void;
+  reset(): void;
   close(): void;
 }> {
   const sockets = new Set<Socket>();
@@ -325,6 +325,11 @@ async function startPausableProxy(target: URL): Promise<{
     url: url.toString(),
     pause: () => pipes.forEach(({ from, to }) => from.unpipe(to)),
     resume: () => pipes.forEach(({ from, to }) => from.pipe(to)),
+    reset: () => {
+      for (const socket of sockets) socket.resetAndDestroy();
+      sockets.clear();
+      pipes.length = 0;
+    },
     close: () => {
       for (const socket of sockets) socket.destroy();
       server.close();

@@ -10,7 +10,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AmqpConnection, RabbitMQModule, RabbitSubscribe } from '@golevelup/nestjs-rabbitmq';
 import type { ConsumeMessage } from 'amqplib';
-import { traceparent } from './traceparent';
+import { traceparent } from '../traceparent';
 
 const prefetchCount = Number(process.env['PEER_PREFETCH'] || 20);
 
