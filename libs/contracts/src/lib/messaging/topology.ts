@@ -17,9 +17,19 @@ export const Topology = {
   helloRpcDeadLetterQueue: 'hello.rpc.dead',
 } as const;
 
+const DEAD_LETTER_SUFFIX = '.dead';
+
 /** Names of the queues a consuming queue needs around it (dead letters, retry delays). */
 export function deadLetterQueueFor(queue: string): string {
-  return queue === Topology.helloQueue ? Topology.helloDeadLetterQueue : `${queue}.dead`;
+  return queue === Topology.helloQueue ? Topology.helloDeadLetterQueue : `${queue}${DEAD_LETTER_SUFFIX}`;
+}
+
+/** The queue whose dead letters `deadLetterQueue` holds (the inverse of deadLetterQueueFor), if it is one. */
+export function queueOfDeadLetterQueue(deadLetterQueue: string): string | undefined {
+  if (deadLetterQueue === Topology.helloDeadLetterQueue) return Topology.helloQueue;
+  return deadLetterQueue.endsWith(DEAD_LETTER_SUFFIX)
+    ? deadLetterQueue.slice(0, -DEAD_LETTER_SUFFIX.length)
+    : undefined;
 }
 
 export function retryQueueFor(queue: string, attempt: number): string {
@@ -42,4 +52,6 @@ export const MessageHeaders = {
   deadline: 'x-hello-deadline',
   /** The status code of an error reply (e.g. `INVALID_ARGUMENT`), as in its body. */
   errorCode: 'x-hello-error-code',
+  /** How many times a message has been sent back from its dead-letter queue (a re-drive). */
+  redriven: 'x-hello-redriven',
 } as const;

@@ -1,5 +1,5 @@
 import type { ConsumeMessage } from 'amqplib';
-import { REDRIVEN_HEADER } from '../dead-letters/dead-letter-queue';
+import { MessageHeaders } from '@hello/contracts';
 import { BoundedMap } from '../memory/bounded-map';
 
 /**
@@ -10,7 +10,7 @@ import { BoundedMap } from '../memory/bounded-map';
  */
 export function deduplicationKeyOf(message: ConsumeMessage): string | undefined {
   const messageId = message.properties.messageId as string | undefined;
-  const redriven = Number(message.properties.headers?.[REDRIVEN_HEADER] ?? 0);
+  const redriven = Number(message.properties.headers?.[MessageHeaders.redriven] ?? 0);
   return messageId && Number.isInteger(redriven) && redriven > 0
     ? `${messageId}\0redriven ${redriven}`
     : messageId || undefined;

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { MessageHeaders, Topology } from '@hello/contracts';
 import { AmqpTestClient, createTestVhost, TestVhost, waitFor } from '@hello/testing';
 import { deadLetterQueueArguments, workQueueArguments } from '../topology/topology';
-import { DeadLetterQueue, REDRIVEN_HEADER } from './dead-letter-queue';
+import { DeadLetterQueue } from './dead-letter-queue';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..', '..');
 
@@ -96,7 +96,7 @@ describe('DeadLetterQueue and npm run dlq (real RabbitMQ)', () => {
 
   it('should redrive only the reason asked for, clearing the death headers and counting the re-drive', async () => {
     await deadLetter('a', 'malformed-json');
-    await deadLetter('b', 'handler-failed', { [REDRIVEN_HEADER]: 1 });
+    await deadLetter('b', 'handler-failed', { [MessageHeaders.redriven]: 1 });
     const cli = runDlq(vhost.url, ['redrive', '--reason', 'handler-failed']);
     expect(await cli.exited).toEqual({ code: 0, signal: null });
     expect(cli.stdout()).toBe('moved b to hello\nmoved 1 messages\n');
@@ -108,7 +108,7 @@ describe('DeadLetterQueue and npm run dlq (real RabbitMQ)', () => {
     delete headers['x-delivery-count'];
     expect(headers).toEqual({
       traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01',
-      [REDRIVEN_HEADER]: 2,
+      [MessageHeaders.redriven]: 2,
     });
     await waitFor(async () => (await messagesOf(Topology.helloDeadLetterQueue)) === 1, {
       message: 'a left on hello.dead',

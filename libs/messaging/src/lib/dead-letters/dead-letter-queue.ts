@@ -1,11 +1,8 @@
 import { connect, type ChannelModel, type ConfirmChannel, type GetMessage, type Options } from 'amqplib';
-import { MessageHeaders } from '@hello/contracts';
+import { MessageHeaders, queueOfDeadLetterQueue } from '@hello/contracts';
 import { redactAmqpUrl } from '../config/env';
 import { republishOptions } from '../consuming/republish-options';
 import { amqpSocketOptions, type AmqpTlsFiles } from '../config/tls';
-
-/** Header a re-driven message carries: how many times it has been sent back from its dead-letter queue. */
-export const REDRIVEN_HEADER = 'x-hello-redriven';
 
 /** What `list` says of one dead-letter queue. */
 export interface DeadLetterSummary {
@@ -263,11 +260,11 @@ function deadLetteredAt(message: GetMessage): number | undefined {
   return typeof timestamp === 'number' ? timestamp * 1000 : undefined;
 }
 
-/** The queue a dead letter came from: the broker's `x-death`, else `<queue>` of `<queue>.dead`. */
+/** The queue a dead letter came from: the broker's `x-death`, else the one `deadLetterQueue` is named for. */
 export function sourceQueueOf(message: Pick<GetMessage, 'properties'>, deadLetterQueue: string): string {
   const fromBroker = xDeathOf(message as GetMessage)?.queue;
   if (typeof fromBroker === 'string' && fromBroker) return fromBroker;
-  return deadLetterQueue.endsWith('.dead') ? deadLetterQueue.slice(0, -'.dead'.length) : deadLetterQueue;
+  return queueOfDeadLetterQueue(deadLetterQueue) ?? deadLetterQueue;
 }
 
 function describe(message: GetMessage, queue: string): DeadLetter {
@@ -297,8 +294,8 @@ export function redriven(message: Pick<GetMessage, 'properties' | 'content'>): {
     if (name === 'x-delivery-count') continue;
     headers[name] = value;
   }
-  const before = Number(properties.headers?.[REDRIVEN_HEADER] ?? 0);
-  headers[REDRIVEN_HEADER] = (Number.isInteger(before) && before > 0 ? before : 0) + 1;
+  const before = Number(properties.headers?.[MessageHeaders.redriven] ?? 0);
+  headers[MessageHeaders.redriven] = (Number.isInteger(before) && before > 0 ? before : 0) + 1;
   return {
     content: message.content,
     options: republishOptions(properties, headers),
