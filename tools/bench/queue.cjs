@@ -237,14 +237,22 @@ async function oneAtATime(publisher, observer, count) {
 }
 
 /** The broker's OS process when it runs on this machine (its CPU time is then readable), else undefined. */
-async function localBrokerPid(managementUrl) {
-  try {
-    const [node] = await managementGet(managementUrl, 'nodes');
-    const pid = Number(node?.os_pid);
-    cpuSeconds(pid);
-    return pid;
-  } catch {
-    return undefined;
+async function localBrokerPid(managementUrl, timeoutMs = 15_000) {
+  // A node's os_pid shows in the management API some seconds after it started (its first statistics).
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const [node] = await managementGet(managementUrl, 'nodes');
+      if (node?.os_pid !== undefined) {
+        const pid = Number(node.os_pid);
+        cpuSeconds(pid);
+        return pid;
+      }
+    } catch {
+      return undefined; // no management API, or a broker on another machine
+    }
+    if (Date.now() >= deadline) return undefined;
+    await sleep(250);
   }
 }
 

@@ -66,7 +66,7 @@ function defaultLog(message) {
 }
 
 /**
- * Which cores the measured process gets and which the rest (load generator, broker, this process):
+ * Which cores the measured process gets and which the rest (load generator, this process):
  * the last core for the measured side, the others for everything else; none on one core, or without
  * `taskset` (util-linux), or with HELLO_BENCH_PIN=0.
  */
@@ -88,7 +88,7 @@ function pin(pid, cpus) {
 /** One line saying where the processes run. */
 function describePinning(plan) {
   return plan.enabled
-    ? `pinned: measured side on CPU ${plan.measured}; load generator, broker and the bench on CPU ${plan.rest}`
+    ? `pinned: measured side on CPU ${plan.measured}; load generator and the bench on CPU ${plan.rest}; the broker on any`
     : `not pinned (${plan.reason})`;
 }
 

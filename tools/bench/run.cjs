@@ -15,8 +15,8 @@
  *                                         (.local/bench/bench-*.json)
  *
  * Before each round the bench waits, and says so, until the machine is quiet, and records its load; the
- * measured process runs on a core of its own, the load generator, broker and bench on the others
- * (taskset; HELLO_BENCH_PIN=0 turns it off). See rounds.cjs.
+ * measured process runs on a core of its own, the load generator and the bench on the others, the broker
+ * on any (taskset; HELLO_BENCH_PIN=0 turns it off). See rounds.cjs.
  */
 'use strict';
 
@@ -246,12 +246,9 @@ async function run(options) {
   const rounds = require('./rounds.cjs');
   // A smoke run measures nothing worth pinning for, and runs beside other tests.
   const pinning = options.smoke ? { enabled: false, reason: 'smoke run' } : rounds.pinningPlan();
-  if (pinning.enabled) {
-    rounds.pin(process.pid, pinning.rest);
-    // A broker of this run's own: on the others' cores too (one given by RABBITMQ_URL is left alone).
-    if (broker)
-      rounds.pin(await require('./queue.cjs').localBrokerPid(process.env.RABBITMQ_MANAGEMENT_URL), pinning.rest);
-  }
+  // The broker is left to both cores: pinned beside the load generator on 2 cores, it starves and
+  // the consumers then take their messages one at a time, which changes what they cost per message.
+  if (pinning.enabled) rounds.pin(process.pid, pinning.rest);
   process.stderr.write(`[bench] ${rounds.describePinning(pinning)}\n`);
   const common = {
     pinning,
