@@ -5,9 +5,9 @@
 // would otherwise pick, each fed by a raw amqplib publisher: NestJS's stock Transport.RMQ consumer
 // publishing its effect through ClientRMQ (peers/nest-rmq-consumer.ts), and a
 // @golevelup/nestjs-rabbitmq subscriber publishing through its AmqpConnection
-// (peers/golevelup/golevelup-consumer.ts, a package of its own on NestJS 11). Every side puts the same messages on the wire (AMQP properties and
-// the W3C traceparent header, on both hops), except that Nest's transport wraps each body in its
-// {"pattern", "data"} envelope. Each side runs in a vhost of its own on the same broker. A message
+// (peers/golevelup/golevelup-consumer.ts, a package of its own on NestJS 11). Every side puts the same
+// messages on the wire (AMQP properties and the W3C traceparent header, on both hops), except that
+// Nest's transport wraps each body in its {"pattern", "data"} envelope. Each side runs in a vhost of its own on the same broker. A message
 // counts as handled when its message.handled event (which every consumer publishes, confirmed,
 // before it acks) reaches an observer queue.
 //
@@ -420,7 +420,6 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds, pinning }
 module.exports = {
   SIDES,
   benchQueue,
-  localBrokerPid,
   createObserver,
   projectPublisher,
   saturation,

@@ -4,7 +4,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
-const { median } = require('./lib.cjs');
+const { median, sleep } = require('./lib.cjs');
 
 /** min, median and max of a figure over the rounds, and the spread (max − min) in % of the median. */
 function spread(values) {
@@ -23,8 +23,6 @@ function cpuTimes() {
   // idle + iowait are not busy.
   return { busy: total - fields[3] - (fields[4] ?? 0), total };
 }
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The share of the machine's cores (0–1) busy during the next `ms`. */
 async function busyShare(ms = 1000) {
