@@ -22,9 +22,16 @@ export function traceFields(): Record<string, string> {
 let destination: (DestinationStream & { flushSync?: () => void }) | undefined;
 
 /**
- * Where log lines go: stdout (or `logFile`, appended) through an asynchronous, buffered writer for JSON
- * (a line per message costs a system call otherwise), or pino-pretty for a terminal (a dev dependency;
- * JSON when it is absent).
+ * Lines are written once this many bytes are buffered (a write per line costs a system call that,
+ * at a line per message, was a fifth of the consumer's CPU), and at the latest after
+ * LOG_FLUSH_INTERVAL_MS, so a quiet app's lines still show up at once to a person watching.
+ */
+const LOG_BUFFER_BYTES = 4096;
+const LOG_FLUSH_INTERVAL_MS = 100;
+
+/**
+ * Where log lines go: stdout (or `logFile`, appended) through an asynchronous, buffered writer for JSON,
+ * or pino-pretty for a terminal (a dev dependency; JSON when it is absent).
  */
 function destinationFor(config: PlatformConfig): DestinationStream {
   if (config.logFormat === 'pretty') {
@@ -41,7 +48,17 @@ function destinationFor(config: PlatformConfig): DestinationStream {
       process.stderr.write('LOG_FORMAT=pretty needs the pino-pretty package; logging JSON\n');
     }
   }
-  destination ??= pino.destination({ dest: config.logFile ?? 1, sync: false, mkdir: true });
+  if (!destination) {
+    destination = pino.destination({
+      dest: config.logFile ?? 1,
+      sync: false,
+      mkdir: true,
+      minLength: LOG_BUFFER_BYTES,
+      periodicFlush: LOG_FLUSH_INTERVAL_MS,
+    });
+    // A crash (an uncaught exception) exits without the orderly shutdown: write what is buffered.
+    process.once('exit', flushLogs);
+  }
   return destination;
 }
 
