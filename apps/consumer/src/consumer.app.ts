@@ -2,7 +2,7 @@ import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AmqpServer } from '@hello/messaging';
-import { httpMetricsMiddleware, Metrics, usePinoLogger } from '@hello/platform';
+import { usePinoLogger, useHttpObservability } from '@hello/platform';
 import { AppModule } from './app.module';
 import { ConsumerConfig } from './config/consumer.config';
 
@@ -25,7 +25,7 @@ export async function createConsumerApp(
 /** Logs through pino (unless the caller set its own logger), counts HTTP, connects the AMQP server. */
 export function preparePlatform<T extends NestExpressApplication>(app: T, usePino = true): T {
   if (usePino) usePinoLogger(app);
-  app.use(httpMetricsMiddleware(app.get(Metrics)));
+  useHttpObservability(app);
   return connectHelloServer(app);
 }
 

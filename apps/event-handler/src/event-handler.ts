@@ -1,5 +1,5 @@
 import { AmqpServer } from '@hello/messaging';
-import { httpMetricsMiddleware, Metrics, usePinoLogger } from '@hello/platform';
+import { usePinoLogger, useHttpObservability } from '@hello/platform';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
@@ -37,7 +37,7 @@ export async function startEventHandler(
   app: NestExpressApplication,
   config: EventHandlerConfig,
 ): Promise<EventHandler> {
-  app.use(httpMetricsMiddleware(app.get(Metrics)));
+  useHttpObservability(app);
   const lineServer = app.get(LineServer);
   app.connectMicroservice({ strategy: app.get(AmqpServer) });
   app.connectMicroservice({ strategy: lineServer });

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { httpMetricsMiddleware, Metrics, Readiness, usePinoLogger } from '@hello/platform';
+import { Metrics, Readiness, usePinoLogger, useHttpObservability } from '@hello/platform';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import type { GreeterConfig } from './config/greeter.config';
@@ -55,7 +55,7 @@ export async function createGreeter(config: GreeterConfig, options: { logger?: L
 /** Starts an application built from AppModule (gRPC, then HTTP) and wires its shutdown. */
 export async function startGreeter(app: NestExpressApplication, config: GreeterConfig): Promise<Greeter> {
   const server = createGreeterServer(config, app.get(Metrics));
-  app.use(httpMetricsMiddleware(app.get(Metrics)));
+  useHttpObservability(app);
   app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   try {
     // A short wait for the broker, so a greeter that starts beside it reports SERVING at once; it

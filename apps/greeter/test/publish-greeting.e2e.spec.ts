@@ -1,4 +1,4 @@
-import { status } from '@grpc/grpc-js';
+import { Metadata, status } from '@grpc/grpc-js';
 import { GreetingGreetedIntegrationEvent, type HelloReply } from '@hello/contracts';
 import { AmqpTestClient, createTestVhost, freePort, jsonOf, waitFor, type TestVhost } from '@hello/testing';
 import type { ConsumeMessage } from 'amqplib';
@@ -80,8 +80,22 @@ describe('greeting.greeted integration events on a real broker', () => {
     expect(delivered.properties.headers?.['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
   });
 
-  // Continuing the caller's gRPC trace takes the gRPC instrumentation, which patches modules as they are
-  // required: tools/stack/src/trace.e2e.spec.ts checks it on the apps as real processes.
+  it("should continue the caller's trace from the call's metadata into the event (no exporter: the platform's interceptor)", async () => {
+    const callerTraceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const callerSpanId = '00f067aa0ba902b7';
+    const metadata = new Metadata();
+    metadata.set('traceparent', `00-${callerTraceId}-${callerSpanId}-01`);
+    await new Promise<void>((resolve, reject) =>
+      client['SayHello']({ name: 'Traced' }, metadata, (error: Error | null) => (error ? reject(error) : resolve())),
+    );
+    const [event] = await exactly(received, 1);
+    const [, traceId, spanId, flags] = String(event.properties.headers?.['traceparent']).split('-');
+    expect({ traceId, flags }).toEqual({ traceId: callerTraceId, flags: '01' });
+    expect(spanId).not.toBe(callerSpanId);
+  });
+
+  // With an exporter, the gRPC instrumentation does it instead, with recorded spans:
+  // tools/stack/src/observability.e2e.spec.ts checks that on the apps as real processes.
 
   it('should publish one event per greeting of SayHelloStreamReply, each with its own id', async () => {
     const { messages } = await outcomeOf<HelloReply>(client['SayHelloStreamReply']({ name: 'Stream' }));

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { httpMetricsMiddleware, Metrics, usePinoLogger } from '@hello/platform';
+import { usePinoLogger, useHttpObservability } from '@hello/platform';
 import { AppModule } from './app.module';
 import { ProducerConfig } from './config/producer.config';
 
@@ -18,7 +18,7 @@ export async function createProducerApp(
     ...options,
   });
   if (options.logger === undefined) usePinoLogger(app);
-  app.use(httpMetricsMiddleware(app.get(Metrics)));
+  useHttpObservability(app);
   // JSON only; JSON escaping can make a body several times longer than its text's size limit.
   app.useBodyParser('json', { limit: '1mb' });
   return app;

@@ -7,8 +7,9 @@ export * from './lib/logging/logging';
 export * from './lib/metrics/metrics';
 export * from './lib/metrics/metrics.controller';
 export * from './lib/metrics/http-metrics';
-export * from './lib/metrics/grpc-metrics';
 export * from './lib/metrics/amqp-metrics';
+// Traces
+export * from './lib/telemetry/incoming-trace-context';
 // HTTP errors
 export * from './lib/http/http-error.filter';
 export * from './lib/http/http-timeouts';

@@ -1,6 +1,6 @@
 /**
- * OpenTelemetry for one app process: the Node SDK with the gRPC and HTTP instrumentations, W3C trace
- * context propagation, configured only by the standard `OTEL_*` variables.
+ * OpenTelemetry for one app process: W3C trace context propagation, and when spans are exported the
+ * Node SDK with the gRPC and HTTP instrumentations, configured only by the standard `OTEL_*` variables.
  *
  * This entry point imports nothing but OpenTelemetry, so that `main.ts` can start tracing before
  * grpc-js, http or Nest are loaded (instrumentations patch modules as they are required):
@@ -12,9 +12,8 @@
 import { context, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CBaggagePropagator, W3CTraceContextPropagator, CompositePropagator } from '@opentelemetry/core';
-import { registerInstrumentations } from '@opentelemetry/instrumentation';
-import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import type * as GrpcInstrumentationModule from '@opentelemetry/instrumentation-grpc';
+import type * as HttpInstrumentationModule from '@opentelemetry/instrumentation-http';
 import type * as NodeSdk from '@opentelemetry/sdk-node';
 import type { IncomingMessage } from 'node:http';
 import { PropagatingTracerProvider } from './lib/telemetry/propagating-tracer';
@@ -28,8 +27,8 @@ export interface Telemetry {
   shutdown(): Promise<void>;
 }
 
-// Probes and scrapes would be most of the spans and say nothing about the system.
-const UNTRACED_PATHS = /^\/(?:metrics|health(?:\/|$))/;
+/** Probes and scrapes would be most of the spans and say nothing about the system. */
+export const UNTRACED_PATHS = /^\/(?:metrics|health(?:\/|$))/;
 
 let running: Telemetry | undefined;
 
@@ -40,8 +39,8 @@ let running: Telemetry | undefined;
  * `OTEL_TRACES_EXPORTER` is set: then the OpenTelemetry Node SDK runs, and the exporter, its protocol
  * (`OTEL_EXPORTER_OTLP_PROTOCOL`: http/protobuf, http/json or grpc), the sampler (`OTEL_TRACES_SAMPLER`,
  * `OTEL_TRACES_SAMPLER_ARG`), batching and the resource come from the SDK's own reading of the
- * environment. Otherwise the SDK is not even loaded: spans are non-recording (see
- * PropagatingTracerProvider), which is all it takes for logs to carry trace ids and for the trace
+ * environment. Otherwise neither the SDK nor any instrumentation is loaded: spans are non-recording
+ * (see PropagatingTracerProvider), which is all it takes for logs to carry trace ids and for the trace
  * context to travel on, and nothing tries to reach a collector that is not there.
  */
 export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = process.env): Telemetry {
@@ -60,10 +59,10 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   );
   if (!exporting) {
     registerContextAndPropagation();
-    const tracerProvider = new PropagatingTracerProvider();
-    trace.setGlobalTracerProvider(tracerProvider);
-    // The instrumentations continue a caller's trace context from gRPC metadata and HTTP headers.
-    registerInstrumentations({ tracerProvider, instrumentations: instrumentations() });
+    trace.setGlobalTracerProvider(new PropagatingTracerProvider());
+    // No instrumentation: they patch modules as they load (start-up time) and describe every span (CPU
+    // per call), for spans nobody records. The platform's gRPC interceptor and HTTP middleware continue
+    // a caller's trace context instead (see continuesIncomingTraceContext).
     running = { enabled: true, exporting: false, shutdown: async () => undefined };
     return running;
   }
@@ -83,7 +82,10 @@ export function startTelemetry(serviceName: string, env: NodeJS.ProcessEnv = pro
   return running;
 }
 
+/** Loaded only when exporting, like the SDK. */
 function instrumentations() {
+  const { GrpcInstrumentation } = require('@opentelemetry/instrumentation-grpc') as typeof GrpcInstrumentationModule;
+  const { HttpInstrumentation } = require('@opentelemetry/instrumentation-http') as typeof HttpInstrumentationModule;
   return [
     new GrpcInstrumentation(),
     new HttpInstrumentation({

@@ -1,3 +1,4 @@
+import { LabelledChildren } from './labelled-children';
 import type { Metrics } from './metrics';
 
 /** What the consumer metrics need of an AMQP server (`@hello/messaging`'s AmqpServer has it). */
@@ -19,6 +20,10 @@ export function observeAmqpServer(metrics: Metrics, server: ObservableAmqpServer
   const { consumed, handlingSeconds } = metrics.amqpConsumer;
   const queue = server.queue;
   metrics.trackConsumerInFlight(queue, () => server.inFlightCount);
+  const series = new LabelledChildren((outcome) => ({
+    consumed: consumed.labels({ queue, outcome }),
+    handlingSeconds: handlingSeconds.labels({ queue, outcome }),
+  }));
   server.on('settled', (delivery) => {
     const outcome =
       delivery.outcome === 'duplicate'
@@ -26,8 +31,9 @@ export function observeAmqpServer(metrics: Metrics, server: ObservableAmqpServer
         : delivery.action !== 'ack' && !delivery.copied
           ? 'requeue'
           : delivery.action;
-    consumed.inc({ queue, outcome });
-    handlingSeconds.observe({ queue, outcome }, delivery.durationMs / 1000);
+    const { consumed, handlingSeconds } = series.get(outcome);
+    consumed.inc();
+    handlingSeconds.observe(delivery.durationMs / 1000);
   });
 }
 
@@ -42,11 +48,17 @@ export function publishMetrics(
 ): { published(exchange: string, outcome: string, seconds: number): void } {
   const { published, confirmSeconds } = metrics.amqpPublisher;
   metrics.trackPublisherInFlight(publisher, inFlight);
+  // Keyed `<outcome>:<exchange>`: an outcome has no colon, an exchange name may.
+  const series = new LabelledChildren((key) => {
+    const colon = key.indexOf(':');
+    const labels = { exchange: key.slice(colon + 1) || '(default)', outcome: key.slice(0, colon) };
+    return { published: published.labels(labels), confirmSeconds: confirmSeconds.labels(labels) };
+  });
   return {
     published(exchange, outcome, seconds) {
-      const labels = { exchange: exchange || '(default)', outcome };
-      published.inc(labels);
-      confirmSeconds.observe(labels, seconds);
+      const { published, confirmSeconds } = series.get(`${outcome}:${exchange}`);
+      published.inc();
+      confirmSeconds.observe(seconds);
     },
   };
 }

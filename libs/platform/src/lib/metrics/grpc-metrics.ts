@@ -4,6 +4,7 @@ import {
   type ServerInterceptor,
   type ServerMethodDefinition,
 } from '@grpc/grpc-js';
+import { LabelledChildren } from './labelled-children';
 import type { Metrics } from './metrics';
 
 /**
@@ -13,22 +14,38 @@ import type { Metrics } from './metrics';
  */
 export function grpcMetricsInterceptor(metrics: Metrics): ServerInterceptor {
   const { started, handled, handlingSeconds, inFlight } = metrics.grpc;
+  // Per method: its labels and series, found once; per method and status code: the completed series.
+  const methods = new LabelledChildren((path) => {
+    const { service, name } = splitPath(path);
+    return { service, name, inFlight: inFlight.labels({ grpc_service: service, grpc_method: name }) };
+  });
+  const completed = new LabelledChildren((key) => {
+    const [type, path, codeName] = key.split(' ');
+    const { service, name } = methods.get(path);
+    const labels = { grpc_type: type, grpc_service: service, grpc_method: name, grpc_code: codeName };
+    return { handled: handled.labels(labels), handlingSeconds: handlingSeconds.labels(labels) };
+  });
+  const startedByType = new LabelledChildren((key) => {
+    const [type, path] = key.split(' ');
+    const { service, name } = methods.get(path);
+    return started.labels({ grpc_type: type, grpc_service: service, grpc_method: name });
+  });
   return (method: ServerMethodDefinition<unknown, unknown>, call) => {
-    const { service, name } = splitPath(method.path);
     const type = callType(method);
-    const labels = { grpc_type: type, grpc_service: service, grpc_method: name };
+    const methodKey = `${type} ${method.path}`;
+    const { inFlight: methodInFlight } = methods.get(method.path);
     const begun = process.hrtime.bigint();
     let finished = false;
     const finish = (code: number) => {
       if (finished) return;
       finished = true;
-      inFlight.dec({ grpc_service: service, grpc_method: name });
-      const codeName = GrpcStatus[code] ?? String(code);
-      handled.inc({ ...labels, grpc_code: codeName });
-      handlingSeconds.observe({ ...labels, grpc_code: codeName }, Number(process.hrtime.bigint() - begun) / 1e9);
+      methodInFlight.dec();
+      const series = completed.get(`${methodKey} ${GrpcStatus[code] ?? String(code)}`);
+      series.handled.inc();
+      series.handlingSeconds.observe(Number(process.hrtime.bigint() - begun) / 1e9);
     };
-    started.inc(labels);
-    inFlight.inc({ grpc_service: service, grpc_method: name });
+    startedByType.get(methodKey).inc();
+    methodInFlight.inc();
     return new ServerInterceptingCall(call, {
       start: (next) =>
         next({

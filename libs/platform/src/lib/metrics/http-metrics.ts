@@ -1,6 +1,9 @@
+import type { INestApplication } from '@nestjs/common';
 import { trace } from '@opentelemetry/api';
 import type { NextFunction, Request, Response } from 'express';
-import type { Metrics } from './metrics';
+import { httpTraceContextMiddleware } from '../telemetry/incoming-trace-context';
+import { LabelledChildren } from './labelled-children';
+import { Metrics } from './metrics';
 
 /**
  * Express middleware that counts and times every request by route template (`/greetings/:name`, or
@@ -11,6 +14,12 @@ export function httpMetricsMiddleware(
   metrics: Metrics,
 ): (request: Request, response: Response, next: NextFunction) => void {
   const { requests, durationSeconds, inFlight } = metrics.http;
+  // Keyed `<status> <method> <route>`: neither a status nor a method has a space.
+  const series = new LabelledChildren((key) => {
+    const [status_code, method] = key.split(' ', 2);
+    const labels = { method, route: key.slice(status_code.length + method.length + 2), status_code };
+    return { requests: requests.labels(labels), durationSeconds: durationSeconds.labels(labels) };
+  });
   return (request, response, next) => {
     const started = process.hrtime.bigint();
     const span = trace.getActiveSpan();
@@ -21,9 +30,9 @@ export function httpMetricsMiddleware(
       done = true;
       inFlight.dec();
       const route = routeOf(request);
-      const labels = { method: request.method, route, status_code: String(response.statusCode) };
-      requests.inc(labels);
-      durationSeconds.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      const { requests, durationSeconds } = series.get(`${response.statusCode} ${request.method} ${route}`);
+      requests.inc();
+      durationSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       if (span && route !== 'unmatched') {
         span.setAttribute('http.route', route);
         span.updateName(`${request.method} ${route}`);
@@ -38,4 +47,14 @@ export function httpMetricsMiddleware(
 function routeOf(request: Request): string {
   const path = (request.route as { path?: unknown } | undefined)?.path;
   return typeof path === 'string' ? `${request.baseUrl ?? ''}${path}` : 'unmatched';
+}
+
+/**
+ * What every app's HTTP server gets first: the caller's trace context continued (when no
+ * instrumentation does it), then RED metrics by route. Call before `init()`, so both run before any
+ * module's middleware (the request log included).
+ */
+export function useHttpObservability(app: INestApplication): void {
+  app.use(httpTraceContextMiddleware());
+  app.use(httpMetricsMiddleware(app.get(Metrics)));
 }
