@@ -1,5 +1,5 @@
-import type { INestApplicationContext } from '@nestjs/common';
-import { Logger as PinoLogger } from 'nestjs-pino';
+import { Logger, type INestApplicationContext, type LogLevel } from '@nestjs/common';
+import { Logger as PinoLogger, PinoLogger as PinoLoggerService } from 'nestjs-pino';
 import { context, isSpanContextValid, trace } from '@opentelemetry/api';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
@@ -22,9 +22,9 @@ export function traceFields(): Record<string, string> {
 let destination: (DestinationStream & { flushSync?: () => void }) | undefined;
 
 /**
- * Lines are written once this many bytes are buffered (a write per line costs a system call that,
- * at a line per message, was a fifth of the consumer's CPU), and at the latest after
- * LOG_FLUSH_INTERVAL_MS, so a quiet app's lines still show up at once to a person watching.
+ * Lines are written once this many bytes are buffered (a write per line is a system call per
+ * message), and at the latest after LOG_FLUSH_INTERVAL_MS, so a quiet app's lines still show up at
+ * once to a person watching.
  */
 const LOG_BUFFER_BYTES = 4096;
 const LOG_FLUSH_INTERVAL_MS = 100;
@@ -116,8 +116,28 @@ function withoutError(value: object): object {
   return rest;
 }
 
-/** Makes pino (nestjs-pino's Logger) the app's logger and prints what was buffered before. */
+/**
+ * Makes pino (nestjs-pino's Logger) the app's logger and prints what was buffered before. Nest is told
+ * pino's level too, so `Logger.isLevelEnabled('debug')` answers truly (left alone, Nest says every level
+ * is on, and a line pino drops is still built first).
+ */
 export function usePinoLogger(app: INestApplicationContext): void {
   app.useLogger(app.get(PinoLogger));
+  Logger.overrideLogger(nestLogLevelsFor(PinoLoggerService.root.level));
   app.flushLogs();
+}
+
+const NEST_LEVELS_BY_PINO_LEVEL: Readonly<Record<string, readonly LogLevel[]>> = {
+  trace: ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'],
+  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
+  info: ['log', 'warn', 'error', 'fatal'],
+  warn: ['warn', 'error', 'fatal'],
+  error: ['error', 'fatal'],
+  fatal: ['fatal'],
+  silent: [],
+};
+
+/** The Nest log levels that a pino logger at `level` writes. */
+export function nestLogLevelsFor(level: string): LogLevel[] {
+  return [...(NEST_LEVELS_BY_PINO_LEVEL[level] ?? NEST_LEVELS_BY_PINO_LEVEL['info'])];
 }

@@ -20,7 +20,7 @@ export function observeAmqpServer(metrics: Metrics, server: ObservableAmqpServer
   const { consumed, handlingSeconds } = metrics.amqpConsumer;
   const queue = server.queue;
   metrics.trackConsumerInFlight(queue, () => server.inFlightCount);
-  const series = new LabelledChildren((outcome) => ({
+  const series = new LabelledChildren((outcome: string) => ({
     consumed: consumed.labels({ queue, outcome }),
     handlingSeconds: handlingSeconds.labels({ queue, outcome }),
   }));
@@ -48,15 +48,16 @@ export function publishMetrics(
 ): { published(exchange: string, outcome: string, seconds: number): void } {
   const { published, confirmSeconds } = metrics.amqpPublisher;
   metrics.trackPublisherInFlight(publisher, inFlight);
-  // Keyed `<outcome>:<exchange>`: an outcome has no colon, an exchange name may.
-  const series = new LabelledChildren((key) => {
-    const colon = key.indexOf(':');
-    const labels = { exchange: key.slice(colon + 1) || '(default)', outcome: key.slice(0, colon) };
-    return { published: published.labels(labels), confirmSeconds: confirmSeconds.labels(labels) };
-  });
+  const series = new LabelledChildren(
+    (exchange: string) =>
+      new LabelledChildren((outcome: string) => {
+        const labels = { exchange: exchange || '(default)', outcome };
+        return { published: published.labels(labels), confirmSeconds: confirmSeconds.labels(labels) };
+      }),
+  );
   return {
     published(exchange, outcome, seconds) {
-      const { published, confirmSeconds } = series.get(`${outcome}:${exchange}`);
+      const { published, confirmSeconds } = series.get(exchange).get(outcome);
       published.inc();
       confirmSeconds.observe(seconds);
     },

@@ -14,38 +14,34 @@ import type { Metrics } from './metrics';
  */
 export function grpcMetricsInterceptor(metrics: Metrics): ServerInterceptor {
   const { started, handled, handlingSeconds, inFlight } = metrics.grpc;
-  // Per method: its labels and series, found once; per method and status code: the completed series.
-  const methods = new LabelledChildren((path) => {
-    const { service, name } = splitPath(path);
-    return { service, name, inFlight: inFlight.labels({ grpc_service: service, grpc_method: name }) };
-  });
-  const completed = new LabelledChildren((key) => {
-    const [type, path, codeName] = key.split(' ');
-    const { service, name } = methods.get(path);
-    const labels = { grpc_type: type, grpc_service: service, grpc_method: name, grpc_code: codeName };
-    return { handled: handled.labels(labels), handlingSeconds: handlingSeconds.labels(labels) };
-  });
-  const startedByType = new LabelledChildren((key) => {
-    const [type, path] = key.split(' ');
-    const { service, name } = methods.get(path);
-    return started.labels({ grpc_type: type, grpc_service: service, grpc_method: name });
+  // Per method (grpc-js passes the same definition to every call of it): its series, found once; per
+  // status code of the method: its completed series.
+  const methods = new LabelledChildren((method: ServerMethodDefinition<unknown, unknown>) => {
+    const { service, name } = splitPath(method.path);
+    const labels = { grpc_type: callType(method), grpc_service: service, grpc_method: name };
+    return {
+      started: started.labels(labels),
+      inFlight: inFlight.labels({ grpc_service: service, grpc_method: name }),
+      completed: new LabelledChildren((code: number) => {
+        const completedLabels = { ...labels, grpc_code: GrpcStatus[code] ?? String(code) };
+        return { handled: handled.labels(completedLabels), handlingSeconds: handlingSeconds.labels(completedLabels) };
+      }),
+    };
   });
   return (method: ServerMethodDefinition<unknown, unknown>, call) => {
-    const type = callType(method);
-    const methodKey = `${type} ${method.path}`;
-    const { inFlight: methodInFlight } = methods.get(method.path);
+    const series = methods.get(method);
     const begun = process.hrtime.bigint();
     let finished = false;
     const finish = (code: number) => {
       if (finished) return;
       finished = true;
-      methodInFlight.dec();
-      const series = completed.get(`${methodKey} ${GrpcStatus[code] ?? String(code)}`);
-      series.handled.inc();
-      series.handlingSeconds.observe(Number(process.hrtime.bigint() - begun) / 1e9);
+      series.inFlight.dec();
+      const { handled, handlingSeconds } = series.completed.get(code);
+      handled.inc();
+      handlingSeconds.observe(Number(process.hrtime.bigint() - begun) / 1e9);
     };
-    startedByType.get(methodKey).inc();
-    methodInFlight.inc();
+    series.started.inc();
+    series.inFlight.inc();
     return new ServerInterceptingCall(call, {
       start: (next) =>
         next({

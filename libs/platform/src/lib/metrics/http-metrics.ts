@@ -14,12 +14,17 @@ export function httpMetricsMiddleware(
   metrics: Metrics,
 ): (request: Request, response: Response, next: NextFunction) => void {
   const { requests, durationSeconds, inFlight } = metrics.http;
-  // Keyed `<status> <method> <route>`: neither a status nor a method has a space.
-  const series = new LabelledChildren((key) => {
-    const [status_code, method] = key.split(' ', 2);
-    const labels = { method, route: key.slice(status_code.length + method.length + 2), status_code };
-    return { requests: requests.labels(labels), durationSeconds: durationSeconds.labels(labels) };
-  });
+  // By route, then method, then status code: keys the request already has.
+  const series = new LabelledChildren(
+    (route: string) =>
+      new LabelledChildren(
+        (method: string) =>
+          new LabelledChildren((status: number) => {
+            const labels = { method, route, status_code: String(status) };
+            return { requests: requests.labels(labels), durationSeconds: durationSeconds.labels(labels) };
+          }),
+      ),
+  );
   return (request, response, next) => {
     const started = process.hrtime.bigint();
     const span = trace.getActiveSpan();
@@ -30,7 +35,7 @@ export function httpMetricsMiddleware(
       done = true;
       inFlight.dec();
       const route = routeOf(request);
-      const { requests, durationSeconds } = series.get(`${response.statusCode} ${request.method} ${route}`);
+      const { requests, durationSeconds } = series.get(route).get(request.method).get(response.statusCode);
       requests.inc();
       durationSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
       if (span && route !== 'unmatched') {
