@@ -9,7 +9,7 @@
 // own process: one HTTP/2 connection, a closed loop of N streams in flight, a framed protobuf
 // HelloRequest body.
 //
-// HELLO_CPU_PROF=<dir>: the greeter runs under the V8 profiler (see lib.cjs profileArgs).
+// HELLO_CPU_PROF=<dir> / HELLO_HEAP_PROF=<dir>: the greeter runs under the V8 CPU / heap profiler (see lib.cjs profileArgs).
 'use strict';
 const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');

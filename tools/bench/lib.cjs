@@ -132,10 +132,16 @@ function peerArgs(file) {
 /**
  * With HELLO_CPU_PROF=<dir>, a process runs under the V8 profiler and writes a .cpuprofile into
  * <dir>/<side> when it exits (open it in Chrome DevTools, or `node tools/bench/profile-summary.cjs`).
+ * With HELLO_HEAP_PROF=<dir>, under the sampling heap profiler: a .heapprofile of where memory was
+ * allocated (Chrome DevTools' Memory tab), to find the allocations behind garbage collection.
  */
 function profileArgs(side) {
-  const dir = process.env.HELLO_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${path.join(dir, side)}`] : [];
+  const cpu = process.env.HELLO_CPU_PROF;
+  const heap = process.env.HELLO_HEAP_PROF;
+  return [
+    ...(cpu ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpu, side)}`] : []),
+    ...(heap ? ['--heap-prof', `--heap-prof-dir=${path.join(heap, side)}`] : []),
+  ];
 }
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

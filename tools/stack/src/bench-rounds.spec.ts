@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const rounds = require(join(ROOT, 'tools/bench/rounds.cjs'));
-const { headlines, compareTable } = require(join(ROOT, 'tools/bench/run.cjs'));
+const { headlines, compareTable } = require(join(ROOT, 'tools/bench/tables.cjs'));
 
 const allowedCpus = (pid: number) =>
   /Cpus_allowed_list:\s*(\S+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
