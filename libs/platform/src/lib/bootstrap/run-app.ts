@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { InvalidConfigError } from '@hello/messaging';
-import { flushLogs } from '../logging/logging';
+import { flushLogs, writeLogsNow } from '../logging/logging';
 
 /** A started app, as `runApp` needs it: something that drains and closes. */
 export interface RunningApp {
@@ -29,6 +29,8 @@ export interface RunAppOptions {
 export function runApp(options: RunAppOptions): void {
   const logger = new Logger('Lifecycle');
   const started = options.start();
+  // The line saying the app is ready (listening) goes out at once, not with the next batch.
+  started.then(writeLogsNow, () => undefined);
   let stopping = false;
   const exit = async (code: number) => {
     await options.afterClose?.().catch(() => undefined);

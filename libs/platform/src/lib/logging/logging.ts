@@ -19,7 +19,7 @@ export function traceFields(): Record<string, string> {
   };
 }
 
-let destination: (DestinationStream & { flushSync?: () => void }) | undefined;
+let destination: (DestinationStream & { flushSync?: () => void; flush?: (done: () => void) => void }) | undefined;
 
 /**
  * Lines are written once this many bytes are buffered (a write per line is a system call per
@@ -60,6 +60,18 @@ function destinationFor(config: PlatformConfig): DestinationStream {
     process.once('exit', flushLogs);
   }
   return destination;
+}
+
+/**
+ * Starts writing the buffered lines now, without waiting for the buffer to fill or the next periodic
+ * flush: when a line matters at once (the app saying it is ready).
+ */
+export function writeLogsNow(): void {
+  try {
+    destination?.flush?.(() => undefined);
+  } catch {
+    // Nothing left to write to (stdout closed).
+  }
 }
 
 /** Writes out the log lines still buffered (before the process exits). */
