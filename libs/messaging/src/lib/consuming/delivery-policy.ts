@@ -18,15 +18,20 @@ import { UndecodableBody } from './decode-body';
  * | payload breaks its contract (ContractViolation code: `invalid-message`, `message-too-large`, `invalid-event`) | dead-letter at once |
  * | handler threw, tries left                            | copy to the retry queue of this try (delay), then ack      |
  * | handler threw, no tries left (`handler-failed`)      | dead-letter with the last error, then ack                  |
+ * | request without `reply_to` (`no-reply-to`, request/reply) | dead-letter at once                                   |
+ * | request past its caller's deadline (request/reply)   | ack, handler not called                                    |
  *
  * Copies (retry, dead-letter) are published with a publisher confirm on the delivery's own channel and
  * the original is acked only after that confirm, so a crash in between duplicates a message but never
  * loses one. Nothing is ever nacked with requeue in a loop: a message that crashes the process is
  * redelivered by the broker until the queue's `x-delivery-limit`, then dead-lettered by the broker.
+ * The request/reply server (rpc/amqp-rpc-server.ts) settles through the same table with no retries:
+ * a handler that throws there is a bug, not a passing failure.
  */
 export type HandlingOutcome =
   | { readonly kind: 'handled' }
   | { readonly kind: 'duplicate' }
+  | { readonly kind: 'expired' }
   | {
       readonly kind: 'rejected';
       readonly reason: DeathReason;
@@ -36,7 +41,12 @@ export type HandlingOutcome =
 
 /** Stable codes written to `MessageHeaders.deathReason`. */
 export type DeathReason =
-  'malformed-json' | 'unsupported-content-type' | 'unknown-type' | ContractViolation['code'] | 'handler-failed';
+  | 'malformed-json'
+  | 'unsupported-content-type'
+  | 'unknown-type'
+  | ContractViolation['code']
+  | 'handler-failed'
+  | 'no-reply-to';
 
 export type DeliveryAction =
   | { readonly kind: 'ack' }
@@ -70,6 +80,7 @@ export function decideDelivery(outcome: HandlingOutcome, input: DeliveryPolicyIn
   switch (outcome.kind) {
     case 'handled':
     case 'duplicate':
+    case 'expired':
       return { kind: 'ack' };
     case 'rejected':
       return {

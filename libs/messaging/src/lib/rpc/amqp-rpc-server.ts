@@ -1,17 +1,21 @@
 import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { deadLetterQueueFor, MessageHeaders } from '@hello/contracts';
+import { randomUUID } from 'node:crypto';
+import { MessageHeaders } from '@hello/contracts';
+import type { RetryOptions } from '../config/retry-options';
 import { AmqpConnection } from '../connection/amqp-connection';
+import { AmqpContext } from '../consuming/amqp-context';
 import { decodeBody } from '../consuming/decode-body';
-import { describeError } from '../consuming/delivery-policy';
+import { decideDelivery, describeError, type HandlingOutcome } from '../consuming/delivery-policy';
+import { InFlight } from '../consuming/in-flight';
+import { QueueConsumers } from '../consuming/queue-consumers';
+import { Settlement } from '../consuming/settlement';
+import { RateLimitedLog } from '../logging/rate-limited-log';
+import { BoundedMap } from '../memory/bounded-map';
 import { declareTopology } from '../topology/declare-topology';
 import { mergeTopologies, TopologySpec, workQueueTopology } from '../topology/topology';
 import { failSpan, startPublishSpan, withProcessSpan } from '../tracing/amqp-spans';
-import { InFlight } from '../consuming/in-flight';
-import { QueueConsumers } from '../consuming/queue-consumers';
-import { republishOptions } from '../consuming/republish-options';
-import { BoundedMap } from '../memory/bounded-map';
 
 /** One request, as the handler sees it. */
 export interface AmqpRpcRequest {
@@ -72,8 +76,8 @@ export interface AmqpRpcServerStats {
   readonly deadLettered: number;
 }
 
-/** Why a request went to the dead-letter queue (`MessageHeaders.deathReason`). */
-export type RpcDeathReason = 'no-reply-to' | 'handler-failed';
+/** A request is never handled twice on purpose: a handler that throws is a bug (see AmqpRpcHandler). */
+const NO_RETRIES: RetryOptions = { delaysMs: [] };
 
 /**
  * A request/reply server on one RabbitMQ queue, in the pattern of RabbitMQ's tutorial six, for
@@ -88,8 +92,10 @@ export type RpcDeathReason = 'no-reply-to' | 'handler-failed';
  * | handler threw                                  | dead-lettered (`handler-failed`), then acked               |
  * | reply or copy not confirmed (channel closed)   | left unacked: the broker redelivers it                     |
  *
- * Replies go to `reply_to` on the default exchange with the request's `correlation_id`, on the
- * channel the request came from, so the ack can follow the reply's confirm. A request that expires
+ * Acks and dead-letters go through the consumers' policy and Settlement (consuming/delivery-policy.ts):
+ * the same table, the same confirmed copy before the ack, the same headers. Replies go to `reply_to`
+ * on the default exchange with the request's `correlation_id`, on the channel the request came from,
+ * so the ack can follow the reply's confirm. A request that expires
  * in the queue (`expiration`) is dropped by the broker itself. Nothing waits for the broker at
  * start: the channel declares the queue and consumes whenever a connection is up.
  */
@@ -100,6 +106,7 @@ export class AmqpRpcServer {
   private readonly handling = new Map<string, Promise<void>>();
   private readonly inFlight = new InFlight();
   private readonly consumers = new QueueConsumers();
+  private readonly settlement: Settlement;
   private channel?: ChannelWrapper;
   private handler?: AmqpRpcHandler;
   private draining?: Promise<void>;
@@ -112,6 +119,12 @@ export class AmqpRpcServer {
       options.topology ?? { exchanges: [], queues: [], bindings: [] },
     );
     this.replies = new BoundedMap(options.replyCacheCapacity ?? 10_000);
+    this.settlement = new Settlement({
+      topology: this.topology,
+      connection: () => options.connection,
+      isOpen: (channel) => this.consumers.isOpen(channel),
+      log: new RateLimitedLog(this.logger),
+    });
   }
 
   /** Starts consuming (now or once the broker is reachable) and answers each request with `handler`. */
@@ -152,6 +165,7 @@ export class AmqpRpcServer {
   private async setUpChannel(channel: ConfirmChannel): Promise<void> {
     await declareTopology(channel, this.topology);
     if (this.draining) return;
+    this.settlement.watch(channel);
     await this.consumers.consume(channel, this.options.queue, this.options.prefetch, (c, message) =>
       this.onDelivery(c, message),
     );
@@ -174,17 +188,23 @@ export class AmqpRpcServer {
   private async handleDelivery(channel: ConfirmChannel, message: ConsumeMessage): Promise<void> {
     const { replyTo, messageId, correlationId } = message.properties;
     if (typeof replyTo !== 'string' || replyTo === '') {
-      await this.deadLetter(channel, message, 'no-reply-to', 'the request has no reply_to: there is nowhere to answer');
+      const context = new AmqpContext(message, message.properties.type ?? '', messageId || randomUUID());
+      await this.settle(channel, context, {
+        kind: 'rejected',
+        reason: 'no-reply-to',
+        detail: 'the request has no reply_to: there is nowhere to answer',
+      });
       return;
     }
     const requestId =
       typeof messageId === 'string' && messageId ? messageId : `${replyTo}\0${String(correlationId ?? '')}`;
+    const context = new AmqpContext(message, message.properties.type ?? '', requestId);
     // A redelivery can arrive while the first delivery is still being answered (its channel died):
     // one after the other, so that the second finds the first one's reply.
     const previous = this.handling.get(requestId);
     // Each delivery is a CONSUMER span, a child of the caller's publish; the handler runs inside it.
     const current = (previous ?? Promise.resolve()).then(() =>
-      withProcessSpan(this.options.queue, message, requestId, () => this.answer(channel, message, replyTo, requestId)),
+      withProcessSpan(this.options.queue, message, requestId, () => this.answer(channel, context, replyTo)),
     );
     this.handling.set(requestId, current);
     try {
@@ -194,12 +214,9 @@ export class AmqpRpcServer {
     }
   }
 
-  private async answer(
-    channel: ConfirmChannel,
-    message: ConsumeMessage,
-    replyTo: string,
-    requestId: string,
-  ): Promise<void> {
+  private async answer(channel: ConfirmChannel, context: AmqpContext, replyTo: string): Promise<void> {
+    const message = context.getMessage();
+    const requestId = context.messageId;
     let reply = this.replies.get(requestId);
     if (reply) {
       this.counts.repeated++;
@@ -208,7 +225,7 @@ export class AmqpRpcServer {
       if (deadline !== undefined && deadline - Date.now() < (this.options.minTimeLeftMs ?? 0)) {
         this.counts.expired++;
         this.logger.debug(`request ${requestId} reached its deadline before it was handled; dropped unanswered`);
-        this.ack(channel, message);
+        await this.settle(channel, context, { kind: 'expired' });
         return;
       }
       try {
@@ -220,7 +237,7 @@ export class AmqpRpcServer {
         });
       } catch (error) {
         this.logger.error(`the handler failed on request ${requestId}: ${describeError(error)}`);
-        await this.deadLetter(channel, message, 'handler-failed', describeError(error));
+        await this.settle(channel, context, { kind: 'failed', error });
         return;
       }
       // Kept before the reply is confirmed: a redelivery after a lost confirm gets this same reply.
@@ -238,7 +255,7 @@ export class AmqpRpcServer {
       headers,
     );
     try {
-      await this.publishConfirmed(channel, '', replyTo, Buffer.from(JSON.stringify(reply.body)), {
+      await this.publishReply(channel, replyTo, Buffer.from(JSON.stringify(reply.body)), {
         contentType: 'application/json',
         correlationId: message.properties.correlationId,
         appId: this.options.appId,
@@ -256,57 +273,39 @@ export class AmqpRpcServer {
     }
     this.counts.answered++;
     if (reply.headers?.[MessageHeaders.errorCode] !== undefined) this.counts.errorReplies++;
-    this.ack(channel, message);
+    await this.settle(channel, context, { kind: 'handled' });
   }
 
-  private async deadLetter(
-    channel: ConfirmChannel,
-    message: ConsumeMessage,
-    reason: RpcDeathReason,
-    detail: string,
-  ): Promise<void> {
-    const queue = deadLetterQueueFor(this.options.queue);
-    const headers: Record<string, unknown> = {
-      ...message.properties.headers,
-      [MessageHeaders.deathReason]: reason,
-      [MessageHeaders.deathDetail]: detail,
-    };
-    delete headers['x-delivery-count'];
-    try {
-      await this.publishConfirmed(channel, '', queue, message.content, republishOptions(message.properties, headers));
-    } catch (error) {
-      this.logger.warn(`could not dead-letter a request to '${queue}' (${describeError(error)}); it stays unacked`);
+  /** Decides by the consumers' policy (no retries) and carries it out through Settlement. */
+  private async settle(channel: ConfirmChannel, context: AmqpContext, outcome: HandlingOutcome): Promise<void> {
+    const action = decideDelivery(outcome, { queue: this.options.queue, attempt: context.attempt, retry: NO_RETRIES });
+    if (action.kind === 'ack') {
+      this.settlement.ack(channel, context.getMessage());
       return;
     }
-    this.counts.deadLettered++;
-    this.logger.warn(`request dead-lettered to '${queue}' (${reason}): ${detail}`);
-    this.ack(channel, message);
+    const { copied } = await this.settlement.copyThenAck(channel, context, action);
+    if (copied && action.kind === 'dead-letter') {
+      this.counts.deadLettered++;
+      this.logger.warn(
+        `request ${context.messageId} dead-lettered to '${action.queue}' (${action.reason}): ${action.detail}`,
+      );
+    }
   }
 
-  private publishConfirmed(
+  private publishReply(
     channel: ConfirmChannel,
-    exchange: string,
-    routingKey: string,
+    replyTo: string,
     content: Buffer,
     options: Options.Publish,
   ): Promise<void> {
     if (!this.consumers.isOpen(channel)) return Promise.reject(new Error('the channel of this request is closed'));
     return new Promise<void>((resolve, reject) => {
       try {
-        channel.publish(exchange, routingKey, content, options, (error) => (error ? reject(error) : resolve()));
+        channel.publish('', replyTo, content, options, (error) => (error ? reject(error) : resolve()));
       } catch (error) {
         reject(error);
       }
     });
-  }
-
-  private ack(channel: ConfirmChannel, message: ConsumeMessage): void {
-    if (!this.consumers.isOpen(channel)) return;
-    try {
-      channel.ack(message);
-    } catch {
-      // The channel closed meanwhile; the broker redelivers the request, answered from the cache.
-    }
   }
 
   private async drainInFlight(): Promise<void> {
