@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { MessageHandledIntegrationEvent, Topology } from '@hello/contracts';
+import { integrationEventMessage, MessageHandledIntegrationEvent } from '@hello/contracts';
 import { ConsumerBroker } from '../messaging/consumer-broker';
 
 /**
@@ -12,13 +12,6 @@ export class MessageHandledPublisher {
 
   /** Publishes in the active trace: the span of the delivery being handled. */
   async publish(event: MessageHandledIntegrationEvent): Promise<void> {
-    await this.broker.publisher.publish({
-      exchange: Topology.eventsExchange,
-      routingKey: MessageHandledIntegrationEvent.routingKey,
-      body: event.toJSON(),
-      messageId: event.eventId,
-      type: MessageHandledIntegrationEvent.type,
-      correlationId: event.messageId,
-    });
+    await this.broker.publisher.publish({ ...integrationEventMessage(event), correlationId: event.messageId });
   }
 }
