@@ -55,13 +55,14 @@ describe('ProcessedMessages over many adds', () => {
     expect(processed.has('m-same')).toBe(true);
   });
 
-  it('should add in constant time at a capacity of 10,000', () => {
+  it('should keep exactly the last 10,000 of 200,000 ids at a capacity of 10,000', () => {
+    // What the consumer relies on; how fast an add is, is the benchmark's business (a timed assertion
+    // here failed on a busy machine).
     const processed = new ProcessedMessages(10_000);
-    const ids = Array.from({ length: 200_000 }, (_, i) => `message-${i}`);
-    const started = performance.now();
-    for (const id of ids) processed.add(id);
-    const perAddUs = ((performance.now() - started) * 1000) / ids.length;
-    // About 0.1 µs here; the Set-based memory took 5 µs per add.
-    expect(perAddUs).toBeLessThan(2);
+    for (let i = 0; i < 200_000; i++) processed.add(`message-${i}`);
+    expect(processed.size).toBe(10_000);
+    expect(processed.has('message-189999')).toBe(false);
+    expect(processed.has('message-190000')).toBe(true);
+    expect(processed.has('message-199999')).toBe(true);
   });
 });
