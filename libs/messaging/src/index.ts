@@ -20,6 +20,8 @@ export * from './lib/consuming/amqp-pattern.decorator';
 export * from './lib/consuming/delivery-policy';
 export * from './lib/consuming/decode-body';
 export * from './lib/consuming/processed-messages';
+// Streams (the event log)
+export * from './lib/streams/stream-reader';
 // Dead letters
 export * from './lib/dead-letters/dead-letter-queue';
 // Logging
