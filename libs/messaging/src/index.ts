@@ -22,6 +22,7 @@ export * from './lib/consuming/decode-body';
 export * from './lib/consuming/processed-messages';
 // Streams (the event log)
 export * from './lib/streams/stream-reader';
+export * from './lib/streams/logged-event';
 // Dead letters
 export * from './lib/dead-letters/dead-letter-queue';
 // Logging
