@@ -81,6 +81,18 @@ describe('StreamReader', () => {
     expect(result.tail).toBe(39);
   });
 
+  it('should hand over batches of at most the size asked, every offset once and in order', async () => {
+    const stream = await newStream();
+    const ids = await append(stream, 120);
+    const batches: StreamDelivery[][] = [];
+    const result = await reader(stream, { prefetch: 100 }).runBatches((batch) => void batches.push([...batch]), 25);
+    expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(25);
+    // A catch-up gets full batches, not one message at a time.
+    expect(batches.length).toBeLessThan(20);
+    expect(idsOf(batches.flat())).toEqual(ids);
+    expect(result).toMatchObject({ delivered: 120, lastOffset: 119 });
+  });
+
   it('should start at a numeric offset', async () => {
     const stream = await newStream();
     const ids = await append(stream, 30);

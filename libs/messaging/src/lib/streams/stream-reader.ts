@@ -41,6 +41,13 @@ export interface StreamReaderOptions {
   readonly emptyAfterMs?: number;
 }
 
+interface PendingDelivery {
+  readonly offset: number;
+  readonly message: ConsumeMessage;
+  /** The channel it came on: acked there. */
+  readonly channel: Channel;
+}
+
 /** What a read went through. */
 export interface StreamReadResult {
   /** Messages handed to the handler. */
@@ -106,7 +113,7 @@ export class StreamReader {
   private channel?: ChannelWrapper;
   /** The highest offset taken in (queued or handled); the next consume starts after it. */
   private lastAccepted?: number;
-  private readonly pending: { offset: number; message: ConsumeMessage; channel: Channel }[] = [];
+  private readonly pending: PendingDelivery[] = [];
   private wake?: () => void;
   private stopped = false;
   private tailOffset?: number;
@@ -131,7 +138,20 @@ export class StreamReader {
    * Reads until the tail (or until `stop()`), handing each message to `handle` in order. Throws when
    * the stream does not exist, or when `handle` throws (the reader stops then; its offset is not acked).
    */
-  async run(handle: (delivery: StreamDelivery) => Promise<void> | void): Promise<StreamReadResult> {
+  run(handle: (delivery: StreamDelivery) => Promise<void> | void): Promise<StreamReadResult> {
+    return this.runBatches(async ([delivery]) => {
+      if (delivery) await handle(delivery);
+    }, 1);
+  }
+
+  /**
+   * As `run`, but hands over what has arrived, up to `maxBatch` messages at once (at least one), in
+   * order: a catch-up applies many per transaction, a live feed one or a few.
+   */
+  async runBatches(
+    handle: (deliveries: readonly StreamDelivery[]) => Promise<void> | void,
+    maxBatch: number,
+  ): Promise<StreamReadResult> {
     let delivered = 0;
     let firstOffset: number | undefined;
     try {
@@ -145,24 +165,40 @@ export class StreamReader {
       this.startConsuming();
       const emptyTimer = this.emptyTimer();
       try {
-        while (!this.stopped) {
-          const next = this.pending.shift();
-          if (!next) {
+        let reachedTail = false;
+        while (!this.stopped && !reachedTail) {
+          if (this.pending.length === 0) {
             await new Promise<void>((resolve) => (this.wake = resolve));
             continue;
           }
           clearTimeout(emptyTimer);
-          if (this.tailOffset !== undefined && next.offset > this.tailOffset) break;
-          await handle({ offset: next.offset, message: next.message });
-          this.lastHandled = next.offset;
-          firstOffset ??= next.offset;
-          delivered += 1;
-          try {
-            next.channel.ack(next.message);
-          } catch {
-            // That channel is gone; the new one consumes from after lastAccepted anyway.
+          const batch: PendingDelivery[] = [];
+          while (batch.length < maxBatch && this.pending.length > 0) {
+            const next = this.pending[0] as PendingDelivery;
+            if (this.tailOffset !== undefined && next.offset > this.tailOffset) {
+              reachedTail = true;
+              break;
+            }
+            batch.push(next);
+            this.pending.shift();
+            if (this.tailOffset !== undefined && next.offset >= this.tailOffset) {
+              reachedTail = true;
+              break;
+            }
           }
-          if (this.tailOffset !== undefined && next.offset >= this.tailOffset) break;
+          if (batch.length === 0) break;
+          await handle(batch.map(({ offset, message }) => ({ offset, message })));
+          const last = batch[batch.length - 1] as PendingDelivery;
+          this.lastHandled = last.offset;
+          firstOffset ??= (batch[0] as PendingDelivery).offset;
+          delivered += batch.length;
+          for (const item of batch) {
+            try {
+              item.channel.ack(item.message);
+            } catch {
+              // That channel is gone; the new one consumes from after lastAccepted anyway.
+            }
+          }
         }
       } finally {
         clearTimeout(emptyTimer);

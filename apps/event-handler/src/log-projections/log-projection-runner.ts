@@ -1,0 +1,232 @@
+import { findStreamTail, AmqpConnection, readLoggedEvent, StreamReader, type StreamDelivery } from '@hello/messaging';
+import { Topology } from '@hello/contracts';
+import { Metrics as PlatformMetrics, Readiness } from '@hello/platform';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { Gauge } from 'prom-client';
+import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from '../config/event-handler.config';
+import { LOG_PROJECTIONS, type LogProjection } from './log-projection';
+import { type LogEntry, LogProjectionStore } from './log-projection-store';
+
+/** `backfilling` until the projection has applied the log up to the tail it saw at start, then `live`. */
+export type ProjectionState = 'backfilling' | 'live';
+
+/** What `GET /projections` shows of one projection. */
+export interface ProjectionStatus {
+  readonly name: string;
+  readonly state: ProjectionState;
+  /** The offset of the last log entry applied; absent before the first. */
+  readonly lastOffset?: number;
+  readonly lastAppliedAt?: string;
+  /** Log entries that were not valid events (unknown type or version, invalid body), skipped. */
+  readonly eventsSkipped: number;
+  /** Log entries after `lastOffset` up to the log's tail (absent when the tail cannot be read now). */
+  readonly lag?: number;
+}
+
+/** Log entries applied per transaction while catching up (one or a few when live). */
+const BATCH_SIZE = 500;
+const RESTART_DELAY_MS = 1_000;
+/** The log's tail is looked up at most this often for the lag. */
+const TAIL_CACHE_MS = 2_000;
+
+interface Tracked {
+  readonly projection: LogProjection;
+  state: ProjectionState;
+  /** The tail when the projection started: it is live once past it. */
+  catchUpTo?: number;
+  lastOffset?: number;
+  lastAppliedAt?: string;
+  eventsSkipped: number;
+  reader?: StreamReader;
+  running?: Promise<void>;
+}
+
+/**
+ * Feeds each LogProjection from the event log: from after its stored position (from the log's first
+ * entry on its first start), in batches, following the log's tail. A failure (database, broker)
+ * restarts the read from the stored position after a pause, so nothing is applied twice or missed.
+ */
+@Injectable()
+export class LogProjectionRunner implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(LogProjectionRunner.name);
+  private readonly tracked: Tracked[];
+  private readonly connection: AmqpConnection;
+  private closing = false;
+  private tailCache?: { at: number; tail: Promise<number | undefined> };
+
+  constructor(
+    @Inject(EVENT_HANDLER_CONFIG) private readonly config: EventHandlerConfig,
+    private readonly store: LogProjectionStore,
+    @Inject(LOG_PROJECTIONS) projections: LogProjection[],
+    private readonly readiness: Readiness,
+    private readonly metrics: PlatformMetrics,
+  ) {
+    this.tracked = projections.map((projection) => ({ projection, state: 'backfilling', eventsSkipped: 0 }));
+    this.connection = new AmqpConnection({
+      url: config.rabbitmqUrl,
+      tls: config.rabbitmqTls,
+      connectionName: 'event-handler.log',
+    });
+  }
+
+  onModuleInit(): void {
+    // Ready while backfilling (the other queries answer); the report says how far each projection is.
+    this.readiness.register({
+      name: 'projections',
+      check: () => ({ up: true, ...Object.fromEntries(this.tracked.map((t) => [t.projection.name, t.state])) }),
+    });
+    this.registerMetrics();
+  }
+
+  onApplicationBootstrap(): void {
+    for (const tracked of this.tracked) tracked.running = this.follow(tracked);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closing = true;
+    for (const tracked of this.tracked) tracked.reader?.stop();
+    await Promise.all(this.tracked.map((tracked) => tracked.running));
+    await this.connection.close();
+  }
+
+  /** The state of one projection (for its queries). */
+  stateOf(name: string): ProjectionState | undefined {
+    return this.tracked.find((t) => t.projection.name === name)?.state;
+  }
+
+  async statuses(): Promise<ProjectionStatus[]> {
+    const tail = await this.tail().catch(() => undefined);
+    return this.tracked.map((t) => ({
+      name: t.projection.name,
+      state: t.state,
+      ...(t.lastOffset === undefined ? {} : { lastOffset: t.lastOffset }),
+      ...(t.lastAppliedAt === undefined ? {} : { lastAppliedAt: t.lastAppliedAt }),
+      eventsSkipped: t.eventsSkipped,
+      ...(this.connection.isConnected() ? { lag: lagOf(tail, t.lastOffset) } : {}),
+    }));
+  }
+
+  private async follow(tracked: Tracked): Promise<void> {
+    const { name } = tracked.projection;
+    while (!this.closing) {
+      try {
+        const position = await this.store.position(name);
+        if (position) {
+          tracked.lastOffset = position.offset;
+          tracked.lastAppliedAt = position.appliedAt;
+          tracked.eventsSkipped = position.eventsSkipped;
+        }
+        if (tracked.catchUpTo === undefined && tracked.state === 'backfilling') {
+          await this.connection.connect();
+          tracked.catchUpTo = (await findStreamTail(this.connection, Topology.eventLog)) ?? -1;
+          this.logger.log(
+            tracked.catchUpTo > (tracked.lastOffset ?? -1)
+              ? `${name}: backfilling from the event log, offsets ${(tracked.lastOffset ?? -1) + 1} to ${tracked.catchUpTo}`
+              : `${name}: live`,
+          );
+        }
+        this.updateState(tracked);
+        if (this.closing) return;
+        const from = tracked.lastOffset === undefined || tracked.lastOffset < 0 ? 'first' : tracked.lastOffset + 1;
+        const reader = new StreamReader({
+          url: this.config.rabbitmqUrl,
+          tls: this.config.rabbitmqTls,
+          connectionName: `event-handler.projection:${name}`,
+          stream: Topology.eventLog,
+          from,
+          until: 'follow',
+          prefetch: BATCH_SIZE * 2,
+        });
+        tracked.reader = reader;
+        if (this.closing) return;
+        await reader.runBatches((deliveries) => this.apply(tracked, deliveries), BATCH_SIZE);
+      } catch (error) {
+        if (this.closing) return;
+        this.logger.warn(`${name}: reading the event log failed (${(error as Error).message}); resuming in 1 s`);
+        await new Promise((resolve) => setTimeout(resolve, RESTART_DELAY_MS));
+      }
+    }
+  }
+
+  private async apply(tracked: Tracked, deliveries: readonly StreamDelivery[]): Promise<void> {
+    const entries: LogEntry[] = deliveries.map((delivery) => {
+      const read = readLoggedEvent(delivery);
+      if (read.ok) return { offset: read.offset, event: read.event };
+      this.logger.warn(`${tracked.projection.name}: skipped log entry ${read.offset} (${read.reason}): ${read.detail}`);
+      return { offset: read.offset };
+    });
+    await this.store.applyBatch(tracked.projection, entries);
+    const position = await this.store.position(tracked.projection.name);
+    tracked.lastOffset = position?.offset;
+    tracked.lastAppliedAt = position?.appliedAt;
+    tracked.eventsSkipped = position?.eventsSkipped ?? 0;
+    this.updateState(tracked);
+  }
+
+  private updateState(tracked: Tracked): void {
+    if (tracked.state === 'live' || tracked.catchUpTo === undefined) return;
+    if ((tracked.lastOffset ?? -1) >= tracked.catchUpTo) {
+      tracked.state = 'live';
+      if (tracked.catchUpTo >= 0)
+        this.logger.log(`${tracked.projection.name}: backfilled up to ${tracked.catchUpTo}; live`);
+    }
+  }
+
+  private tail(): Promise<number | undefined> {
+    if (!this.tailCache || Date.now() - this.tailCache.at > TAIL_CACHE_MS) {
+      const tail = this.connection.isConnected()
+        ? findStreamTail(this.connection, Topology.eventLog)
+        : Promise.resolve(undefined);
+      tail.catch(() => undefined);
+      this.tailCache = { at: Date.now(), tail };
+    }
+    return this.tailCache.tail;
+  }
+
+  private registerMetrics(): void {
+    const registers = [this.metrics.registry];
+    const tracked = this.tracked;
+    const statuses = () => this.statuses();
+    new Gauge({
+      name: 'event_handler_projection_live',
+      help: 'event-handler: 1 when the projection fed from the event log is live, 0 while it backfills',
+      labelNames: ['projection'],
+      registers,
+      collect() {
+        for (const t of tracked) this.set({ projection: t.projection.name }, t.state === 'live' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'event_handler_projection_log_offset',
+      help: 'event-handler: the offset of the last event log entry the projection applied',
+      labelNames: ['projection'],
+      registers,
+      collect() {
+        for (const t of tracked)
+          if (t.lastOffset !== undefined) this.set({ projection: t.projection.name }, t.lastOffset);
+      },
+    });
+    new Gauge({
+      name: 'event_handler_projection_lag_entries',
+      help: "event-handler: event log entries after the projection's last applied one",
+      labelNames: ['projection'],
+      registers,
+      async collect() {
+        for (const status of await statuses())
+          if (status.lag !== undefined) this.set({ projection: status.name }, status.lag);
+      },
+    });
+  }
+}
+
+function lagOf(tail: number | undefined, lastOffset: number | undefined): number {
+  if (tail === undefined) return 0;
+  return Math.max(0, tail - (lastOffset ?? -1));
+}
