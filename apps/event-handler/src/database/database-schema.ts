@@ -70,4 +70,9 @@ export interface ProjectionPositionsTable {
   applied_at: string;
   /** Log entries that were not valid events, skipped. */
   events_skipped: Generated<number>;
+  /**
+   * Set when the log no longer held entries the projection had not applied (retention dropped
+   * them): the publish time of the first entry after that gap, from when its history is complete.
+   */
+  history_from: string | null;
 }

@@ -90,6 +90,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
         .addColumn('log_offset', 'bigint', (c) => c.notNull())
         .addColumn('applied_at', 'text', (c) => c.notNull())
         .addColumn('events_skipped', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('history_from', 'text')
         .execute();
     },
   },

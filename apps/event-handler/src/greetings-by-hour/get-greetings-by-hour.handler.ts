@@ -25,8 +25,10 @@ export class GetGreetingsByHourHandler implements IQueryHandler<GetGreetingsByHo
   }
 
   async execute({ from, to }: GetGreetingsByHourQuery): Promise<GreetingsByHour> {
-    const state = this.runner.stateOf(GREETINGS_BY_HOUR) ?? 'backfilling';
-    if (state !== 'live') throw new ProjectionNotLive(GREETINGS_BY_HOUR, state);
+    const status = this.runner.statusOf(GREETINGS_BY_HOUR);
+    if (!status || status.state === 'backfilling') {
+      throw new ProjectionNotLive(GREETINGS_BY_HOUR, status?.state ?? 'backfilling');
+    }
     const rows = await this.db
       .selectFrom('greetings_by_hour')
       .selectAll()
@@ -44,6 +46,7 @@ export class GetGreetingsByHourHandler implements IQueryHandler<GetGreetingsByHo
       to: to.toISOString(),
       total: hours.reduce((sum, h) => sum + h.count, 0),
       hours,
+      ...(status.historyFrom === undefined ? {} : { historyFrom: status.historyFrom }),
     };
   }
 }

@@ -13,6 +13,8 @@ export interface GreetingsByHour {
   readonly total: number;
   /** Every hour whose start lies in [from, to), oldest first, zeros included. */
   readonly hours: readonly HourCount[];
+  /** Set when the log had lost history before the projection read it: counts before it are incomplete. */
+  readonly historyFrom?: string;
 }
 
 /** Greetings per UTC hour from `from` (included) to `to` (excluded); fails with ProjectionNotLive while backfilling. */

@@ -1,4 +1,11 @@
-import { findStreamTail, AmqpConnection, readLoggedEvent, StreamReader, type StreamDelivery } from '@hello/messaging';
+import {
+  AmqpConnection,
+  findStreamTail,
+  publishedAt,
+  readLoggedEvent,
+  StreamReader,
+  type StreamDelivery,
+} from '@hello/messaging';
 import { Topology } from '@hello/contracts';
 import { Metrics as PlatformMetrics, Readiness } from '@hello/platform';
 import {
@@ -14,8 +21,12 @@ import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from '../config/event-h
 import { LOG_PROJECTIONS, type LogProjection } from './log-projection';
 import { type LogEntry, LogProjectionStore } from './log-projection-store';
 
-/** `backfilling` until the projection has applied the log up to the tail it saw at start, then `live`. */
-export type ProjectionState = 'backfilling' | 'live';
+/**
+ * `backfilling` until the projection has applied the log up to the tail it saw at start, then `live`;
+ * `partial` instead of `live` when the log had already lost entries it had not applied (retention):
+ * its history is complete from `historyFrom` only.
+ */
+export type ProjectionState = 'backfilling' | 'live' | 'partial';
 
 /** What `GET /projections` shows of one projection. */
 export interface ProjectionStatus {
@@ -26,6 +37,8 @@ export interface ProjectionStatus {
   readonly lastAppliedAt?: string;
   /** Log entries that were not valid events (unknown type or version, invalid body), skipped. */
   readonly eventsSkipped: number;
+  /** Set when `partial`: the publish time of the first entry it holds after what retention dropped. */
+  readonly historyFrom?: string;
   /** Log entries after `lastOffset` up to the log's tail (absent when the tail cannot be read now). */
   readonly lag?: number;
 }
@@ -44,6 +57,7 @@ interface Tracked {
   lastOffset?: number;
   lastAppliedAt?: string;
   eventsSkipped: number;
+  historyFrom?: string;
   reader?: StreamReader;
   running?: Promise<void>;
 }
@@ -96,9 +110,10 @@ export class LogProjectionRunner implements OnModuleInit, OnApplicationBootstrap
     await this.connection.close();
   }
 
-  /** The state of one projection (for its queries). */
-  stateOf(name: string): ProjectionState | undefined {
-    return this.tracked.find((t) => t.projection.name === name)?.state;
+  /** The state of one projection, and from when its history is complete when partial (for its queries). */
+  statusOf(name: string): { state: ProjectionState; historyFrom?: string } | undefined {
+    const tracked = this.tracked.find((t) => t.projection.name === name);
+    return tracked && { state: tracked.state, historyFrom: tracked.historyFrom };
   }
 
   async statuses(): Promise<ProjectionStatus[]> {
@@ -109,6 +124,7 @@ export class LogProjectionRunner implements OnModuleInit, OnApplicationBootstrap
       ...(t.lastOffset === undefined ? {} : { lastOffset: t.lastOffset }),
       ...(t.lastAppliedAt === undefined ? {} : { lastAppliedAt: t.lastAppliedAt }),
       eventsSkipped: t.eventsSkipped,
+      ...(t.historyFrom === undefined ? {} : { historyFrom: t.historyFrom }),
       ...(this.connection.isConnected() ? { lag: lagOf(tail, t.lastOffset) } : {}),
     }));
   }
@@ -122,6 +138,7 @@ export class LogProjectionRunner implements OnModuleInit, OnApplicationBootstrap
           tracked.lastOffset = position.offset;
           tracked.lastAppliedAt = position.appliedAt;
           tracked.eventsSkipped = position.eventsSkipped;
+          tracked.historyFrom = position.historyFrom;
         }
         if (tracked.catchUpTo === undefined && tracked.state === 'backfilling') {
           await this.connection.connect();
@@ -162,21 +179,33 @@ export class LogProjectionRunner implements OnModuleInit, OnApplicationBootstrap
       this.logger.warn(`${tracked.projection.name}: skipped log entry ${read.offset} (${read.reason}): ${read.detail}`);
       return { offset: read.offset };
     });
-    await this.store.applyBatch(tracked.projection, entries);
+    // The log starts (or goes on) after the next entry this projection needs: retention dropped it.
+    const first = deliveries[0];
+    const expected = Math.max(tracked.lastOffset ?? -1, -1) + 1;
+    let historyFrom: string | undefined;
+    if (first && first.offset > expected) {
+      historyFrom = (publishedAt(first.message) ?? new Date()).toISOString();
+      this.logger.warn(
+        `${tracked.projection.name}: the event log no longer holds offsets ${expected} to ${first.offset - 1}; ` +
+          `complete from ${historyFrom} only (partial)`,
+      );
+    }
+    await this.store.applyBatch(tracked.projection, entries, historyFrom);
     const position = await this.store.position(tracked.projection.name);
     tracked.lastOffset = position?.offset;
     tracked.lastAppliedAt = position?.appliedAt;
     tracked.eventsSkipped = position?.eventsSkipped ?? 0;
+    tracked.historyFrom = position?.historyFrom;
     this.updateState(tracked);
   }
 
   private updateState(tracked: Tracked): void {
-    if (tracked.state === 'live' || tracked.catchUpTo === undefined) return;
-    if ((tracked.lastOffset ?? -1) >= tracked.catchUpTo) {
-      tracked.state = 'live';
+    if (tracked.state === 'backfilling') {
+      if (tracked.catchUpTo === undefined || (tracked.lastOffset ?? -1) < tracked.catchUpTo) return;
       if (tracked.catchUpTo >= 0)
-        this.logger.log(`${tracked.projection.name}: backfilled up to ${tracked.catchUpTo}; live`);
+        this.logger.log(`${tracked.projection.name}: caught up with the log at ${tracked.catchUpTo}`);
     }
+    tracked.state = tracked.historyFrom === undefined ? 'live' : 'partial';
   }
 
   private tail(): Promise<number | undefined> {
@@ -196,11 +225,11 @@ export class LogProjectionRunner implements OnModuleInit, OnApplicationBootstrap
     const statuses = () => this.statuses();
     new Gauge({
       name: 'event_handler_projection_live',
-      help: 'event-handler: 1 when the projection fed from the event log is live, 0 while it backfills',
+      help: 'event-handler: 1 when the projection fed from the event log is live (or partial), 0 while it backfills',
       labelNames: ['projection'],
       registers,
       collect() {
-        for (const t of tracked) this.set({ projection: t.projection.name }, t.state === 'live' ? 1 : 0);
+        for (const t of tracked) this.set({ projection: t.projection.name }, t.state === 'backfilling' ? 0 : 1);
       },
     });
     new Gauge({

@@ -10,6 +10,8 @@ export interface ProjectionPosition {
   readonly offset: number;
   readonly appliedAt: string;
   readonly eventsSkipped: number;
+  /** From when the projection holds the whole history (set after the log lost entries it had not applied). */
+  readonly historyFrom?: string;
 }
 
 /** One log entry of a batch: its offset, and the event (undefined: not a valid event, skipped). */
@@ -36,16 +38,21 @@ export class LogProjectionStore {
       .selectAll()
       .where('projection', '=', projection)
       .executeTakeFirst();
-    return (
-      row && { offset: Number(row.log_offset), appliedAt: row.applied_at, eventsSkipped: Number(row.events_skipped) }
-    );
+    if (!row) return undefined;
+    const position = {
+      offset: Number(row.log_offset),
+      appliedAt: row.applied_at,
+      eventsSkipped: Number(row.events_skipped),
+    };
+    return row.history_from === null ? position : { ...position, historyFrom: row.history_from };
   }
 
   /**
    * Applies the entries after the stored position, in one transaction with the new position;
-   * resolves to how many entries were new (0: another replica had applied them all).
+   * resolves to how many entries were new (0: another replica had applied them all). `historyFrom`
+   * records that entries before this batch were lost to retention (see ProjectionPosition).
    */
-  applyBatch(projection: LogProjection, entries: readonly LogEntry[]): Promise<number> {
+  applyBatch(projection: LogProjection, entries: readonly LogEntry[], historyFrom?: string): Promise<number> {
     const last = entries[entries.length - 1];
     if (!last) return Promise.resolve(0);
     return this.db.transaction().execute(async (trx) => {
@@ -72,6 +79,7 @@ export class LogProjectionStore {
           log_offset: last.offset,
           applied_at: new Date().toISOString(),
           events_skipped: eb('events_skipped', '+', skipped),
+          ...(historyFrom === undefined ? {} : { history_from: historyFrom }),
         }))
         .where('projection', '=', projection.name)
         .execute();
