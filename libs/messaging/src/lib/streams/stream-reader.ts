@@ -192,9 +192,13 @@ export class StreamReader {
           this.lastHandled = last.offset;
           firstOffset ??= (batch[0] as PendingDelivery).offset;
           delivered += batch.length;
-          for (const item of batch) {
+          // One ack frame per channel and batch: `allUpTo` on its last delivery (tags rise in order,
+          // and the batch holds the oldest deliveries taken in).
+          const lastOnChannel = new Map<Channel, PendingDelivery>();
+          for (const item of batch) lastOnChannel.set(item.channel, item);
+          for (const [channel, item] of lastOnChannel) {
             try {
-              item.channel.ack(item.message);
+              channel.ack(item.message, true);
             } catch {
               // That channel is gone; the new one consumes from after lastAccepted anyway.
             }
