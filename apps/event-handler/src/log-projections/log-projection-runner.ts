@@ -103,11 +103,20 @@ export class LogProjectionRunner implements OnModuleInit, OnApplicationBootstrap
     for (const tracked of this.tracked) tracked.running = this.follow(tracked);
   }
 
+  /**
+   * Stops the readers after the batch in hand (its transaction commits or not; the position says
+   * which), within the shutdown grace: a reader still waiting for the broker is not waited for.
+   */
   async onApplicationShutdown(): Promise<void> {
     this.closing = true;
     for (const tracked of this.tracked) tracked.reader?.stop();
-    await Promise.all(this.tracked.map((tracked) => tracked.running));
     await this.connection.close();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(this.tracked.map((tracked) => tracked.running)),
+      new Promise((resolve) => (timer = setTimeout(resolve, this.config.shutdownGraceMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** The state of one projection, and from when its history is complete when partial (for its queries). */
