@@ -28,6 +28,13 @@ import { PROJECTORS } from './projections/projector';
 import { LogMessageWhenRecordedHandler } from './record-message/log-message-when-recorded.handler';
 import { RecordMessageAmqpController } from './record-message/record-message.amqp.controller';
 import { RecordMessageWhenHandled } from './record-message/record-message-when-handled.projector';
+import { CountGreetingsByHour } from './greetings-by-hour/count-greetings-by-hour.projection';
+import { GetGreetingsByHourHandler } from './greetings-by-hour/get-greetings-by-hour.handler';
+import { GreetingsByHourHttpController } from './greetings-by-hour/greetings-by-hour.http.controller';
+import { LOG_PROJECTIONS } from './log-projections/log-projection';
+import { LogProjectionRunner } from './log-projections/log-projection-runner';
+import { LogProjectionStore } from './log-projections/log-projection-store';
+import { ProjectionsHttpController } from './log-projections/projections.http.controller';
 import { GetGreetingHandler } from './stats/get-greeting.handler';
 import { GetStatsHandler } from './stats/get-stats.handler';
 import { EventHandlerHttpErrorFilter } from './stats/http-error.filter';
@@ -36,6 +43,8 @@ import { SendWelcomeMessageHandler } from './welcome-new-name/send-welcome-messa
 import { WelcomeNewNameSaga } from './welcome-new-name/welcome-new-name.saga';
 
 const projectors = [CountGreetingWhenGreeted, RecordMessageWhenHandled, CountLineWhenReceived];
+/** Projections fed from the event log (they backfill on their first start). */
+const logProjections = [CountGreetingsByHour];
 
 @Module({})
 export class AppModule {
@@ -59,8 +68,10 @@ export class AppModule {
         CountLineAmqpController,
         // TCP: the line echo
         LineEchoTcpController,
-        // HTTP: queries
+        // HTTP: queries (greetings/by-hour before greetings/:name)
+        GreetingsByHourHttpController,
         StatsHttpController,
+        ProjectionsHttpController,
       ],
       providers: [
         // Infrastructure
@@ -80,6 +91,11 @@ export class AppModule {
           useFactory: (d: EventHandlerDatabase, o: OutboxStore) => new ProjectionStore(d, o),
           inject: [EventHandlerDatabase, OutboxStore],
         },
+        {
+          provide: LogProjectionStore,
+          useFactory: (d: EventHandlerDatabase) => new LogProjectionStore(d),
+          inject: [EventHandlerDatabase],
+        },
         EventHandlerBroker,
         { provide: MESSAGE_PUBLISHER, useExisting: EventHandlerBroker },
         EventHandlerMetrics,
@@ -92,6 +108,10 @@ export class AppModule {
         // Projectors: run inside the inbox transaction of ApplyIntegrationEventHandler
         ...projectors,
         { provide: PROJECTORS, useFactory: (...all: unknown[]) => all, inject: projectors },
+        // Log projections: fed from hello.events.log, outside the inbox, the saga and the outbox
+        ...logProjections,
+        { provide: LOG_PROJECTIONS, useFactory: (...all: unknown[]) => all, inject: logProjections },
+        LogProjectionRunner,
         // Command handlers
         ApplyIntegrationEventHandler,
         PublishLineReceivedHandler,
@@ -99,6 +119,7 @@ export class AppModule {
         // Query handlers
         GetStatsHandler,
         GetGreetingHandler,
+        GetGreetingsByHourHandler,
         // Event handlers (after the commit)
         LogGreetingWhenCountedHandler,
         LogMessageWhenRecordedHandler,

@@ -20,6 +20,9 @@ export * from './lib/consuming/amqp-pattern.decorator';
 export * from './lib/consuming/delivery-policy';
 export * from './lib/consuming/decode-body';
 export * from './lib/consuming/processed-messages';
+// Streams (the event log)
+export * from './lib/streams/stream-reader';
+export * from './lib/streams/logged-event';
 // Dead letters
 export * from './lib/dead-letters/dead-letter-queue';
 // Logging

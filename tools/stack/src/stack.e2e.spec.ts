@@ -136,6 +136,7 @@ describe('the whole stack (npm start)', () => {
   beforeAll(async () => {
     vhost = await createTestVhost('stack');
     dataDir = mkdtempSync(join(tmpdir(), 'hello-stack-'));
+    await bindWitnessQueue(vhost);
     stack = await startStack(vhost, dataDir);
     base = {
       producer: `http://127.0.0.1:${stack.ports.producer}`,
@@ -262,7 +263,82 @@ describe('the whole stack (npm start)', () => {
     },
     STOP_BOUND_MS + 5000,
   );
+
+  it("should have kept every event the apps published in hello.events.log, in each publisher's order", async () => {
+    // After the stop above: nothing publishes any more. The witness queue got every event routed by
+    // hello.events since before the apps started, in the order the broker routed them.
+    const published = await drainWitnessQueue(vhost);
+    const publishers = new Set(published.map((event) => event.appId));
+    expect([...publishers].sort()).toEqual(['consumer', 'event-handler', 'greeter']);
+    const logged = await readEventLog(vhost, published.length);
+    for (const app of publishers) {
+      expect({ app, ids: logged.filter((e) => e.appId === app).map((e) => e.messageId) }).toEqual({
+        app,
+        ids: published.filter((e) => e.appId === app).map((e) => e.messageId),
+      });
+    }
+    expect(logged).toHaveLength(published.length);
+  });
 });
+
+/** A queue of the test's own, bound to every routing key of hello.events before the apps start. */
+const WITNESS_QUEUE = 'stack-test.witness';
+
+interface PublishedEvent {
+  appId: string;
+  messageId: string;
+}
+
+async function bindWitnessQueue(vhost: TestVhost): Promise<void> {
+  const connection = await amqp.connect(vhost.url);
+  try {
+    const channel = await connection.createChannel();
+    await channel.assertExchange('hello.events', 'topic', { durable: true });
+    await channel.assertQueue(WITNESS_QUEUE, { durable: true });
+    await channel.bindQueue(WITNESS_QUEUE, 'hello.events', '#');
+  } finally {
+    await connection.close();
+  }
+}
+
+async function drainWitnessQueue(vhost: TestVhost): Promise<PublishedEvent[]> {
+  const connection = await amqp.connect(vhost.url);
+  const events: PublishedEvent[] = [];
+  try {
+    const channel = await connection.createChannel();
+    for (let message = await channel.get(WITNESS_QUEUE, { noAck: true }); message;) {
+      events.push({ appId: message.properties.appId, messageId: message.properties.messageId });
+      message = await channel.get(WITNESS_QUEUE, { noAck: true });
+    }
+  } finally {
+    await connection.close();
+  }
+  return events;
+}
+
+/** The first `count` events of the stream, read from its first offset (streams need a prefetch and acks). */
+async function readEventLog(vhost: TestVhost, count: number): Promise<PublishedEvent[]> {
+  const connection = await amqp.connect(vhost.url);
+  const events: PublishedEvent[] = [];
+  try {
+    const channel = await connection.createChannel();
+    await channel.prefetch(100);
+    await channel.consume(
+      'hello.events.log',
+      (message) => {
+        if (!message) return;
+        events.push({ appId: message.properties.appId, messageId: message.properties.messageId });
+        channel.ack(message);
+      },
+      { arguments: { 'x-stream-offset': 'first' } },
+    );
+    // What is missing then shows in the comparison of the caller.
+    await waitFor(() => events.length >= count, { timeoutMs: 10_000 }).catch(() => undefined);
+  } finally {
+    await connection.close();
+  }
+  return events;
+}
 
 describe('Ctrl-C on npm start (SIGINT to its whole process group, as a terminal sends it)', () => {
   let vhost: TestVhost;

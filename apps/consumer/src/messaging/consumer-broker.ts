@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
-import { AmqpConnection, AmqpServer, ConfirmedPublisher, exchangeTopology } from '@hello/messaging';
+import { AmqpConnection, AmqpServer, ConfirmedPublisher, eventLogTopology } from '@hello/messaging';
 import {
   brokerCheck,
   consumerCheck,
@@ -51,7 +51,8 @@ export class ConsumerBroker implements OnApplicationShutdown {
     this.publisher = new ConfirmedPublisher({
       connection: this.connection,
       appId: 'consumer',
-      topology: exchangeTopology(Topology.eventsExchange),
+      // The exchange and the event log every event is kept in.
+      topology: eventLogTopology(config.eventLog),
       observer: publishMetrics(metrics, 'consumer', () => this.publisher.inFlightCount),
     });
     readiness.register(brokerCheck(this.connection), publisherCheck(Topology.eventsExchange, this.publisher));

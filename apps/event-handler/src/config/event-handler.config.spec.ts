@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       dataDir: '/srv/app/.local/data/event-handler',
       inboxRetentionHours: 168,
       rabbitmqUrl: 'amqp://guest:guest@localhost:5672',
+      eventLog: { maxAge: '30D', maxLengthBytes: 20_000_000_000 },
       prefetch: 20,
       retry: { delaysMs: [1000, 5000] },
       publishTimeoutMs: 10000,
@@ -41,6 +42,8 @@ describe('loadConfig', () => {
           EVENT_HANDLER_DATABASE_URL: 'postgresql://hello:secret@db.example:5432/projections',
           EVENT_HANDLER_INBOX_RETENTION_HOURS: '24',
           RABBITMQ_URL: 'amqps://user:secret@broker.example:5671/prod',
+          HELLO_EVENT_LOG_MAX_AGE: '7D',
+          HELLO_EVENT_LOG_MAX_BYTES: '5000000000',
           EVENT_HANDLER_PREFETCH: '5',
           EVENT_HANDLER_RETRY_DELAYS_MS: '50, 100',
           EVENT_HANDLER_PUBLISH_TIMEOUT_MS: '2000',
@@ -60,6 +63,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgresql://hello:secret@db.example:5432/projections',
       inboxRetentionHours: 24,
       rabbitmqUrl: 'amqps://user:secret@broker.example:5671/prod',
+      eventLog: { maxAge: '7D', maxLengthBytes: 5_000_000_000 },
       prefetch: 5,
       retry: { delaysMs: [50, 100] },
       publishTimeoutMs: 2000,
@@ -93,6 +97,9 @@ describe('loadConfig', () => {
     ['EVENT_HANDLER_DATABASE_URL', 'mysql://user@db.example/projections'],
     ['EVENT_HANDLER_DATABASE_URL', 'projections.sqlite'],
     ['EVENT_HANDLER_INBOX_RETENTION_HOURS', '0'],
+    ['HELLO_EVENT_LOG_MAX_AGE', '30'],
+    ['HELLO_EVENT_LOG_MAX_AGE', '30 days'],
+    ['HELLO_EVENT_LOG_MAX_BYTES', '1000'],
   ])('should refuse %s=%s and name the variable', (variable, value) => {
     const error = errorFor({ [variable]: value });
     expect(error.variable).toBe(variable);

@@ -7,6 +7,8 @@ export interface EventHandlerSchema {
   counters: CountersTable;
   recent_messages: RecentMessagesTable;
   outbox: OutboxTable;
+  greetings_by_hour: GreetingsByHourTable;
+  projection_positions: ProjectionPositionsTable;
 }
 
 // Times are ISO-8601 strings in UTC (`toISOString()`): they sort as text the same way on both
@@ -51,4 +53,26 @@ export interface OutboxTable {
   sent_at: string | null;
   attempts: Generated<number>;
   last_error: string | null;
+}
+
+/** Greetings counted per UTC hour of their `greetedAt` (fed from the event log). */
+export interface GreetingsByHourTable {
+  /** The hour's start, ISO-8601 UTC (`2026-01-31T12:00:00.000Z`). */
+  hour: string;
+  count: number;
+}
+
+/** How far each projection fed from the event log has applied it. */
+export interface ProjectionPositionsTable {
+  projection: string;
+  /** The offset of the last log entry applied (or skipped as invalid). */
+  log_offset: number;
+  applied_at: string;
+  /** Log entries that were not valid events, skipped. */
+  events_skipped: Generated<number>;
+  /**
+   * Set when the log no longer held entries the projection had not applied (retention dropped
+   * them): the publish time of the first entry after that gap, from when its history is complete.
+   */
+  history_from: string | null;
 }

@@ -76,6 +76,24 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
       await db.schema.createIndex('inbox_by_applied_at').on('inbox').column('applied_at').execute();
     },
   },
+  // Projections fed from the event log: greetings per UTC hour, and how far each has read the log.
+  '0003_log_projections': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('greetings_by_hour')
+        .addColumn('hour', 'text', (c) => c.primaryKey())
+        .addColumn('count', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('projection_positions')
+        .addColumn('projection', 'text', (c) => c.primaryKey())
+        .addColumn('log_offset', 'bigint', (c) => c.notNull())
+        .addColumn('applied_at', 'text', (c) => c.notNull())
+        .addColumn('events_skipped', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('history_from', 'text')
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };

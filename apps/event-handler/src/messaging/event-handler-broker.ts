@@ -9,8 +9,10 @@ import {
   AmqpServer,
   assertTopology,
   ConfirmedPublisher,
-  exchangeTopology,
+  eventLogTopology,
+  type EventLogRetention,
   mergeTopologies,
+  type TopologySpec,
   type OutgoingMessage,
   workQueueTopology,
 } from '@hello/messaging';
@@ -20,14 +22,13 @@ import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from '../config/event-h
 import type { MessagePublisher } from './message-publisher';
 
 /**
- * What the event-handler publishes to: the integration events exchange (line events) and the
- * `hello` work queue (welcome messages), declared with the same arguments as the producer and
- * consumer declare them.
+ * What the event-handler publishes to: the integration events exchange with its event log (line
+ * events) and the `hello` work queue (welcome messages), declared with the same arguments as the
+ * other apps declare them.
  */
-export const PUBLISH_TOPOLOGY = mergeTopologies(
-  exchangeTopology(Topology.eventsExchange, 'topic'),
-  workQueueTopology(Topology.helloQueue),
-);
+export function publishTopology(eventLog?: EventLogRetention): TopologySpec {
+  return mergeTopologies(eventLogTopology(eventLog), workQueueTopology(Topology.helloQueue));
+}
 
 /** The routing keys the event-handler's queue is bound to on `hello.events`. */
 export const CONSUMED_ROUTING_KEYS = [
@@ -60,6 +61,7 @@ export function createAmqpServer(config: EventHandlerConfig, metrics: Metrics): 
 export class EventHandlerBroker implements MessagePublisher, OnModuleInit, OnApplicationShutdown {
   readonly connection: AmqpConnection;
   readonly publisher: ConfirmedPublisher;
+  private readonly topology: TopologySpec;
 
   constructor(
     @Inject(EVENT_HANDLER_CONFIG) private readonly config: EventHandlerConfig,
@@ -70,11 +72,12 @@ export class EventHandlerBroker implements MessagePublisher, OnModuleInit, OnApp
       tls: config.rabbitmqTls,
       connectionName: 'event-handler.publisher',
     });
+    this.topology = publishTopology(config.eventLog);
     this.publisher = new ConfirmedPublisher({
       connection: this.connection,
       appId: 'event-handler',
       timeoutMs: config.publishTimeoutMs,
-      topology: PUBLISH_TOPOLOGY,
+      topology: this.topology,
       observer: publishMetrics(metrics, 'event-handler', () => this.publisher.inFlightCount),
     });
     observeAmqpConnection(metrics, this.connection);
@@ -87,7 +90,7 @@ export class EventHandlerBroker implements MessagePublisher, OnModuleInit, OnApp
    */
   async onModuleInit(): Promise<void> {
     await this.connection.connect(30_000);
-    await assertTopology(this.connection, PUBLISH_TOPOLOGY);
+    await assertTopology(this.connection, this.topology);
   }
 
   publish(message: OutgoingMessage): Promise<void> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Topology } from '@hello/contracts';
-import { AmqpConnection, ConfirmedPublisher, exchangeTopology, settledWithin } from '@hello/messaging';
+import { AmqpConnection, ConfirmedPublisher, eventLogTopology, settledWithin } from '@hello/messaging';
 import { Metrics, observeAmqpConnection, publishMetrics, Readiness } from '@hello/platform';
 import { Gauge } from 'prom-client';
 import { Subject } from 'rxjs';
@@ -56,7 +56,8 @@ export class GreeterBroker implements OnApplicationShutdown {
     this.publisher = new ConfirmedPublisher({
       connection: this.connection,
       appId: 'greeter',
-      topology: exchangeTopology(Topology.eventsExchange),
+      // The exchange and the event log every event is kept in.
+      topology: eventLogTopology(config.eventLog),
       timeoutMs: PUBLISH_ATTEMPT_TIMEOUT_MS,
       observer: publishMetrics(metrics, 'greeter', () => this.publisher.inFlightCount),
     });

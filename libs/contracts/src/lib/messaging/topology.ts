@@ -8,6 +8,11 @@ export const Topology = {
   helloDeadLetterQueue: 'hello.dead',
   /** Topic exchange for integration events. */
   eventsExchange: 'hello.events',
+  /**
+   * The event log: a stream bound to `eventsExchange` for every routing key, so it keeps every
+   * integration event (within its retention) for replays and backfills.
+   */
+  eventLog: 'hello.events.log',
   /** The event-handler's queue, bound to `eventsExchange`. */
   eventHandlerQueue: 'event-handler.events',
   eventHandlerDeadLetterQueue: 'event-handler.events.dead',

@@ -1,4 +1,4 @@
-import { deadLetterQueueFor, retryQueueFor } from '@hello/contracts';
+import { deadLetterQueueFor, retryQueueFor, Topology } from '@hello/contracts';
 import { RetryOptions } from '../config/retry-options';
 
 export type QueueArguments = Readonly<Record<string, string | number | boolean>>;
@@ -155,6 +155,50 @@ export function consumerTopology(
         routingKey,
       })),
     ),
+  };
+}
+
+/** How long and how much of the event log the broker keeps (fixed when the stream is first declared). */
+export interface EventLogRetention {
+  /** `x-max-age`: a number and a unit, `Y`, `M`, `D`, `h`, `m` or `s` (e.g. `30D`). */
+  readonly maxAge: string;
+  /** `x-max-length-bytes`: the log's size cap; the oldest segments go first. */
+  readonly maxLengthBytes: number;
+}
+
+/** A month of history, capped at 20 GB: what a team would keep by default (see docs/configuration.md). */
+export const DEFAULT_EVENT_LOG_RETENTION: EventLogRetention = {
+  maxAge: '30D',
+  maxLengthBytes: 20_000_000_000,
+};
+
+/**
+ * How many nodes the event log is replicated to when it is declared: a leader and two replicas, as the
+ * quorum queues. The broker caps it at the number of cluster nodes (one on a single node), so every
+ * application declares the same value whatever its URL list, and the declarations agree.
+ */
+export const STREAM_INITIAL_CLUSTER_SIZE = 3;
+
+/**
+ * The event log `Topology.eventLog`: a durable stream bound to `Topology.eventsExchange` with `#`,
+ * with its retention. Every publisher of integration events declares it with the exchange, so no
+ * event is published before the log exists; the arguments must agree everywhere, as for the queues.
+ */
+export function eventLogTopology(retention: EventLogRetention = DEFAULT_EVENT_LOG_RETENTION): TopologySpec {
+  return {
+    exchanges: [{ name: Topology.eventsExchange, type: 'topic' }],
+    queues: [
+      {
+        name: Topology.eventLog,
+        arguments: {
+          'x-queue-type': 'stream',
+          'x-max-age': retention.maxAge,
+          'x-max-length-bytes': retention.maxLengthBytes,
+          'x-initial-cluster-size': STREAM_INITIAL_CLUSTER_SIZE,
+        },
+      },
+    ],
+    bindings: [{ queue: Topology.eventLog, exchange: Topology.eventsExchange, routingKey: '#' }],
   };
 }
 

@@ -1,4 +1,11 @@
-import { InvalidConfigError, readAmqpTls, readAmqpUrl, type AmqpTlsFiles } from '@hello/messaging';
+import {
+  DEFAULT_EVENT_LOG_RETENTION,
+  InvalidConfigError,
+  readAmqpTls,
+  readAmqpUrl,
+  type AmqpTlsFiles,
+  type EventLogRetention,
+} from '@hello/messaging';
 import { z } from 'zod';
 
 /**
@@ -144,6 +151,10 @@ export const rabbitmqEnvSchema = z.object({
   RABBITMQ_CA_FILE: z.string().optional(),
   RABBITMQ_CERT_FILE: z.string().optional(),
   RABBITMQ_KEY_FILE: z.string().optional(),
+  HELLO_EVENT_LOG_MAX_AGE: text(DEFAULT_EVENT_LOG_RETENTION.maxAge).pipe(
+    z.string().regex(/^[1-9]\d{0,8}[YMDhms]$/, 'must be a number and a unit (Y, M, D, h, m or s), e.g. 30D'),
+  ),
+  HELLO_EVENT_LOG_MAX_BYTES: integer(DEFAULT_EVENT_LOG_RETENTION.maxLengthBytes, 1_000_000, Number.MAX_SAFE_INTEGER),
 });
 
 /** How an app reaches RabbitMQ. */
@@ -152,11 +163,18 @@ export interface RabbitmqConfig {
   readonly rabbitmqUrl: string;
   /** For amqps: (RABBITMQ_CA_FILE, RABBITMQ_CERT_FILE, RABBITMQ_KEY_FILE). */
   readonly rabbitmqTls?: AmqpTlsFiles;
+  /**
+   * The event log's retention (HELLO_EVENT_LOG_MAX_AGE, HELLO_EVENT_LOG_MAX_BYTES); every publisher of
+   * integration events declares the log with it. Unset: DEFAULT_EVENT_LOG_RETENTION.
+   */
+  readonly eventLog?: EventLogRetention;
 }
 
 /** The broker URL(s) and TLS files from the variables of `rabbitmqEnvSchema`; errors name the variable. */
 export function rabbitmqConfigOf(vars: z.output<typeof rabbitmqEnvSchema>): RabbitmqConfig {
-  const rabbitmqUrl = readAmqpUrl(vars);
-  const rabbitmqTls = readAmqpTls(vars);
-  return rabbitmqTls ? { rabbitmqUrl, rabbitmqTls } : { rabbitmqUrl };
+  const { HELLO_EVENT_LOG_MAX_AGE, HELLO_EVENT_LOG_MAX_BYTES, ...connection } = vars;
+  const rabbitmqUrl = readAmqpUrl(connection);
+  const rabbitmqTls = readAmqpTls(connection);
+  const eventLog = { maxAge: HELLO_EVENT_LOG_MAX_AGE, maxLengthBytes: HELLO_EVENT_LOG_MAX_BYTES };
+  return rabbitmqTls ? { rabbitmqUrl, rabbitmqTls, eventLog } : { rabbitmqUrl, eventLog };
 }
