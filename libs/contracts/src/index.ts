@@ -6,4 +6,5 @@ export * from './lib/grpc/proto-path';
 export * from './lib/messaging/topology';
 export * from './lib/messaging/hello-message';
 export * from './lib/messaging/hello-rpc';
+export * from './lib/messaging/dead-letter-headers';
 export * from './lib/events';

@@ -1,4 +1,14 @@
-import { eventIdField, eventObject, textField, timestampField, toTimestamp } from './event-fields';
+import type { z } from 'zod';
+import {
+  checkContract,
+  eventStyle,
+  jsonObject,
+  normalisedTimestamp,
+  textField,
+  timestampField,
+  toTimestamp,
+  uuidField,
+} from '../schema/contract-schema';
 import { newEventId } from './event-id';
 
 /**
@@ -8,35 +18,44 @@ import { newEventId } from './event-id';
  */
 export const MAX_LINE_EVENT_BYTES = 256 * 1024;
 
-export interface LineReceivedData {
-  readonly eventId: string;
-  /** The line without its terminator, decoded as UTF-8. May be empty. */
-  readonly line: string;
-  /** The peer, `host:port` (IPv6 hosts in brackets). */
-  readonly remoteAddress: string;
-  /** RFC 3339 UTC timestamp. */
-  readonly receivedAt: string;
-}
+/** The body of `line.received.v1`, the one definition of it. */
+export const LineReceivedV1Schema = jsonObject({
+  eventId: uuidField('A fresh UUID per line: two identical lines are two facts.'),
+  line: textField({
+    maxBytes: MAX_LINE_EVENT_BYTES,
+    allowEmpty: true,
+    description: 'The line without its terminator, decoded as UTF-8. May be empty.',
+  }),
+  remoteAddress: textField({ maxBytes: 128, description: 'The peer, `host:port` (IPv6 hosts in brackets).' }),
+  receivedAt: timestampField('When the line was received (UTC).'),
+}).meta({
+  title: 'line.received.v1',
+  description: "The event-handler's TCP line echo received a line. Unknown fields are ignored.",
+});
+
+export type LineReceivedData = Readonly<z.input<typeof LineReceivedV1Schema>>;
+
+const style = eventStyle('line.received.v1');
 
 /** `line.received` v1: the event-handler's TCP line echo received a line. */
 export class LineReceivedIntegrationEvent implements LineReceivedData {
   static readonly routingKey = 'line.received';
   static readonly version = 1;
   static readonly type = 'line.received.v1';
+  static readonly schema = LineReceivedV1Schema;
 
   readonly eventId: string;
   readonly line: string;
   readonly remoteAddress: string;
   readonly receivedAt: string;
 
-  /** Validates `data`; throws ContractViolation (`invalid-event`) naming the field. */
+  /** Validates `data` against the schema; throws ContractViolation (`invalid-event`) naming the field. */
   constructor(data: LineReceivedData) {
-    const type = LineReceivedIntegrationEvent.type;
-    const fields = eventObject(type, data);
-    this.eventId = eventIdField(type, fields);
-    this.line = textField(type, fields, 'line', { maxBytes: MAX_LINE_EVENT_BYTES, allowEmpty: true });
-    this.remoteAddress = textField(type, fields, 'remoteAddress', { maxBytes: 128 });
-    this.receivedAt = timestampField(type, fields, 'receivedAt');
+    const fields = checkContract(LineReceivedV1Schema, data, style);
+    this.eventId = fields.eventId.toLowerCase();
+    this.line = fields.line;
+    this.remoteAddress = fields.remoteAddress;
+    this.receivedAt = normalisedTimestamp(fields.receivedAt) as string;
     Object.freeze(this);
   }
 

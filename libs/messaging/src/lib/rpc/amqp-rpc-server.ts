@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
-import { deadLetterQueueFor, MessageHeaders } from '@hello/contracts';
+import { deadLetterQueueFor, MessageHeaders, type DeathReasonCode } from '@hello/contracts';
 import { AmqpConnection } from '../connection/amqp-connection';
 import { decodeBody } from '../consuming/decode-body';
 import { describeError } from '../consuming/delivery-policy';
@@ -73,7 +73,7 @@ export interface AmqpRpcServerStats {
 }
 
 /** Why a request went to the dead-letter queue (`MessageHeaders.deathReason`). */
-export type RpcDeathReason = 'no-reply-to' | 'handler-failed';
+export type RpcDeathReason = Extract<DeathReasonCode, 'no-reply-to' | 'handler-failed'>;
 
 /**
  * A request/reply server on one RabbitMQ queue, in the pattern of RabbitMQ's tutorial six, for
