@@ -2,9 +2,16 @@ import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AmqpServer } from '@hello/messaging';
-import { httpMetricsMiddleware, Metrics, usePinoLogger } from '@hello/platform';
+import { httpMetricsMiddleware, Metrics, type OpenApiInfo, serveOpenApi, usePinoLogger } from '@hello/platform';
 import { AppModule } from './app.module';
 import { ConsumerConfig } from './config/consumer.config';
+
+/** What the consumer's OpenAPI document says about it. */
+export const CONSUMER_OPENAPI: OpenApiInfo = {
+  service: 'consumer',
+  description:
+    'Handles the `hello` queue; over HTTP its health, metrics and the dead letters of `hello` for operators.',
+};
 
 /**
  * The consumer's hybrid Nest application (HTTP for health and metrics, the AMQP server as its
@@ -19,6 +26,7 @@ export async function createConsumerApp(
     bufferLogs: options.logger === undefined,
     ...options,
   });
+  if (config.platform.httpDocs !== false) serveOpenApi(app, CONSUMER_OPENAPI);
   return preparePlatform(app, options.logger === undefined);
 }
 
