@@ -1,4 +1,5 @@
 export * from './lib/contract-violation';
+export * from './lib/schema/contract-schema';
 export * from './lib/grpc/grpc-types';
 export * from './lib/grpc/greeting';
 export * from './lib/grpc/hello-request';

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { GreetingGreetedV1Schema } from '@hello/contracts';
 import { parse } from 'yaml';
+import { z } from 'zod';
+import { jsonSchemaOf } from './asyncapi';
 import { asyncApiIncompatibilities, schemaIncompatibilities } from './compatibility';
 import { ROOT } from './documents';
 
@@ -69,6 +72,22 @@ describe('schemaIncompatibilities', () => {
     expect(
       schemaIncompatibilities(v1, withProperties({ greeting: { type: 'string' } }, [...v1.required, 'greeting'])),
     ).toEqual(['$.greeting: required field added']);
+  });
+});
+
+describe('the evolution of a real schema (docs/contracts.md)', () => {
+  const v1 = jsonSchemaOf(GreetingGreetedV1Schema);
+
+  it('should let greeting.greeted.v1 gain an optional field', () => {
+    expect(
+      schemaIncompatibilities(v1, jsonSchemaOf(GreetingGreetedV1Schema.extend({ locale: z.string().optional() }))),
+    ).toEqual([]);
+  });
+
+  it('should call the same field required a breaking change of v1 (so it is a v2)', () => {
+    expect(schemaIncompatibilities(v1, jsonSchemaOf(GreetingGreetedV1Schema.extend({ locale: z.string() })))).toEqual([
+      '$.locale: required field added',
+    ]);
   });
 });
 
