@@ -8,10 +8,21 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as amqp from 'amqplib';
 import { createTestVhost, freePort, TestVhost, waitFor } from '@hello/testing';
+import {
+  asyncApiDocument,
+  asyncApiViolations,
+  brokerDefinitions,
+  type CapturedMessage,
+  capturedMessages,
+  declaredDefinitions,
+  OpenApiRecorder,
+  startCapture,
+} from './support/contract-checks';
 
 // The whole stack started with the README's main command, `npm start` (→ tools/stack/start.cjs):
 // four separate app processes on one broker, exercised from outside over their real ports. The
-// SIGTERM goes to npm, as a process manager would send it.
+// SIGTERM goes to npm, as a process manager would send it. Everything they send on the broker and
+// every HTTP answer the tests get is checked against docs/asyncapi.yaml and docs/openapi/.
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const { checkHttp, checkGrpc } = require('../healthcheck.cjs') as {
@@ -101,9 +112,13 @@ interface QueryBody {
   [field: string]: unknown;
 }
 
+/** Every HTTP answer the tests get, checked against the OpenAPI document of the app that gave it. */
+const openApi = new OpenApiRecorder();
+const appOfPort = new Map<string, string>();
+const appOf = (url: string) => appOfPort.get(new URL(url).port) ?? 'unknown';
+
 async function getJson(url: string): Promise<{ status: number; body: QueryBody }> {
-  const res = await fetch(url);
-  return { status: res.status, body: await res.json() };
+  return openApi.fetch(appOf(url), url);
 }
 
 async function waitHealthy(stack: Stack): Promise<void> {
@@ -135,8 +150,17 @@ describe('the whole stack (npm start)', () => {
 
   beforeAll(async () => {
     vhost = await createTestVhost('stack');
+    // Before any app starts: every message published in the vhost from now on is captured.
+    await startCapture(vhost);
     dataDir = mkdtempSync(join(tmpdir(), 'hello-stack-'));
     stack = await startStack(vhost, dataDir);
+    for (const [app, port] of [
+      ['greeter', stack.ports.greeterHttp],
+      ['producer', stack.ports.producer],
+      ['consumer', stack.ports.consumer],
+      ['event-handler', stack.ports.eventHandler],
+    ] as const)
+      appOfPort.set(String(port), app);
     base = {
       producer: `http://127.0.0.1:${stack.ports.producer}`,
       eventHandler: `http://127.0.0.1:${stack.ports.eventHandler}`,
@@ -172,7 +196,8 @@ describe('the whole stack (npm start)', () => {
     const major = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim();
     const ports = [stack.ports.greeterHttp, stack.ports.producer, stack.ports.consumer, stack.ports.eventHandler];
     for (const port of ports) {
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const url = `http://127.0.0.1:${port}/metrics`;
+      const metrics = String((await openApi.fetch(appOf(url), url)).body);
       expect({ port, version: /^nodejs_version_info\{version="v(\d+)\./m.exec(metrics)?.[1] }).toEqual({
         port,
         version: major,
@@ -195,13 +220,13 @@ describe('the whole stack (npm start)', () => {
 
   it('should hand a POSTed message to the consumer and count it in /stats', async () => {
     const text = `stack message ${randomUUID()}`;
-    const res = await fetch(`${base.producer}/messages`, {
+    const res = await openApi.fetch('producer', `${base.producer}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ text }),
     });
     expect(res.status).toBe(202);
-    const { id } = (await res.json()) as { id: string };
+    const { id } = res.body as { id: string };
     await waitFor(
       async () => {
         const stats = (await getJson(`${base.eventHandler}/stats`)).body;
@@ -240,6 +265,51 @@ describe('the whole stack (npm start)', () => {
       timeoutMs: 5000,
       message: 'no echo',
     }).finally(() => socket.destroy());
+  });
+
+  it('should greet over hello.rpc through the producer, and name the field of a bad name', async () => {
+    const greet = (body: unknown) =>
+      openApi.fetch('producer', `${base.producer}/greetings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect(await greet({ name: 'wire' })).toEqual({ status: 200, body: { message: 'Hello, wire!' } });
+    expect(await greet({ name: '' })).toMatchObject({ status: 400, body: { message: 'name: must not be empty' } });
+  });
+
+  const captured: CapturedMessage[] = [];
+  const seen = (exchange: string, routingKey: string | RegExp) =>
+    captured.some(
+      (m) =>
+        m.exchange === exchange &&
+        (typeof routingKey === 'string' ? m.routingKey === routingKey : routingKey.test(m.routingKey)),
+    );
+
+  it('should have sent only messages its AsyncAPI document describes: channel, type, content type, headers, payload', async () => {
+    // Every kind the tests above made the apps send: events, work, the RPC request and its reply.
+    await waitFor(
+      async () => {
+        captured.push(...(await capturedMessages(vhost)));
+        return (
+          ['greeting.greeted', 'message.handled', 'line.received'].every((key) => seen('hello.events', key)) &&
+          seen('', 'hello') &&
+          seen('', 'hello.rpc') &&
+          seen('', /^amq\.rabbitmq\.reply-to/)
+        );
+      },
+      { timeoutMs: 15_000, message: 'not every kind of message was captured' },
+    );
+    expect(asyncApiViolations(asyncApiDocument(), captured)).toEqual([]);
+  });
+
+  it('should have answered HTTP only as its OpenAPI documents say: a documented status and body', () => {
+    expect(openApi.violations).toEqual([]);
+    expect(openApi.checked).toBeGreaterThan(8);
+  });
+
+  it('should have declared on the broker exactly what its AsyncAPI document declares', async () => {
+    expect(await brokerDefinitions(vhost)).toEqual(declaredDefinitions(asyncApiDocument()));
   });
 
   it(

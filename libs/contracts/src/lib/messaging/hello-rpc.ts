@@ -12,8 +12,20 @@ import { HelloRequestSchema } from '../grpc/hello-request';
  */
 export const HELLO_RPC_TYPE = 'helloworld.Greeter.SayHello';
 
-/** The JSON body of a `hello.rpc` request: the gRPC HelloRequest. */
-export const HelloRpcRequestSchema = HelloRequestSchema;
+/**
+ * The JSON body of a `hello.rpc` request: the gRPC HelloRequest, as loose as proto's `string name`.
+ * The rules of a name (HelloNameSchema) are the greeter's to check: a request that breaks them is
+ * a valid request, answered with an `INVALID_ARGUMENT` error reply naming the field.
+ */
+export const HelloRpcRequestSchema = z
+  .object({
+    name: z.string().meta({
+      description:
+        'Who to greet. A name that is blank, longer than 256 characters or holds control characters ' +
+        'is answered with an INVALID_ARGUMENT error reply naming it.',
+    }),
+  })
+  .meta({ title: 'HelloRequest', description: HelloRequestSchema.description });
 
 /** A successful reply: the same shape as the gRPC HelloReply. */
 export const HelloRpcReplySchema = z
