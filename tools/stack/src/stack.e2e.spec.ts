@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as amqp from 'amqplib';
-import { createTestVhost, freePort, TestVhost, waitFor } from '@hello/testing';
+import { createTestVhost, ensurePythonModules, freePort, TestVhost, waitFor } from '@hello/testing';
 import {
   asyncApiDocument,
   asyncApiViolations,
@@ -311,6 +311,50 @@ describe('the whole stack (npm start)', () => {
   it('should have declared on the broker exactly what its AsyncAPI document declares', async () => {
     expect(await brokerDefinitions(vhost)).toEqual(declaredDefinitions(asyncApiDocument()));
   });
+
+  it('should be readable from Python: pika receives its events and PyYAML + jsonschema check each against docs/asyncapi.yaml', async () => {
+    // Debian's python3-pika, python3-yaml and python3-jsonschema (installed with apt-get when missing).
+    const python = ensurePythonModules([
+      { module: 'pika', debianPackage: 'python3-pika' },
+      { module: 'yaml', debianPackage: 'python3-yaml' },
+      { module: 'jsonschema', debianPackage: 'python3-jsonschema' },
+    ]);
+    const script = join(__dirname, 'support', 'asyncapi_check.py');
+    const checker = spawn(python, [script, join(ROOT, 'docs/asyncapi.yaml'), vhost.url, '20'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    checker.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    checker.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((done) => checker.once('exit', done));
+    await waitFor(() => output.startsWith('ready'), { timeoutMs: 15_000, message: `the Python checker: ${output}` });
+    // One of each integration event: a greeting, a handled message, a line.
+    const client = greeterClient(stack.ports.grpc);
+    await new Promise((done, fail) =>
+      client.SayHello({ name: 'python' }, { deadline: Date.now() + 5000 }, (e, r) => (e ? fail(e) : done(r))),
+    );
+    client.close();
+    const posted = await openApi.fetch('producer', `${base.producer}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'for python' }),
+    });
+    expect(posted.status).toBe(202);
+    const socket = connect({ host: '127.0.0.1', port: stack.ports.tcp });
+    socket.end('a line for python\n');
+    const code = await exited;
+    const results = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { type: string; problems: string[] });
+    expect({ code, output }).toEqual({ code: 0, output });
+    expect([...new Set(results.map((r) => r.type))].sort()).toEqual([
+      'greeting.greeted.v1',
+      'line.received.v1',
+      'message.handled.v1',
+    ]);
+    expect(results.flatMap((r) => r.problems)).toEqual([]);
+  }, 300_000);
 
   it(
     'should stop every process within the bound on SIGTERM, each exiting 0, leaving nothing running',
