@@ -135,6 +135,12 @@ export function eventMessageName(type: string): string {
 
 const ref = (path: string) => ({ $ref: path });
 
+/**
+ * On a message that is a copy of another (a dead letter, a retry copy): its body, content type and
+ * type are those of the original message, whatever it was; only its headers are its own.
+ */
+const KEEPS_ORIGINAL = 'x-hello-keeps-original';
+
 /** The AsyncAPI 3.0 document, as a plain object (YAML or JSON it). */
 export function asyncApiDocument(spec: TopologySpec = declaredTopology()): Json {
   const events = Object.values(IntegrationEventTypes);
@@ -198,6 +204,7 @@ export function asyncApiDocument(spec: TopologySpec = declaredTopology()): Json 
         'A message that could not be handled, with its body, properties and headers as it came, and why in headers.',
       headers: jsonSchemaOf(DeadLetterHeadersSchema),
       payload: {},
+      [KEEPS_ORIGINAL]: true,
       bindings: amqpMessageBinding(),
     },
     RetryCopy: {
@@ -206,6 +213,7 @@ export function asyncApiDocument(spec: TopologySpec = declaredTopology()): Json 
       summary: 'A copy of a message whose handler failed, as it came, with the tries so far.',
       headers: headers({ [MessageHeaders.attempts]: { type: 'integer', minimum: 1 } }, [MessageHeaders.attempts]),
       payload: {},
+      [KEEPS_ORIGINAL]: true,
       bindings: amqpMessageBinding(),
     },
   };

@@ -15,6 +15,7 @@ import {
   type CapturedMessage,
   capturedMessages,
   declaredDefinitions,
+  DELIBERATELY_INVALID,
   OpenApiRecorder,
   startCapture,
 } from './support/contract-checks';
@@ -236,6 +237,33 @@ describe('the whole stack (npm start)', () => {
     );
   });
 
+  it('should dead-letter a message that breaks its contract, with the reason naming the field', async () => {
+    const connection = await amqp.connect(vhost.url);
+    try {
+      const channel = await connection.createConfirmChannel();
+      channel.publish('', 'hello', Buffer.from(JSON.stringify({ text: 42 })), {
+        type: 'hello.message.v1',
+        contentType: 'application/json',
+        messageId: `broken-${randomUUID()}`,
+        headers: { [DELIBERATELY_INVALID]: true },
+      });
+      await channel.waitForConfirms();
+      const dead = await waitFor(
+        async () => {
+          const message = await channel.get('hello.dead', { noAck: true });
+          return message === false ? undefined : message;
+        },
+        { timeoutMs: 15_000, message: 'nothing reached hello.dead' },
+      );
+      expect(dead.properties.headers).toMatchObject({
+        'x-hello-death-reason': 'invalid-message',
+        'x-hello-death-detail': '"text" must be a string',
+      });
+    } finally {
+      await connection.close();
+    }
+  });
+
   it('should count a plain-text message published by a plain AMQP client to "hello"', async () => {
     const text = `plain ${randomUUID()}`;
     const connection = await amqp.connect(vhost.url);
@@ -294,6 +322,7 @@ describe('the whole stack (npm start)', () => {
         return (
           ['greeting.greeted', 'message.handled', 'line.received'].every((key) => seen('hello.events', key)) &&
           seen('', 'hello') &&
+          seen('', 'hello.dead') &&
           seen('', 'hello.rpc') &&
           seen('', /^amq\.rabbitmq\.reply-to/)
         );

@@ -104,6 +104,9 @@ function candidatesOf(document: Json, captured: CapturedMessage): { channel: str
  * What is wrong with each captured message against the AsyncAPI document: no channel for where it
  * went, or no message of that channel whose `type`, content type, headers and payload it matches.
  */
+/** The header a test puts on a message it sends broken on purpose: that one publish is not checked. */
+export const DELIBERATELY_INVALID = 'x-test-deliberately-invalid';
+
 export function asyncApiViolations(document: Json, captured: readonly CapturedMessage[]): string[] {
   const ajv = new Ajv({ strict: false, allErrors: false });
   addFormats(ajv);
@@ -115,6 +118,9 @@ export function asyncApiViolations(document: Json, captured: readonly CapturedMe
   };
   const violations: string[] = [];
   for (const message of captured) {
+    // The test's own broken message; the dead letter the consumer makes of it is checked.
+    const sentBroken = message.properties['headers']?.[DELIBERATELY_INVALID] !== undefined;
+    if (sentBroken && message.exchange === '' && message.routingKey === 'hello') continue;
     const where = `${message.exchange || '(default exchange)'} → ${message.routingKey}`;
     const candidates = candidatesOf(document, message);
     if (!candidates) {
@@ -128,11 +134,16 @@ export function asyncApiViolations(document: Json, captured: readonly CapturedMe
       const name = expected['name'];
       const messageType = expected['bindings']?.amqp?.messageType;
       if (messageType !== undefined && type !== messageType) return reasons.push(`${name}: type ${type}`) && false;
+      if (expected['x-hello-keeps-original'] === true) {
+        // A copy of another message: its own part is its headers.
+        const headerError = validate(expected['headers'] ?? {}, message.properties['headers'] ?? {});
+        return headerError ? reasons.push(`${name}: headers ${headerError}`) && false : true;
+      }
       const isText = String(expected['contentType'] ?? document['defaultContentType']).startsWith('text/plain');
       if (
         isText
           ? contentType !== undefined && !contentType.startsWith('text/plain')
-          : contentType !== expected['contentType']
+          : contentType !== (expected['contentType'] ?? document['defaultContentType'])
       )
         return reasons.push(`${name}: content_type ${contentType}`) && false;
       const payload = isText ? message.body.toString('utf8') : safeJson(message.body);
