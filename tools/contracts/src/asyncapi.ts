@@ -10,6 +10,7 @@ import {
   MessageHeaders,
   Topology,
   deadLetterQueueFor,
+  queueOfDeadLetterQueue,
   retryQueueFor,
 } from '@hello/contracts';
 import {
@@ -99,6 +100,9 @@ function queueChannel(spec: TopologySpec, queue: string, description: string, me
           vhost: '/',
           'x-arguments': declaration.arguments,
         },
+        'x-bindings': spec.bindings
+          .filter((b) => b.queue === queue)
+          .map((b) => ({ exchange: b.exchange, routingKey: b.routingKey })),
         bindingVersion: AMQP_BINDING_VERSION,
       },
     },
@@ -134,6 +138,17 @@ export function eventMessageName(type: string): string {
 }
 
 const ref = (path: string) => ({ $ref: path });
+
+/** Whether a topic binding key (`*` one word, `#` zero or more) routes `routingKey`, as RabbitMQ does. */
+export function topicMatches(bindingKey: string, routingKey: string): boolean {
+  const match = (keys: string[], words: string[]): boolean => {
+    if (keys.length === 0) return words.length === 0;
+    const [key, ...rest] = keys;
+    if (key === '#') return words.some((_, i) => match(rest, words.slice(i))) || match(rest, []);
+    return words.length > 0 && (key === '*' || key === words[0]) && match(rest, words.slice(1));
+  };
+  return match(bindingKey.split('.'), routingKey.split('.'));
+}
 
 /**
  * On a message that is a copy of another (a dead letter, a retry copy): its body, content type and
@@ -260,13 +275,11 @@ export function asyncApiDocument(spec: TopologySpec = declaredTopology()): Json 
       eventMessageName(event.type),
     );
   }
-  for (const queue of [Topology.helloQueue, Topology.helloRpcQueue, Topology.eventHandlerQueue]) {
-    channels[deadLetterQueueFor(queue)] = queueChannel(
-      spec,
-      deadLetterQueueFor(queue),
-      `Dead letters of \`${queue}\`.`,
-      ['DeadLetter'],
-    );
+  for (const { name } of spec.queues) {
+    const source = queueOfDeadLetterQueue(name);
+    if (source !== undefined && deadLetterQueueFor(source) === name) {
+      channels[name] = queueChannel(spec, name, `Dead letters of \`${source}\`.`, ['DeadLetter']);
+    }
   }
   for (const queue of spec.queues.map((q) => q.name)) {
     for (let attempt = 1; spec.queues.some((q) => q.name === retryQueueFor(queue, attempt)); attempt++) {
@@ -277,6 +290,23 @@ export function asyncApiDocument(spec: TopologySpec = declaredTopology()): Json 
         ['RetryCopy'],
       );
     }
+  }
+
+  // Any other queue the apps declare (e.g. one a new feature adds) gets a channel of its own, with the
+  // events its bindings route to it, so the document never leaves out a queue the broker has.
+  const covered = new Set(Object.values(channels).map((c) => (c as Json)['address']));
+  for (const { name } of spec.queues) {
+    if (covered.has(name)) continue;
+    const bound = spec.bindings.filter((b) => b.queue === name);
+    const routed = events.filter((e) => bound.some((b) => topicMatches(b.routingKey, e.routingKey)));
+    channels[name] = queueChannel(
+      spec,
+      name,
+      bound.length > 0
+        ? `Bound to ${bound.map((b) => `\`${b.exchange}\` (\`${b.routingKey}\`)`).join(', ')}.`
+        : 'Declared by the apps.',
+      routed.map((e) => eventMessageName(e.type)),
+    );
   }
 
   const chan = (name: string) => ref(`#/channels/${name}`);

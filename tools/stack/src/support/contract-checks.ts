@@ -176,6 +176,9 @@ export function declaredDefinitions(document: Json): Json {
   for (const channel of Object.values(document['channels'] as Json)) {
     const binding = channel.bindings?.amqp;
     if (binding?.is === 'queue') {
+      for (const bound of binding['x-bindings'] ?? []) {
+        bindings.add(`${bound.exchange} → ${binding.queue.name} (${bound.routingKey})`);
+      }
       queues.set(binding.queue.name, {
         name: binding.queue.name,
         durable: binding.queue.durable,
@@ -187,8 +190,6 @@ export function declaredDefinitions(document: Json): Json {
         type: binding.exchange.type,
         durable: binding.exchange.durable,
       });
-      for (const queue of binding['x-bound-queues'] ?? [])
-        bindings.add(`${binding.exchange.name} → ${queue} (${channel.address})`);
     }
   }
   const byName = (a: Json, b: Json) => String(a['name']).localeCompare(String(b['name']));
