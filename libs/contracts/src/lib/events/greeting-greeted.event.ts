@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import { MAX_NAME_LENGTH } from '../grpc/greeting';
 import {
+  ALREADY_CHECKED,
   checkContract,
+  checkFields,
+  givenFields,
   eventStyle,
   jsonObject,
   normalisedTimestamp,
@@ -51,12 +54,12 @@ export class GreetingGreetedIntegrationEvent implements GreetingGreetedData {
   readonly greetedAt: string;
 
   /** Validates `data` against the schema; throws ContractViolation (`invalid-event`) naming the field. */
-  constructor(data: GreetingGreetedData) {
-    const fields = checkContract(GreetingGreetedV1Schema, data, style);
+  constructor(data: GreetingGreetedData, checked?: typeof ALREADY_CHECKED) {
+    const fields = checked === ALREADY_CHECKED ? data : checkContract(GreetingGreetedV1Schema, data, style);
     this.eventId = fields.eventId.toLowerCase();
     this.name = fields.name;
     this.message = fields.message;
-    this.greetedAt = normalisedTimestamp(fields.greetedAt) as string;
+    this.greetedAt = checked === ALREADY_CHECKED ? fields.greetedAt : (normalisedTimestamp(fields.greetedAt) as string);
     Object.freeze(this);
   }
 
@@ -67,12 +70,15 @@ export class GreetingGreetedIntegrationEvent implements GreetingGreetedData {
     greetedAt?: Date | string;
     eventId?: string;
   }): GreetingGreetedIntegrationEvent {
-    return new GreetingGreetedIntegrationEvent({
+    const fields = {
       eventId: data.eventId ?? newEventId(),
       name: data.name,
       message: data.message,
       greetedAt: toTimestamp(data.greetedAt),
-    });
+    };
+    // What it made itself (a fresh id, the current time) is valid; what it was given is checked.
+    checkFields(GreetingGreetedV1Schema, fields, givenFields(data, ['eventId', 'name', 'message', 'greetedAt']), style);
+    return new GreetingGreetedIntegrationEvent(fields, ALREADY_CHECKED);
   }
 
   /** Reads an already parsed JSON body. */

@@ -1,6 +1,9 @@
 import type { z } from 'zod';
 import {
+  ALREADY_CHECKED,
   checkContract,
+  checkFields,
+  givenFields,
   eventStyle,
   jsonObject,
   normalisedTimestamp,
@@ -50,12 +53,13 @@ export class LineReceivedIntegrationEvent implements LineReceivedData {
   readonly receivedAt: string;
 
   /** Validates `data` against the schema; throws ContractViolation (`invalid-event`) naming the field. */
-  constructor(data: LineReceivedData) {
-    const fields = checkContract(LineReceivedV1Schema, data, style);
+  constructor(data: LineReceivedData, checked?: typeof ALREADY_CHECKED) {
+    const fields = checked === ALREADY_CHECKED ? data : checkContract(LineReceivedV1Schema, data, style);
     this.eventId = fields.eventId.toLowerCase();
     this.line = fields.line;
     this.remoteAddress = fields.remoteAddress;
-    this.receivedAt = normalisedTimestamp(fields.receivedAt) as string;
+    this.receivedAt =
+      checked === ALREADY_CHECKED ? fields.receivedAt : (normalisedTimestamp(fields.receivedAt) as string);
     Object.freeze(this);
   }
 
@@ -66,12 +70,20 @@ export class LineReceivedIntegrationEvent implements LineReceivedData {
     receivedAt?: Date | string;
     eventId?: string;
   }): LineReceivedIntegrationEvent {
-    return new LineReceivedIntegrationEvent({
+    const fields = {
       eventId: data.eventId ?? newEventId(),
       line: data.line,
       remoteAddress: data.remoteAddress,
       receivedAt: toTimestamp(data.receivedAt),
-    });
+    };
+    // What it made itself (a fresh id, the current time) is valid; what it was given is checked.
+    checkFields(
+      LineReceivedV1Schema,
+      fields,
+      givenFields(data, ['eventId', 'line', 'remoteAddress', 'receivedAt']),
+      style,
+    );
+    return new LineReceivedIntegrationEvent(fields, ALREADY_CHECKED);
   }
 
   /** Reads an already parsed JSON body. */

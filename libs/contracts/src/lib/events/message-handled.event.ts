@@ -1,7 +1,10 @@
 import type { z } from 'zod';
 import { MAX_MESSAGE_TEXT_BYTES } from '../messaging/hello-message';
 import {
+  ALREADY_CHECKED,
   checkContract,
+  checkFields,
+  givenFields,
   eventStyle,
   jsonObject,
   normalisedTimestamp,
@@ -50,12 +53,12 @@ export class MessageHandledIntegrationEvent implements MessageHandledData {
   readonly handledAt: string;
 
   /** Validates `data` against the schema; throws ContractViolation (`invalid-event`) naming the field. */
-  constructor(data: MessageHandledData) {
-    const fields = checkContract(MessageHandledV1Schema, data, style);
+  constructor(data: MessageHandledData, checked?: typeof ALREADY_CHECKED) {
+    const fields = checked === ALREADY_CHECKED ? data : checkContract(MessageHandledV1Schema, data, style);
     this.eventId = fields.eventId.toLowerCase();
     this.messageId = fields.messageId;
     this.text = fields.text;
-    this.handledAt = normalisedTimestamp(fields.handledAt) as string;
+    this.handledAt = checked === ALREADY_CHECKED ? fields.handledAt : (normalisedTimestamp(fields.handledAt) as string);
     Object.freeze(this);
   }
 
@@ -66,12 +69,17 @@ export class MessageHandledIntegrationEvent implements MessageHandledData {
 
   /** A new event whose id is derived from the message id. */
   static create(data: { messageId: string; text: string; handledAt?: Date | string }): MessageHandledIntegrationEvent {
-    return new MessageHandledIntegrationEvent({
+    // The message id first: the event id is derived from it.
+    checkFields(MessageHandledV1Schema, data, ['messageId', 'text'], style);
+    const fields = {
       eventId: MessageHandledIntegrationEvent.eventIdFor(data.messageId),
       messageId: data.messageId,
       text: data.text,
       handledAt: toTimestamp(data.handledAt),
-    });
+    };
+    // The id it derived and the current time are valid; a time it was given is checked.
+    checkFields(MessageHandledV1Schema, fields, givenFields(data, ['handledAt']), style);
+    return new MessageHandledIntegrationEvent(fields, ALREADY_CHECKED);
   }
 
   /** Reads an already parsed JSON body. */

@@ -130,3 +130,38 @@ describe('the JSON Schema of each contract', () => {
     });
   });
 });
+
+describe('the events a process builds itself (create)', () => {
+  it.each([
+    [
+      'a given event id',
+      () => GreetingGreetedIntegrationEvent.create({ name: 'a', message: 'm', eventId: 'x' }),
+      'eventId',
+    ],
+    ['a given name', () => GreetingGreetedIntegrationEvent.create({ name: '', message: 'm' }), 'name'],
+    [
+      'a given time',
+      () => GreetingGreetedIntegrationEvent.create({ name: 'a', message: 'm', greetedAt: 'noon' }),
+      'greetedAt',
+    ],
+    [
+      'a given time that is no date',
+      () => LineReceivedIntegrationEvent.create({ line: '', remoteAddress: 'a', receivedAt: new Date(Number.NaN) }),
+      'receivedAt',
+    ],
+    [
+      'a message id over its limit',
+      () => MessageHandledIntegrationEvent.create({ messageId: 'm'.repeat(257), text: 'hi' }),
+      'messageId',
+    ],
+    ['an empty text', () => MessageHandledIntegrationEvent.create({ messageId: 'm', text: '' }), 'text'],
+  ])('should still check %s', (_, create, field) => {
+    expect(violationOf(create)).toMatchObject({ code: 'invalid-event', field });
+  });
+
+  it('should give the same event as parsing its JSON', () => {
+    const made = MessageHandledIntegrationEvent.create({ messageId: 'm-1', text: 'hi', handledAt: new Date(0) });
+    expect(MessageHandledIntegrationEvent.parse(made.toJSON())).toEqual(made);
+    expect(made.handledAt).toBe('1970-01-01T00:00:00.000Z');
+  });
+});

@@ -163,3 +163,28 @@ export function eventStyle(type: string): ViolationStyle {
 export function jsonObject<Shape extends z.ZodRawShape>(shape: Shape, notAnObject = 'the body must be a JSON object') {
   return z.object(shape, { error: notAnObject });
 }
+
+/**
+ * Checks only `fields` of `value` against their schemas in `schema` (in that order): for an object a
+ * process builds itself, whose other fields it made valid by construction (a fresh id, a timestamp
+ * it formatted). Throws the ContractViolation `checkContract` would for the first that fails.
+ */
+export function checkFields<Shape extends z.ZodRawShape>(
+  schema: z.ZodObject<Shape>,
+  value: Readonly<Record<string, unknown>>,
+  fields: readonly (keyof Shape & string)[],
+  style: ViolationStyle,
+): void {
+  for (const field of fields) {
+    const result = (schema.shape[field] as unknown as z.ZodType).safeParse(value[field]);
+    if (!result.success) throw violationOf(result.error, { ...style, field });
+  }
+}
+
+/** Marks a constructor call whose data a factory of the same file has already checked. */
+export const ALREADY_CHECKED: unique symbol = Symbol('already checked');
+
+/** Of `fields`, those `data` was given (not undefined): what a factory must check. */
+export function givenFields<K extends string>(data: Readonly<Partial<Record<K, unknown>>>, fields: readonly K[]): K[] {
+  return fields.filter((field) => data[field] !== undefined);
+}
