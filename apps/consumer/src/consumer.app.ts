@@ -2,9 +2,16 @@ import { INestApplication, LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import { AmqpServer } from '@hello/messaging';
-import { usePinoLogger, useHttpObservability } from '@hello/platform';
+import { type OpenApiInfo, serveOpenApi, usePinoLogger, useHttpObservability } from '@hello/platform';
 import { AppModule } from './app.module';
 import { ConsumerConfig } from './config/consumer.config';
+
+/** What the consumer's OpenAPI document says about it. */
+export const CONSUMER_OPENAPI: OpenApiInfo = {
+  service: 'consumer',
+  description:
+    'Handles the `hello` queue; over HTTP its health, metrics and the dead letters of `hello` for operators.',
+};
 
 /**
  * The consumer's hybrid Nest application (HTTP for health and metrics, the AMQP server as its
@@ -19,7 +26,9 @@ export async function createConsumerApp(
     bufferLogs: options.logger === undefined,
     ...options,
   });
-  return preparePlatform(app, options.logger === undefined);
+  preparePlatform(app, options.logger === undefined);
+  if (config.platform.httpDocs !== false) serveOpenApi(app, CONSUMER_OPENAPI);
+  return app;
 }
 
 /** Logs through pino (unless the caller set its own logger), counts HTTP, connects the AMQP server. */

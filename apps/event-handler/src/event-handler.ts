@@ -1,11 +1,17 @@
 import { AmqpServer } from '@hello/messaging';
-import { usePinoLogger, useHttpObservability } from '@hello/platform';
+import { type OpenApiInfo, serveOpenApi, usePinoLogger, useHttpObservability } from '@hello/platform';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import type { EventHandlerConfig } from './config/event-handler.config';
 import { LineServer } from './line-echo/line-server';
+
+/** What the event-handler's OpenAPI document says about it. */
+export const EVENT_HANDLER_OPENAPI: OpenApiInfo = {
+  service: 'event-handler',
+  description: 'Projections of the integration events on `hello.events`: greetings by name, handled messages, lines.',
+};
 
 export interface EventHandler {
   readonly app: NestExpressApplication;
@@ -38,6 +44,7 @@ export async function startEventHandler(
   config: EventHandlerConfig,
 ): Promise<EventHandler> {
   useHttpObservability(app);
+  if (config.platform.httpDocs !== false) serveOpenApi(app, EVENT_HANDLER_OPENAPI);
   const lineServer = app.get(LineServer);
   app.connectMicroservice({ strategy: app.get(AmqpServer) });
   app.connectMicroservice({ strategy: lineServer });

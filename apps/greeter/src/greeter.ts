@@ -1,7 +1,14 @@
 import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { Metrics, Readiness, usePinoLogger, useHttpObservability } from '@hello/platform';
+import {
+  Metrics,
+  type OpenApiInfo,
+  Readiness,
+  serveOpenApi,
+  usePinoLogger,
+  useHttpObservability,
+} from '@hello/platform';
 import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import type { GreeterConfig } from './config/greeter.config';
@@ -9,6 +16,13 @@ import { DrainingServerGrpc } from './grpc/draining-server-grpc';
 import { greeterGrpcOptions } from './grpc/greeter-grpc.options';
 import { HealthStatusRegistry } from './health/health-status.registry';
 import { GreeterBroker } from './messaging/greeter-broker';
+
+/** What the greeter's OpenAPI document says about its HTTP side. */
+export const GREETER_OPENAPI: OpenApiInfo = {
+  service: 'greeter',
+  description:
+    'The greeter serves gRPC (proto/helloworld.proto) and SayHello on `hello.rpc`; over HTTP only its health and metrics.',
+};
 
 /** How long start-up waits for the broker before serving without it. */
 const STARTUP_BROKER_WAIT_MS = 2_000;
@@ -56,6 +70,7 @@ export async function createGreeter(config: GreeterConfig, options: { logger?: L
 export async function startGreeter(app: NestExpressApplication, config: GreeterConfig): Promise<Greeter> {
   const server = createGreeterServer(config, app.get(Metrics));
   useHttpObservability(app);
+  if (config.platform.httpDocs !== false) serveOpenApi(app, GREETER_OPENAPI);
   app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
   try {
     // A short wait for the broker, so a greeter that starts beside it reports SERVING at once; it

@@ -1,8 +1,14 @@
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
-import { usePinoLogger, useHttpObservability } from '@hello/platform';
+import { type OpenApiInfo, serveOpenApi, usePinoLogger, useHttpObservability } from '@hello/platform';
 import { AppModule } from './app.module';
 import { ProducerConfig } from './config/producer.config';
+
+/** What the producer's OpenAPI document says about it. */
+export const PRODUCER_OPENAPI: OpenApiInfo = {
+  service: 'producer',
+  description: 'Sends work to the `hello` queue (POST /messages) and greets over `hello.rpc` (POST /greetings).',
+};
 
 /**
  * The producer's Nest application, configured but not listening (main.ts and tests listen). It logs
@@ -21,5 +27,6 @@ export async function createProducerApp(
   useHttpObservability(app);
   // JSON only; JSON escaping can make a body several times longer than its text's size limit.
   app.useBodyParser('json', { limit: '1mb' });
+  if (config.platform.httpDocs !== false) serveOpenApi(app, PRODUCER_OPENAPI);
   return app;
 }

@@ -1,4 +1,5 @@
 export * from './lib/contract-violation';
+export * from './lib/schema/contract-schema';
 export * from './lib/grpc/grpc-types';
 export * from './lib/grpc/greeting';
 export * from './lib/grpc/hello-request';
@@ -6,4 +7,5 @@ export * from './lib/grpc/proto-path';
 export * from './lib/messaging/topology';
 export * from './lib/messaging/hello-message';
 export * from './lib/messaging/hello-rpc';
+export * from './lib/messaging/dead-letter-headers';
 export * from './lib/events';

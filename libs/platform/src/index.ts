@@ -13,6 +13,7 @@ export * from './lib/telemetry/incoming-trace-context';
 // HTTP errors
 export * from './lib/http/http-error.filter';
 export * from './lib/http/http-timeouts';
+export * from './lib/http/openapi';
 // Health
 export * from './lib/health/readiness';
 export * from './lib/health/health.controller';

@@ -7,11 +7,23 @@ import { join, resolve } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import * as amqp from 'amqplib';
-import { createTestVhost, freePort, TestVhost, waitFor } from '@hello/testing';
+import { createTestVhost, ensurePythonModules, freePort, TestVhost, waitFor } from '@hello/testing';
+import {
+  asyncApiDocument,
+  asyncApiViolations,
+  brokerDefinitions,
+  type CapturedMessage,
+  capturedMessages,
+  declaredDefinitions,
+  DELIBERATELY_INVALID,
+  OpenApiRecorder,
+  startCapture,
+} from './support/contract-checks';
 
 // The whole stack started with the README's main command, `npm start` (→ tools/stack/start.cjs):
 // four separate app processes on one broker, exercised from outside over their real ports. The
-// SIGTERM goes to npm, as a process manager would send it.
+// SIGTERM goes to npm, as a process manager would send it. Everything they send on the broker and
+// every HTTP answer the tests get is checked against docs/asyncapi.yaml and docs/openapi/.
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const { checkHttp, checkGrpc } = require('../healthcheck.cjs') as {
@@ -101,9 +113,13 @@ interface QueryBody {
   [field: string]: unknown;
 }
 
+/** Every HTTP answer the tests get, checked against the OpenAPI document of the app that gave it. */
+const openApi = new OpenApiRecorder();
+const appOfPort = new Map<string, string>();
+const appOf = (url: string) => appOfPort.get(new URL(url).port) ?? 'unknown';
+
 async function getJson(url: string): Promise<{ status: number; body: QueryBody }> {
-  const res = await fetch(url);
-  return { status: res.status, body: await res.json() };
+  return openApi.fetch(appOf(url), url);
 }
 
 async function waitHealthy(stack: Stack): Promise<void> {
@@ -135,9 +151,18 @@ describe('the whole stack (npm start)', () => {
 
   beforeAll(async () => {
     vhost = await createTestVhost('stack');
+    // Before any app starts: every message published in the vhost from now on is captured.
+    await startCapture(vhost);
     dataDir = mkdtempSync(join(tmpdir(), 'hello-stack-'));
     await bindWitnessQueue(vhost);
     stack = await startStack(vhost, dataDir);
+    for (const [app, port] of [
+      ['greeter', stack.ports.greeterHttp],
+      ['producer', stack.ports.producer],
+      ['consumer', stack.ports.consumer],
+      ['event-handler', stack.ports.eventHandler],
+    ] as const)
+      appOfPort.set(String(port), app);
     base = {
       producer: `http://127.0.0.1:${stack.ports.producer}`,
       eventHandler: `http://127.0.0.1:${stack.ports.eventHandler}`,
@@ -173,7 +198,8 @@ describe('the whole stack (npm start)', () => {
     const major = readFileSync(join(ROOT, '.nvmrc'), 'utf8').trim();
     const ports = [stack.ports.greeterHttp, stack.ports.producer, stack.ports.consumer, stack.ports.eventHandler];
     for (const port of ports) {
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const url = `http://127.0.0.1:${port}/metrics`;
+      const metrics = String((await openApi.fetch(appOf(url), url)).body);
       expect({ port, version: /^nodejs_version_info\{version="v(\d+)\./m.exec(metrics)?.[1] }).toEqual({
         port,
         version: major,
@@ -196,13 +222,13 @@ describe('the whole stack (npm start)', () => {
 
   it('should hand a POSTed message to the consumer and count it in /stats', async () => {
     const text = `stack message ${randomUUID()}`;
-    const res = await fetch(`${base.producer}/messages`, {
+    const res = await openApi.fetch('producer', `${base.producer}/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ text }),
     });
     expect(res.status).toBe(202);
-    const { id } = (await res.json()) as { id: string };
+    const { id } = res.body as { id: string };
     await waitFor(
       async () => {
         const stats = (await getJson(`${base.eventHandler}/stats`)).body;
@@ -210,6 +236,33 @@ describe('the whole stack (npm start)', () => {
       },
       { timeoutMs: 15_000, message: `message ${id} never counted` },
     );
+  });
+
+  it('should dead-letter a message that breaks its contract, with the reason naming the field', async () => {
+    const connection = await amqp.connect(vhost.url);
+    try {
+      const channel = await connection.createConfirmChannel();
+      channel.publish('', 'hello', Buffer.from(JSON.stringify({ text: 42 })), {
+        type: 'hello.message.v1',
+        contentType: 'application/json',
+        messageId: `broken-${randomUUID()}`,
+        headers: { [DELIBERATELY_INVALID]: true },
+      });
+      await channel.waitForConfirms();
+      const dead = await waitFor(
+        async () => {
+          const message = await channel.get('hello.dead', { noAck: true });
+          return message === false ? undefined : message;
+        },
+        { timeoutMs: 15_000, message: 'nothing reached hello.dead' },
+      );
+      expect(dead.properties.headers).toMatchObject({
+        'x-hello-death-reason': 'invalid-message',
+        'x-hello-death-detail': '"text" must be a string',
+      });
+    } finally {
+      await connection.close();
+    }
   });
 
   it('should count a plain-text message published by a plain AMQP client to "hello"', async () => {
@@ -242,6 +295,96 @@ describe('the whole stack (npm start)', () => {
       message: 'no echo',
     }).finally(() => socket.destroy());
   });
+
+  it('should greet over hello.rpc through the producer, and name the field of a bad name', async () => {
+    const greet = (body: unknown) =>
+      openApi.fetch('producer', `${base.producer}/greetings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    expect(await greet({ name: 'wire' })).toEqual({ status: 200, body: { message: 'Hello, wire!' } });
+    expect(await greet({ name: '' })).toMatchObject({ status: 400, body: { message: 'name: must not be empty' } });
+  });
+
+  const captured: CapturedMessage[] = [];
+  const seen = (exchange: string, routingKey: string | RegExp) =>
+    captured.some(
+      (m) =>
+        m.exchange === exchange &&
+        (typeof routingKey === 'string' ? m.routingKey === routingKey : routingKey.test(m.routingKey)),
+    );
+
+  it('should have sent only messages its AsyncAPI document describes: channel, type, content type, headers, payload', async () => {
+    // Every kind the tests above made the apps send: events, work, the RPC request and its reply.
+    await waitFor(
+      async () => {
+        captured.push(...(await capturedMessages(vhost)));
+        return (
+          ['greeting.greeted', 'message.handled', 'line.received'].every((key) => seen('hello.events', key)) &&
+          seen('', 'hello') &&
+          seen('', 'hello.dead') &&
+          seen('', 'hello.rpc') &&
+          seen('', /^amq\.rabbitmq\.reply-to/)
+        );
+      },
+      { timeoutMs: 15_000, message: 'not every kind of message was captured' },
+    );
+    expect(asyncApiViolations(asyncApiDocument(), captured)).toEqual([]);
+  });
+
+  it('should have answered HTTP only as its OpenAPI documents say: a documented status and body', () => {
+    expect(openApi.violations).toEqual([]);
+    expect(openApi.checked).toBeGreaterThan(8);
+  });
+
+  it('should have declared on the broker exactly what its AsyncAPI document declares', async () => {
+    expect(await brokerDefinitions(vhost)).toEqual(declaredDefinitions(asyncApiDocument()));
+  });
+
+  it('should be readable from Python: pika receives its events and PyYAML + jsonschema check each against docs/asyncapi.yaml', async () => {
+    // Debian's python3-pika, python3-yaml and python3-jsonschema (installed with apt-get when missing).
+    const python = ensurePythonModules([
+      { module: 'pika', debianPackage: 'python3-pika' },
+      { module: 'yaml', debianPackage: 'python3-yaml' },
+      { module: 'jsonschema', debianPackage: 'python3-jsonschema' },
+    ]);
+    const script = join(__dirname, 'support', 'asyncapi_check.py');
+    const checker = spawn(python, [script, join(ROOT, 'docs/asyncapi.yaml'), vhost.url, '20'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    checker.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    checker.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<number | null>((done) => checker.once('exit', done));
+    await waitFor(() => output.startsWith('ready'), { timeoutMs: 15_000, message: `the Python checker: ${output}` });
+    // One of each integration event: a greeting, a handled message, a line.
+    const client = greeterClient(stack.ports.grpc);
+    await new Promise((done, fail) =>
+      client.SayHello({ name: 'python' }, { deadline: Date.now() + 5000 }, (e, r) => (e ? fail(e) : done(r))),
+    );
+    client.close();
+    const posted = await openApi.fetch('producer', `${base.producer}/messages`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ text: 'for python' }),
+    });
+    expect(posted.status).toBe(202);
+    const socket = connect({ host: '127.0.0.1', port: stack.ports.tcp });
+    socket.end('a line for python\n');
+    const code = await exited;
+    const results = output
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as { type: string; problems: string[] });
+    expect({ code, output }).toEqual({ code: 0, output });
+    expect([...new Set(results.map((r) => r.type))].sort()).toEqual([
+      'greeting.greeted.v1',
+      'line.received.v1',
+      'message.handled.v1',
+    ]);
+    expect(results.flatMap((r) => r.problems)).toEqual([]);
+  }, 300_000);
 
   it(
     'should stop every process within the bound on SIGTERM, each exiting 0, leaving nothing running',

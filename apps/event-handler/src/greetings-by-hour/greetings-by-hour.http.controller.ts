@@ -1,6 +1,25 @@
 import { BadRequestException, Controller, Get, Query } from '@nestjs/common';
 import { QueryBus } from '@nestjs/cqrs';
+import { ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '@hello/platform';
+import { z } from 'zod';
 import { GetGreetingsByHourQuery, type GreetingsByHour } from './get-greetings-by-hour.query';
+
+const hourStart = (description: string) => z.string().meta({ format: 'date-time', description });
+
+const GreetingsByHourSchema = z
+  .object({
+    from: hourStart('The range asked for, its start included (UTC).'),
+    to: hourStart('Its end, excluded (UTC).'),
+    total: z.int().min(0).meta({ description: 'Greetings in the hours listed.' }),
+    hours: z
+      .array(z.object({ hour: hourStart("The hour's start (UTC)."), count: z.int().min(0) }))
+      .meta({ description: 'Every hour whose start lies in [from, to), oldest first, zeros included.' }),
+    historyFrom: hourStart(
+      'Set when the event log had lost history before the projection read it: counts before it are incomplete.',
+    ).optional(),
+  })
+  .meta({ title: 'GreetingsByHour' }) satisfies z.ZodType<GreetingsByHour>;
 
 const HOUR_MS = 3_600_000;
 /** The longest range one query may ask for: 31 days of hours. */
@@ -9,6 +28,7 @@ export const MAX_HOURS = 31 * 24;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 /** Listed before StatsHttpController, so that `greetings/by-hour` is not taken for a name. */
+@ApiTags('projections')
 @Controller()
 export class GreetingsByHourHttpController {
   constructor(private readonly queryBus: QueryBus) {}
@@ -19,6 +39,24 @@ export class GreetingsByHourHttpController {
    * empty or reversed, or one longer than MAX_HOURS; 503 while the projection backfills.
    */
   @Get('greetings/by-hour')
+  @ApiOperation({ summary: 'Greetings per UTC hour, from the event log' })
+  @ApiQuery({
+    name: 'from',
+    type: String,
+    required: false,
+    description: 'ISO 8601 with a zone; default: 24 hours before `to`.',
+  })
+  @ApiQuery({
+    name: 'to',
+    type: String,
+    required: false,
+    description: 'ISO 8601 with a zone; default: the end of the current hour.',
+  })
+  @ApiOkResponse({ description: 'The counts per hour.', standardSchema: GreetingsByHourSchema })
+  @ApiErrors({
+    400: 'A time that is not ISO 8601 with a zone, given twice, or a range empty, reversed or over 744 hours (`invalid-query`).',
+    503: 'The projection is still backfilling from the event log (`projection-not-live`); Retry-After says when to ask again.',
+  })
   byHour(@Query('from') rawFrom: unknown, @Query('to') rawTo: unknown): Promise<GreetingsByHour> {
     const to = parseTime('to', rawTo) ?? new Date(Math.floor(Date.now() / HOUR_MS) * HOUR_MS + HOUR_MS);
     const from = parseTime('from', rawFrom) ?? new Date(to.getTime() - 24 * HOUR_MS);

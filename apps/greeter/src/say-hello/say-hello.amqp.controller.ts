@@ -101,7 +101,9 @@ export class SayHelloAmqpController implements OnApplicationBootstrap, OnModuleD
         this.logger.error(`unexpected error in ${Topology.helloRpcQueue} SayHello: ${failure.message}`, failure.stack);
       }
       const { code, details } = known ?? INTERNAL_ERROR_STATUS;
-      const body: HelloRpcErrorReply = { error: { code: statusName(code), message: details } };
+      const body: HelloRpcErrorReply = {
+        error: { code: statusName(code) as HelloRpcErrorReply['error']['code'], message: details },
+      };
       return { body, headers: { [MessageHeaders.errorCode]: body.error.code } };
     }
   }

@@ -24,9 +24,10 @@ describe('loadProducerConfig', () => {
         LOG_FORMAT: 'pretty',
         PRODUCER_RETRY_AFTER_SECONDS: '30',
         PRODUCER_RPC_TIMEOUT_MS: '1500',
+        HTTP_DOCS: 'off',
       }),
     ).toEqual({
-      platform: { logLevel: 'debug', logFormat: 'pretty', httpKeepAliveTimeoutMs: 65_000 },
+      platform: { logLevel: 'debug', logFormat: 'pretty', httpKeepAliveTimeoutMs: 65_000, httpDocs: false },
       httpPort: 8080,
       rabbitmqUrl: 'amqps://u:p@broker:5671/v%2Fh',
       eventLog: { maxAge: '30D', maxLengthBytes: 20_000_000_000 },

@@ -1,15 +1,24 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 
-// Debian's python3-pika goes into the system interpreter, which a python3 earlier on PATH (pyenv, a
-// virtualenv) does not see.
+// Debian's python3-* packages go into the system interpreter, which a python3 earlier on PATH (pyenv,
+// a virtualenv) does not see.
 const SYSTEM_PYTHON = '/usr/bin/python3';
 
-const canImportPika = (python: string) => spawnSync(python, ['-c', 'import pika'], { stdio: 'ignore' }).status === 0;
+/** A Python module a test needs, and the Debian package that provides it. */
+export interface PythonModule {
+  readonly module: string;
+  readonly debianPackage: string;
+}
 
-function pythonWithPika(): string | undefined {
+const PIKA: PythonModule = { module: 'pika', debianPackage: 'python3-pika' };
+
+const canImport = (python: string, modules: readonly PythonModule[]) =>
+  spawnSync(python, ['-c', modules.map((m) => `import ${m.module}`).join('; ')], { stdio: 'ignore' }).status === 0;
+
+function pythonWith(modules: readonly PythonModule[]): string | undefined {
   return ['python3', SYSTEM_PYTHON].find(
-    (python) => (python === 'python3' || fs.existsSync(python)) && canImportPika(python),
+    (python) => (python === 'python3' || fs.existsSync(python)) && canImport(python, modules),
   );
 }
 
@@ -20,17 +29,23 @@ function pythonWithPika(): string | undefined {
  * the interpreter to run (`python3`, or Debian's own when only that one has pika).
  */
 export function ensurePythonPika(): string {
-  const found = pythonWithPika();
+  return ensurePythonModules([PIKA]);
+}
+
+/** The same for any modules (e.g. pika, yaml and jsonschema): installs the Debian packages missing. */
+export function ensurePythonModules(modules: readonly PythonModule[]): string {
+  const found = pythonWith(modules);
   if (found) return found;
+  const packages = modules.map((m) => m.debianPackage);
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
   const hasApt = spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status === 0;
   if (!isRoot || !hasApt) {
     throw new Error(
-      'python3 cannot import pika and it cannot be installed from here: install the OS package ' +
-        'python3-pika (e.g. `sudo apt-get install -y python3-pika`)',
+      `python3 cannot import ${modules.map((m) => m.module).join(', ')} and they cannot be installed from here: ` +
+        `install the OS packages ${packages.join(' ')} (e.g. \`sudo apt-get install -y ${packages.join(' ')}\`)`,
     );
   }
-  process.stderr.write('[testing] installing the OS package python3-pika (apt-get)…\n');
+  process.stderr.write(`[testing] installing the OS packages ${packages.join(' ')} (apt-get)…\n`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   // Another apt-get on the machine holds the lock for a while; wait for it rather than fail.
   const lock = ['-o', 'DPkg::Lock::Timeout=300'];
@@ -38,11 +53,12 @@ export function ensurePythonPika(): string {
     stdio: ['ignore', 'ignore', 'inherit'],
     env,
   });
-  execFileSync('apt-get', [...lock, 'install', '-y', '--no-install-recommends', 'python3-pika'], {
+  execFileSync('apt-get', [...lock, 'install', '-y', '--no-install-recommends', ...packages], {
     stdio: ['ignore', 'ignore', 'inherit'],
     env,
   });
-  const installed = pythonWithPika();
-  if (!installed) throw new Error(`apt-get installed python3-pika but ${SYSTEM_PYTHON} still cannot import pika`);
+  const installed = pythonWith(modules);
+  if (!installed)
+    throw new Error(`apt-get installed ${packages.join(' ')} but ${SYSTEM_PYTHON} still cannot import them`);
   return installed;
 }

@@ -1,17 +1,41 @@
+import type { z } from 'zod';
 import { MAX_NAME_LENGTH } from '../grpc/greeting';
-import { eventIdField, eventObject, textField, timestampField, toTimestamp } from './event-fields';
+import {
+  ALREADY_CHECKED,
+  checkContract,
+  checkFields,
+  givenFields,
+  eventStyle,
+  jsonObject,
+  normalisedTimestamp,
+  textField,
+  timestampField,
+  toTimestamp,
+  uuidField,
+} from '../schema/contract-schema';
 import { newEventId } from './event-id';
 
 /** Longest greeting message the event carries, in bytes of UTF-8. */
 export const MAX_GREETING_MESSAGE_BYTES = 4096;
 
-export interface GreetingGreetedData {
-  readonly eventId: string;
-  readonly name: string;
-  readonly message: string;
-  /** RFC 3339 UTC timestamp. */
-  readonly greetedAt: string;
-}
+/** The body of `greeting.greeted.v1`, the one definition of it. */
+export const GreetingGreetedV1Schema = jsonObject({
+  eventId: uuidField('A fresh UUID per greeting (derived from the request id when the caller sent one).'),
+  name: textField({
+    maxCodePoints: MAX_NAME_LENGTH,
+    maxBytes: MAX_NAME_LENGTH * 4,
+    description: 'The name that was greeted.',
+  }),
+  message: textField({ maxBytes: MAX_GREETING_MESSAGE_BYTES, description: 'The greeting, e.g. "Hello, world!".' }),
+  greetedAt: timestampField('When the greeting was made (UTC).'),
+}).meta({
+  title: 'greeting.greeted.v1',
+  description: 'The greeter answered SayHello for `name`. Unknown fields are ignored.',
+});
+
+export type GreetingGreetedData = Readonly<z.input<typeof GreetingGreetedV1Schema>>;
+
+const style = eventStyle('greeting.greeted.v1');
 
 /**
  * `greeting.greeted` v1: the greeter answered SayHello for `name`. Published by the greeter to
@@ -22,23 +46,20 @@ export class GreetingGreetedIntegrationEvent implements GreetingGreetedData {
   static readonly routingKey = 'greeting.greeted';
   static readonly version = 1;
   static readonly type = 'greeting.greeted.v1';
+  static readonly schema = GreetingGreetedV1Schema;
 
   readonly eventId: string;
   readonly name: string;
   readonly message: string;
   readonly greetedAt: string;
 
-  /** Validates `data`; throws ContractViolation (`invalid-event`) naming the field. */
-  constructor(data: GreetingGreetedData) {
-    const type = GreetingGreetedIntegrationEvent.type;
-    const fields = eventObject(type, data);
-    this.eventId = eventIdField(type, fields);
-    this.name = textField(type, fields, 'name', {
-      maxCodePoints: MAX_NAME_LENGTH,
-      maxBytes: MAX_NAME_LENGTH * 4,
-    });
-    this.message = textField(type, fields, 'message', { maxBytes: MAX_GREETING_MESSAGE_BYTES });
-    this.greetedAt = timestampField(type, fields, 'greetedAt');
+  /** Validates `data` against the schema; throws ContractViolation (`invalid-event`) naming the field. */
+  constructor(data: GreetingGreetedData, checked?: typeof ALREADY_CHECKED) {
+    const fields = checked === ALREADY_CHECKED ? data : checkContract(GreetingGreetedV1Schema, data, style);
+    this.eventId = fields.eventId.toLowerCase();
+    this.name = fields.name;
+    this.message = fields.message;
+    this.greetedAt = checked === ALREADY_CHECKED ? fields.greetedAt : (normalisedTimestamp(fields.greetedAt) as string);
     Object.freeze(this);
   }
 
@@ -49,12 +70,15 @@ export class GreetingGreetedIntegrationEvent implements GreetingGreetedData {
     greetedAt?: Date | string;
     eventId?: string;
   }): GreetingGreetedIntegrationEvent {
-    return new GreetingGreetedIntegrationEvent({
+    const fields = {
       eventId: data.eventId ?? newEventId(),
       name: data.name,
       message: data.message,
       greetedAt: toTimestamp(data.greetedAt),
-    });
+    };
+    // What it made itself (a fresh id, the current time) is valid; what it was given is checked.
+    checkFields(GreetingGreetedV1Schema, fields, givenFields(data, ['eventId', 'name', 'message', 'greetedAt']), style);
+    return new GreetingGreetedIntegrationEvent(fields, ALREADY_CHECKED);
   }
 
   /** Reads an already parsed JSON body. */

@@ -1,3 +1,4 @@
+import type { ZodType } from 'zod';
 import { Topology } from '../messaging/topology';
 import { GreetingGreetedIntegrationEvent } from './greeting-greeted.event';
 import { LineReceivedIntegrationEvent } from './line-received.event';
@@ -13,6 +14,8 @@ export interface IntegrationEventClass<E extends IntegrationEvent = IntegrationE
   readonly version: number;
   /** AMQP `type`: routing key + version, e.g. `greeting.greeted.v1`. */
   readonly type: string;
+  /** The zod schema of its body: the one definition of the event. */
+  readonly schema: ZodType;
   parse(value: unknown): E;
 }
 

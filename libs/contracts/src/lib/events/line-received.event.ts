@@ -1,4 +1,17 @@
-import { eventIdField, eventObject, textField, timestampField, toTimestamp } from './event-fields';
+import type { z } from 'zod';
+import {
+  ALREADY_CHECKED,
+  checkContract,
+  checkFields,
+  givenFields,
+  eventStyle,
+  jsonObject,
+  normalisedTimestamp,
+  textField,
+  timestampField,
+  toTimestamp,
+  uuidField,
+} from '../schema/contract-schema';
 import { newEventId } from './event-id';
 
 /**
@@ -8,35 +21,45 @@ import { newEventId } from './event-id';
  */
 export const MAX_LINE_EVENT_BYTES = 256 * 1024;
 
-export interface LineReceivedData {
-  readonly eventId: string;
-  /** The line without its terminator, decoded as UTF-8. May be empty. */
-  readonly line: string;
-  /** The peer, `host:port` (IPv6 hosts in brackets). */
-  readonly remoteAddress: string;
-  /** RFC 3339 UTC timestamp. */
-  readonly receivedAt: string;
-}
+/** The body of `line.received.v1`, the one definition of it. */
+export const LineReceivedV1Schema = jsonObject({
+  eventId: uuidField('A fresh UUID per line: two identical lines are two facts.'),
+  line: textField({
+    maxBytes: MAX_LINE_EVENT_BYTES,
+    allowEmpty: true,
+    description: 'The line without its terminator, decoded as UTF-8. May be empty.',
+  }),
+  remoteAddress: textField({ maxBytes: 128, description: 'The peer, `host:port` (IPv6 hosts in brackets).' }),
+  receivedAt: timestampField('When the line was received (UTC).'),
+}).meta({
+  title: 'line.received.v1',
+  description: "The event-handler's TCP line echo received a line. Unknown fields are ignored.",
+});
+
+export type LineReceivedData = Readonly<z.input<typeof LineReceivedV1Schema>>;
+
+const style = eventStyle('line.received.v1');
 
 /** `line.received` v1: the event-handler's TCP line echo received a line. */
 export class LineReceivedIntegrationEvent implements LineReceivedData {
   static readonly routingKey = 'line.received';
   static readonly version = 1;
   static readonly type = 'line.received.v1';
+  static readonly schema = LineReceivedV1Schema;
 
   readonly eventId: string;
   readonly line: string;
   readonly remoteAddress: string;
   readonly receivedAt: string;
 
-  /** Validates `data`; throws ContractViolation (`invalid-event`) naming the field. */
-  constructor(data: LineReceivedData) {
-    const type = LineReceivedIntegrationEvent.type;
-    const fields = eventObject(type, data);
-    this.eventId = eventIdField(type, fields);
-    this.line = textField(type, fields, 'line', { maxBytes: MAX_LINE_EVENT_BYTES, allowEmpty: true });
-    this.remoteAddress = textField(type, fields, 'remoteAddress', { maxBytes: 128 });
-    this.receivedAt = timestampField(type, fields, 'receivedAt');
+  /** Validates `data` against the schema; throws ContractViolation (`invalid-event`) naming the field. */
+  constructor(data: LineReceivedData, checked?: typeof ALREADY_CHECKED) {
+    const fields = checked === ALREADY_CHECKED ? data : checkContract(LineReceivedV1Schema, data, style);
+    this.eventId = fields.eventId.toLowerCase();
+    this.line = fields.line;
+    this.remoteAddress = fields.remoteAddress;
+    this.receivedAt =
+      checked === ALREADY_CHECKED ? fields.receivedAt : (normalisedTimestamp(fields.receivedAt) as string);
     Object.freeze(this);
   }
 
@@ -47,12 +70,20 @@ export class LineReceivedIntegrationEvent implements LineReceivedData {
     receivedAt?: Date | string;
     eventId?: string;
   }): LineReceivedIntegrationEvent {
-    return new LineReceivedIntegrationEvent({
+    const fields = {
       eventId: data.eventId ?? newEventId(),
       line: data.line,
       remoteAddress: data.remoteAddress,
       receivedAt: toTimestamp(data.receivedAt),
-    });
+    };
+    // What it made itself (a fresh id, the current time) is valid; what it was given is checked.
+    checkFields(
+      LineReceivedV1Schema,
+      fields,
+      givenFields(data, ['eventId', 'line', 'remoteAddress', 'receivedAt']),
+      style,
+    );
+    return new LineReceivedIntegrationEvent(fields, ALREADY_CHECKED);
   }
 
   /** Reads an already parsed JSON body. */

@@ -1,4 +1,5 @@
-import { ContractViolation } from '../contract-violation';
+import { z } from 'zod';
+import { checkContract, codePointCount, type ViolationStyle } from '../schema/contract-schema';
 import { MAX_NAME_LENGTH } from './greeting';
 import type { HelloRequest } from './grpc-types';
 
@@ -11,35 +12,49 @@ const NOT_PLAIN_TEXT = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F\uD800-\uDFFF\uF
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000A-\u001F\u007F-\u009F]/u;
 
 /**
+ * The `name` of a HelloRequest, over gRPC and AMQP alike: not empty or blank, at most
+ * MAX_NAME_LENGTH code points, valid UTF-8 text with no control characters other than tab.
+ */
+export const HelloNameSchema = z
+  .string({ error: 'must be a string' })
+  .check((ctx) => {
+    const name = ctx.value;
+    if (name.trim().length === 0) {
+      ctx.issues.push({ code: 'custom', message: 'must not be empty', input: name });
+      // A string never has more code points than UTF-16 units, so short names skip the count.
+    } else if (name.length > MAX_NAME_LENGTH && codePointCount(name) > MAX_NAME_LENGTH) {
+      ctx.issues.push({ code: 'custom', message: `must be at most ${MAX_NAME_LENGTH} characters`, input: name });
+    } else if (NOT_PLAIN_TEXT.test(name)) {
+      const message = CONTROL_CHARACTER.test(name) ? 'must not contain control characters' : 'must be valid UTF-8 text';
+      ctx.issues.push({ code: 'custom', message, input: name });
+    }
+  })
+  .meta({
+    description: 'Who to greet: not blank, no control characters other than tab.',
+    minLength: 1,
+    maxLength: MAX_NAME_LENGTH,
+    pattern:
+      '^[^\\u0000-\\u0008\\u000A-\\u001F\\u007F-\\u009F\\uFFFD]*\\S[^\\u0000-\\u0008\\u000A-\\u001F\\u007F-\\u009F\\uFFFD]*$',
+  });
+
+/** A SayHello request (gRPC `HelloRequest`; the JSON body of a `hello.rpc` request). */
+export const HelloRequestSchema = z
+  .object({ name: HelloNameSchema })
+  .meta({ title: 'HelloRequest', description: 'SayHello: the name to greet. Unknown fields are ignored.' });
+
+const nameStyle: ViolationStyle = {
+  code: 'invalid-message',
+  wording: (field, message) => `${field}: ${message}`,
+  field: 'name',
+};
+
+/**
  * Checks the `name` of a HelloRequest and returns the request. Throws a ContractViolation
- * (`invalid-message`, field `name`) when the name is empty or blank, longer than
- * MAX_NAME_LENGTH code points, not valid UTF-8 text, or holds control characters other than tab.
+ * (`invalid-message`, field `name`) when the name breaks HelloNameSchema.
  */
 export function parseHelloRequest(request: Partial<HelloRequest> | null | undefined): HelloRequest {
+  // Only the name is checked, and the request handed back as it came: this runs on every call.
   const name = request?.name;
-  if (typeof name !== 'string') {
-    throw new ContractViolation('invalid-message', 'name: must be a string', 'name');
-  }
-  if (name.trim().length === 0) {
-    throw new ContractViolation('invalid-message', 'name: must not be empty', 'name');
-  }
-  // A string never has more code points than UTF-16 units, so short names skip the count.
-  if (name.length > MAX_NAME_LENGTH && codePointCount(name) > MAX_NAME_LENGTH) {
-    throw new ContractViolation('invalid-message', `name: must be at most ${MAX_NAME_LENGTH} characters`, 'name');
-  }
-  if (NOT_PLAIN_TEXT.test(name)) {
-    throw new ContractViolation(
-      'invalid-message',
-      CONTROL_CHARACTER.test(name) ? 'name: must not contain control characters' : 'name: must be valid UTF-8 text',
-      'name',
-    );
-  }
+  checkContract(HelloNameSchema, name, nameStyle);
   return request as HelloRequest;
-}
-
-// Each surrogate pair is two UTF-16 units but one code point; a lone surrogate counts as one.
-const SURROGATE_PAIR = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
-
-function codePointCount(text: string): number {
-  return text.length - (text.match(SURROGATE_PAIR)?.length ?? 0);
 }

@@ -1,4 +1,4 @@
-import { ContractViolation, deadLetterQueueFor, retryQueueFor } from '@hello/contracts';
+import { ContractViolation, deadLetterQueueFor, retryQueueFor, type DeathReasonCode } from '@hello/contracts';
 import { RetryOptions, retryDelayAfter } from '../config/retry-options';
 import { MessagingError, MessagingErrorCode } from '../errors';
 import { UndecodableBody } from './decode-body';
@@ -39,14 +39,8 @@ export type HandlingOutcome =
     }
   | { readonly kind: 'failed'; readonly error: unknown };
 
-/** Stable codes written to `MessageHeaders.deathReason`. */
-export type DeathReason =
-  | 'malformed-json'
-  | 'unsupported-content-type'
-  | 'unknown-type'
-  | ContractViolation['code']
-  | 'handler-failed'
-  | 'no-reply-to';
+/** Stable codes written to `MessageHeaders.deathReason` (the contract's DEATH_REASONS). */
+export type DeathReason = DeathReasonCode;
 
 export type DeliveryAction =
   | { readonly kind: 'ack' }

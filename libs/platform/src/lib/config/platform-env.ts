@@ -12,6 +12,7 @@ export const platformEnvSchema = rabbitmqEnvSchema.extend({
   LOG_FORMAT: oneOf(['json', 'pretty'] as const, 'json'),
   LOG_FILE: z.string().optional(),
   HTTP_KEEP_ALIVE_TIMEOUT_MS: integer(DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS, 1_000, 3_600_000),
+  HTTP_DOCS: oneOf(['on', 'off'] as const, 'on'),
 });
 
 export interface PlatformConfig {
@@ -21,6 +22,8 @@ export interface PlatformConfig {
   readonly logFile?: string;
   /** How long the HTTP server keeps an idle keep-alive connection open (default 65 s). */
   readonly httpKeepAliveTimeoutMs?: number;
+  /** Serve the OpenAPI document at /docs/openapi.json and Swagger UI at /docs (HTTP_DOCS; unset: on). */
+  readonly httpDocs?: boolean;
 }
 
 /** `LOG_*` and `HTTP_KEEP_ALIVE_TIMEOUT_MS` as the platform uses them. */
@@ -29,6 +32,8 @@ export function platformConfigOf(env: z.output<typeof platformEnvSchema>): Platf
     logLevel: env.LOG_LEVEL,
     logFormat: env.LOG_FORMAT,
     httpKeepAliveTimeoutMs: env.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    // Unset means on, as logFile is there only when set.
+    ...(env.HTTP_DOCS === 'off' ? { httpDocs: false } : {}),
   };
   return env.LOG_FILE ? { ...config, logFile: env.LOG_FILE } : config;
 }

@@ -1,4 +1,5 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
 import { Readiness } from './readiness';
 
@@ -6,6 +7,7 @@ import { Readiness } from './readiness';
  * `GET /health/live`: 200 while the process can serve (a hung event loop cannot answer at all).
  * `GET /health/ready`: 200 when every readiness check is up, 503 naming the failing parts otherwise.
  */
+@ApiTags('platform')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -16,12 +18,14 @@ export class HealthController {
 
   @Get('live')
   @HealthCheck()
+  @ApiOperation({ summary: 'Liveness: 200 while the process can serve' })
   live(): Promise<HealthCheckResult> {
     return this.health.check([]);
   }
 
   @Get('ready')
   @HealthCheck()
+  @ApiOperation({ summary: 'Readiness: 200 when every check is up, 503 naming the failing parts' })
   async ready(): Promise<HealthCheckResult> {
     const report = await this.readiness.report();
     return this.health.check(
