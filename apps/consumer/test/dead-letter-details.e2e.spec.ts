@@ -66,11 +66,12 @@ describe('dead letters say what happened (effect publish refused with 403)', () 
       password: USER.password,
       tags: '',
     });
-    // May declare anything and publish through the default exchange (retry and dead-letter copies),
-    // but not to hello.events, where the effects go.
+    // May declare anything, bind the event log to hello.events (a binding needs write on its queue)
+    // and publish through the default exchange (retry and dead-letter copies), but not to
+    // hello.events, where the effects go.
     await managementRequest(api, 'PUT', `permissions/${encodeURIComponent(vhost.vhost)}/${USER.name}`, {
       configure: '.*',
-      write: '^amq\\.default$',
+      write: '^(amq\\.default|hello\\.events\\.log)$',
       read: '.*',
     });
     const url = new URL(vhost.url);

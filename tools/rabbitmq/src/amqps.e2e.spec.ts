@@ -110,29 +110,43 @@ describe('the apps over amqps: to a broker that checks client certificates', () 
   });
 
   it('should have every app connected over TLS, presenting the client certificate', async () => {
-    const out = await broker.ctl([
-      'list_connections',
-      'client_properties',
-      'ssl',
-      'peer_cert_subject',
-      '--no-table-headers',
-      '--quiet',
-    ]);
-    const connections = out
-      .trim()
-      .split('\n')
-      .map((line) => {
-        const [properties, ssl, subject] = line.split('\t');
-        return { name: /\{"connection_name","([^"]+)"\}/.exec(properties)?.[1], ssl, subject };
-      });
-    expect(connections.map((c) => c.name).sort()).toEqual([
+    const expected = [
       'consumer',
       'consumer.publisher',
       'event-handler.consumer',
+      'event-handler.log',
+      // Opened once the projection has caught up with the event log and follows it.
+      'event-handler.projection:greetings_by_hour',
       'event-handler.publisher',
       'greeter',
       'producer',
-    ]);
+    ];
+    const listConnections = async () =>
+      (
+        await broker.ctl([
+          'list_connections',
+          'client_properties',
+          'ssl',
+          'peer_cert_subject',
+          '--no-table-headers',
+          '--quiet',
+        ])
+      )
+        .trim()
+        .split('\n')
+        .map((line) => {
+          const [properties, ssl, subject] = line.split('\t');
+          return { name: /\{"connection_name","([^"]+)"\}/.exec(properties)?.[1], ssl, subject };
+        });
+    let connections = await listConnections();
+    await waitFor(
+      async () => {
+        connections = await listConnections();
+        return connections.length >= expected.length;
+      },
+      { timeoutMs: 15_000, message: `${expected.length} connections` },
+    );
+    expect(connections.map((c) => c.name).sort()).toEqual(expected);
     for (const connection of connections)
       expect(connection).toMatchObject({ ssl: 'true', subject: 'CN=hello-mesh client' });
   });
