@@ -201,23 +201,25 @@ export function declaredDefinitions(document: Json): Json {
 }
 
 /** The broker's definitions of `vhost` (management API), less what the capture itself added. */
-export async function brokerDefinitions(vhost: TestVhost): Promise<Json> {
+export async function brokerDefinitions(vhost: TestVhost, testQueues: readonly string[] = []): Promise<Json> {
   const definitions = await managementRequest<Json>(
     managementApi(),
     'GET',
     `definitions/${encodeURIComponent(vhost.vhost)}`,
   );
+  // The test's own queues (the capture, and any a spec binds to watch the apps) are not the apps'.
+  const ownQueues = new Set([CAPTURE_QUEUE, ...testQueues]);
   const byName = (a: Json, b: Json) => String(a['name']).localeCompare(String(b['name']));
   return {
     queues: (definitions['queues'] as Json[])
-      .filter((q) => q['name'] !== CAPTURE_QUEUE)
+      .filter((q) => !ownQueues.has(String(q['name'])))
       .map((q) => ({ name: q['name'], durable: q['durable'], arguments: q['arguments'] }))
       .sort(byName),
     exchanges: (definitions['exchanges'] as Json[])
       .map((e) => ({ name: e['name'], type: e['type'], durable: e['durable'] }))
       .sort(byName),
     bindings: (definitions['bindings'] as Json[])
-      .filter((b) => b['destination'] !== CAPTURE_QUEUE && b['destination_type'] === 'queue')
+      .filter((b) => !ownQueues.has(String(b['destination'])) && b['destination_type'] === 'queue')
       .map((b) => `${b['source']} → ${b['destination']} (${b['routing_key']})`)
       .sort(),
   };
