@@ -14,9 +14,10 @@ import type { Metrics } from './metrics';
  */
 export function grpcMetricsInterceptor(metrics: Metrics): ServerInterceptor {
   const { started, handled, handlingSeconds, inFlight } = metrics.grpc;
-  // Per method (grpc-js passes the same definition to every call of it): its series, found once; per
-  // status code of the method: its completed series.
-  const methods = new LabelledChildren((method: ServerMethodDefinition<unknown, unknown>) => {
+  // Per method path: its series, made on the first call (grpc-js makes a new method definition for
+  // every call, but its path is the registered handler's); per status code: its completed series.
+  const methods = new Map<string, ReturnType<typeof seriesOf>>();
+  const seriesOf = (method: ServerMethodDefinition<unknown, unknown>) => {
     const { service, name } = splitPath(method.path);
     const labels = { grpc_type: callType(method), grpc_service: service, grpc_method: name };
     return {
@@ -27,9 +28,13 @@ export function grpcMetricsInterceptor(metrics: Metrics): ServerInterceptor {
         return { handled: handled.labels(completedLabels), handlingSeconds: handlingSeconds.labels(completedLabels) };
       }),
     };
-  });
+  };
   return (method: ServerMethodDefinition<unknown, unknown>, call) => {
-    const series = methods.get(method);
+    let series = methods.get(method.path);
+    if (!series) {
+      series = seriesOf(method);
+      methods.set(method.path, series);
+    }
     const begun = process.hrtime.bigint();
     let finished = false;
     const finish = (code: number) => {
