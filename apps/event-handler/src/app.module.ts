@@ -35,6 +35,7 @@ import { LOG_PROJECTIONS } from './log-projections/log-projection';
 import { LogProjectionRunner } from './log-projections/log-projection-runner';
 import { LogProjectionStore } from './log-projections/log-projection-store';
 import { ProjectionsHttpController } from './log-projections/projections.http.controller';
+import { ProjectionRebuilder } from './rebuild/projection-rebuilder';
 import { GetGreetingHandler } from './stats/get-greeting.handler';
 import { GetStatsHandler } from './stats/get-stats.handler';
 import { EventHandlerHttpErrorFilter } from './stats/http-error.filter';
@@ -112,6 +113,8 @@ export class AppModule {
         ...logProjections,
         { provide: LOG_PROJECTIONS, useFactory: (...all: unknown[]) => all, inject: logProjections },
         LogProjectionRunner,
+        // Rebuilds from the event log (POST /projections/rebuild)
+        ProjectionRebuilder,
         // Command handlers
         ApplyIntegrationEventHandler,
         PublishLineReceivedHandler,

@@ -1,7 +1,7 @@
 import { GreetingGreetedIntegrationEvent } from '@hello/contracts';
 import { Injectable } from '@nestjs/common';
 import type { ProjectionTransaction } from '../projections/projection-store';
-import type { Projector } from '../projections/projector';
+import type { Projector, ProjectionTables } from '../projections/projector';
 import { welcomeMessageFor } from '../welcome-new-name/welcome-message';
 import { GreetingCountedEvent } from './greeting-counted.event';
 
@@ -13,6 +13,8 @@ import { GreetingCountedEvent } from './greeting-counted.event';
 @Injectable()
 export class CountGreetingWhenGreeted implements Projector<GreetingGreetedIntegrationEvent> {
   readonly eventClass = GreetingGreetedIntegrationEvent;
+  readonly projection = 'greetings';
+  readonly owns: ProjectionTables = { tables: ['greetings'], counters: [] };
 
   async project(tx: ProjectionTransaction, event: GreetingGreetedIntegrationEvent): Promise<GreetingCountedEvent[]> {
     const count = await tx.countGreeting(event.name, event.greetedAt);

@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import Database from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql, SqliteDialect } from 'kysely';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool, types } from 'pg';
 import type { EventHandlerSchema } from './database-schema';
@@ -9,6 +9,9 @@ import { migrateToLatest } from './migrations';
 
 /** File name of the SQLite database inside the data folder. */
 export const DATABASE_FILE = 'projections.sqlite';
+/** Where a rebuild writes its fresh tables: this SQLite file beside DATABASE_FILE, or this PostgreSQL schema. */
+export const REBUILD_DATABASE_FILE = 'projections.rebuild.sqlite';
+export const REBUILD_SCHEMA = 'hello_rebuild';
 
 export type DatabaseDialect = 'sqlite' | 'postgres';
 
@@ -43,6 +46,10 @@ export class EventHandlerDatabase {
     readonly dialect: DatabaseDialect,
     /** Where it is, without credentials: for logs and errors. */
     readonly description: string,
+    /** The SQLite file (undefined on PostgreSQL). */
+    readonly file?: string,
+    /** The PostgreSQL schema of its tables when not the server's default (a rebuild's). */
+    readonly schema?: string,
   ) {}
 
   static async open(location: DatabaseLocation): Promise<EventHandlerDatabase> {
@@ -58,27 +65,82 @@ export class EventHandlerDatabase {
     return database;
   }
 
-  private static sqlite(dataDir: string): EventHandlerDatabase {
+  /**
+   * A fresh, empty database of the same schema beside the live one, for a rebuild's tables: the SQLite
+   * file REBUILD_DATABASE_FILE in the data folder, or the schema REBUILD_SCHEMA of the PostgreSQL
+   * database. Whatever an earlier rebuild left there (one that was killed) is dropped first. It is
+   * scratch space: on SQLite it is written without waiting for the disk.
+   */
+  static async openRebuild(location: DatabaseLocation): Promise<EventHandlerDatabase> {
+    let database: EventHandlerDatabase;
+    if (location.databaseUrl) {
+      const admin = EventHandlerDatabase.postgres(location.databaseUrl);
+      try {
+        await sql`drop schema if exists ${sql.id(REBUILD_SCHEMA)} cascade`.execute(admin.db);
+        await sql`create schema ${sql.id(REBUILD_SCHEMA)}`.execute(admin.db);
+      } finally {
+        await admin.close();
+      }
+      database = EventHandlerDatabase.postgres(location.databaseUrl, REBUILD_SCHEMA);
+    } else {
+      const file = join(location.dataDir, REBUILD_DATABASE_FILE);
+      for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+      database = EventHandlerDatabase.sqlite(location.dataDir, REBUILD_DATABASE_FILE);
+    }
+    try {
+      await migrateToLatest(database.db as Kysely<unknown>, database.description, database.schema);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+    return database;
+  }
+
+  /** Drops what `openRebuild` created (after the swap, or when a rebuild gives up). */
+  static async dropRebuild(location: DatabaseLocation): Promise<void> {
+    if (location.databaseUrl) {
+      const admin = EventHandlerDatabase.postgres(location.databaseUrl);
+      try {
+        await sql`drop schema if exists ${sql.id(REBUILD_SCHEMA)} cascade`.execute(admin.db);
+      } finally {
+        await admin.close();
+      }
+    } else {
+      const file = join(location.dataDir, REBUILD_DATABASE_FILE);
+      for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    }
+  }
+
+  private static sqlite(dataDir: string, fileName = DATABASE_FILE): EventHandlerDatabase {
     mkdirSync(dataDir, { recursive: true });
-    const file = join(dataDir, DATABASE_FILE);
+    const file = join(dataDir, fileName);
     const sqlite = new Database(file);
+    const scratch = fileName !== DATABASE_FILE;
     sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma(scratch ? 'synchronous = OFF' : 'synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     // Another process holding the write lock (a backup, an operator's sqlite3 shell) is waited
     // for instead of failing the event at once.
     sqlite.pragma('busy_timeout = 5000');
     const db = new Kysely<EventHandlerSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
-    return new EventHandlerDatabase(db, 'sqlite', file);
+    return new EventHandlerDatabase(db, 'sqlite', file, file);
   }
 
-  private static postgres(url: string): EventHandlerDatabase {
-    const pool = new Pool({ connectionString: url, types: pgTypes, application_name: 'event-handler' });
-    const description = describeUrl(url);
+  /** `schema`: the connections' search_path (the live tables are in the server's default one). */
+  private static postgres(url: string, schema?: string): EventHandlerDatabase {
+    const pool = new Pool({
+      connectionString: url,
+      types: pgTypes,
+      application_name: schema ? 'event-handler.rebuild' : 'event-handler',
+      ...(schema ? { options: `-c search_path=${schema}` } : {}),
+    });
+    const description = describeUrl(url) + (schema ? ` (schema ${schema})` : '');
     const database = new EventHandlerDatabase(
       new Kysely<EventHandlerSchema>({ dialect: new PostgresDialect({ pool }) }),
       'postgres',
       description,
+      undefined,
+      schema,
     );
     // A connection that breaks (server restart, failover) must not crash the process: idle ones
     // the pool drops and replaces (its 'error'); one in use by a query or a transaction would

@@ -99,13 +99,13 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
 const provider: MigrationProvider = { getMigrations: async () => ({ ...MIGRATIONS }) };
 
 /**
- * Brings the database to the latest schema. Refuses (throws) a database that a newer build has
+ * Brings the database (or, given `schema`, that PostgreSQL schema of it) to the latest schema. Refuses (throws) a database that a newer build has
  * migrated further than this one knows, instead of guessing what its tables mean.
  */
-export async function migrateToLatest(db: Kysely<unknown>, where: string): Promise<void> {
+export async function migrateToLatest(db: Kysely<unknown>, where: string, schema?: string): Promise<void> {
   const known = Object.keys(MIGRATIONS).sort();
   const tables = await db.introspection.getTables({ withInternalKyselyTables: true });
-  if (tables.some((t) => t.name === 'kysely_migration')) {
+  if (tables.some((t) => t.name === 'kysely_migration' && (!schema || t.schema === schema))) {
     const executed = await (db as Kysely<{ kysely_migration: { name: string } }>)
       .selectFrom('kysely_migration')
       .select('name')
@@ -121,7 +121,12 @@ export async function migrateToLatest(db: Kysely<unknown>, where: string): Promi
       );
     }
   }
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  // A schema of its own (a rebuild's): its migration table is there too, not in the default schema.
+  const { error, results } = await new Migrator({
+    db,
+    provider,
+    ...(schema ? { migrationTableSchema: schema } : {}),
+  }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     const reason = error instanceof Error ? error.message : String(error);

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { Transaction } from 'kysely';
 import type { EventHandlerSchema } from '../database/database-schema';
 import type { LogProjection } from '../log-projections/log-projection';
+import type { ProjectionTables } from '../projections/projector';
 
 /** The projection's name in `GET /projections`, metrics and `projection_positions`. */
 export const GREETINGS_BY_HOUR = 'greetings_by_hour';
@@ -21,6 +22,8 @@ export function hourOf(time: string | Date): string {
 @Injectable()
 export class CountGreetingsByHour implements LogProjection {
   readonly name = GREETINGS_BY_HOUR;
+  readonly eventTypes = [GreetingGreetedIntegrationEvent.type];
+  readonly owns: ProjectionTables = { tables: ['greetings_by_hour'], counters: [] };
 
   async apply(trx: Transaction<EventHandlerSchema>, events: readonly IntegrationEvent[]): Promise<void> {
     const perHour = new Map<string, number>();

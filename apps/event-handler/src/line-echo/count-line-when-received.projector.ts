@@ -1,7 +1,7 @@
 import { LineReceivedIntegrationEvent } from '@hello/contracts';
 import { Injectable } from '@nestjs/common';
-import type { ProjectionTransaction } from '../projections/projection-store';
-import type { Projector } from '../projections/projector';
+import { LINES_RECEIVED, type ProjectionTransaction } from '../projections/projection-store';
+import type { Projector, ProjectionTables } from '../projections/projector';
 import { LineCountedEvent } from './line-counted.event';
 
 /**
@@ -11,6 +11,8 @@ import { LineCountedEvent } from './line-counted.event';
 @Injectable()
 export class CountLineWhenReceived implements Projector<LineReceivedIntegrationEvent> {
   readonly eventClass = LineReceivedIntegrationEvent;
+  readonly projection = 'lines';
+  readonly owns: ProjectionTables = { tables: [], counters: [LINES_RECEIVED] };
 
   async project(tx: ProjectionTransaction, event: LineReceivedIntegrationEvent): Promise<LineCountedEvent[]> {
     const linesReceived = await tx.countLine();

@@ -28,10 +28,18 @@ import { type LogEntry, LogProjectionStore } from './log-projection-store';
  */
 export type ProjectionState = 'backfilling' | 'live' | 'partial';
 
+/**
+ * What `GET /projections` says of a projection: its runner's state, or `rebuilding` while a rebuild of
+ * it runs on this replica (its live tables answer meanwhile).
+ */
+export type ReportedProjectionState = ProjectionState | 'rebuilding';
+
 /** What `GET /projections` shows of one projection. */
 export interface ProjectionStatus {
   readonly name: string;
-  readonly state: ProjectionState;
+  /** `log`: fed from the event log; `queue`: fed from event-handler.events (its offset: where its last rebuild stopped). */
+  readonly source: 'log' | 'queue';
+  readonly state: ReportedProjectionState;
   /** The offset of the last log entry applied; absent before the first. */
   readonly lastOffset?: number;
   readonly lastAppliedAt?: string;
@@ -125,10 +133,24 @@ export class LogProjectionRunner implements OnModuleInit, OnApplicationBootstrap
     return tracked && { state: tracked.state, historyFrom: tracked.historyFrom };
   }
 
+  /** Reads the stored positions of `names` again (a rebuild has replaced them). */
+  async refresh(names: readonly string[]): Promise<void> {
+    for (const tracked of this.tracked) {
+      if (!names.includes(tracked.projection.name)) continue;
+      const position = await this.store.position(tracked.projection.name);
+      tracked.lastOffset = position?.offset;
+      tracked.lastAppliedAt = position?.appliedAt;
+      tracked.eventsSkipped = position?.eventsSkipped ?? 0;
+      tracked.historyFrom = position?.historyFrom;
+      this.updateState(tracked);
+    }
+  }
+
   async statuses(): Promise<ProjectionStatus[]> {
     const tail = await this.tail().catch(() => undefined);
     return this.tracked.map((t) => ({
       name: t.projection.name,
+      source: 'log',
       state: t.state,
       ...(t.lastOffset === undefined ? {} : { lastOffset: t.lastOffset }),
       ...(t.lastAppliedAt === undefined ? {} : { lastAppliedAt: t.lastAppliedAt }),

@@ -1,6 +1,7 @@
 import type { IntegrationEvent } from '@hello/contracts';
 import type { Transaction } from 'kysely';
 import type { EventHandlerSchema } from '../database/database-schema';
+import type { ProjectionTables } from '../projections/projector';
 
 /**
  * A projection fed from the event log (`hello.events.log`) instead of the event-handler's queue: it
@@ -12,6 +13,10 @@ import type { EventHandlerSchema } from '../database/database-schema';
 export interface LogProjection {
   /** Names it in `GET /projections`, metrics and `projection_positions`. */
   readonly name: string;
+  /** The integration event types it reads (the others in the log pass it by). */
+  readonly eventTypes: readonly string[];
+  /** What it writes (besides its row of `projection_positions`): what a rebuild replaces. */
+  readonly owns: ProjectionTables;
   /** Applies, in log order, the valid events of one batch inside `trx`. */
   apply(trx: Transaction<EventHandlerSchema>, events: readonly IntegrationEvent[]): Promise<void>;
 }

@@ -46,11 +46,21 @@ export interface ProjectionTransaction {
   addOutboxMessage(message: OutboxMessage): Promise<void>;
 }
 
+/** One event of a batch given to `applyBatch`. */
+export interface EventToApply {
+  readonly eventId: string;
+  readonly type: string;
+  project(tx: ProjectionTransaction): Promise<unknown>;
+}
+
 export type ApplyResult<T> = { readonly applied: true; readonly value: T } | { readonly applied: false };
 
-const MESSAGES_HANDLED = 'messages_handled';
-const LINES_RECEIVED = 'lines_received';
+/** Rows of the `counters` table. */
+export const MESSAGES_HANDLED = 'messages_handled';
+export const LINES_RECEIVED = 'lines_received';
+/** Inbox rows pruned, per event type (`inbox_pruned:<type>`; a bare `inbox_pruned` from older builds counts too). */
 const INBOX_PRUNED = 'inbox_pruned';
+export const inboxPrunedCounter = (type: string): string => `${INBOX_PRUNED}:${type}`;
 
 /**
  * The event-handler's read models and its inbox, on the database of EventHandlerDatabase
@@ -114,16 +124,46 @@ export class ProjectionStore {
   }
 
   /**
+   * `applyOnce` for many events in one transaction, in order (a rebuild's batches: one commit per
+   * batch instead of one per event). Resolves to how many were new.
+   */
+  applyBatch(events: readonly EventToApply[]): Promise<number> {
+    if (events.length === 0) return Promise.resolve(0);
+    return this.db.transaction().execute(async (trx) => {
+      const tx = this.transactionOn(trx);
+      const appliedAt = new Date().toISOString();
+      let applied = 0;
+      for (const event of events) {
+        const inserted = await trx
+          .insertInto('inbox')
+          .values({ event_id: event.eventId, type: event.type, applied_at: appliedAt })
+          .onConflict((oc) => oc.column('event_id').doNothing())
+          .executeTakeFirst();
+        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) continue;
+        await event.project(tx);
+        applied++;
+      }
+      return applied;
+    });
+  }
+
+  /**
    * Deletes inbox rows applied before `before`; resolves to how many. A redelivery of such an
    * event would be applied again: the retention must exceed any redelivery delay.
    */
   pruneInbox(before: Date): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
-      const deleted = await trx.deleteFrom('inbox').where('applied_at', '<', before.toISOString()).executeTakeFirst();
-      const count = Number(deleted.numDeletedRows);
-      // eventsApplied keeps counting them.
-      if (count > 0) await increment(trx, INBOX_PRUNED, count);
-      return count;
+      // eventsApplied keeps counting them, per type (a rebuild replaces a type's rows and its count).
+      // The deleted rows' types come back from the delete itself: replicas pruning at once count each once.
+      const deleted = await trx
+        .deleteFrom('inbox')
+        .where('applied_at', '<', before.toISOString())
+        .returning('type')
+        .execute();
+      const perType = new Map<string, number>();
+      for (const { type } of deleted) perType.set(type, (perType.get(type) ?? 0) + 1);
+      for (const [type, n] of perType) await increment(trx, inboxPrunedCounter(type), n);
+      return deleted.length;
     });
   }
 
@@ -174,7 +214,7 @@ export class ProjectionStore {
         last: last.map((row) => ({ messageId: row.message_id, text: row.text, handledAt: row.handled_at })),
       },
       lines: { received: counters.get(LINES_RECEIVED) ?? 0 },
-      eventsApplied: Number(inbox.n) + (counters.get(INBOX_PRUNED) ?? 0),
+      eventsApplied: Number(inbox.n) + sumPruned(counters),
       outbox: await this.outbox.totals(db),
     };
   }
@@ -256,6 +296,12 @@ async function increment(trx: Transaction<EventHandlerSchema>, name: string, by 
     .returning('value')
     .executeTakeFirstOrThrow();
   return Number(row.value);
+}
+
+function sumPruned(counters: ReadonlyMap<string, number>): number {
+  let sum = 0;
+  for (const [name, value] of counters) if (name === INBOX_PRUNED || name.startsWith(`${INBOX_PRUNED}:`)) sum += value;
+  return sum;
 }
 
 function toGreeting(row: {

@@ -10,7 +10,20 @@ import type { ProjectionTransaction } from './projection-store';
  */
 export interface Projector<E extends IntegrationEvent = IntegrationEvent> {
   readonly eventClass: IntegrationEventClass<E>;
+  /** Names its projection in `GET /projections` and for `npm run projections -- rebuild`. */
+  readonly projection: string;
+  /** What it writes (besides the inbox rows of its event type): what a rebuild replaces. */
+  readonly owns: ProjectionTables;
   project(tx: ProjectionTransaction, event: E): Promise<IEvent[]>;
+}
+
+/** The tables a projection's rows live in (whole tables: nothing else writes them). */
+export type ProjectionTable = 'greetings' | 'recent_messages' | 'greetings_by_hour';
+
+/** What one projection writes: whole tables, and rows of the `counters` table by name. */
+export interface ProjectionTables {
+  readonly tables: readonly ProjectionTable[];
+  readonly counters: readonly string[];
 }
 
 /** Injection token of the list of every Projector. */

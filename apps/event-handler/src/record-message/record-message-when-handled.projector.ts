@@ -1,7 +1,7 @@
 import { MessageHandledIntegrationEvent } from '@hello/contracts';
 import { Injectable } from '@nestjs/common';
-import type { ProjectionTransaction } from '../projections/projection-store';
-import type { Projector } from '../projections/projector';
+import { MESSAGES_HANDLED, type ProjectionTransaction } from '../projections/projection-store';
+import type { Projector, ProjectionTables } from '../projections/projector';
 import { MessageRecordedEvent } from './message-recorded.event';
 
 /**
@@ -11,6 +11,8 @@ import { MessageRecordedEvent } from './message-recorded.event';
 @Injectable()
 export class RecordMessageWhenHandled implements Projector<MessageHandledIntegrationEvent> {
   readonly eventClass = MessageHandledIntegrationEvent;
+  readonly projection = 'messages';
+  readonly owns: ProjectionTables = { tables: ['recent_messages'], counters: [MESSAGES_HANDLED] };
 
   async project(tx: ProjectionTransaction, event: MessageHandledIntegrationEvent): Promise<MessageRecordedEvent[]> {
     await tx.recordHandledMessage(event.eventId, {

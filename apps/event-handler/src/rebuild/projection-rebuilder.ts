@@ -1,0 +1,556 @@
+import { type IntegrationEvent, integrationEventClassOf, Topology } from '@hello/contracts';
+import {
+  AmqpConnection,
+  findStreamTail,
+  publishedAt,
+  readLoggedEvent,
+  StreamReader,
+  type StreamDelivery,
+} from '@hello/messaging';
+import { Metrics as PlatformMetrics } from '@hello/platform';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { Counter, Gauge } from 'prom-client';
+import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from '../config/event-handler.config';
+import type { EventHandlerSchema } from '../database/database-schema';
+import { EventHandlerDatabase, REBUILD_SCHEMA } from '../database/event-handler-database';
+import { LOG_PROJECTIONS, type LogProjection } from '../log-projections/log-projection';
+import { LogProjectionRunner } from '../log-projections/log-projection-runner';
+import { type LogEntry, LogProjectionStore } from '../log-projections/log-projection-store';
+import { OutboxStore } from '../outbox/outbox-store';
+import { type EventToApply, inboxPrunedCounter, ProjectionStore } from '../projections/projection-store';
+import { PROJECTORS, type Projector, type ProjectionTable } from '../projections/projector';
+import { type RebuildReport, SKIPPED_LISTED } from './rebuild-report';
+
+/** What to rebuild, and from where in the log. */
+export interface RebuildRequest {
+  /** Projection names; all of them when absent. */
+  readonly projections?: readonly string[];
+  /** `first` (the default) or a time: the rebuilt history then starts there (`partial`). */
+  readonly from?: 'first' | Date;
+}
+
+/** A rebuild is running already (here, or on another replica sharing the PostgreSQL database). */
+export class RebuildInProgress extends Error {
+  readonly code = 'rebuild-in-progress';
+}
+
+/** The request names a projection that does not exist. */
+export class UnknownProjection extends Error {
+  readonly code = 'unknown-projection';
+}
+
+/** Log entries applied per transaction to the fresh tables. */
+const BATCH_SIZE = 1_000;
+/** How long the swap may hold the live tables (writes wait; reads go on) for the fresh ones to catch up. */
+const SWAP_LOCKED_WAIT_MS = 2_000;
+/** How long, before locking, the fresh tables may take to reach what the live ones have applied. */
+const SWAP_UNLOCKED_WAIT_MS = 30_000;
+const SWAP_ATTEMPTS = 5;
+/**
+ * Live inbox rows applied from this long before the rebuild started must be in the fresh tables before
+ * the swap (every such event is in the log); the margin covers clocks of replicas that differ a little.
+ */
+const CLOCK_MARGIN_MS = 60_000;
+/** pg_try_advisory_lock key: one rebuild at a time across replicas on one PostgreSQL database. */
+const LOCK_KEY = 'hello-mesh.event-handler.projection-rebuild';
+
+interface Selection {
+  readonly projectors: readonly Projector[];
+  readonly logProjections: readonly LogProjection[];
+}
+
+/** The rebuild in progress: its fresh tables, reader and what it has applied. */
+interface Run {
+  readonly report: RebuildReport;
+  readonly selection: Selection;
+  readonly startedAt: number;
+  readonly from: 'first' | Date;
+  shadow?: EventHandlerDatabase;
+  reader?: StreamReader;
+  /** The offset of the last log entry applied to the fresh tables. */
+  shadowOffset: number;
+  /** The batch being applied to the fresh tables; the swap waits for it and holds the next one back. */
+  applying: Promise<void>;
+  cancelled: boolean;
+  /** Set when the rebuild has ended; the report's state follows once the lock is released. */
+  outcome?: 'done' | 'failed';
+}
+
+/**
+ * Rebuilds projections from the event log while the event-handler runs. The same projector code
+ * applies the log, from its first entry (or a time), to fresh tables beside the live ones (a SQLite file
+ * of its own, or a PostgreSQL schema of its own), in batches; nothing reaches the EventBus, the saga or
+ * the live outbox (the fresh database has an outbox of its own, dropped unread), so no welcome is sent
+ * again. Once the fresh tables have caught up with everything the live ones have applied, one
+ * transaction that holds the live tables' writers back replaces their rows (and the projections' inbox
+ * rows and log positions) with the fresh ones: afterwards an event the live consumer is handed is
+ * either in the new inbox (skipped) or new (applied), and a log projection goes on after the new
+ * position. A rebuild that fails or is killed never got to that transaction: the live tables are as
+ * they were, and the next rebuild starts over.
+ */
+@Injectable()
+export class ProjectionRebuilder implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(ProjectionRebuilder.name);
+  private readonly byName = new Map<string, Projector | LogProjection>();
+  private current?: Run;
+  private last?: RebuildReport;
+  private finished?: Promise<void>;
+
+  constructor(
+    @Inject(EVENT_HANDLER_CONFIG) private readonly config: EventHandlerConfig,
+    private readonly database: EventHandlerDatabase,
+    @Inject(PROJECTORS) private readonly projectors: Projector[],
+    @Inject(LOG_PROJECTIONS) private readonly logProjections: LogProjection[],
+    private readonly runner: LogProjectionRunner,
+    private readonly metrics: PlatformMetrics,
+  ) {
+    for (const projection of projectors) this.byName.set(projection.projection, projection);
+    for (const projection of logProjections) this.byName.set(projection.name, projection);
+  }
+
+  onModuleInit(): void {
+    const registers = [this.metrics.registry];
+    const rebuilding = () => this.rebuilding();
+    const names = [...this.byName.keys()];
+    new Gauge({
+      name: 'event_handler_projection_rebuilding',
+      help: 'event-handler: 1 while this replica rebuilds the projection from the event log',
+      labelNames: ['projection'],
+      registers,
+      collect() {
+        const now = rebuilding();
+        for (const name of names) this.set({ projection: name }, now.has(name) ? 1 : 0);
+      },
+    });
+    this.rebuilds = new Counter({
+      name: 'event_handler_projection_rebuilds_total',
+      help: 'event-handler: projection rebuilds finished, by outcome (done, failed)',
+      labelNames: ['outcome'],
+      registers,
+    });
+  }
+
+  private rebuilds?: Counter<'outcome'>;
+
+  /** Every projection's name: the queue-fed ones, then the log-fed ones. */
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  /** The projections being rebuilt now (empty when none). */
+  rebuilding(): ReadonlySet<string> {
+    const run = this.current;
+    return new Set(
+      run && (run.report.state === 'running' || run.report.state === 'swapping') ? run.report.projections : [],
+    );
+  }
+
+  /** The rebuild running, else the last one this replica ran. */
+  report(): RebuildReport | undefined {
+    return this.current?.report ?? this.last;
+  }
+
+  /**
+   * Starts a rebuild; resolves to its report (state `running`) once it holds the lock. Rejects with
+   * UnknownProjection, or RebuildInProgress when one is running here or on another replica.
+   */
+  async start(request: RebuildRequest = {}): Promise<RebuildReport> {
+    const names = request.projections?.length ? [...new Set(request.projections)] : this.names();
+    const unknown = names.filter((name) => !this.byName.has(name));
+    if (unknown.length > 0) {
+      throw new UnknownProjection(
+        `no projection named ${unknown.map((n) => `"${n}"`).join(', ')}; there are ${this.names().join(', ')}`,
+      );
+    }
+    if (this.current) throw new RebuildInProgress(`a rebuild (${this.current.report.id}) is running on this replica`);
+    const from = request.from ?? 'first';
+    const selection: Selection = {
+      projectors: this.projectors.filter((p) => names.includes(p.projection)),
+      logProjections: this.logProjections.filter((p) => names.includes(p.name)),
+    };
+    const run: Run = {
+      report: {
+        id: randomUUID(),
+        state: 'running',
+        projections: this.names().filter((name) => names.includes(name)),
+        from: from === 'first' ? 'first' : from.toISOString(),
+        startedAt: new Date().toISOString(),
+        entriesRead: 0,
+        eventsApplied: 0,
+        skipped: { total: 0, byReason: {}, entries: [] },
+      },
+      selection,
+      startedAt: Date.now(),
+      from,
+      shadowOffset: -1,
+      applying: Promise.resolve(),
+      cancelled: false,
+    };
+    this.current = run;
+    try {
+      await this.whileLocked(run);
+    } catch (error) {
+      this.current = undefined;
+      throw error;
+    }
+    return run.report;
+  }
+
+  /** Stops a rebuild in progress; the live tables stay as they are. */
+  async onApplicationShutdown(): Promise<void> {
+    const run = this.current;
+    if (run) {
+      run.cancelled = true;
+      run.reader?.stop();
+    }
+    await this.finished?.catch(() => undefined);
+  }
+
+  /**
+   * Takes the lock and runs the rebuild in the background; resolves once the lock is held. On
+   * PostgreSQL an advisory lock of a connection held for the whole rebuild (released by the server
+   * when the process dies); SQLite has one process per file, so `current` is the lock.
+   */
+  private whileLocked(run: Run): Promise<void> {
+    return new Promise<void>((locked, refused) => {
+      const rebuild = async () => {
+        locked();
+        await this.rebuild(run);
+      };
+      const work =
+        this.database.dialect === 'postgres'
+          ? this.database.db.connection().execute(async (connection) => {
+              const { rows } = await sql<{ locked: boolean }>`
+                select pg_try_advisory_lock(hashtext(${LOCK_KEY})) as locked`.execute(connection);
+              if (!rows[0]?.locked) {
+                return refused(new RebuildInProgress('a rebuild is running on another replica of this database'));
+              }
+              try {
+                await rebuild();
+              } finally {
+                await sql`select pg_advisory_unlock(hashtext(${LOCK_KEY}))`.execute(connection).catch(() => undefined);
+              }
+            })
+          : rebuild();
+      // Done or failed only once the lock is released and the fresh tables dropped: a rebuild
+      // started as soon as the report says so is not refused.
+      this.finished = work.catch(refused).finally(() => {
+        if (this.current !== run) return;
+        run.report.state = run.outcome ?? 'failed';
+        this.last = run.report;
+        this.current = undefined;
+      });
+    });
+  }
+
+  private async rebuild(run: Run): Promise<void> {
+    const { report } = run;
+    const names = report.projections.join(', ');
+    this.logger.log(`rebuild ${report.id}: ${names} from the event log (${report.from})`);
+    const connection = new AmqpConnection({
+      url: this.config.rabbitmqUrl,
+      tls: this.config.rabbitmqTls,
+      connectionName: 'event-handler.rebuild',
+    });
+    let reading: Promise<unknown> | undefined;
+    try {
+      run.shadow = await EventHandlerDatabase.openRebuild(this.config);
+      const shadow = run.shadow;
+      const stores = {
+        projections: new ProjectionStore(shadow, new OutboxStore(shadow)),
+        positions: new LogProjectionStore(shadow),
+      };
+      await connection.connect();
+      const tail = (await findStreamTail(connection, Topology.eventLog)) ?? -1;
+      run.reader = new StreamReader({
+        url: this.config.rabbitmqUrl,
+        tls: this.config.rabbitmqTls,
+        connectionName: 'event-handler.rebuild',
+        stream: Topology.eventLog,
+        from: run.from,
+        until: 'follow',
+        prefetch: BATCH_SIZE * 2,
+      });
+      if (run.cancelled) throw new Error('the event-handler is shutting down');
+      reading = run.reader.runBatches((batch) => this.applyToShadow(run, stores, batch), BATCH_SIZE);
+      const readFailed = reading.then(() => {
+        if (!run.cancelled) throw new Error('the event log reader stopped');
+      });
+      readFailed.catch(() => undefined);
+      // Caught up with the log as it was at the start; from then on, swap as soon as the fresh tables
+      // hold everything the live ones have applied.
+      await Promise.race([this.until(run, () => run.shadowOffset >= tail), readFailed]);
+      report.caughtUpAt = new Date().toISOString();
+      report.state = 'swapping';
+      this.logger.log(`rebuild ${report.id}: caught up at offset ${run.shadowOffset}; swapping`);
+      let swapped = false;
+      for (let attempt = 1; !swapped && attempt <= SWAP_ATTEMPTS; attempt++) {
+        await Promise.race([this.until(run, () => this.caughtUpWithLive(run), SWAP_UNLOCKED_WAIT_MS), readFailed]);
+        swapped = await this.swap(run);
+      }
+      if (!swapped) throw new Error(`the fresh tables did not catch up with the live ones in ${SWAP_ATTEMPTS} tries`);
+      const finishedAt = Date.now();
+      run.outcome = 'done';
+      report.finishedAt = new Date(finishedAt).toISOString();
+      report.durationMs = finishedAt - run.startedAt;
+      report.eventsPerSecond = Math.round((report.eventsApplied * 1000) / Math.max(1, report.durationMs));
+      this.rebuilds?.inc({ outcome: 'done' });
+      await this.runner.refresh(run.selection.logProjections.map((p) => p.name));
+      this.logger.log(
+        `rebuild ${report.id}: done, ${report.eventsApplied} events up to offset ${report.lastOffset ?? -1} in ` +
+          `${report.durationMs} ms; ${report.skipped.total} entries skipped` +
+          (report.historyFrom ? `; history complete from ${report.historyFrom} (partial)` : ''),
+      );
+    } catch (error) {
+      run.outcome = 'failed';
+      report.error = (error as Error).message;
+      report.finishedAt = new Date().toISOString();
+      this.rebuilds?.inc({ outcome: 'failed' });
+      this.logger.error(`rebuild ${report.id} failed, the live tables are as they were: ${report.error}`);
+    } finally {
+      run.cancelled = true;
+      run.reader?.stop();
+      await reading?.catch(() => undefined);
+      await connection.close().catch(() => undefined);
+      await run.shadow?.close().catch(() => undefined);
+      await EventHandlerDatabase.dropRebuild(this.config).catch((error: Error) =>
+        this.logger.warn(`rebuild ${report.id}: could not drop the fresh tables: ${error.message}`),
+      );
+    }
+  }
+
+  /** Applies one batch of log entries to the fresh tables, in one transaction per kind of projection. */
+  private applyToShadow(
+    run: Run,
+    stores: { projections: ProjectionStore; positions: LogProjectionStore },
+    batch: readonly StreamDelivery[],
+  ): Promise<void> {
+    const apply = async () => {
+      const { report, selection } = run;
+      const first = batch[0];
+      if (first && report.entriesRead === 0) {
+        if (run.from instanceof Date) report.historyFrom = run.from.toISOString();
+        else if (first.offset > 0) {
+          // The log's first entries are gone (retention): the rebuilt history starts here.
+          report.historyFrom = (publishedAt(first.message) ?? new Date()).toISOString();
+          this.logger.warn(
+            `rebuild ${report.id}: the event log no longer holds offsets 0 to ${first.offset - 1}; ` +
+              `the rebuilt projections are complete from ${report.historyFrom} only (partial)`,
+          );
+        }
+      }
+      report.entriesRead += batch.length;
+      const queued: EventToApply[] = [];
+      const entries: LogEntry[] = [];
+      for (const delivery of batch) {
+        // A read from a time starts at the chunk holding it: what was published before is left out.
+        const at = publishedAt(delivery.message);
+        if (run.from instanceof Date && at && at.getTime() < Math.floor(run.from.getTime() / 1000) * 1000) {
+          entries.push({ offset: delivery.offset });
+          continue;
+        }
+        const read = readLoggedEvent(delivery);
+        if (!read.ok) {
+          this.skip(report, read.offset, read.reason, read.detail);
+          entries.push({ offset: read.offset });
+          continue;
+        }
+        entries.push({ offset: read.offset, event: read.event });
+        const projector = selection.projectors.find(
+          (p) => p.eventClass.type === integrationEventClassOf(read.event).type,
+        );
+        if (projector) queued.push(toApply(projector, read.event));
+      }
+      report.eventsApplied += await stores.projections.applyBatch(queued);
+      for (const projection of selection.logProjections) {
+        const types = projection.eventTypes;
+        report.eventsApplied += entries.filter(
+          (entry) => entry.event && types.includes(integrationEventClassOf(entry.event).type),
+        ).length;
+        await stores.positions.applyBatch(projection, entries, report.historyFrom);
+      }
+      const last = batch[batch.length - 1];
+      if (last) run.shadowOffset = last.offset;
+      report.lastOffset = run.shadowOffset;
+    };
+    run.applying = run.applying.then(apply);
+    return run.applying;
+  }
+
+  private skip(report: RebuildReport, offset: number, reason: string, detail: string): void {
+    report.skipped.total++;
+    report.skipped.byReason[reason] = (report.skipped.byReason[reason] ?? 0) + 1;
+    if (report.skipped.entries.length < SKIPPED_LISTED) report.skipped.entries.push({ offset, reason, detail });
+    this.logger.warn(`rebuild ${report.id}: skipped log entry ${offset} (${reason}): ${detail}`);
+  }
+
+  /** Whether the fresh tables hold everything the live ones have applied (read without a lock: a hint). */
+  private async caughtUpWithLive(run: Run): Promise<boolean> {
+    return (await this.behindLive(run, this.database.db)) === undefined;
+  }
+
+  /**
+   * What the fresh tables still lack of what the live ones have applied, in words; undefined when
+   * nothing: every live log projection's position is at or before the fresh one's, and every event
+   * the live inbox took (of the rebuilt types) since shortly before the rebuild started is in the fresh tables.
+   */
+  private async behindLive(run: Run, trx: Kysely<EventHandlerSchema>): Promise<string | undefined> {
+    const logNames = run.selection.logProjections.map((p) => p.name);
+    if (logNames.length > 0) {
+      const positions = await trx
+        .selectFrom('projection_positions')
+        .select(['projection', 'log_offset'])
+        .where('projection', 'in', logNames)
+        .execute();
+      const ahead = positions.find((p) => Number(p.log_offset) > run.shadowOffset);
+      if (ahead) return `${ahead.projection} is at offset ${ahead.log_offset}, the fresh tables at ${run.shadowOffset}`;
+    }
+    const types = run.selection.projectors.map((p) => p.eventClass.type);
+    if (types.length > 0) {
+      // Read from a time, the events published before it are left out on purpose: only what the live
+      // side applied since the start counts (a consumer lagging behind that time makes the swap wait).
+      const since = new Date(run.from === 'first' ? run.startedAt - CLOCK_MARGIN_MS : run.startedAt).toISOString();
+      const live = await trx
+        .selectFrom('inbox')
+        .select('event_id')
+        .where('type', 'in', types)
+        .where('applied_at', '>=', since)
+        .execute();
+      const shadow = (run.shadow as EventHandlerDatabase).db;
+      let missing = 0;
+      for (let i = 0; i < live.length; i += 500) {
+        const ids = live.slice(i, i + 500).map((row) => row.event_id);
+        const found = await shadow
+          .selectFrom('inbox')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('event_id', 'in', ids)
+          .executeTakeFirstOrThrow();
+        missing += ids.length - Number(found.n);
+      }
+      if (missing > 0) return `${missing} events applied live are not in the fresh tables yet`;
+    }
+    return undefined;
+  }
+
+  /**
+   * One try at replacing the live rows: holds the live tables' writers back (PostgreSQL: a lock on the
+   * tables, reads go on; SQLite: the transaction holds the app's one connection), lets the fresh tables
+   * catch up for at most SWAP_LOCKED_WAIT_MS, then copies them over in the same transaction.
+   * Resolves to false (nothing changed) when they did not catch up in time.
+   */
+  private async swap(run: Run): Promise<boolean> {
+    const live = this.database;
+    const shadow = run.shadow as EventHandlerDatabase;
+    if (live.dialect === 'sqlite') {
+      await sql`attach database ${shadow.file} as ${sql.id(REBUILD_SCHEMA)}`.execute(live.db);
+    }
+    try {
+      return await live.db.transaction().execute(async (trx) => {
+        if (live.dialect === 'postgres') {
+          // EXCLUSIVE: queries (ACCESS SHARE) go on; inserts, updates and deletes wait for the commit.
+          await sql`lock table inbox, greetings, counters, recent_messages, greetings_by_hour, projection_positions
+            in exclusive mode`.execute(trx);
+        }
+        const deadline = Date.now() + SWAP_LOCKED_WAIT_MS;
+        for (;;) {
+          await run.applying;
+          const behind = await this.behindLive(run, trx);
+          if (behind === undefined) {
+            // Nothing more reaches the fresh tables until the copy has committed.
+            let resume!: () => void;
+            const paused = new Promise<void>((resolve) => (resume = resolve));
+            run.applying = run.applying.then(() => paused);
+            try {
+              await this.copy(run, trx);
+            } finally {
+              resume();
+            }
+            return true;
+          }
+          if (Date.now() >= deadline) {
+            this.logger.warn(`rebuild ${run.report.id}: swap postponed (${behind})`);
+            return false;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      });
+    } finally {
+      if (live.dialect === 'sqlite') await sql`detach database ${sql.id(REBUILD_SCHEMA)}`.execute(live.db);
+    }
+  }
+
+  /** Replaces the rebuilt projections' live rows with the fresh ones, inside the swap's transaction. */
+  private async copy(run: Run, trx: Transaction<EventHandlerSchema>): Promise<void> {
+    const { projectors, logProjections } = run.selection;
+    const tables = new Set<ProjectionTable>();
+    const counters: string[] = [];
+    for (const projection of [...projectors, ...logProjections]) {
+      for (const table of projection.owns.tables) tables.add(table);
+      counters.push(...projection.owns.counters);
+    }
+    const fresh = (table: string) => sql.table(`${REBUILD_SCHEMA}.${table}`);
+    for (const table of tables) {
+      await sql`delete from ${sql.table(table)}`.execute(trx);
+      await sql`insert into ${sql.table(table)} select * from ${fresh(table)}`.execute(trx);
+    }
+    const types = projectors.map((p) => p.eventClass.type);
+    if (types.length > 0) {
+      await trx.deleteFrom('inbox').where('type', 'in', types).execute();
+      await sql`insert into inbox select * from ${fresh('inbox')} where type in (${sql.join(types)})`.execute(trx);
+      // The pruned rows of these types are back in the inbox (the log still has them) or gone from the
+      // history; the bare counter of older builds cannot be split by type: it goes with a full rebuild.
+      const pruned = types.map(inboxPrunedCounter);
+      if (projectors.length === this.projectors.length) pruned.push('inbox_pruned');
+      await trx.deleteFrom('counters').where('name', 'in', pruned).execute();
+    }
+    if (counters.length > 0) {
+      await trx.deleteFrom('counters').where('name', 'in', counters).execute();
+      await sql`insert into counters select * from ${fresh('counters')} where name in (${sql.join(counters)})`.execute(
+        trx,
+      );
+    }
+    // Positions: the log projections' from the fresh tables; the queue-fed ones' say where the rebuild stopped.
+    const names = [...projectors.map((p) => p.projection), ...logProjections.map((p) => p.name)];
+    await trx.deleteFrom('projection_positions').where('projection', 'in', names).execute();
+    if (logProjections.length > 0) {
+      await sql`insert into projection_positions select * from ${fresh('projection_positions')}
+        where projection in (${sql.join(logProjections.map((p) => p.name))})`.execute(trx);
+    }
+    const appliedAt = new Date().toISOString();
+    for (const projector of projectors) {
+      await trx
+        .insertInto('projection_positions')
+        .values({
+          projection: projector.projection,
+          log_offset: run.shadowOffset,
+          applied_at: appliedAt,
+          events_skipped: run.report.skipped.total,
+          history_from: run.report.historyFrom ?? null,
+        })
+        .execute();
+    }
+  }
+
+  /** Resolves once `done()` holds (checked every 50 ms), or after `timeoutMs` anyway; rejects when cancelled. */
+  private async until(run: Run, done: () => boolean | Promise<boolean>, timeoutMs = Infinity): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!(await done())) {
+      if (run.cancelled) throw new Error('the event-handler is shutting down');
+      if (Date.now() >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+/** The projector's writes for one event, without the in-process events it returns (a replay publishes none). */
+function toApply(projector: Projector, event: IntegrationEvent): EventToApply {
+  return {
+    eventId: event.eventId,
+    type: projector.eventClass.type,
+    project: async (tx) => {
+      await projector.project(tx, event);
+    },
+  };
+}
