@@ -7,7 +7,7 @@ export interface ReadinessCheckResult {
 }
 
 export interface ReadinessCheck {
-  /** Names the part in `/health/ready` (e.g. `broker`, `consumer:hello`, `database`). */
+  /** Names the part in `/health/ready` (e.g. `broker`, `consumer:hello`, `publisher:consumer`, `database`). */
   readonly name: string;
   check(): ReadinessCheckResult | Promise<ReadinessCheckResult>;
 }
