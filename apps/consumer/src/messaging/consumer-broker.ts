@@ -4,7 +4,7 @@ import { AmqpConnection, AmqpServer, ConfirmedPublisher, eventLogTopology } from
 import { Metrics, observeAmqpConnection, observeAmqpServer, publishMetrics } from '@hello/platform';
 import { CONSUMER_CONFIG, ConsumerConfig } from '../config/consumer.config';
 
-/** The AmqpServer that consumes `hello`; main.ts connects it as the app's microservice. */
+/** The AmqpServer that consumes `hello`; startConsumerApp connects it as the app's microservice. */
 export function createHelloServer(config: ConsumerConfig, metrics: Metrics): AmqpServer {
   const server = new AmqpServer({
     url: config.rabbitmqUrl,
