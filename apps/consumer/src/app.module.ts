@@ -1,10 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
 import { AmqpServer } from '@hello/messaging';
-import { Metrics, PlatformModule, Readiness } from '@hello/platform';
+import { Metrics, PlatformModule } from '@hello/platform';
 import { CONSUMER_CONFIG, ConsumerConfig } from './config/consumer.config';
 import { AdminTokenGuard } from './dead-letters/admin-token.guard';
 import { DeadLettersHttpController } from './dead-letters/dead-letters.http.controller';
+import { ConsumerReadiness } from './health/consumer-readiness';
 import { HandleMessageAmqpController } from './handle-message/handle-message.amqp.controller';
 import { HandleMessageHandler } from './handle-message/handle-message.handler';
 import { MessageHandledPublisher } from './handle-message/message-handled.publisher';
@@ -37,9 +38,10 @@ export class AppModule {
         {
           provide: AmqpServer,
           useFactory: createHelloServer,
-          inject: [CONSUMER_CONFIG, Metrics, Readiness],
+          inject: [CONSUMER_CONFIG, Metrics],
         },
         ConsumerBroker,
+        ConsumerReadiness,
         MessageHandledPublisher,
         AdminTokenGuard,
         // Command handlers

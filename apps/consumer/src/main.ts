@@ -10,9 +10,8 @@ runApp({
   afterClose: () => telemetry.shutdown(),
   start: async () => {
     const config = loadConsumerConfig(process.env);
-    const app = await createConsumerApp(config);
-    await startConsumerApp(app, config.httpPort);
-    new Logger('Bootstrap').log(`consumer listening on HTTP port ${config.httpPort}`);
-    return app;
+    const consumer = await startConsumerApp(await createConsumerApp(config), config);
+    new Logger('Bootstrap').log(`consumer listening on HTTP port ${consumer.httpPort}`);
+    return consumer;
   },
 });

@@ -51,8 +51,7 @@ describe('consumer health while the broker blocks publishing (a real memory alar
       deduplicationCapacity: 1000,
       drainTimeoutMs: 1_000,
     };
-    app = await createConsumerApp(config, { logger: false });
-    await startConsumerApp(app, port);
+    ({ app } = await startConsumerApp(await createConsumerApp(config, { logger: false }), config));
     baseUrl = `http://127.0.0.1:${port}`;
   };
 

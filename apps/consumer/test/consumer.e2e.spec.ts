@@ -15,7 +15,7 @@ import {
 } from '@hello/testing';
 import { AppModule } from '../src/app.module';
 import { ConsumerConfig } from '../src/config/consumer.config';
-import { connectHelloServer, createConsumerApp, startConsumerApp } from '../src/consumer.app';
+import { createConsumerApp, startConsumerApp } from '../src/consumer.app';
 import { MessageHandledPublisher } from '../src/handle-message/message-handled.publisher';
 import { ConsumerBroker } from '../src/messaging/consumer-broker';
 
@@ -92,8 +92,7 @@ describe('consumer (in process, real RabbitMQ)', () => {
       .overrideProvider(MessageHandledPublisher)
       .useFactory({ factory: failingEffects, inject: [ConsumerBroker] })
       .compile();
-    app = connectHelloServer(moduleRef.createNestApplication({ logger: false }));
-    await startConsumerApp(app, port);
+    ({ app } = await startConsumerApp(moduleRef.createNestApplication({ logger: false }), config));
     baseUrl = `http://127.0.0.1:${port}`;
   });
 
@@ -111,7 +110,7 @@ describe('consumer (in process, real RabbitMQ)', () => {
       info: {
         'consumer:hello': { status: 'up' },
         broker: { status: 'up' },
-        'publisher:hello.events': { status: 'up' },
+        'publisher:consumer': { status: 'up' },
       },
     });
     expect((await fetch(`${baseUrl}/health/live`)).status).toBe(200);
@@ -238,23 +237,20 @@ describe('consumer start-up against a queue declared with other arguments', () =
     const client = await AmqpTestClient.connect(vhost.url);
     // What RabbitMQ's tutorial does: queue_declare('hello') — a non-durable classic queue.
     await client.channel.assertQueue(Topology.helloQueue, { durable: false });
-    const app = await createConsumerApp(
-      {
-        platform: testPlatformConfig(),
-        httpPort: await freePort(),
-        rabbitmqUrl: vhost.url,
-        prefetch: 1,
-        retry: { delaysMs: [] },
-        deduplicationCapacity: 10,
-        drainTimeoutMs: 100,
-      },
-      { logger: false },
-    );
+    const config: ConsumerConfig = {
+      platform: testPlatformConfig(),
+      httpPort: 0,
+      rabbitmqUrl: vhost.url,
+      prefetch: 1,
+      retry: { delaysMs: [] },
+      deduplicationCapacity: 10,
+      drainTimeoutMs: 100,
+    };
     try {
-      const error = await app
-        .init()
-        .then(() => app.startAllMicroservices())
-        .catch((e: unknown) => e);
+      // startConsumerApp closes the app when it cannot start.
+      const error = await startConsumerApp(await createConsumerApp(config, { logger: false }), config).catch(
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(ArgumentMismatchError);
       expect((error as Error).message).toMatch(
         new RegExp(
@@ -262,7 +258,6 @@ describe('consumer start-up against a queue declared with other arguments', () =
         ),
       );
     } finally {
-      await app.close();
       await client.close();
       await vhost.delete();
     }

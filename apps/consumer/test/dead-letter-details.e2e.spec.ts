@@ -44,9 +44,7 @@ async function startConsumer(rabbitmqUrl: string, logger: LoggerService): Promis
     deduplicationCapacity: 1000,
     drainTimeoutMs: 5_000,
   };
-  const app = await createConsumerApp(config, { logger });
-  await startConsumerApp(app, port);
-  return app;
+  return (await startConsumerApp(await createConsumerApp(config, { logger }), config)).app;
 }
 
 const headersOf = (message: Message) => message.properties.headers as Record<string, unknown>;

@@ -21,8 +21,7 @@ async function start(
     drainTimeoutMs: 2_000,
     adminToken,
   };
-  const app = await createConsumerApp(config, { logger: false });
-  await startConsumerApp(app, port);
+  const { app } = await startConsumerApp(await createConsumerApp(config, { logger: false }), config);
   return { app, baseUrl: `http://127.0.0.1:${port}` };
 }
 

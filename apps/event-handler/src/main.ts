@@ -2,7 +2,7 @@ import { telemetry } from './instrumentation';
 import { Logger } from '@nestjs/common';
 import { runApp } from '@hello/platform';
 import { loadConfig } from './config/event-handler.config';
-import { createEventHandler } from './event-handler';
+import { createEventHandlerApp, startEventHandlerApp } from './event-handler.app';
 
 const HOUR_MS = 3_600_000;
 
@@ -12,7 +12,7 @@ runApp({
   afterClose: () => telemetry.shutdown(),
   start: async () => {
     const config = loadConfig(process.env);
-    const handler = await createEventHandler(config);
+    const handler = await startEventHandlerApp(await createEventHandlerApp(config), config);
     new Logger('EventHandler').log(
       `HTTP on ${config.host}:${handler.httpPort}, line echo on ${config.host}:${handler.tcpPort}`,
     );

@@ -2,6 +2,6 @@
 import { printOpenApiDocument } from '@hello/platform';
 import { AppModule } from './app.module';
 import { loadConfig } from './config/event-handler.config';
-import { EVENT_HANDLER_OPENAPI } from './event-handler';
+import { EVENT_HANDLER_OPENAPI } from './event-handler.app';
 
 void printOpenApiDocument(AppModule.register(loadConfig({})), EVENT_HANDLER_OPENAPI);

@@ -1,10 +1,10 @@
 import { createTestVhost, freePort, spawnApp, type SpawnedApp, type TestVhost, waitFor } from '@hello/testing';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-// The real entry point in its own process: start, serve, SIGTERM, exit 0.
+// The real entry point in its own process: start, serve, SIGTERM, exit 0; or say why it cannot start.
 
 describe('event-handler main.ts', () => {
   let vhost: TestVhost;
@@ -49,5 +49,21 @@ describe('event-handler main.ts', () => {
     socket.destroy();
     expect(app.output()).toMatch(/consumer cancelled/);
     expect(app.output()).toMatch(/"context":"Lifecycle","msg":"closed"/);
+  }, 60_000);
+
+  it('should log why it cannot start and exit 1 when building the app fails (its database cannot be opened)', async () => {
+    // A file where the data folder should be: opening the database fails while the app is built.
+    const notADirectory = join(dataDir, 'not-a-directory');
+    writeFileSync(notADirectory, '');
+    const failing = spawnApp('apps/event-handler/src/main.ts', {
+      RABBITMQ_URL: vhost.url,
+      EVENT_HANDLER_HOST: '127.0.0.1',
+      EVENT_HANDLER_HTTP_PORT: String(await freePort()),
+      EVENT_HANDLER_TCP_PORT: String(await freePort()),
+      EVENT_HANDLER_DATA_DIR: notADirectory,
+    });
+    expect(await failing.exited).toEqual({ code: 1, signal: null });
+    // Logged before the JSON logger is in place, so in Nest's own format.
+    expect(failing.output()).toMatch(/\[Bootstrap\] could not start: EEXIST[^\n]*not-a-directory/);
   }, 60_000);
 });

@@ -2,6 +2,6 @@
 import { printOpenApiDocument } from '@hello/platform';
 import { AppModule } from './app.module';
 import { loadGreeterConfig } from './config/greeter.config';
-import { GREETER_OPENAPI } from './greeter';
+import { GREETER_OPENAPI } from './greeter.app';
 
 void printOpenApiDocument(AppModule.register(loadGreeterConfig({})), GREETER_OPENAPI);

@@ -1,5 +1,5 @@
 import { AmqpTestClient, jsonOf, managementApi, managementRequest, waitFor } from '@hello/testing';
-import type { Greeter } from '../src/greeter';
+import type { GreeterApp } from '../src/greeter.app';
 import { GreeterBroker } from '../src/messaging/greeter-broker';
 import {
   CapturingLogger,
@@ -34,7 +34,7 @@ async function drainNames(broker: Broker, count: number): Promise<string[]> {
 describe('greeting.greeted events across broker outages (a node of its own, down, then stopped)', () => {
   let port: number;
   let broker: Broker | undefined;
-  let greeter: Greeter | undefined;
+  let greeter: GreeterApp | undefined;
   const logger = new CapturingLogger();
   const clients: DynamicClient[] = [];
 

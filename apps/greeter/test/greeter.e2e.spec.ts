@@ -9,10 +9,10 @@ import {
   startTestGreeter,
   type DynamicClient,
 } from './support/greeter-harness';
-import type { Greeter } from '../src/greeter';
+import type { GreeterApp } from '../src/greeter.app';
 
 describe('greeter shutdown', () => {
-  let greeter: Greeter | undefined;
+  let greeter: GreeterApp | undefined;
   const clients: DynamicClient[] = [];
   const clientOf = (url: string) => {
     const client = greeterClient(url);

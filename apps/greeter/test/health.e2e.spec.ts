@@ -9,13 +9,13 @@ import {
   unary,
   type DynamicClient,
 } from './support/greeter-harness';
-import type { Greeter } from '../src/greeter';
+import type { GreeterApp } from '../src/greeter.app';
 
 // The test client loads enums as names: { status: 'SERVING' }.
 type Reply = Omit<HealthCheckResponse, 'status'> & { status: string };
 
 describe('grpc.health.v1.Health over a real socket', () => {
-  let greeter: Greeter;
+  let greeter: GreeterApp;
   let client: DynamicClient;
 
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
 import { AmqpTestClient, jsonOf, waitFor } from '@hello/testing';
-import type { Greeter } from '../src/greeter';
+import type { GreeterApp } from '../src/greeter.app';
 import { GreeterBroker } from '../src/messaging/greeter-broker';
 import {
   CapturingLogger,
@@ -21,7 +21,7 @@ const CONCURRENCY = 20;
 
 describe('no greeting answered OK without its event (a broker outage longer than the buffer, under load)', () => {
   let broker: Broker | undefined;
-  let greeter: Greeter | undefined;
+  let greeter: GreeterApp | undefined;
   const clients: DynamicClient[] = [];
 
   afterAll(async () => {

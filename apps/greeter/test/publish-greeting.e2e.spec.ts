@@ -2,7 +2,7 @@ import { Metadata, status } from '@grpc/grpc-js';
 import { GreetingGreetedIntegrationEvent, type HelloReply } from '@hello/contracts';
 import { AmqpTestClient, createTestVhost, freePort, jsonOf, waitFor, type TestVhost } from '@hello/testing';
 import type { ConsumeMessage } from 'amqplib';
-import type { Greeter } from '../src/greeter';
+import type { GreeterApp } from '../src/greeter.app';
 import { GreeterBroker } from '../src/messaging/greeter-broker';
 import {
   CapturingLogger,
@@ -31,7 +31,7 @@ describe('greeting.greeted integration events on a real broker', () => {
   let vhost: TestVhost;
   let amqp: AmqpTestClient;
   let received: ConsumeMessage[];
-  let greeter: Greeter;
+  let greeter: GreeterApp;
   let client: DynamicClient;
 
   beforeAll(async () => {
@@ -135,7 +135,7 @@ describe('greeting.greeted integration events on a real broker', () => {
 });
 
 describe('greeting.greeted events while the broker is unreachable', () => {
-  let greeter: Greeter | undefined;
+  let greeter: GreeterApp | undefined;
   let logger: CapturingLogger;
   const clients: DynamicClient[] = [];
 

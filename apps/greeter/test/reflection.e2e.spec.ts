@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { FileDescriptorProto } from 'protobufjs/ext/descriptor';
 import { outcomeOf, reflectionClient, startTestGreeter, type DynamicClient } from './support/greeter-harness';
-import type { Greeter } from '../src/greeter';
+import type { GreeterApp } from '../src/greeter.app';
 
 interface ReflectionResponse {
   list_services_response?: { service: { name: string }[] };
@@ -42,7 +42,7 @@ function decode(bytes: Buffer): DecodedFile {
 }
 
 describe('server reflection over a real socket', () => {
-  let greeter: Greeter;
+  let greeter: GreeterApp;
 
   beforeAll(async () => {
     greeter = await startTestGreeter();

@@ -3,7 +3,7 @@ import { connect, type Channel, type ChannelModel, type ConsumeMessage, type Opt
 import { EventBus } from '@nestjs/cqrs';
 import { deriveId, GreetingGreetedIntegrationEvent, MessageHeaders, Topology } from '@hello/contracts';
 import { AmqpTestClient, createTestVhost, jsonOf, traceIdOf, waitFor, type TestVhost } from '@hello/testing';
-import type { Greeter } from '../src/greeter';
+import type { GreeterApp } from '../src/greeter.app';
 import {
   CapturingLogger,
   failureOf,
@@ -15,7 +15,7 @@ import {
 } from './support/greeter-harness';
 import { Clock } from '../src/shared/clock';
 import { GreetedEvent } from '../src/say-hello/greeted.event';
-import { SayHelloAmqpController } from '../src/say-hello/say-hello.amqp.controller';
+import { GreeterRpcServer } from '../src/messaging/greeter-rpc-server';
 
 /** A plain amqplib caller, as any AMQP client would be: its own reply queue or direct reply-to. */
 class RpcCaller {
@@ -68,7 +68,7 @@ const json = (value: unknown) => ({ body: JSON.stringify(value), contentType: 'a
 
 describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process', () => {
   let vhost: TestVhost;
-  let greeter: Greeter;
+  let greeter: GreeterApp;
   let grpc: DynamicClient;
   let callbackQueue: RpcCaller;
   let direct: RpcCaller;
@@ -83,7 +83,7 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
     events = await probe.collect('greeted');
     greeter = await startTestGreeter({ rabbitmqUrl: vhost.url });
     greeter.app.get(EventBus).subscribe((event) => event instanceof GreetedEvent && greeted.push(event));
-    await greeter.app.get(SayHelloAmqpController).server.waitUntilConsuming();
+    await greeter.app.get(GreeterRpcServer).server.waitUntilConsuming();
     grpc = greeterClient(greeter.url);
     callbackQueue = await RpcCaller.open(vhost.url, 'callback-queue');
     direct = await RpcCaller.open(vhost.url, 'direct');
@@ -141,7 +141,7 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
     expect(jsonOf(first as ConsumeMessage)).toEqual({ message: 'Hello, Twice!' });
     expect(jsonOf(second as ConsumeMessage)).toEqual({ message: 'Hello, Twice!' });
     expect(greeted.filter((event) => event.name === 'Twice')).toHaveLength(1);
-    expect(greeter.app.get(SayHelloAmqpController).server.stats().repeated).toBeGreaterThanOrEqual(1);
+    expect(greeter.app.get(GreeterRpcServer).server.stats().repeated).toBeGreaterThanOrEqual(1);
   });
 
   describe('bad input gets an error reply with the code and message the gRPC transport gives', () => {
@@ -213,11 +213,11 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
     });
 
     it('should not handle nor answer a request whose deadline has passed', async () => {
-      const before = greeter.app.get(SayHelloAmqpController).server.stats().expired;
+      const before = greeter.app.get(GreeterRpcServer).server.stats().expired;
       const reply = await direct.call('Late', { headers: { [MessageHeaders.deadline]: Date.now() - 1 } }, 1_500);
       expect(reply).toBeUndefined();
       expect(greeted).toEqual([]);
-      expect(greeter.app.get(SayHelloAmqpController).server.stats().expired).toBe(before + 1);
+      expect(greeter.app.get(GreeterRpcServer).server.stats().expired).toBe(before + 1);
     });
 
     it('should still answer after all of that', async () => {
@@ -228,7 +228,7 @@ describe('SayHello over RabbitMQ request/reply (hello.rpc), greeter in process',
 
 describe('SayHello over hello.rpc when the handler fails unexpectedly', () => {
   let vhost: TestVhost;
-  let greeter: Greeter;
+  let greeter: GreeterApp;
   let caller: RpcCaller;
   const logger = new CapturingLogger();
 
@@ -244,7 +244,7 @@ describe('SayHello over hello.rpc when the handler fails unexpectedly', () => {
       logger,
       { rabbitmqUrl: vhost.url },
     );
-    await greeter.app.get(SayHelloAmqpController).server.waitUntilConsuming();
+    await greeter.app.get(GreeterRpcServer).server.waitUntilConsuming();
     caller = await RpcCaller.open(vhost.url, 'direct');
   });
 

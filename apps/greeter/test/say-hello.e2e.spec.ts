@@ -13,12 +13,12 @@ import {
   startTestGreeter,
   type DynamicClient,
 } from './support/greeter-harness';
-import type { Greeter } from '../src/greeter';
+import type { GreeterApp } from '../src/greeter.app';
 import { Clock } from '../src/shared/clock';
 import { GreetedEvent } from '../src/say-hello/greeted.event';
 
 describe('helloworld.Greeter SayHello and SayHelloBidiStream over a real socket', () => {
-  let greeter: Greeter;
+  let greeter: GreeterApp;
   let client: DynamicClient;
   const greeted: GreetedEvent[] = [];
 
@@ -135,7 +135,7 @@ describe('helloworld.Greeter SayHello and SayHelloBidiStream over a real socket'
 });
 
 describe('helloworld.Greeter when a handler fails unexpectedly', () => {
-  let greeter: Greeter;
+  let greeter: GreeterApp;
   let client: DynamicClient;
   const logger = new CapturingLogger();
 

@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { createTestVhost, ensurePythonPika, type TestVhost } from '@hello/testing';
-import type { Greeter } from '../src/greeter';
+import type { GreeterApp } from '../src/greeter.app';
 import { startTestGreeter } from './support/greeter-harness';
-import { SayHelloAmqpController } from '../src/say-hello/say-hello.amqp.controller';
+import { GreeterRpcServer } from '../src/messaging/greeter-rpc-server';
 
 const run = promisify(execFile);
 const CLIENT = path.join(__dirname, 'support', 'rpc_client.py');
@@ -12,14 +12,14 @@ const CLIENT = path.join(__dirname, 'support', 'rpc_client.py');
 // RabbitMQ's own tutorial-six client in Python (pika), not the project's code, against the greeter.
 describe('the RabbitMQ tutorial RPC client (Python, pika) against the greeter', () => {
   let vhost: TestVhost;
-  let greeter: Greeter;
+  let greeter: GreeterApp;
   let python: string;
 
   beforeAll(async () => {
     python = ensurePythonPika();
     vhost = await createTestVhost('greeter-tutorial');
     greeter = await startTestGreeter({ rabbitmqUrl: vhost.url });
-    await greeter.app.get(SayHelloAmqpController).server.waitUntilConsuming();
+    await greeter.app.get(GreeterRpcServer).server.waitUntilConsuming();
   }, 600_000);
 
   afterAll(async () => {

@@ -10,14 +10,14 @@ import {
   startTestGreeter,
   type DynamicClient,
 } from './support/greeter-harness';
-import type { Greeter } from '../src/greeter';
+import type { GreeterApp } from '../src/greeter.app';
 import { GreetedEvent } from '../src/say-hello/greeted.event';
 import { STREAM_GREETING_COUNT, STREAM_GREETING_INTERVAL_MS } from '../src/stream-greetings/stream-greetings.handler';
 
 const WHOLE_STREAM_MS = STREAM_GREETING_INTERVAL_MS * (STREAM_GREETING_COUNT - 1);
 
 describe('helloworld.Greeter SayHelloStreamReply over a real socket', () => {
-  let greeter: Greeter;
+  let greeter: GreeterApp;
   let client: DynamicClient;
   const greeted: GreetedEvent[] = [];
   const greetingsOf = (name: string) => greeted.filter((event) => event.name === name).length;

@@ -1,7 +1,7 @@
 import { credentials, status, type ChannelCredentials } from '@grpc/grpc-js';
 import { makeTestCertificates, type TestCertificates } from '@hello/testing';
 import { loadGreeterConfig } from '../src/config/greeter.config';
-import type { Greeter } from '../src/greeter';
+import type { GreeterApp } from '../src/greeter.app';
 import {
   failureOf,
   greeterClient,
@@ -44,10 +44,10 @@ describe('gRPC over TLS, with certificates made by openssl', () => {
     clients.push(client);
     return client;
   };
-  const localhost = (greeter: Greeter) => `localhost:${greeter.url.split(':').pop()}`;
+  const localhost = (greeter: GreeterApp) => `localhost:${greeter.url.split(':').pop()}`;
 
   describe('server TLS (GREETER_TLS_CERT_FILE, GREETER_TLS_KEY_FILE)', () => {
-    let greeter: Greeter;
+    let greeter: GreeterApp;
 
     beforeAll(async () => {
       const { grpcTls } = loadGreeterConfig({
@@ -110,7 +110,7 @@ describe('gRPC over TLS, with certificates made by openssl', () => {
   });
 
   describe('mutual TLS (GREETER_TLS_CLIENT_CA_FILE)', () => {
-    let greeter: Greeter;
+    let greeter: GreeterApp;
 
     beforeAll(async () => {
       const { grpcTls } = loadGreeterConfig({

@@ -5,6 +5,8 @@ import { PlatformModule } from '@hello/platform';
 import { PRODUCER_CONFIG, ProducerConfig } from './config/producer.config';
 import { GreetHandler } from './greet/greet.handler';
 import { GreetHttpController } from './greet/greet.http.controller';
+import { ProducerMetrics } from './health/producer-metrics';
+import { ProducerReadiness } from './health/producer-readiness';
 import { ProducerHttpErrorFilter } from './http/http-error.filter';
 import { GREETER_RPC_CLIENT, HELLO_QUEUE_CLIENT, ProducerBroker } from './messaging/producer-broker';
 import { PublishMessageHandler } from './publish-message/publish-message.handler';
@@ -29,6 +31,9 @@ export class AppModule {
       providers: [
         // Infrastructure
         ProducerBroker,
+        // Health and metrics
+        ProducerReadiness,
+        ProducerMetrics,
         {
           provide: HELLO_QUEUE_CLIENT,
           useFactory: (broker: ProducerBroker) => broker.client,

@@ -14,7 +14,8 @@ import {
   testPlatformConfig,
 } from '@hello/testing';
 import { ProducerBroker } from '../src/messaging/producer-broker';
-import { createProducerApp } from '../src/producer.app';
+import type { ProducerConfig } from '../src/config/producer.config';
+import { createProducerApp, prepareProducerHttp, startProducerApp } from '../src/producer.app';
 
 // POST /greetings on a producer (in this process, real HTTP) calling the greeter's main.ts in a
 // process of its own over hello.rpc on a real RabbitMQ, so that the greeter can be stopped, paused
@@ -31,19 +32,18 @@ interface Producer {
 
 async function startProducer(rabbitmqUrl: string, rpcTimeoutMs: number): Promise<Producer> {
   const port = await freePort();
-  const app = await createProducerApp(
-    {
-      platform: testPlatformConfig(),
-      httpPort: port,
-      rabbitmqUrl,
-      publishTimeoutMs: 2_000,
-      retryAfterSeconds: 5,
-      rpcTimeoutMs,
-    },
-    { logger: false },
-  );
+  const config: ProducerConfig = {
+    platform: testPlatformConfig(),
+    httpPort: port,
+    rabbitmqUrl,
+    publishTimeoutMs: 2_000,
+    retryAfterSeconds: 5,
+    rpcTimeoutMs,
+  };
+  const app = await createProducerApp(config, { logger: false });
   // 1,000 clients connect at once: a listen backlog above Node's default 511 keeps the kernel from
   // resetting the connections that do not fit.
+  prepareProducerHttp(app, config);
   await app.init();
   await new Promise<void>((resolve) =>
     (app.getHttpServer() as Server).listen({ port, host: '127.0.0.1', backlog: 2048 }, resolve),
@@ -264,20 +264,16 @@ describe('POST /greetings with the broker down', () => {
   let producer: Producer;
 
   beforeAll(async () => {
-    const port = await freePort();
-    const app = await createProducerApp(
-      {
-        platform: testPlatformConfig(),
-        retryAfterSeconds: 5,
-        httpPort: port,
-        rabbitmqUrl: `amqp://guest:guest@127.0.0.1:${await freePort()}`,
-        publishTimeoutMs: 200,
-        rpcTimeoutMs: 5_000,
-      },
-      { logger: false },
-    );
-    await app.listen(port, '127.0.0.1');
-    producer = { app, baseUrl: `http://127.0.0.1:${port}`, broker: app.get(ProducerBroker) };
+    const config: ProducerConfig = {
+      platform: testPlatformConfig(),
+      retryAfterSeconds: 5,
+      httpPort: 0,
+      rabbitmqUrl: `amqp://guest:guest@127.0.0.1:${await freePort()}`,
+      publishTimeoutMs: 200,
+      rpcTimeoutMs: 5_000,
+    };
+    const { app, httpPort } = await startProducerApp(await createProducerApp(config, { logger: false }), config);
+    producer = { app, baseUrl: `http://127.0.0.1:${httpPort}`, broker: app.get(ProducerBroker) };
   });
 
   afterAll(async () => {

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { INestApplication } from '@nestjs/common';
-import { createTestVhost, freePort, testPlatformConfig, type TestVhost } from '@hello/testing';
-import { createProducerApp } from '../src/producer.app';
+import { createTestVhost, testPlatformConfig, type TestVhost } from '@hello/testing';
+import type { ProducerConfig } from '../src/config/producer.config';
+import { createProducerApp, type ProducerApp, startProducerApp } from '../src/producer.app';
 
 // The producer serves its OpenAPI document and Swagger UI, the same document `npm run contracts`
 // commits to docs/openapi/producer.json; HTTP_DOCS=off serves neither.
@@ -11,7 +11,7 @@ const COMMITTED = path.resolve(__dirname, '../../../docs/openapi/producer.json')
 
 describe('the producer’s OpenAPI document over HTTP', () => {
   let vhost: TestVhost;
-  const apps: INestApplication[] = [];
+  const apps: ProducerApp[] = [];
 
   beforeAll(async () => {
     vhost = await createTestVhost('producer-openapi');
@@ -23,21 +23,17 @@ describe('the producer’s OpenAPI document over HTTP', () => {
   });
 
   async function start(httpDocs: boolean): Promise<string> {
-    const port = await freePort();
-    const app = await createProducerApp(
-      {
-        platform: { ...testPlatformConfig(), httpDocs },
-        httpPort: port,
-        rabbitmqUrl: vhost.url,
-        publishTimeoutMs: 5_000,
-        retryAfterSeconds: 1,
-        rpcTimeoutMs: 5_000,
-      },
-      { logger: false },
-    );
-    apps.push(app);
-    await app.listen(port, '127.0.0.1');
-    return `http://127.0.0.1:${port}`;
+    const config: ProducerConfig = {
+      platform: { ...testPlatformConfig(), httpDocs },
+      httpPort: 0,
+      rabbitmqUrl: vhost.url,
+      publishTimeoutMs: 5_000,
+      retryAfterSeconds: 1,
+      rpcTimeoutMs: 5_000,
+    };
+    const producer = await startProducerApp(await createProducerApp(config, { logger: false }), config);
+    apps.push(producer);
+    return `http://127.0.0.1:${producer.httpPort}`;
   }
 
   it('should serve at /docs/openapi.json the document committed in docs/openapi, and Swagger UI at /docs', async () => {

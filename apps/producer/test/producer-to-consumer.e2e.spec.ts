@@ -12,7 +12,7 @@ import {
   waitFor,
   testPlatformConfig,
 } from '@hello/testing';
-import { createProducerApp } from '../src/producer.app';
+import { createProducerApp, startProducerApp } from '../src/producer.app';
 
 // The whole path for real: HTTP → producer (this process) → RabbitMQ → consumer (a separate process
 // running apps/consumer/src/main.ts) → `message.handled` effects on hello.events, read here.
@@ -37,20 +37,16 @@ async function startProducer(
   rabbitmqUrl: string,
   publishTimeoutMs: number,
 ): Promise<{ app: INestApplication; baseUrl: string }> {
-  const port = await freePort();
-  const app = await createProducerApp(
-    {
-      platform: testPlatformConfig(),
-      httpPort: port,
-      rabbitmqUrl,
-      publishTimeoutMs,
-      retryAfterSeconds: 1,
-      rpcTimeoutMs: 5_000,
-    },
-    { logger: false },
-  );
-  await app.listen(port, '127.0.0.1');
-  return { app, baseUrl: `http://127.0.0.1:${port}` };
+  const config = {
+    platform: testPlatformConfig(),
+    httpPort: 0,
+    rabbitmqUrl,
+    publishTimeoutMs,
+    retryAfterSeconds: 1,
+    rpcTimeoutMs: 5_000,
+  };
+  const { app, httpPort } = await startProducerApp(await createProducerApp(config, { logger: false }), config);
+  return { app, baseUrl: `http://127.0.0.1:${httpPort}` };
 }
 
 async function postMessage(baseUrl: string, text: string): Promise<{ status: number; id?: string; ms: number }> {

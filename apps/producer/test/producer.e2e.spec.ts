@@ -11,14 +11,13 @@ import {
   testPlatformConfig,
 } from '@hello/testing';
 import { ProducerConfig } from '../src/config/producer.config';
-import { createProducerApp } from '../src/producer.app';
+import { createProducerApp, startProducerApp } from '../src/producer.app';
 
 // The producer app in this process, real HTTP on a free port, real RabbitMQ (own vhost).
 
 async function startProducer(config: ProducerConfig): Promise<{ app: INestApplication; baseUrl: string }> {
-  const app = await createProducerApp(config, { logger: false });
-  await app.listen(config.httpPort, '127.0.0.1');
-  return { app, baseUrl: `http://127.0.0.1:${config.httpPort}` };
+  const { app, httpPort } = await startProducerApp(await createProducerApp(config, { logger: false }), config);
+  return { app, baseUrl: `http://127.0.0.1:${httpPort}` };
 }
 
 const post = (baseUrl: string, body: string, headers: Record<string, string> = {}) =>
@@ -128,9 +127,9 @@ describe('producer (in process, real RabbitMQ)', () => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ok',
-      info: { broker: { status: 'up' }, 'publisher:hello': { status: 'up' } },
+      info: { broker: { status: 'up' }, 'publisher:producer': { status: 'up' } },
       error: {},
-      details: { broker: { status: 'up' }, 'publisher:hello': { status: 'up' } },
+      details: { broker: { status: 'up' }, 'publisher:producer': { status: 'up' } },
     });
     expect((await fetch(`${baseUrl}/health/live`)).status).toBe(200);
   });
@@ -212,19 +211,17 @@ describe('producer start-up against a hello queue declared by the tutorial', () 
     try {
       // channel.queue_declare(queue='hello'): durable=False, no arguments.
       await client.channel.assertQueue(Topology.helloQueue, { durable: false });
-      const app = await createProducerApp(
-        {
-          platform: testPlatformConfig(),
-          httpPort: await freePort(),
-          rabbitmqUrl: vhost.url,
-          publishTimeoutMs: 2_000,
-          retryAfterSeconds: 5,
-          rpcTimeoutMs: 5_000,
-        },
-        { logger: false },
-      );
-      const error = await app.init().catch((e: unknown) => e);
-      await app.close();
+      const config: ProducerConfig = {
+        platform: testPlatformConfig(),
+        httpPort: 0,
+        rabbitmqUrl: vhost.url,
+        publishTimeoutMs: 2_000,
+        retryAfterSeconds: 5,
+        rpcTimeoutMs: 5_000,
+      };
+      const app = await createProducerApp(config, { logger: false });
+      // startProducerApp closes the app when it cannot start.
+      const error = await startProducerApp(app, config).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ArgumentMismatchError);
       expect(error).toMatchObject({
         entityName: 'hello',

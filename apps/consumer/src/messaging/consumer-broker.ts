@@ -1,20 +1,11 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { HELLO_MESSAGE_TYPE, Topology } from '@hello/contracts';
 import { AmqpConnection, AmqpServer, ConfirmedPublisher, eventLogTopology } from '@hello/messaging';
-import {
-  brokerCheck,
-  consumerCheck,
-  Metrics,
-  observeAmqpConnection,
-  observeAmqpServer,
-  publisherCheck,
-  publishMetrics,
-  Readiness,
-} from '@hello/platform';
+import { Metrics, observeAmqpConnection, observeAmqpServer, publishMetrics } from '@hello/platform';
 import { CONSUMER_CONFIG, ConsumerConfig } from '../config/consumer.config';
 
-/** The AmqpServer that consumes `hello`; main.ts connects it as the app's microservice. */
-export function createHelloServer(config: ConsumerConfig, metrics: Metrics, readiness: Readiness): AmqpServer {
+/** The AmqpServer that consumes `hello`; startConsumerApp connects it as the app's microservice. */
+export function createHelloServer(config: ConsumerConfig, metrics: Metrics): AmqpServer {
   const server = new AmqpServer({
     url: config.rabbitmqUrl,
     tls: config.rabbitmqTls,
@@ -28,7 +19,6 @@ export function createHelloServer(config: ConsumerConfig, metrics: Metrics, read
     drainTimeoutMs: config.drainTimeoutMs,
   });
   observeAmqpServer(metrics, server);
-  readiness.register(consumerCheck(server));
   return server;
 }
 
@@ -42,7 +32,7 @@ export class ConsumerBroker implements OnApplicationShutdown {
   readonly connection: AmqpConnection;
   readonly publisher: ConfirmedPublisher;
 
-  constructor(@Inject(CONSUMER_CONFIG) config: ConsumerConfig, metrics: Metrics, readiness: Readiness) {
+  constructor(@Inject(CONSUMER_CONFIG) config: ConsumerConfig, metrics: Metrics) {
     this.connection = new AmqpConnection({
       url: config.rabbitmqUrl,
       tls: config.rabbitmqTls,
@@ -55,7 +45,6 @@ export class ConsumerBroker implements OnApplicationShutdown {
       topology: eventLogTopology(config.eventLog),
       observer: publishMetrics(metrics, 'consumer', () => this.publisher.inFlightCount),
     });
-    readiness.register(brokerCheck(this.connection), publisherCheck(Topology.eventsExchange, this.publisher));
     observeAmqpConnection(metrics, this.connection);
   }
 

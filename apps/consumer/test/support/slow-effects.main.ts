@@ -5,14 +5,14 @@ import '../../src/instrumentation';
 import { Logger } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Test } from '@nestjs/testing';
-import { runApp } from '@hello/platform';
+import { runApp, usePinoLogger } from '@hello/platform';
 import { AppModule } from '../../src/app.module';
 import { loadConsumerConfig } from '../../src/config/consumer.config';
-import { preparePlatform, startConsumerApp } from '../../src/consumer.app';
+import { type ConsumerApp, startConsumerApp } from '../../src/consumer.app';
 import { MessageHandledPublisher } from '../../src/handle-message/message-handled.publisher';
 import { ConsumerBroker } from '../../src/messaging/consumer-broker';
 
-async function start(): Promise<NestExpressApplication> {
+async function start(): Promise<ConsumerApp> {
   const config = loadConsumerConfig(process.env);
   const delayMs = Number(process.env['TEST_EFFECT_DELAY_MS'] ?? 50);
   const moduleRef = await Test.createTestingModule({
@@ -32,10 +32,11 @@ async function start(): Promise<NestExpressApplication> {
       inject: [ConsumerBroker],
     })
     .compile();
-  const app = preparePlatform(moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true }));
-  await startConsumerApp(app, config.httpPort);
-  new Logger('Bootstrap').log(`consumer listening on HTTP port ${config.httpPort}`);
-  return app;
+  const app = moduleRef.createNestApplication<NestExpressApplication>({ bufferLogs: true });
+  usePinoLogger(app);
+  const consumer = await startConsumerApp(app, config);
+  new Logger('Bootstrap').log(`consumer listening on HTTP port ${consumer.httpPort}`);
+  return consumer;
 }
 
 runApp({ start, shutdownTimeoutMs: 620_000 });

@@ -7,7 +7,7 @@ import type { Options } from 'amqplib';
 import { AppModule } from '../../src/app.module';
 import { type EventHandlerConfig, loadConfig } from '../../src/config/event-handler.config';
 import type { DatabaseDialect } from '../../src/database/event-handler-database';
-import { type EventHandler, startEventHandler } from '../../src/event-handler';
+import { type EventHandlerApp, startEventHandlerApp } from '../../src/event-handler.app';
 import { createTestDatabaseLocation, type TestDatabaseLocation } from './test-databases';
 
 /**
@@ -18,7 +18,7 @@ import { createTestDatabaseLocation, type TestDatabaseLocation } from './test-da
  */
 export class EventHandlerHarness {
   readonly settled: SettledDelivery[] = [];
-  private current: EventHandler | undefined;
+  private current: EventHandlerApp | undefined;
 
   private constructor(
     readonly vhost: TestVhost,
@@ -49,19 +49,19 @@ export class EventHandlerHarness {
     return new EventHandlerHarness(vhost, database, config, await AmqpTestClient.connect(vhost.url));
   }
 
-  get eventHandler(): EventHandler {
+  get eventHandler(): EventHandlerApp {
     if (!this.current) throw new Error('the event-handler is not running');
     return this.current;
   }
 
   /** Starts the app as main.ts does; `override` may replace providers (test-only failures). */
-  async start(override: (builder: TestingModuleBuilder) => TestingModuleBuilder = (b) => b): Promise<EventHandler> {
+  async start(override: (builder: TestingModuleBuilder) => TestingModuleBuilder = (b) => b): Promise<EventHandlerApp> {
     const moduleRef = await override(
       Test.createTestingModule({ imports: [AppModule.register(this.config)] }),
     ).compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>({ logger: ['fatal', 'error'] });
     app.get(AmqpServer).on('settled', (delivery: SettledDelivery) => this.settled.push(delivery));
-    this.current = await startEventHandler(app, this.config);
+    this.current = await startEventHandlerApp(app, this.config);
     return this.current;
   }
 

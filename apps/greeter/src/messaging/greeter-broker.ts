@@ -1,8 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Topology } from '@hello/contracts';
 import { AmqpConnection, ConfirmedPublisher, eventLogTopology, settledWithin } from '@hello/messaging';
-import { Metrics, observeAmqpConnection, publishMetrics, Readiness } from '@hello/platform';
-import { Gauge } from 'prom-client';
+import { Metrics, observeAmqpConnection, publishMetrics } from '@hello/platform';
 import { Subject } from 'rxjs';
 import { GREETER_CONFIG, type GreeterConfig } from '../config/greeter.config';
 import { BufferedEventPublisher } from './buffered-event-publisher';
@@ -46,7 +45,6 @@ export class GreeterBroker implements OnApplicationShutdown {
   constructor(
     @Inject(GREETER_CONFIG) private readonly config: GreeterConfig,
     metrics: Metrics,
-    readiness: Readiness,
   ) {
     this.connection = new AmqpConnection({
       url: config.rabbitmqUrl,
@@ -82,46 +80,7 @@ export class GreeterBroker implements OnApplicationShutdown {
       },
     });
     this.connection.manager.on('connect', () => this.events.wake());
-    // The greeter serves through a broker outage (its events wait in the buffer), so the broker being
-    // away alone does not make it unready; a backlog above the high-water mark does (then grpc.health.v1
-    // says NOT_SERVING too, and load balancers move traffic away before calls are refused).
-    readiness.register({
-      name: 'events',
-      check: () => {
-        const connected = this.connection.isConnected() && this.publisher.isChannelOpen();
-        const pending = this.events.pending;
-        return this.eventsBacklogged
-          ? {
-              up: false,
-              connected,
-              pending,
-              reason: `${pending} events wait for the broker (high-water mark ${config.eventsHighWater})`,
-            }
-          : { up: true, connected, pending };
-      },
-    });
     observeAmqpConnection(metrics, this.connection);
-    const events = this.events;
-    new Gauge({
-      name: 'greeter_events_pending',
-      help: 'greeting.greeted events buffered or waiting for their confirm.',
-      registers: [metrics.registry],
-      collect() {
-        this.set(events.pending);
-      },
-    });
-    // The limits the pending count is read against (alerts, dashboards): readiness fails at the
-    // high-water mark, calls are refused when the buffer is full.
-    new Gauge({
-      name: 'greeter_events_high_water',
-      help: 'Pending events at which the greeter reports itself unready (GREETER_EVENTS_HIGH_WATER).',
-      registers: [metrics.registry],
-    }).set(config.eventsHighWater);
-    new Gauge({
-      name: 'greeter_events_capacity',
-      help: 'Pending events the greeter keeps at most before refusing calls (GREETER_EVENTS_BUFFER).',
-      registers: [metrics.registry],
-    }).set(config.eventsBufferSize);
     this.logger.log(
       `publishing events to exchange ${Topology.eventsExchange} at ${this.connection.redactedUrl} ` +
         `(buffer of ${config.eventsBufferSize} events while the broker is unavailable)`,

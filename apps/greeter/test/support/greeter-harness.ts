@@ -15,7 +15,7 @@ import {
 } from '@hello/contracts';
 import { AppModule } from '../../src/app.module';
 import type { GreeterConfig } from '../../src/config/greeter.config';
-import { createGreeter, startGreeter, type Greeter } from '../../src/greeter';
+import { createGreeterApp, startGreeterApp, type GreeterApp } from '../../src/greeter.app';
 
 /** The test broker the Jest global setup started (or the one RABBITMQ_URL names). */
 export function testBrokerUrl(): string {
@@ -45,12 +45,12 @@ export async function testConfig(overrides: Partial<GreeterConfig> = {}): Promis
  * given, it publishes into a vhost of its own on the test broker, deleted after its shutdown, so
  * that its events never reach another test's queues.
  */
-export async function startTestGreeter(overrides: Partial<GreeterConfig> = {}): Promise<Greeter> {
-  if (overrides.rabbitmqUrl) return createGreeter(await testConfig(overrides));
+export async function startTestGreeter(overrides: Partial<GreeterConfig> = {}): Promise<GreeterApp> {
+  if (overrides.rabbitmqUrl) return startGreeter(await testConfig(overrides));
   const vhost = await createTestVhost('greeter');
   try {
     return deletingVhostAfterShutdown(
-      await createGreeter(await testConfig({ ...overrides, rabbitmqUrl: vhost.url })),
+      await startGreeter(await testConfig({ ...overrides, rabbitmqUrl: vhost.url })),
       vhost,
     );
   } catch (error) {
@@ -59,7 +59,11 @@ export async function startTestGreeter(overrides: Partial<GreeterConfig> = {}): 
   }
 }
 
-function deletingVhostAfterShutdown(greeter: Greeter, vhost: { delete(): Promise<void> }): Greeter {
+async function startGreeter(config: GreeterConfig): Promise<GreeterApp> {
+  return startGreeterApp(await createGreeterApp(config), config);
+}
+
+function deletingVhostAfterShutdown(greeter: GreeterApp, vhost: { delete(): Promise<void> }): GreeterApp {
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= greeter.shutdown().finally(() => vhost.delete()));
   return { ...greeter, close, shutdown: close };
@@ -82,19 +86,19 @@ export class CapturingLogger implements LoggerService {
 
 /**
  * Starts the greeter from AppModule with some providers replaced, through the same
- * startGreeter() as main.ts, logging into `logger`.
+ * startGreeterApp() as main.ts, logging into `logger`.
  */
 export async function startGreeterWith(
   override: (builder: TestingModuleBuilder) => TestingModuleBuilder,
   logger: LoggerService = new CapturingLogger(),
   overrides: Partial<GreeterConfig> = {},
-): Promise<Greeter> {
+): Promise<GreeterApp> {
   const vhost = overrides.rabbitmqUrl ? undefined : await createTestVhost('greeter');
   try {
     const config = await testConfig({ rabbitmqUrl: vhost?.url, ...overrides });
     const moduleRef = await override(Test.createTestingModule({ imports: [AppModule.register(config)] })).compile();
     const app = moduleRef.createNestApplication<NestExpressApplication>({ logger });
-    const greeter = await startGreeter(app, config);
+    const greeter = await startGreeterApp(app, config);
     return vhost ? deletingVhostAfterShutdown(greeter, vhost) : greeter;
   } catch (error) {
     await vhost?.delete();

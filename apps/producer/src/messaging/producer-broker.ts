@@ -10,15 +10,7 @@ import {
   mergeTopologies,
   workQueueTopology,
 } from '@hello/messaging';
-import {
-  brokerCheck,
-  Metrics,
-  observeAmqpConnection,
-  publisherCheck,
-  publishMetrics,
-  Readiness,
-} from '@hello/platform';
-import { Counter, Gauge } from 'prom-client';
+import { Metrics, observeAmqpConnection, publishMetrics } from '@hello/platform';
 import { PRODUCER_CONFIG, ProducerConfig } from '../config/producer.config';
 
 /** What the producer declares: the `hello` work queue, the greeter's `hello.rpc` request queue, their dead-letter queues. */
@@ -51,7 +43,6 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
   constructor(
     @Inject(PRODUCER_CONFIG) private readonly config: ProducerConfig,
     metrics: Metrics,
-    readiness: Readiness,
   ) {
     this.connection = new AmqpConnection({
       url: config.rabbitmqUrl,
@@ -67,7 +58,6 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
       // A request gets its 503 at once while the broker is known to be down, not after the timeout.
       failFastWhenUnreachable: true,
     });
-    readiness.register(brokerCheck(this.connection), publisherCheck('hello', this.publisher));
     this.client = new AmqpClient({
       publisher: this.publisher,
       exchange: '',
@@ -82,24 +72,6 @@ export class ProducerBroker implements OnModuleInit, OnApplicationShutdown {
       topology: workQueueTopology(Topology.helloRpcQueue),
     });
     observeAmqpConnection(metrics, this.connection);
-    const rpc = this.greeterRpc;
-    new Counter({
-      name: 'amqp_rpc_late_replies_total',
-      help: 'Replies to POST /greetings calls that came after the call had timed out (dropped).',
-      registers: [metrics.registry],
-      collect() {
-        this.reset();
-        this.inc(rpc.lateReplies);
-      },
-    });
-    new Gauge({
-      name: 'amqp_rpc_calls_in_flight',
-      help: 'AMQP RPC calls waiting for their reply.',
-      registers: [metrics.registry],
-      collect() {
-        this.set(rpc.pendingCalls);
-      },
-    });
   }
 
   async onModuleInit(): Promise<void> {

@@ -7,7 +7,7 @@ export interface ReadinessCheckResult {
 }
 
 export interface ReadinessCheck {
-  /** Names the part in `/health/ready` (e.g. `broker`, `consumer:hello`, `database`). */
+  /** Names the part in `/health/ready` (e.g. `broker`, `consumer:hello`, `publisher:consumer`, `database`). */
   readonly name: string;
   check(): ReadinessCheckResult | Promise<ReadinessCheckResult>;
 }
@@ -27,7 +27,7 @@ export class Readiness {
   private readonly checks: ReadinessCheck[] = [];
   private shuttingDown = false;
 
-  /** Adds checks; usually from a provider's onModuleInit. */
+  /** Adds checks: from the onModuleInit of the app's readiness provider (`health/<app>-readiness.ts`). */
   register(...checks: ReadinessCheck[]): void {
     this.checks.push(...checks);
   }

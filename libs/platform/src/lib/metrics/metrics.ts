@@ -171,6 +171,55 @@ export class Metrics {
     });
   }
 
+  /**
+   * A gauge of the app's own (`greeter_events_pending`), set from `read()` at each scrape; for a
+   * constant (a configured limit), `read` returns it.
+   */
+  gaugeFrom(name: string, help: string, read: () => number | Promise<number>): void {
+    new Gauge({
+      name,
+      help,
+      registers: [this.registry],
+      async collect() {
+        this.set(await read());
+      },
+    });
+  }
+
+  /** A counter of the app's own whose total something else keeps (a transport's stats), read at each scrape. */
+  counterFrom(name: string, help: string, read: () => number): void {
+    new Counter({
+      name,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  }
+
+  /** As counterFrom, one series per value of `label`: `read()` gives the total of each. */
+  labelledCounterFrom(name: string, help: string, label: string, read: () => Readonly<Record<string, number>>): void {
+    new Counter({
+      name,
+      help,
+      labelNames: [label],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const [value, total] of Object.entries(read())) this.inc({ [label]: value }, total);
+      },
+    });
+  }
+
+  /** A counter of the app's own that the app increments: the same one for the same name. */
+  counter(name: string, help: string, labelNames: readonly string[] = []): Counter {
+    const existing = this.registry.getSingleMetric(name);
+    if (existing) return existing as Counter;
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
   /** Reports a connection's state and blocked time at each scrape (see observeAmqpConnection). */
   trackConnection(name: string, connection: { blockedSeconds: number; isConnected(): boolean }): void {
     this.connections.set(name, connection);

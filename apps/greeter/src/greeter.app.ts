@@ -27,8 +27,8 @@ export const GREETER_OPENAPI: OpenApiInfo = {
 /** How long start-up waits for the broker before serving without it. */
 const STARTUP_BROKER_WAIT_MS = 2_000;
 
-/** A greeter that is listening. */
-export interface Greeter {
+/** A greeter that is listening, as startGreeterApp returns it. */
+export interface GreeterApp {
   readonly app: NestExpressApplication;
   /** host:port of the gRPC server. */
   readonly url: string;
@@ -47,27 +47,34 @@ export interface Greeter {
 }
 
 /** The gRPC transport of the greeter: the Nest strategy its microservice runs on. */
-export function createGreeterServer(config: GreeterConfig, metrics: Metrics): DrainingServerGrpc {
+function createGreeterServer(config: GreeterConfig, metrics: Metrics): DrainingServerGrpc {
   return new DrainingServerGrpc(greeterGrpcOptions(config, metrics), config.shutdownGraceMs);
 }
 
 /**
- * Builds the application from AppModule and starts it: gRPC (the Greeter and grpc.health.v1) as its
- * microservice, HTTP (metrics, health) beside it. It logs through pino unless `logger` is given.
+ * The greeter's Nest application, built from AppModule but not started (startGreeterApp starts it).
+ * It logs through pino unless `logger` is given (tests pass their own, or `false`).
  */
-export async function createGreeter(config: GreeterConfig, options: { logger?: LoggerService } = {}): Promise<Greeter> {
+export async function createGreeterApp(
+  config: GreeterConfig,
+  options: { logger?: false | LoggerService } = {},
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
-    bufferLogs: !options.logger,
-    ...(options.logger ? { logger: options.logger } : {}),
+    bufferLogs: options.logger === undefined,
+    ...options,
     // Errors reach the caller (main.ts exits non-zero; tests see them) instead of exiting here.
     abortOnError: false,
   });
-  if (!options.logger) usePinoLogger(app);
-  return startGreeter(app, config);
+  if (options.logger === undefined) usePinoLogger(app);
+  return app;
 }
 
-/** Starts an application built from AppModule (gRPC, then HTTP) and wires its shutdown. */
-export async function startGreeter(app: NestExpressApplication, config: GreeterConfig): Promise<Greeter> {
+/**
+ * Starts an application built from AppModule (by createGreeterApp, or by tests from a testing module):
+ * gRPC (the Greeter and grpc.health.v1) as its microservice, then HTTP (metrics, health) beside it,
+ * with its shutdown wired.
+ */
+export async function startGreeterApp(app: NestExpressApplication, config: GreeterConfig): Promise<GreeterApp> {
   const server = createGreeterServer(config, app.get(Metrics));
   useHttpObservability(app);
   if (config.platform.httpDocs !== false) serveOpenApi(app, GREETER_OPENAPI);

@@ -1,5 +1,6 @@
 import { AmqpServer } from '@hello/messaging';
 import { type OpenApiInfo, serveOpenApi, usePinoLogger, useHttpObservability } from '@hello/platform';
+import type { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +14,8 @@ export const EVENT_HANDLER_OPENAPI: OpenApiInfo = {
   description: 'Projections of the integration events on `hello.events`: greetings by name, handled messages, lines.',
 };
 
-export interface EventHandler {
+/** An event-handler that is running, as startEventHandlerApp returns it. */
+export interface EventHandlerApp {
   readonly app: NestExpressApplication;
   /** The ports actually bound (they differ from the config when it asked for 0). */
   readonly httpPort: number;
@@ -22,27 +24,32 @@ export interface EventHandler {
   close(): Promise<void>;
 }
 
-/** The event-handler, listening: HTTP, the AMQP consumer and the TCP line echo in one Nest app. */
-export async function createEventHandler(
+/**
+ * The event-handler's Nest application, built from AppModule but not started (startEventHandlerApp
+ * starts it). It logs through pino unless `logger` is given (tests pass `false`).
+ */
+export async function createEventHandlerApp(
   config: EventHandlerConfig,
-  options: { logger?: false } = {},
-): Promise<EventHandler> {
+  options: { logger?: false | LoggerService } = {},
+): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
     bufferLogs: options.logger === undefined,
     ...options,
+    // Errors reach the caller (main.ts exits non-zero; tests see them) instead of exiting here.
+    abortOnError: false,
   });
   if (options.logger === undefined) usePinoLogger(app);
-  return startEventHandler(app, config);
+  return app;
 }
 
 /**
- * Connects the transports to an app built from AppModule and starts everything. Tests that
- * replace a provider build the app from a testing module and start it here, the same way.
+ * Starts an application built from AppModule (by createEventHandlerApp, or by tests that replace a
+ * provider from a testing module): HTTP, the AMQP consumer and the TCP line echo in one Nest app.
  */
-export async function startEventHandler(
+export async function startEventHandlerApp(
   app: NestExpressApplication,
   config: EventHandlerConfig,
-): Promise<EventHandler> {
+): Promise<EventHandlerApp> {
   useHttpObservability(app);
   if (config.platform.httpDocs !== false) serveOpenApi(app, EVENT_HANDLER_OPENAPI);
   const lineServer = app.get(LineServer);
