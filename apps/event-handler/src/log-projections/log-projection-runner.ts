@@ -16,7 +16,6 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { Gauge } from 'prom-client';
 import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from '../config/event-handler.config';
 import { LOG_PROJECTIONS, type LogProjection } from './log-projection';
 import { type LogEntry, LogProjectionStore } from './log-projection-store';
@@ -251,38 +250,32 @@ export class LogProjectionRunner implements OnModuleInit, OnApplicationBootstrap
   }
 
   private registerMetrics(): void {
-    const registers = [this.metrics.registry];
-    const tracked = this.tracked;
-    const statuses = () => this.statuses();
-    new Gauge({
-      name: 'event_handler_projection_live',
-      help: 'event-handler: 1 when the projection fed from the event log is live (or partial), 0 while it backfills',
-      labelNames: ['projection'],
-      registers,
-      collect() {
-        for (const t of tracked) this.set({ projection: t.projection.name }, t.state === 'backfilling' ? 0 : 1);
-      },
-    });
-    new Gauge({
-      name: 'event_handler_projection_log_offset',
-      help: 'event-handler: the offset of the last event log entry the projection applied',
-      labelNames: ['projection'],
-      registers,
-      collect() {
-        for (const t of tracked)
-          if (t.lastOffset !== undefined) this.set({ projection: t.projection.name }, t.lastOffset);
-      },
-    });
-    new Gauge({
-      name: 'event_handler_projection_lag_entries',
-      help: "event-handler: event log entries after the projection's last applied one",
-      labelNames: ['projection'],
-      registers,
-      async collect() {
-        for (const status of await statuses())
-          if (status.lag !== undefined) this.set({ projection: status.name }, status.lag);
-      },
-    });
+    const byName = (value: (t: Tracked) => number | undefined) =>
+      Object.fromEntries(
+        this.tracked.flatMap((t) => {
+          const v = value(t);
+          return v === undefined ? [] : [[t.projection.name, v]];
+        }),
+      );
+    this.metrics.labelledGaugeFrom(
+      'event_handler_projection_live',
+      'event-handler: 1 when the projection fed from the event log is live (or partial), 0 while it backfills',
+      'projection',
+      () => byName((t) => (t.state === 'backfilling' ? 0 : 1)),
+    );
+    this.metrics.labelledGaugeFrom(
+      'event_handler_projection_log_offset',
+      'event-handler: the offset of the last event log entry the projection applied',
+      'projection',
+      () => byName((t) => t.lastOffset),
+    );
+    this.metrics.labelledGaugeFrom(
+      'event_handler_projection_lag_entries',
+      "event-handler: event log entries after the projection's last applied one",
+      'projection',
+      async () =>
+        Object.fromEntries((await this.statuses()).flatMap((s) => (s.lag === undefined ? [] : [[s.name, s.lag]]))),
+    );
   }
 }
 

@@ -11,7 +11,7 @@ import { Metrics as PlatformMetrics } from '@hello/platform';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { type Kysely, sql, type Transaction } from 'kysely';
 import { randomUUID } from 'node:crypto';
-import { Counter, Gauge } from 'prom-client';
+import type { Counter } from 'prom-client';
 import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from '../config/event-handler.config';
 import type { EventHandlerSchema } from '../database/database-schema';
 import { EventHandlerDatabase, REBUILD_SCHEMA } from '../database/event-handler-database';
@@ -111,28 +111,23 @@ export class ProjectionRebuilder implements OnModuleInit, OnApplicationShutdown 
   }
 
   onModuleInit(): void {
-    const registers = [this.metrics.registry];
-    const rebuilding = () => this.rebuilding();
-    const names = [...this.byName.keys()];
-    new Gauge({
-      name: 'event_handler_projection_rebuilding',
-      help: 'event-handler: 1 while this replica rebuilds the projection from the event log',
-      labelNames: ['projection'],
-      registers,
-      collect() {
-        const now = rebuilding();
-        for (const name of names) this.set({ projection: name }, now.has(name) ? 1 : 0);
+    this.metrics.labelledGaugeFrom(
+      'event_handler_projection_rebuilding',
+      'event-handler: 1 while this replica rebuilds the projection from the event log',
+      'projection',
+      () => {
+        const now = this.rebuilding();
+        return Object.fromEntries(this.names().map((name) => [name, now.has(name) ? 1 : 0]));
       },
-    });
-    this.rebuilds = new Counter({
-      name: 'event_handler_projection_rebuilds_total',
-      help: 'event-handler: projection rebuilds finished, by outcome (done, failed)',
-      labelNames: ['outcome'],
-      registers,
-    });
+    );
+    this.rebuilds = this.metrics.counter(
+      'event_handler_projection_rebuilds_total',
+      'event-handler: projection rebuilds finished, by outcome (done, failed)',
+      ['outcome'],
+    );
   }
 
-  private rebuilds?: Counter<'outcome'>;
+  private rebuilds?: Counter;
 
   /** Every projection's name: the queue-fed ones, then the log-fed ones. */
   names(): string[] {

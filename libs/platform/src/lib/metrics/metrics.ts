@@ -186,6 +186,25 @@ export class Metrics {
     });
   }
 
+  /** As gaugeFrom, one series per value of `label`: `read()` gives the value of each. */
+  labelledGaugeFrom(
+    name: string,
+    help: string,
+    label: string,
+    read: () => Readonly<Record<string, number>> | Promise<Readonly<Record<string, number>>>,
+  ): void {
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [value, current] of Object.entries(await read())) this.set({ [label]: value }, current);
+      },
+    });
+  }
+
   /** A counter of the app's own whose total something else keeps (a transport's stats), read at each scrape. */
   counterFrom(name: string, help: string, read: () => number): void {
     new Counter({
