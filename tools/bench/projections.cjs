@@ -192,4 +192,4 @@ async function benchProjections({ createVhost, managementUrl, smoke, rounds }) {
   };
 }
 
-module.exports = { benchProjections };
+module.exports = { appliedSpan, backlog, benchProjections, eventsApplied, publishBacklog, startEventHandler };

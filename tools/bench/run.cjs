@@ -8,7 +8,7 @@
  *
  *   npm run bench                         everything (about 20 minutes on 2 cores)
  *   npm run bench -- --smoke              tiny counts, to check the benchmark still works
- *   npm run bench -- --only grpc,queue    some sections (grpc, queue, e2e, memory, footprint, projections, rpc)
+ *   npm run bench -- --only grpc,queue    some sections (grpc, queue, e2e, memory, footprint, projections, replay, rpc)
  *   npm run bench -- --rounds 7           rotating rounds per section (default 5; min, median and max printed)
  *   npm run bench -- --memory-messages N  messages through the memory and footprint sections (default 100000)
  *   npm run bench -- --compare <file>     also print how far each headline figure is from an earlier run's
@@ -28,7 +28,7 @@ const path = require('node:path');
 const { table, headlines, compareTable } = require('./tables.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const SECTIONS = ['grpc', 'queue', 'e2e', 'memory', 'footprint', 'projections', 'rpc'];
+const SECTIONS = ['grpc', 'queue', 'e2e', 'memory', 'footprint', 'projections', 'replay', 'rpc'];
 
 function parseArgs(argv) {
   const options = { smoke: false, only: SECTIONS, rounds: 5, build: true, compare: undefined };
@@ -95,6 +95,8 @@ async function run(options) {
     rabbitmqUrl: process.env.RABBITMQ_URL,
     managementUrl: process.env.RABBITMQ_MANAGEMENT_URL,
     createVhost: createTestVhost,
+    /** The data folder of the broker the benchmark started (for the event log's disk use). */
+    brokerDir: broker?.dir,
   };
   const results = {
     startedAt: new Date().toISOString(),
@@ -113,6 +115,7 @@ async function run(options) {
     if (options.only.includes('e2e')) results.e2e = await require('./flow.cjs').benchEndToEnd(common);
     if (options.only.includes('projections'))
       results.projections = await require('./projections.cjs').benchProjections(common);
+    if (options.only.includes('replay')) results.replay = await require('./replay.cjs').benchReplay(common);
     if (options.only.includes('rpc')) results.rpc = await require('./rpc.cjs').benchRpc(common);
     if (options.only.includes('memory'))
       results.memory = await require('./flow.cjs').benchMemory({ ...common, total: options.memoryMessages });

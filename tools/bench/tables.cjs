@@ -138,6 +138,29 @@ function table(results) {
     }
     lines.push('');
   }
+  if (results.replay) {
+    const r = results.replay;
+    lines.push(
+      `rebuilding every projection from the event log (${r.events} entries) against applying events live (${r.live} through the queue), same database; median of ${r.rounds} rounds`,
+    );
+    row('database', 'live events/s', 'rebuild entries/s', 'rebuild / live', 'rebuild time', 'stream per 10^6 events');
+    row('---', '---', '---', '---', '---', '---');
+    for (const [name, label, target] of [
+      ['sqlite', 'SQLite', 'target ≥ 10×, ≤ 20 s'],
+      ['postgres', 'PostgreSQL', 'target ≥ 5×, ≤ 60 s'],
+    ]) {
+      const s = r.sides[name];
+      row(
+        label,
+        fmt(s.liveEventsPerSecond),
+        fmt(s.rebuildEntriesPerSecond),
+        `${fmt(s.ratio, 1)}× (${target})`,
+        `${fmt(s.rebuildSeconds, 1)} s`,
+        s.streamMiBPerMillion === undefined ? 'n/a' : `${fmt(s.streamMiBPerMillion)} MiB`,
+      );
+    }
+    lines.push('');
+  }
   if (results.rpc) lines.push(require('./rpc.cjs').rpcTable(results.rpc, fmt));
   if (results.footprint) {
     const f = results.footprint;
