@@ -86,6 +86,17 @@ describe('the benchmark in smoke mode', () => {
       expect(results.projections.sides[side].eventsPerSecond).toBeGreaterThan(0);
     }
     expect(output).toMatch(/event-handler through the real queue/);
+    for (const side of ['sqlite', 'postgres']) {
+      const replay = results.replay.sides[side];
+      expect({ side, live: replay.liveEventsPerSecond > 0, rebuild: replay.rebuildEntriesPerSecond > 0 }).toEqual({
+        side,
+        live: true,
+        rebuild: true,
+      });
+      // The bench's own broker: the stream's folder is found and measured.
+      expect(replay.streamMiBPerMillion).toBeGreaterThan(0);
+    }
+    expect(output).toMatch(/rebuilding every projection from the event log/);
     expect(results.rpc.rows.map((r: { inflight: number }) => r.inflight)).toEqual([10]);
     for (const row of results.rpc.rows) {
       for (const side of ['amqp', 'grpc', 'raw']) expect(row[side].rps).toBeGreaterThan(0);
