@@ -56,6 +56,57 @@ describe.each(DIALECTS)('ProjectionStore on %s', (dialect) => {
     expect((await store.stats()).eventsApplied).toBe(2);
   });
 
+  it('should leave the same tables after a batch as after the same events one by one (the values each call saw too)', async () => {
+    // Names, lines and handled messages mixed, an event twice in a batch, one applied before, and
+    // handled times out of order (the recent messages are the newest by time, not by arrival).
+    const events = Array.from({ length: 700 }, (_, i) => {
+      const kind = i % 3;
+      const eventId = kind === 2 && i % 10 === 2 ? `e${i - 3}` : `e${i}`;
+      return { eventId, kind, i };
+    });
+    const other = await createTestDatabaseLocation(dialect, 'store_batch');
+    const otherDatabase = await EventHandlerDatabase.open(other.location);
+    const batched = new ProjectionStore(otherDatabase, new OutboxStore(otherDatabase));
+    try {
+      const seen = { one: [] as unknown[], batch: [] as unknown[] };
+      const project =
+        (into: unknown[], e: { eventId: string; kind: number; i: number }) =>
+        async (tx: Parameters<Parameters<ProjectionStore['applyOnce']>[2]>[0]) => {
+          if (e.kind === 0)
+            into.push(
+              await tx.countGreeting(`n${e.i % 37}`, `2024-01-01T00:00:${String(e.i % 60).padStart(2, '0')}.000Z`),
+            );
+          else if (e.kind === 1) into.push(await tx.countLine());
+          else
+            await tx.recordHandledMessage(e.eventId, {
+              messageId: `m${e.i}`,
+              text: `t${e.i}`,
+              handledAt: `2024-01-01T00:${String((e.i * 7) % 60).padStart(2, '0')}:00.000Z`,
+            });
+        };
+      await store.applyOnce('e0', 'kind0', project(seen.one, events[0] as (typeof events)[0]));
+      await batched.applyOnce('e0', 'kind0', project(seen.batch, events[0] as (typeof events)[0]));
+      for (const e of events) await store.applyOnce(e.eventId, `kind${e.kind}`, project(seen.one, e));
+      for (let i = 0; i < events.length; i += 250) {
+        await batched.applyBatch(
+          events
+            .slice(i, i + 250)
+            .map((e) => ({ eventId: e.eventId, type: `kind${e.kind}`, project: project(seen.batch, e) })),
+        );
+      }
+      expect(seen.batch).toEqual(seen.one);
+      const one = await store.stats();
+      expect(one.messages.last).toHaveLength(RECENT_MESSAGES);
+      expect(await batched.stats()).toEqual(one);
+      const greetings = (db: EventHandlerDatabase) =>
+        db.db.selectFrom('greetings').selectAll().orderBy('name').execute();
+      expect(await greetings(otherDatabase)).toEqual(await greetings(database));
+    } finally {
+      await batched.close();
+      await other.dispose();
+    }
+  });
+
   it('should keep the earliest and latest times when greetings arrive out of order', async () => {
     await greet('e1', 'world', '2024-01-02T00:00:00.000Z');
     await greet('e2', 'world', '2024-01-01T00:00:00.000Z');

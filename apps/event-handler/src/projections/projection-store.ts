@@ -5,6 +5,8 @@ import { type OutboxMessage, OutboxStore } from '../outbox/outbox-store';
 
 /** How many handled messages the messages projection keeps. */
 export const RECENT_MESSAGES = 10;
+/** Rows per insert statement of a batch (well under both databases' limits on bound values). */
+const BATCH_ROWS = 500;
 /** How many names `stats()` lists (the most recently greeted); `greeting(name)` reads any. */
 export const STATS_NAMES_LIMIT = 100;
 
@@ -124,24 +126,76 @@ export class ProjectionStore {
   }
 
   /**
-   * `applyOnce` for many events in one transaction, in order (a rebuild's batches: one commit per
-   * batch instead of one per event). Resolves to how many were new.
+   * `applyOnce` for many events in one transaction, in order: a rebuild's batches (the rebuild is the
+   * only writer of its tables). The same projector code runs, on a ProjectionTransaction that keeps
+   * what it can for the end of the batch: the inbox rows in one statement, the counters added up (each
+   * call still sees its exact value), the handled messages inserted together and trimmed once. The
+   * tables come out as if each event had gone through `applyOnce`. Resolves to how many were new.
    */
   applyBatch(events: readonly EventToApply[]): Promise<number> {
     if (events.length === 0) return Promise.resolve(0);
     return this.db.transaction().execute(async (trx) => {
-      const tx = this.transactionOn(trx);
       const appliedAt = new Date().toISOString();
+      const fresh = new Set<string>();
+      for (let i = 0; i < events.length; i += BATCH_ROWS) {
+        const rows = await trx
+          .insertInto('inbox')
+          .values(
+            events.slice(i, i + BATCH_ROWS).map((e) => ({ event_id: e.eventId, type: e.type, applied_at: appliedAt })),
+          )
+          .onConflict((oc) => oc.column('event_id').doNothing())
+          .returning('event_id')
+          .execute();
+        for (const row of rows) fresh.add(row.event_id);
+      }
+      const counters = await readCounters(trx);
+      const added = new Map<string, number>();
+      const add = (name: string): number => {
+        added.set(name, (added.get(name) ?? 0) + 1);
+        return (counters.get(name) ?? 0) + (added.get(name) ?? 0);
+      };
+      const handled: { eventId: string; message: HandledMessage }[] = [];
+      const live = this.transactionOn(trx);
+      const tx: ProjectionTransaction = {
+        countGreeting: live.countGreeting,
+        recordHandledMessage: async (eventId, message) => {
+          add(MESSAGES_HANDLED);
+          handled.push({ eventId, message });
+        },
+        countLine: async () => add(LINES_RECEIVED),
+        addOutboxMessage: live.addOutboxMessage,
+      };
       let applied = 0;
       for (const event of events) {
-        const inserted = await trx
-          .insertInto('inbox')
-          .values({ event_id: event.eventId, type: event.type, applied_at: appliedAt })
-          .onConflict((oc) => oc.column('event_id').doNothing())
-          .executeTakeFirst();
-        if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 0) continue;
+        // Once each, even when the batch holds an event twice.
+        if (!fresh.delete(event.eventId)) continue;
         await event.project(tx);
         applied++;
+      }
+      for (const [name, by] of added) await increment(trx, name, by);
+      if (handled.length > 0) {
+        const { next } = await trx
+          .selectFrom('recent_messages')
+          .select(sql<number>`coalesce(max(seq), 0) + 1`.as('next'))
+          .executeTakeFirstOrThrow();
+        // Only the batch's newest RECENT_MESSAGES (by the order the trim keeps) can stay.
+        const kept = handled
+          .map((h, i) => ({ ...h, seq: Number(next) + i }))
+          .sort((a, b) => b.message.handledAt.localeCompare(a.message.handledAt) || b.seq - a.seq)
+          .slice(0, RECENT_MESSAGES);
+        await trx
+          .insertInto('recent_messages')
+          .values(
+            kept.map(({ eventId, message, seq }) => ({
+              event_id: eventId,
+              message_id: message.messageId,
+              text: message.text,
+              handled_at: message.handledAt,
+              seq,
+            })),
+          )
+          .execute();
+        await trimRecentMessages(trx);
       }
       return applied;
     });
@@ -269,22 +323,27 @@ export class ProjectionStore {
             seq: eb.selectFrom('recent_messages').select(sql<number>`coalesce(max(seq), 0) + 1`.as('next')),
           }))
           .execute();
-        await trx
-          .deleteFrom('recent_messages')
-          .where('event_id', 'not in', (eb) =>
-            eb
-              .selectFrom('recent_messages')
-              .select('event_id')
-              .orderBy('handled_at', 'desc')
-              .orderBy('seq', 'desc')
-              .limit(RECENT_MESSAGES),
-          )
-          .execute();
+        await trimRecentMessages(trx);
       },
       countLine: () => increment(trx, LINES_RECEIVED),
       addOutboxMessage: (message) => this.outbox.add(trx, message),
     };
   }
+}
+
+/** Keeps the RECENT_MESSAGES newest handled messages. */
+async function trimRecentMessages(trx: Transaction<EventHandlerSchema>): Promise<void> {
+  await trx
+    .deleteFrom('recent_messages')
+    .where('event_id', 'not in', (eb) =>
+      eb
+        .selectFrom('recent_messages')
+        .select('event_id')
+        .orderBy('handled_at', 'desc')
+        .orderBy('seq', 'desc')
+        .limit(RECENT_MESSAGES),
+    )
+    .execute();
 }
 
 /** Adds `by` to the counter `name` in one statement; resolves to its new value. */
