@@ -89,10 +89,10 @@ function appWebpackConfig(appDir) {
       }),
     },
     plugins: [
-      // Nest's `createRequire(import.meta.url)(name)` is a require like any other, resolved at build
-      // time: bundled or external as above (never a second copy of a bundled package, e.g. the
-      // @nestjs/swagger @nestjs/terminus requires). Where `name` is a variable, the gRPC transport's
-      // proto loader, the one package it names by default.
+      // Nest's `createRequire(import.meta.url)(name)` is resolved at build time like any require:
+      // bundled or external as above. So @nestjs/terminus' require of @nestjs/swagger gets the bundled
+      // one, not a second copy from node_modules. Where `name` is a variable (the gRPC transport's
+      // proto loader), webpack can only offer what is listed here: the package Nest names by default.
       new ContextReplacementPlugin(/@nestjs[\\/]microservices[\\/](server|client)$/, '.', {
         '@grpc/proto-loader': '@grpc/proto-loader',
       }),
