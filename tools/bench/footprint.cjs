@@ -1,7 +1,8 @@
 // Start-up and footprint: for each app's production build (and, for comparison, each peer and raw
 // baseline), the time from spawning the process until it says it is ready (its listening/READY line,
-// printed once it is connected to the broker and serving), and its RSS at idle two seconds later;
-// the median of `rounds` starts. Then the greeter and the producer serve `messages` requests each
+// printed once it is connected to the broker and serving), the CPU time it used until then (steadier
+// than the wall time on a shared machine), and its RSS at idle two seconds later; the median of
+// `rounds` starts. Then the greeter and the producer serve `messages` requests each
 // (h2load: gRPC SayHello, HTTP POST /messages with the consumer draining the queue) and their RSS is
 // read again. The consumer's and event-handler's RSS after many messages is the memory section's.
 'use strict';
@@ -9,7 +10,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { ROOT, freePort, median, peerArgs, rssMiB, sleep, startProcess, stopProcess } = require('./lib.cjs');
+const { ROOT, cpuSeconds, freePort, median, peerArgs, rssMiB, sleep, startProcess, stopProcess } = require('./lib.cjs');
 const { spread } = require('./rounds.cjs');
 const { framedHelloRequest } = require('./grpc.cjs');
 const { waitForConsumer } = require('./queue.cjs');
@@ -113,7 +114,9 @@ async function benchFootprint({ createVhost, managementUrl, smoke, rounds, messa
   const { workQueueArguments } = require('@hello/messaging');
   const messages = requested ?? (smoke ? 1000 : 100_000);
   const specs = processes(JSON.stringify(workQueueArguments('hello')));
-  const samples = Object.fromEntries(Object.keys(specs).map((k) => [k, { readyMs: [], idleRssMiB: [] }]));
+  const samples = Object.fromEntries(
+    Object.keys(specs).map((k) => [k, { readyMs: [], readyCpuMs: [], idleRssMiB: [] }]),
+  );
   for (let round = 0; round < rounds; round++) {
     for (const [key, spec] of Object.entries(specs)) {
       // A vhost of its own for every start: each start declares its topology from scratch.
@@ -123,6 +126,7 @@ async function benchFootprint({ createVhost, managementUrl, smoke, rounds, messa
       try {
         child = await startProcess(spec.label, spec.args, { env, ready: spec.ready });
         samples[key].readyMs.push(child.readyAfterMs);
+        samples[key].readyCpuMs.push(cpuSeconds(child.pid) * 1000);
         await sleep(2000);
         samples[key].idleRssMiB.push(rssMiB(child.pid));
       } finally {
@@ -138,7 +142,9 @@ async function benchFootprint({ createVhost, managementUrl, smoke, rounds, messa
       label: spec.label,
       readyMs: median(samples[key].readyMs),
       idleRssMiB: median(samples[key].idleRssMiB),
+      readyCpuMs: median(samples[key].readyCpuMs),
       readySpread: spread(samples[key].readyMs),
+      readyCpuSpread: spread(samples[key].readyCpuMs),
       idleRssSpread: spread(samples[key].idleRssMiB),
     };
   }

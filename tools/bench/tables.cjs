@@ -173,12 +173,19 @@ function table(results) {
     lines.push(
       `Start-up and footprint (median of ${f.rounds} starts; RSS after ${f.messages} messages: greeter and producer here, consumer and event-handler from the memory section)`,
     );
-    row('process', 'start → ready ms median (min–max)', 'RSS idle MiB', `RSS after ${f.messages} messages MiB`);
-    row('---', '---', '---', '---');
+    row(
+      'process',
+      'start → ready ms median (min–max)',
+      'CPU ms until ready',
+      'RSS idle MiB',
+      `RSS after ${f.messages} messages MiB`,
+    );
+    row('---', '---', '---', '---', '---');
     for (const [key, a] of Object.entries(f.apps))
       row(
         a.label,
         a.readySpread ? fmtSpread(a.readySpread) : fmt(a.readyMs),
+        a.readyCpuSpread ? fmtSpread(a.readyCpuSpread) : fmt(a.readyCpuMs),
         fmt(a.idleRssMiB, 1),
         key in after ? fmt(after[key], 1) : '',
       );
@@ -209,6 +216,7 @@ function headlines(results) {
   }
   for (const [key, a] of Object.entries(results.footprint?.apps ?? {})) {
     figures[`footprint ${key} ready ms`] = a.readyMs;
+    figures[`footprint ${key} CPU ms until ready`] = a.readyCpuMs;
     figures[`footprint ${key} idle RSS MiB`] = a.idleRssMiB;
   }
   return figures;

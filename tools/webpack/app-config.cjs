@@ -1,13 +1,86 @@
 // The webpack configuration of every app (apps/<app>/webpack.config.js): Nx's app plugin bundles
 // src/main.ts for Node into dist/apps/<app>, with the .proto files beside it and a generated
-// package.json of the bundle's production dependencies (what the Dockerfile installs).
+// package.json of the app's production dependencies (what the Dockerfile installs).
 'use strict';
 const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
+const { ContextReplacementPlugin, DefinePlugin, optimize } = require('webpack');
+const { existsSync } = require('node:fs');
 const { basename, join } = require('node:path');
+
+/**
+ * Packages compiled into the bundle instead of required at run time. NestJS 12 ships as ES modules
+ * only: required from the CommonJS bundle, each of its files would go through Node's ES module loader
+ * at start-up (resolved, read, parsed and linked one by one), most of an app's start-up time. Bundled,
+ * they are part of one script. nestjs-pino and rxjs come along because left out, they would load a
+ * second @nestjs/common (nestjs-pino) or a second rxjs beside the bundled ones; so do the small
+ * packages only these use. Everything else stays a run-time require (see `externals`). The generated
+ * package.json still lists the bundled packages (Nx derives it from the imports, not from the bundle):
+ * the image installs them, and with them what they require at run time (express, path-to-regexp…).
+ */
+const BUNDLED = new Set([
+  'nestjs-pino',
+  'rxjs',
+  'tslib',
+  'iterare',
+  'uid',
+  '@lukeed/csprng',
+  'fast-safe-stringify',
+  'load-esm',
+  'es-toolkit',
+  'dotenv',
+  'dotenv-expand',
+  'js-yaml',
+  '@microsoft/tsdoc',
+]);
+const bundled = (name) => name.startsWith('@nestjs/') || BUNDLED.has(name);
+
+const installed = new Map();
+/** Whether package `name` is installed (Nest's optional peers, e.g. @nestjs/websockets, are not). */
+function isInstalled(name) {
+  if (!installed.has(name)) {
+    // Not require.resolve(`${name}/package.json`): a package's `exports` may not list it.
+    const folders = require.resolve.paths(name) ?? [];
+    installed.set(
+      name,
+      folders.some((folder) => existsSync(join(folder, name, 'package.json'))),
+    );
+  }
+  return installed.get(name);
+}
+
+/** The package a request names: `@scope/name` or `name`. */
+function packageOf(request) {
+  const parts = request.split('/');
+  return request.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+}
+
+/**
+ * What stays a run-time require from node_modules: everything not in BUNDLED, among them the modules
+ * OpenTelemetry's instrumentations patch as they are required (@grpc/grpc-js, http, amqplib, pg…),
+ * OpenTelemetry itself (one global API per process), pino (its transports run in worker threads from
+ * their own files), native addons (better-sqlite3), swagger-ui-dist (served from its folder), and the
+ * optional packages Nest tries to load and that are not installed (it goes on without them). The
+ * project's own libraries (@hello/*) are bundled.
+ */
+function externals({ request }, callback) {
+  if (!request || request.startsWith('.') || request.startsWith('/') || request.startsWith('@hello/')) {
+    return callback();
+  }
+  const name = packageOf(request);
+  if (!request.startsWith('node:') && bundled(name) && isInstalled(name)) return callback();
+  return callback(null, `commonjs ${request}`);
+}
 
 /** @param {string} appDir the app's folder (`__dirname` of its webpack.config.js) */
 function appWebpackConfig(appDir) {
   return {
+    externals: [externals],
+    // Nest's fallbacks for a package named by a variable (`import(name)`, taken only when no loader is
+    // given) and the bundled packages' source maps that point at sources they do not publish.
+    ignoreWarnings: [
+      { module: /node_modules[\\/]@nestjs[\\/]/, message: /the request of a dependency is an expression/ },
+      { message: /Failed to parse source map/ },
+    ],
     output: {
       path: join(appDir, '..', '..', 'dist', 'apps', basename(appDir)),
       clean: true,
@@ -16,6 +89,18 @@ function appWebpackConfig(appDir) {
       }),
     },
     plugins: [
+      // Nest's `createRequire(import.meta.url)(name)` is resolved at build time like any require:
+      // bundled or external as above. So @nestjs/terminus' require of @nestjs/swagger gets the bundled
+      // one, not a second copy from node_modules. Where `name` is a variable (the gRPC transport's
+      // proto loader), webpack can only offer what is listed here: the package Nest names by default.
+      new ContextReplacementPlugin(/@nestjs[\\/]microservices[\\/](server|client)$/, '.', {
+        '@grpc/proto-loader': '@grpc/proto-loader',
+      }),
+      // import.meta.dirname and .filename as where the bundle runs: webpack leaves them as they are,
+      // which would make Node load the whole bundle as an ES module.
+      new DefinePlugin({ 'import.meta.dirname': '__dirname', 'import.meta.filename': '__filename' }),
+      // One file: Nest's lazy imports of bundled modules (e.g. @nestjs/microservices) would be chunks.
+      new optimize.LimitChunkCountPlugin({ maxChunks: 1 }),
       new NxAppWebpackPlugin({
         target: 'node',
         compiler: 'tsc',
@@ -25,7 +110,12 @@ function appWebpackConfig(appDir) {
         optimization: false,
         outputHashing: 'none',
         generatePackageJson: true,
-        sourceMap: true,
+        // Lines, not columns: `node --enable-source-maps` (the image, `npm start`) decodes the whole map
+        // at start-up, and with the bundled packages a map of every column cost 200 ms and 25 MiB there.
+        sourceMap: 'cheap-module-source-map',
+        // Nx's own externals (every package) replaced by the function above.
+        externalDependencies: 'none',
+        mergeExternals: true,
       }),
     ],
   };
