@@ -95,8 +95,8 @@ async function run(options) {
     rabbitmqUrl: process.env.RABBITMQ_URL,
     managementUrl: process.env.RABBITMQ_MANAGEMENT_URL,
     createVhost: createTestVhost,
-    /** The data folder of the broker the benchmark started (for the event log's disk use). */
-    brokerDir: broker?.dir,
+    /** The broker's data folder, for the event log's disk use: its own, or HELLO_RABBITMQ_DIR with a given broker. */
+    brokerDir: broker?.dir ?? process.env.HELLO_RABBITMQ_DIR,
   };
   const results = {
     startedAt: new Date().toISOString(),

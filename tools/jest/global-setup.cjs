@@ -22,6 +22,8 @@ module.exports = async function globalSetup(_globalConfig, projectConfig) {
   // Workers inherit the environment of the parent process.
   process.env.RABBITMQ_URL = broker.url;
   process.env.RABBITMQ_MANAGEMENT_URL = broker.managementUrl;
+  // Where its data lives (the benchmark's smoke run measures the event log's disk use there).
+  process.env.HELLO_RABBITMQ_DIR = broker.dir;
 };
 
 // The stack's specs run the built apps (dist/, as `npm start` and the benchmark do). Built once here,
