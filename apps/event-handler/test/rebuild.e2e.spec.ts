@@ -321,3 +321,53 @@ describe.each(DIALECTS)('rebuilding projections from the event log, on %s', (dia
     });
   }
 });
+
+describe('a rebuild whose log lacks events the live tables applied', () => {
+  let harness: EventHandlerHarness;
+
+  beforeAll(async () => {
+    harness = await EventHandlerHarness.create({ EVENT_HANDLER_REBUILD_SWAP_TIMEOUT_MS: '3000' });
+    await declareTopology(harness.amqp.channel, eventLogTopology());
+    await harness.start();
+  });
+
+  afterAll(async () => {
+    await harness?.dispose();
+  });
+
+  it('should fail rather than swap in tables without them, leaving the live tables as they were', async () => {
+    // Two greetings through hello.events (the log has them), two straight into the event-handler's
+    // queue (the log does not): the live side applies all four.
+    for (const [i, viaLog] of [true, true, false, false].entries()) {
+      const event = GreetingGreetedIntegrationEvent.create({ name: 'Ada', message: 'Hi!' });
+      if (viaLog) await harness.publishEvent(GreetingGreetedIntegrationEvent.type, event.toJSON());
+      else {
+        harness.amqp.channel.sendToQueue(Topology.eventHandlerQueue, Buffer.from(JSON.stringify(event.toJSON())), {
+          type: GreetingGreetedIntegrationEvent.type,
+          messageId: event.eventId,
+          contentType: 'application/json',
+          persistent: true,
+        });
+        await harness.amqp.channel.waitForConfirms();
+      }
+      await waitFor(async () => (await harness.greetingCount('Ada')) === i + 1, { message: `greeting ${i + 1}` });
+    }
+    const response = await fetch(`http://127.0.0.1:${harness.eventHandler.httpPort}/projections/rebuild`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ projections: ['greetings'] }),
+    });
+    expect(response.status).toBe(202);
+    const { id } = (await response.json()) as RebuildReport;
+    const report = await waitFor(
+      async () => {
+        const { body } = await harness.get<RebuildReport>('/projections/rebuild');
+        return body.id === id && (body.state === 'done' || body.state === 'failed') ? body : undefined;
+      },
+      { timeoutMs: 60_000, message: 'the rebuild never finished' },
+    );
+    expect(report.state).toBe('failed');
+    expect(report.error).toContain('2 events applied live are not in the fresh tables');
+    expect(await harness.greetingCount('Ada')).toBe(4);
+  });
+});

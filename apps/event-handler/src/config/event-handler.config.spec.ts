@@ -28,6 +28,7 @@ describe('loadConfig', () => {
       maxLineBytes: 16384,
       outboxRetryMs: 5000,
       shutdownGraceMs: 10000,
+      rebuildSwapTimeoutMs: 120000,
     });
   });
 
@@ -50,6 +51,7 @@ describe('loadConfig', () => {
           EVENT_HANDLER_MAX_LINE_BYTES: '1024',
           EVENT_HANDLER_OUTBOX_RETRY_MS: '250',
           EVENT_HANDLER_SHUTDOWN_GRACE_MS: '',
+          EVENT_HANDLER_REBUILD_SWAP_TIMEOUT_MS: '30000',
           LOG_LEVEL: 'debug',
         },
         '/srv/app',
@@ -70,6 +72,7 @@ describe('loadConfig', () => {
       maxLineBytes: 1024,
       outboxRetryMs: 250,
       shutdownGraceMs: 10000,
+      rebuildSwapTimeoutMs: 30000,
     });
   });
 
@@ -93,6 +96,7 @@ describe('loadConfig', () => {
     ['EVENT_HANDLER_MAX_LINE_BYTES', '1000000'],
     ['EVENT_HANDLER_OUTBOX_RETRY_MS', '1.5'],
     ['EVENT_HANDLER_SHUTDOWN_GRACE_MS', '-5'],
+    ['EVENT_HANDLER_REBUILD_SWAP_TIMEOUT_MS', '10'],
     ['LOG_LEVEL', 'loud'],
     ['EVENT_HANDLER_DATABASE_URL', 'mysql://user@db.example/projections'],
     ['EVENT_HANDLER_DATABASE_URL', 'projections.sqlite'],

@@ -39,6 +39,11 @@ export interface EventHandlerConfig extends RabbitmqConfig {
   readonly outboxRetryMs: number;
   /** How long in-flight work (events, lines, outbox sends) may take to finish at shutdown. */
   readonly shutdownGraceMs: number;
+  /**
+   * How long a rebuild, once past the log's tail of its start, waits for its fresh tables to hold
+   * everything the live ones have applied before it gives up (the live tables stay as they were).
+   */
+  readonly rebuildSwapTimeoutMs: number;
 }
 
 /** Injection token of the validated EventHandlerConfig. */
@@ -77,6 +82,7 @@ export const eventHandlerEnvSchema = platformEnvSchema.extend({
   EVENT_HANDLER_MAX_LINE_BYTES: integer(16_384, 1, MAX_LINE_BYTES_LIMIT),
   EVENT_HANDLER_OUTBOX_RETRY_MS: integer(5_000, 10, HOUR_MS),
   EVENT_HANDLER_SHUTDOWN_GRACE_MS: integer(10_000, 0, HOUR_MS),
+  EVENT_HANDLER_REBUILD_SWAP_TIMEOUT_MS: integer(120_000, 1_000, DAY_MS),
 });
 
 /**
@@ -105,6 +111,7 @@ export function loadConfig(
     maxLineBytes: vars.EVENT_HANDLER_MAX_LINE_BYTES,
     outboxRetryMs: vars.EVENT_HANDLER_OUTBOX_RETRY_MS,
     shutdownGraceMs: vars.EVENT_HANDLER_SHUTDOWN_GRACE_MS,
+    rebuildSwapTimeoutMs: vars.EVENT_HANDLER_REBUILD_SWAP_TIMEOUT_MS,
   };
 }
 

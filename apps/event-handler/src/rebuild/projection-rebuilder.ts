@@ -45,9 +45,6 @@ export class UnknownProjection extends Error {
 const BATCH_SIZE = 1_000;
 /** How long the swap may hold the live tables (writes wait; reads go on) for the fresh ones to catch up. */
 const SWAP_LOCKED_WAIT_MS = 2_000;
-/** How long, before locking, the fresh tables may take to reach what the live ones have applied. */
-const SWAP_UNLOCKED_WAIT_MS = 30_000;
-const SWAP_ATTEMPTS = 5;
 /**
  * Live inbox rows applied from this long before the rebuild started must be in the fresh tables before
  * the swap (every such event is in the log); the margin covers clocks of replicas that differ a little.
@@ -280,12 +277,22 @@ export class ProjectionRebuilder implements OnModuleInit, OnApplicationShutdown 
       report.caughtUpAt = new Date().toISOString();
       report.state = 'swapping';
       this.logger.log(`rebuild ${report.id}: caught up at offset ${run.shadowOffset}; swapping`);
+      // Before locking, wait (unlocked) until they look caught up; a swap that finds them short after
+      // SWAP_LOCKED_WAIT_MS backs off and tries again, until the timeout.
+      const deadline = Date.now() + this.config.rebuildSwapTimeoutMs;
       let swapped = false;
-      for (let attempt = 1; !swapped && attempt <= SWAP_ATTEMPTS; attempt++) {
-        await Promise.race([this.until(run, () => this.caughtUpWithLive(run), SWAP_UNLOCKED_WAIT_MS), readFailed]);
+      while (!swapped) {
+        const left = deadline - Date.now();
+        if (left <= 0) {
+          throw new Error(
+            `the fresh tables did not catch up with the live ones in ${this.config.rebuildSwapTimeoutMs} ms ` +
+              `(${(await this.behindLive(run, this.database.db)) ?? 'now they have'}); events applied live ` +
+              'that the log does not hold cannot be rebuilt',
+          );
+        }
+        await Promise.race([this.until(run, () => this.caughtUpWithLive(run), left), readFailed]);
         swapped = await this.swap(run);
       }
-      if (!swapped) throw new Error(`the fresh tables did not catch up with the live ones in ${SWAP_ATTEMPTS} tries`);
       const finishedAt = Date.now();
       run.outcome = 'done';
       report.finishedAt = new Date(finishedAt).toISOString();
