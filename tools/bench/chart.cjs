@@ -10,9 +10,14 @@ const BAR_HEIGHT = 14;
 const BAR_GAP = 3;
 const GROUP_GAP = 12;
 
+/** @param {unknown} text */
 const escape = (text) =>
-  String(text).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]);
+  String(text).replace(
+    /[&<>"]/g,
+    (c) => /** @type {Record<string, string>} */ ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c],
+  );
 
+/** @param {number} value */
 function format(value) {
   if (!Number.isFinite(value)) return 'n/a';
   if (value >= 100) return Math.round(value).toLocaleString('en-US');
@@ -74,16 +79,26 @@ function barChartSvg({ title, subtitle, sides, panels }) {
   return out.join('\n');
 }
 
-/** The charts of a benchmark run's results, by section: { grpc?: svg, queue?: svg }. */
+/**
+ * The charts of a benchmark run's results, by section: { grpc?: svg, queue?: svg }.
+ * @param {import('./run.cjs').Results} results
+ */
 function sectionCharts(results) {
+  /** @type {{ grpc?: string, queue?: string }} */
   const charts = {};
   if (results.grpc) {
     const g = results.grpc;
+    /**
+     * @param {string} title
+     * @param {(summary: import('./grpc.cjs').SideSummary) => number} pick
+     */
     const panel = (title, pick) => ({
       title,
       groups: g.rows.map((r) => ({
         label: `${r.inflight} in flight`,
-        values: Object.fromEntries(Object.keys(g.sides).map((s) => [s, pick(r[s])])),
+        values: Object.fromEntries(
+          /** @type {import('./grpc.cjs').Side[]} */ (Object.keys(g.sides)).map((s) => [s, pick(r[s])]),
+        ),
       })),
     });
     charts.grpc = barChartSvg({
@@ -95,8 +110,14 @@ function sectionCharts(results) {
   }
   if (results.queue) {
     const q = results.queue;
+    /** @param {(summary: import('./queue.cjs').SideSummary) => number} pick */
     const values = (pick) =>
-      Object.fromEntries(Object.keys(q.sides).map((s) => [s, pick(q[s === 'consumer' ? 'project' : s])]));
+      Object.fromEntries(
+        /** @type {import('./queue.cjs').Side[]} */ (Object.keys(q.sides)).map((s) => [
+          s,
+          pick(q[s === 'consumer' ? 'project' : s]),
+        ]),
+      );
     charts.queue = barChartSvg({
       title: 'Queue pipeline (quorum queue, persistent, confirms on both hops)',
       subtitle: `manual acks, prefetch ${q.prefetch}; median of ${q.rounds} rotating rounds`,

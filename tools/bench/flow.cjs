@@ -10,6 +10,10 @@ const loader = require('@grpc/proto-loader');
 const { ROOT, freePort, percentile, rssMiB, startProcess, stopProcess, sleep } = require('./lib.cjs');
 const { createObserver, projectPublisher, saturation, waitForConsumer } = require('./queue.cjs');
 
+/**
+ * @param {string} url
+ * @param {string} dataDir
+ */
 async function startEventHandler(url, dataDir) {
   const httpPort = await freePort();
   const child = await startProcess('event-handler', [path.join(ROOT, 'dist/apps/event-handler/main.js')], {
@@ -26,6 +30,7 @@ async function startEventHandler(url, dataDir) {
   return { child, base: `http://127.0.0.1:${httpPort}` };
 }
 
+/** @param {import('./run.cjs').Common} options */
 async function benchEndToEnd({ createVhost, managementUrl, smoke }) {
   const calls = smoke ? 5 : 300;
   const vhost = await createVhost('bench-e2e');
@@ -44,15 +49,19 @@ async function benchEndToEnd({ createVhost, managementUrl, smoke }) {
   const eventHandler = await startEventHandler(vhost.url, dataDir);
   await waitForConsumer(managementUrl, vhost.vhost, 'event-handler.events');
   const definition = loader.loadSync(path.join(ROOT, 'proto', 'helloworld.proto'), { keepCase: true });
-  const { Greeter } = grpc.loadPackageDefinition(definition).helloworld;
+  // Loaded from the .proto at run time: its shape is the proto's, which grpc-js cannot know.
+  const { Greeter } = /** @type {import('./grpc.cjs').HelloworldPackage} */ (
+    /** @type {unknown} */ (grpc.loadPackageDefinition(definition))
+  ).helloworld;
   const client = new Greeter(`127.0.0.1:${grpcPort}`, grpc.credentials.createInsecure());
   try {
+    /** @type {number[]} */
     const latencies = [];
     for (let i = 0; i < calls; i++) {
       const name = `bench-${randomUUID().slice(0, 8)}`;
       const started = performance.now();
       await new Promise((resolve, reject) =>
-        client.SayHello({ name }, { deadline: Date.now() + 5000 }, (e) => (e ? reject(e) : resolve())),
+        client.SayHello({ name }, { deadline: Date.now() + 5000 }, (e) => (e ? reject(e) : resolve(undefined))),
       );
       const deadline = Date.now() + 10_000;
       for (;;) {
@@ -75,6 +84,7 @@ async function benchEndToEnd({ createVhost, managementUrl, smoke }) {
   }
 }
 
+/** @param {import('./run.cjs').Common & { total?: number }} options */
 async function benchMemory({ createVhost, managementUrl, smoke, total: requested }) {
   const total = requested ?? (smoke ? 1000 : 100_000);
   const warmup = smoke ? 200 : 10_000;
@@ -94,7 +104,9 @@ async function benchMemory({ createVhost, managementUrl, smoke, total: requested
   await waitForConsumer(managementUrl, vhost.vhost, 'event-handler.events');
   const observer = await createObserver(vhost.url);
   const publisher = await projectPublisher(vhost.url);
+  /** @returns {Promise<{ messages?: { handled?: number } }>} */
   const stats = async () => (await fetch(`${eventHandler.base}/stats`)).json();
+  /** @param {number} count */
   const waitForCount = async (count) => {
     const deadline = Date.now() + 120_000;
     for (;;) {
@@ -108,6 +120,7 @@ async function benchMemory({ createVhost, managementUrl, smoke, total: requested
     await saturation(publisher, observer, warmup);
     await waitForCount(warmup);
     await sleep(1000);
+    /** @param {number} messages */
     const sample = (messages) => ({
       messages,
       consumer: rssMiB(consumer.pid),

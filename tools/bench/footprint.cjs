@@ -15,13 +15,22 @@ const { spread } = require('./rounds.cjs');
 const { framedHelloRequest } = require('./grpc.cjs');
 const { waitForConsumer } = require('./queue.cjs');
 
+/** @param {string} name */
 const APP = (name) => path.join(ROOT, `dist/apps/${name}/main.js`);
 
-/** What to start, by key: label, node arguments, environment (given a vhost URL) and ready line. */
+/**
+ * @typedef {{ label: string, args: string[], env: (url: string) => Promise<NodeJS.ProcessEnv>, ready: RegExp }} ProcessSpec
+ */
+
+/**
+ * What to start, by key: label, node arguments, environment (given a vhost URL) and ready line.
+ * @param {string} queueArguments
+ */
 function processes(queueArguments) {
   const env = { ...process.env, NODE_ENV: 'production' };
+  /** @param {string} url */
   const peerEnv = (url) => ({ ...env, PEER_AMQP_URL: url, PEER_QUEUE_ARGUMENTS: queueArguments });
-  return {
+  return /** @satisfies {Record<string, ProcessSpec>} */ ({
     greeter: {
       label: 'greeter',
       args: [APP('greeter')],
@@ -92,9 +101,10 @@ function processes(queueArguments) {
       env: async (url) => ({ ...env, RAW_AMQP_URL: url, RAW_QUEUE_ARGUMENTS: queueArguments }),
       ready: /READY/,
     },
-  };
+  });
 }
 
+/** @param {string[]} args */
 function h2load(args) {
   const result = spawnSync('h2load', args, { encoding: 'utf8', maxBuffer: 16 * 2 ** 20 });
   const done = /requests: (\d+) total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, (\d+) errored/.exec(
@@ -107,21 +117,22 @@ function h2load(args) {
   return { succeeded: Number(done[3]), status2xx };
 }
 
-/**
- * @param {{ createVhost: Function, managementUrl: string, smoke: boolean, rounds: number, messages?: number }} options
- */
+/** @param {import('./run.cjs').Common & { messages?: number }} options */
 async function benchFootprint({ createVhost, managementUrl, smoke, rounds, messages: requested }) {
   const { workQueueArguments } = require('@hello/messaging');
   const messages = requested ?? (smoke ? 1000 : 100_000);
   const specs = processes(JSON.stringify(workQueueArguments('hello')));
-  const samples = Object.fromEntries(
-    Object.keys(specs).map((k) => [k, { readyMs: [], readyCpuMs: [], idleRssMiB: [] }]),
-  );
+  const keys = /** @type {(keyof typeof specs)[]} */ (Object.keys(specs));
+  /** @type {Record<string, { readyMs: number[], readyCpuMs: number[], idleRssMiB: number[] }>} */
+  const samples = Object.fromEntries(keys.map((k) => [k, { readyMs: [], readyCpuMs: [], idleRssMiB: [] }]));
   for (let round = 0; round < rounds; round++) {
-    for (const [key, spec] of Object.entries(specs)) {
+    for (const key of keys) {
+      /** @type {ProcessSpec} */
+      const spec = specs[key];
       // A vhost of its own for every start: each start declares its topology from scratch.
       const vhost = await createVhost(`bench-footprint-${key}`);
       const env = await spec.env(vhost.url);
+      /** @type {import('./lib.cjs').StartedProcess | undefined} */
       let child;
       try {
         child = await startProcess(spec.label, spec.args, { env, ready: spec.ready });
@@ -132,12 +143,18 @@ async function benchFootprint({ createVhost, managementUrl, smoke, rounds, messa
       } finally {
         await stopProcess(child);
         await vhost.delete().catch(() => undefined);
-        if (env.EVENT_HANDLER_DATA_DIR) fs.rmSync(env.EVENT_HANDLER_DATA_DIR, { recursive: true, force: true });
+        if (env['EVENT_HANDLER_DATA_DIR']) fs.rmSync(env['EVENT_HANDLER_DATA_DIR'], { recursive: true, force: true });
       }
     }
   }
-  const apps = {};
-  for (const [key, spec] of Object.entries(specs)) {
+  /**
+   * @typedef {{ label: string, readyMs: number, idleRssMiB: number, readyCpuMs: number,
+   *   readySpread: ReturnType<typeof spread>, readyCpuSpread: ReturnType<typeof spread>, idleRssSpread: ReturnType<typeof spread>,
+   *   afterMessagesRssMiB?: number, rssSeries?: RssSeries }} AppFootprint
+   */
+  const apps = /** @type {Record<keyof typeof specs, AppFootprint>} */ ({});
+  for (const key of keys) {
+    const spec = specs[key];
     apps[key] = {
       label: spec.label,
       readyMs: median(samples[key].readyMs),
@@ -160,8 +177,14 @@ async function benchFootprint({ createVhost, managementUrl, smoke, rounds, messa
 /**
  * Sends `messages` in four batches and reads the RSS after each (a leak keeps climbing, a heap
  * growing into its working size levels off); resolves with { rssMiB (after all), series }.
+ * @typedef {{ messages: number, rssMiB: number }[]} RssSeries
+ * @param {number} messages
+ * @param {import('./lib.cjs').StartedProcess} child
+ * @param {(n: number) => void} send
+ * @returns {Promise<{ rssMiB: number, series: RssSeries }>}
  */
 async function inBatches(messages, child, send) {
+  /** @type {RssSeries} */
   const series = [];
   let sent = 0;
   for (let batch = 1; batch <= 4; batch++) {
@@ -174,12 +197,18 @@ async function inBatches(messages, child, send) {
   return { rssMiB: series[series.length - 1].rssMiB, series };
 }
 
+/**
+ * @param {import('./run.cjs').Common['createVhost']} createVhost
+ * @param {ProcessSpec} spec
+ * @param {number} messages
+ */
 async function greeterAfter(createVhost, spec, messages) {
   const vhost = await createVhost('bench-footprint-greeter-load');
   const env = await spec.env(vhost.url);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-footprint-'));
   const body = path.join(tmp, 'hello-request.bin');
   fs.writeFileSync(body, framedHelloRequest('world'));
+  /** @type {import('./lib.cjs').StartedProcess | undefined} */
   let child;
   try {
     child = await startProcess(spec.label, spec.args, { env, ready: spec.ready });
@@ -197,7 +226,7 @@ async function greeterAfter(createVhost, spec, messages) {
         'te: trailers',
         '-d',
         body,
-        `http://${env.GREETER_GRPC_URL}/helloworld.Greeter/SayHello`,
+        `http://${env['GREETER_GRPC_URL']}/helloworld.Greeter/SayHello`,
       ]);
       if (succeeded !== n) throw new Error(`the greeter answered ${succeeded} of ${n} calls`);
     });
@@ -208,6 +237,12 @@ async function greeterAfter(createVhost, spec, messages) {
   }
 }
 
+/**
+ * @param {import('./run.cjs').Common['createVhost']} createVhost
+ * @param {string} managementUrl
+ * @param {ReturnType<typeof processes>} specs
+ * @param {number} messages
+ */
 async function producerAfter(createVhost, managementUrl, specs, messages) {
   const vhost = await createVhost('bench-footprint-producer-load');
   const consumerEnv = await specs.consumer.env(vhost.url);
@@ -215,7 +250,9 @@ async function producerAfter(createVhost, managementUrl, specs, messages) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-footprint-'));
   const body = path.join(tmp, 'message.json');
   fs.writeFileSync(body, JSON.stringify({ text: 'hello' }));
+  /** @type {import('./lib.cjs').StartedProcess | undefined} */
   let consumer;
+  /** @type {import('./lib.cjs').StartedProcess | undefined} */
   let producer;
   try {
     consumer = await startProcess('consumer', specs.consumer.args, { env: consumerEnv, ready: specs.consumer.ready });
@@ -233,7 +270,7 @@ async function producerAfter(createVhost, managementUrl, specs, messages) {
         'content-type: application/json',
         '-d',
         body,
-        `http://127.0.0.1:${env.PRODUCER_HTTP_PORT}/messages`,
+        `http://127.0.0.1:${env['PRODUCER_HTTP_PORT']}/messages`,
       ]);
       if (status2xx !== n) throw new Error(`the producer accepted ${status2xx} of ${n} messages`);
     });

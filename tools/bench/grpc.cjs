@@ -44,6 +44,21 @@ const SIDES = {
   nest: 'Nest gRPC, reply only',
 };
 
+/**
+ * @typedef {keyof typeof SIDES} Side
+ * @typedef {'rawEvents' | 'nestEvents'} EventSide
+ * @typedef {import('./lib.cjs').StartedProcess} StartedProcess
+ * @typedef {{ rps: number, requests: number, p50: number, p99: number, cpuUsPerRequest: number }} Sample
+ * @typedef {{ rps: number, p50Ms: number, p99Ms: number, cpuUsPerRequest: number,
+ *   cpuSpread: ReturnType<typeof spread>, rpsSpread: ReturnType<typeof spread> }} SideSummary
+ * @typedef {{ inflight: number, samples: Record<Side, Sample[]>, machine: Awaited<ReturnType<typeof waitForQuiet>>[],
+ *   ratios: Partial<Record<Side, number>>, ratio: number | undefined, ratioToRawEvents: number | undefined }
+ *   & Record<Side, SideSummary>} Row
+ * @typedef {{ SayHello(request: { name: string }, options: { deadline: number },
+ *   callback: (error: Error | null, reply: { message: string }) => void): void, close(): void }} GreeterClient
+ * @typedef {{ helloworld: { Greeter: new (address: string, credentials: import('@grpc/grpc-js').ChannelCredentials) => GreeterClient } }} HelloworldPackage
+ */
+
 function ensureH2load() {
   if (spawnSync('sh', ['-c', 'command -v h2load'], { stdio: 'ignore' }).status === 0) return;
   const isRoot = process.getuid && process.getuid() === 0;
@@ -52,7 +67,10 @@ function ensureH2load() {
   execFileSync('sh', ['-c', 'apt-get update -qq && apt-get install -y -qq nghttp2-client'], { stdio: 'inherit' });
 }
 
-/** A gRPC length-prefixed message holding HelloRequest{name}. */
+/**
+ * A gRPC length-prefixed message holding HelloRequest{name}.
+ * @param {string} name
+ */
 function framedHelloRequest(name) {
   const text = Buffer.from(name, 'utf8');
   const proto = Buffer.concat([Buffer.from([0x0a, text.length]), text]);
@@ -61,12 +79,18 @@ function framedHelloRequest(name) {
   return Buffer.concat([header, proto]);
 }
 
-/** One real call through grpc-js, so a run never measures a server that answers wrongly. */
+/**
+ * One real call through grpc-js, so a run never measures a server that answers wrongly.
+ * @param {string} address
+ */
 async function checkReply(address) {
   const definition = loader.loadSync(PROTO, { keepCase: true });
-  const { Greeter } = grpc.loadPackageDefinition(definition).helloworld;
+  // Loaded from the .proto at run time: its shape is the proto's, which grpc-js cannot know.
+  const { Greeter } = /** @type {HelloworldPackage} */ (/** @type {unknown} */ (grpc.loadPackageDefinition(definition)))
+    .helloworld;
   const client = new Greeter(address, grpc.credentials.createInsecure());
   try {
+    /** @type {{ message: string }} */
     const reply = await new Promise((resolve, reject) =>
       client.SayHello({ name: 'bench' }, { deadline: Date.now() + 5000 }, (e, r) => (e ? reject(e) : resolve(r))),
     );
@@ -76,6 +100,10 @@ async function checkReply(address) {
   }
 }
 
+/**
+ * @typedef {{ address: string, inflight: number, seconds: number, bodyFile: string, logFile: string, cpus: string | undefined }} LoadOptions
+ * @param {LoadOptions} options
+ */
 function runH2load({ address, inflight, seconds, bodyFile, logFile, cpus }) {
   const args = [
     '-c',
@@ -113,6 +141,11 @@ function runH2load({ address, inflight, seconds, bodyFile, logFile, cpus }) {
   return { rps, requests: Number(done[3]), p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
+/**
+ * @param {StartedProcess} server
+ * @param {LoadOptions} options
+ * @returns {Promise<Sample>}
+ */
 async function measure(server, options) {
   const before = cpuSeconds(server.pid);
   const result = runH2load(options);
@@ -122,7 +155,7 @@ async function measure(server, options) {
 }
 
 /**
- * @param {{ rabbitmqUrl: string, smoke: boolean, rounds: number, pinning: ReturnType<import('./rounds.cjs')['pinningPlan']> }} options
+ * @param {import('./run.cjs').Common} options
  */
 async function benchGrpc({ rabbitmqUrl, smoke, rounds, pinning }) {
   ensureH2load();
@@ -134,8 +167,10 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds, pinning }) {
   fs.writeFileSync(bodyFile, framedHelloRequest('world'));
 
   const env = { ...process.env, NODE_ENV: 'production', RABBITMQ_URL: rabbitmqUrl };
-  const ports = {};
-  for (const name of Object.keys(SIDES)) ports[name] = await freePort();
+  const sideNames = /** @type {Side[]} */ (Object.keys(SIDES));
+  const ports = /** @type {Record<Side, number>} */ ({});
+  for (const name of sideNames) ports[name] = await freePort();
+  /** @param {Side} name */
   const address = (name) => `127.0.0.1:${ports[name]}`;
   // A collector stand-in for the traced greeter: takes every OTLP/HTTP export and counts it.
   const otlp = { exports: 0, bytes: 0 };
@@ -146,8 +181,8 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds, pinning }) {
       response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
     });
   });
-  await new Promise((resolve) => collector.listen(0, '127.0.0.1', resolve));
-  const otlpEndpoint = `http://127.0.0.1:${collector.address().port}`;
+  await new Promise((resolve) => collector.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const otlpEndpoint = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (collector.address()).port}`;
   const greeterMain = path.join(ROOT, 'dist/apps/greeter/main.js');
   const starts = {
     greeterTraced: () =>
@@ -193,24 +228,31 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds, pinning }) {
         ready: /READY/,
       }),
   };
-  const sides = {};
+  const sides = /** @type {Record<Side, { process: StartedProcess, address: string }>} */ ({});
   // The event publishers report their events at exit: proof that they did the work they are compared for.
+  /** @type {Record<EventSide, string>} */
   const reports = { rawEvents: '', nestEvents: '' };
+  const eventSides = /** @type {EventSide[]} */ (Object.keys(reports));
   const stopAll = async () => {
     for (const side of Object.values(sides)) await stopProcess(side.process);
   };
   try {
-    for (const name of Object.keys(SIDES)) {
+    for (const name of sideNames) {
       sides[name] = { process: await starts[name](), address: address(name) };
       if (pinning.enabled) pin(sides[name].process.pid, pinning.measured);
-      if (name in reports) sides[name].process.stdout.on('data', (d) => (reports[name] += d.toString()));
+      const reported = eventSides.find((side) => side === name);
+      if (reported) sides[name].process.stdout.on('data', (d) => (reports[reported] += d.toString()));
       await checkReply(sides[name].address);
     }
+    /** @type {Row[]} */
     const rows = [];
     for (const inflight of levels) {
-      const samples = Object.fromEntries(Object.keys(SIDES).map((name) => [name, []]));
+      const samples = /** @type {Record<Side, Sample[]>} */ (
+        Object.fromEntries(sideNames.map((name) => [name, /** @type {Sample[]} */ ([])]))
+      );
       // Rotate the order of the sides each round so machine noise hits them alike.
-      const names = Object.keys(samples);
+      const names = /** @type {Side[]} */ (Object.keys(samples));
+      /** @type {Row['machine']} */
       const machine = [];
       for (let round = 0; round < rounds; round++) {
         // The smoke run only records the load: it runs beside other tests.
@@ -233,6 +275,10 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds, pinning }) {
           );
         }
       }
+      /**
+       * @param {Sample[]} list
+       * @returns {SideSummary}
+       */
       const summary = (list) => ({
         rps: median(list.map((s) => s.rps)),
         p50Ms: median(list.map((s) => s.p50)),
@@ -242,21 +288,19 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds, pinning }) {
         cpuSpread: spread(list.map((s) => s.cpuUsPerRequest)),
         rpsSpread: spread(list.map((s) => s.rps)),
       });
-      const row = { inflight, samples, machine };
-      for (const name of Object.keys(SIDES)) row[name] = summary(samples[name]);
+      const row = /** @type {Row} */ ({ inflight, samples, machine });
+      for (const name of sideNames) row[name] = summary(samples[name]);
       // The greeter's req/s over each other side's.
-      row.ratios = Object.fromEntries(
-        Object.keys(SIDES)
-          .slice(1)
-          .map((name) => [name, row.greeter.rps / row[name].rps]),
-      );
+      row.ratios = Object.fromEntries(sideNames.slice(1).map((name) => [name, row.greeter.rps / row[name].rps]));
       row.ratio = row.ratios.raw;
       row.ratioToRawEvents = row.ratios.rawEvents;
       rows.push(row);
     }
-    for (const name of Object.keys(reports)) await stopProcess(sides[name].process);
+    for (const name of eventSides) await stopProcess(sides[name].process);
+    /** @type {Partial<Record<EventSide, { published: number, confirmed: number }>>} */
     const published = {};
-    for (const [name, report] of Object.entries(reports)) {
+    for (const name of eventSides) {
+      const report = reports[name];
       const events = JSON.parse(/events: (\{.*\})/.exec(report)?.[1] ?? 'null');
       if (!events || events.published === 0 || events.confirmed !== events.published) {
         throw new Error(`${SIDES[name]} did not have all its events confirmed: ${report.trim()}`);

@@ -9,26 +9,37 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..', '..');
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
-/** Seconds of CPU (user + system) a process has used so far. */
+/**
+ * Seconds of CPU (user + system) a process has used so far.
+ * @param {number | undefined} pid
+ */
 function cpuSeconds(pid) {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
-/** Resident set size of a process in MiB. */
+/**
+ * Resident set size of a process in MiB.
+ * @param {number | undefined} pid
+ */
 function rssMiB(pid) {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
+  const kb = Number(/** @type {RegExpExecArray} */ (/VmRSS:\s+(\d+)/.exec(status))[1]);
   return kb / 1024;
 }
 
+/**
+ * @param {number[]} sorted
+ * @param {number} p
+ */
 function percentile(sorted, p) {
   if (sorted.length === 0) return NaN;
   const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
   return sorted[Math.max(0, index)];
 }
 
+/** @param {number[]} values */
 function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   return percentile(sorted, 50);
@@ -37,6 +48,11 @@ function median(values) {
 /**
  * Starts a node process and resolves once a line of its output matches `ready`, with `readyAfterMs`
  * set on the child: the time from spawning it until then. Output is kept for error messages only.
+ * @typedef {import('node:child_process').ChildProcessByStdio<null, import('node:stream').Readable, import('node:stream').Readable> & { readyAfterMs: number }} StartedProcess
+ * @param {string} label
+ * @param {string[]} args
+ * @param {{ env?: NodeJS.ProcessEnv, ready: RegExp, timeoutMs?: number }} options
+ * @returns {Promise<StartedProcess>}
  */
 function startProcess(label, args, { env, ready, timeoutMs = 60_000 }) {
   const started = performance.now();
@@ -47,17 +63,18 @@ function startProcess(label, args, { env, ready, timeoutMs = 60_000 }) {
       child.kill('SIGKILL');
       reject(new Error(`${label} did not become ready within ${timeoutMs} ms:\n${output.slice(-2000)}`));
     }, timeoutMs);
+    /** @param {Buffer} d */
     const onData = (d) => {
       output += d.toString();
       if (output.length > 100_000) output = output.slice(-50_000);
       if (ready.test(output)) {
-        child.readyAfterMs = performance.now() - started;
+        const readyAfterMs = performance.now() - started;
         clearTimeout(timer);
         child.stdout.off('data', onData);
         child.stderr.off('data', onData);
         child.stdout.resume();
         child.stderr.resume();
-        resolve(child);
+        resolve(Object.assign(child, { readyAfterMs }));
       }
     };
     child.stdout.on('data', onData);
@@ -69,6 +86,10 @@ function startProcess(label, args, { env, ready, timeoutMs = 60_000 }) {
   });
 }
 
+/**
+ * @param {import('node:child_process').ChildProcess | undefined} child
+ * @param {number} [timeoutMs]
+ */
 async function stopProcess(child, timeoutMs = 15_000) {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -84,7 +105,11 @@ const PEERS_SOURCE = path.join(__dirname, 'peers');
 const PEERS_BUILD = path.join(ROOT, '.local', 'bench', 'peers');
 let peersBuilt = false;
 
-/** Compiles `file` (TypeScript) to `out` with SWC, as the project's Jest and ts-register do. */
+/**
+ * Compiles `file` (TypeScript) to `out` with SWC, as the project's Jest and ts-register do.
+ * @param {string} file
+ * @param {string} out
+ */
 function compilePeer(file, out) {
   const { transformSync } = require('@swc/core');
   const swcOptions = require('../jest/swc-options.cjs');
@@ -123,7 +148,10 @@ function buildPeers() {
   peersBuilt = true;
 }
 
-/** Node arguments that run a peer: `file` is its source under peers/, e.g. nest-grpc.ts or golevelup/golevelup-consumer.ts. */
+/**
+ * Node arguments that run a peer: `file` is its source under peers/, e.g. nest-grpc.ts or golevelup/golevelup-consumer.ts.
+ * @param {string} file
+ */
 function peerArgs(file) {
   buildPeers();
   return [path.join(PEERS_BUILD, file.replace(/\.ts$/, '.js'))];
@@ -135,15 +163,17 @@ function peerArgs(file) {
  * With HELLO_HEAP_PROF=<dir>, under the sampling heap profiler: a .heapprofile of where memory was
  * allocated (Chrome DevTools' Memory tab), to find the allocations behind garbage collection.
  */
+/** @param {string} side */
 function profileArgs(side) {
-  const cpu = process.env.HELLO_CPU_PROF;
-  const heap = process.env.HELLO_HEAP_PROF;
+  const cpu = process.env['HELLO_CPU_PROF'];
+  const heap = process.env['HELLO_HEAP_PROF'];
   return [
     ...(cpu ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpu, side)}`] : []),
     ...(heap ? ['--heap-prof', `--heap-prof-dir=${path.join(heap, side)}`] : []),
   ];
 }
 
+/** @type {(ms: number) => Promise<void>} */
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -151,6 +181,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
  * span of `parent` when it is a traceparent, else a new trace. randomUUID draws from Node's cached
  * entropy, so there is no system call per id.
  */
+/** @param {unknown} [parent] */
 function rawTraceparent(parent) {
   const match = /^00-([0-9a-f]{32})-[0-9a-f]{16}-([0-9a-f]{2})$/.exec(typeof parent === 'string' ? parent : '');
   const traceId = match ? match[1] : randomUUID().replace(/-/g, '');

@@ -9,22 +9,36 @@
 'use strict';
 const fs = require('node:fs');
 
+/**
+ * What this reads of a .cpuprofile (V8's Profiler.Profile).
+ * @typedef {{ id: number, callFrame: { functionName: string, url: string, lineNumber: number }, children?: number[] }} ProfileNode
+ * @typedef {{ nodes: ProfileNode[], samples: number[], timeDeltas: number[] }} Profile
+ */
+
+/**
+ * @param {Profile} profile
+ * @param {{ top?: number }} [options]
+ */
 function summarize(profile, { top = 25 } = {}) {
   const nodes = new Map(profile.nodes.map((n) => [n.id, n]));
+  /** @type {Map<number, number>} */
   const parent = new Map();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   // Sample intervals in µs; each sample is charged its interval.
+  /** @type {Map<number, number>} */
   const selfUs = new Map();
   for (let i = 0; i < profile.samples.length; i++) {
     const id = profile.samples[i];
     selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? profile.timeDeltas[i] ?? 0));
   }
   const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  /** @param {ProfileNode} n */
   const key = (n) => {
     const f = n.callFrame;
     const file = f.url.replace(/^.*node_modules\//, '').replace(/^.*\/(dist|apps|libs)\//, '$1/');
     return `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}`;
   };
+  /** @param {ProfileNode} n */
   const pkg = (n) => {
     const url = n.callFrame.url;
     const m = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
@@ -33,33 +47,42 @@ function summarize(profile, { top = 25 } = {}) {
     if (url.startsWith('node:')) return 'node core';
     return 'app';
   };
+  /** @type {Map<string, number>} */
   const self = new Map();
+  /** @type {Map<string, number>} */
   const inclusive = new Map();
+  /** @type {Map<string, number>} */
   const byPackage = new Map();
   for (const [id, us] of selfUs) {
-    const n = nodes.get(id);
+    // Every sampled id is a node of the profile.
+    const n = /** @type {ProfileNode} */ (nodes.get(id));
     self.set(key(n), (self.get(key(n)) ?? 0) + us);
     byPackage.set(pkg(n), (byPackage.get(pkg(n)) ?? 0) + us);
     // Charge every distinct function on the stack once.
+    /** @type {Set<string>} */
     const seen = new Set();
-    for (let cur = id; cur !== undefined; cur = parent.get(cur)) {
-      const k = key(nodes.get(cur));
+    for (let cur = /** @type {number | undefined} */ (id); cur !== undefined; cur = parent.get(cur)) {
+      const k = key(/** @type {ProfileNode} */ (nodes.get(cur)));
       if (seen.has(k)) continue;
       seen.add(k);
       inclusive.set(k, (inclusive.get(k) ?? 0) + us);
     }
   }
+  /** @param {Map<string, number>} m */
   const sorted = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   return { totalUs, self: sorted(self), inclusive: sorted(inclusive), byPackage: sorted(byPackage) };
 }
 
+/** @param {string[]} argv */
 function main(argv) {
   const file = argv[0];
   if (!file) throw new Error('usage: profile-summary.cjs <file.cpuprofile> [--requests N] [--top 25]');
   const requests = argv.includes('--requests') ? Number(argv[argv.indexOf('--requests') + 1]) : undefined;
   const top = argv.includes('--top') ? Number(argv[argv.indexOf('--top') + 1]) : 25;
   const s = summarize(JSON.parse(fs.readFileSync(file, 'utf8')), { top });
+  /** @param {[string, number][]} list */
   const idle = (list) => list.filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(program)'));
+  /** @param {[string, number]} entry */
   const line = ([k, us]) =>
     `${((100 * us) / s.totalUs).toFixed(1).padStart(5)} %${requests ? `  ${(us / requests).toFixed(2).padStart(7)} µs/req` : ''}  ${k}`;
   const out = [`profile: ${(s.totalUs / 1e6).toFixed(2)} s sampled${requests ? `, ${requests} requests` : ''}`];

@@ -12,6 +12,7 @@ const amqp = require('amqplib');
 const { ROOT, freePort, median, stopProcess, sleep } = require('./lib.cjs');
 const { waitForConsumer } = require('./queue.cjs');
 
+/** @param {Record<string, string>} env */
 async function startEventHandler(env) {
   const httpPort = await freePort();
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/event-handler/main.js')], {
@@ -45,30 +46,39 @@ async function startEventHandler(env) {
   return { child, base };
 }
 
+/** @param {Record<string, string>} env */
 async function appliedSpan(env) {
   const query = 'SELECT min(applied_at) AS first, max(applied_at) AS last FROM inbox';
+  /** @type {{ first: string, last: string }} */
   let row;
-  if (env.EVENT_HANDLER_DATABASE_URL) {
+  if (env['EVENT_HANDLER_DATABASE_URL']) {
     const { Client } = require('pg');
-    const client = new Client({ connectionString: env.EVENT_HANDLER_DATABASE_URL });
+    const client = new Client({ connectionString: env['EVENT_HANDLER_DATABASE_URL'] });
     await client.connect();
     row = (await client.query(query)).rows[0];
     await client.end();
   } else {
     const Database = require('better-sqlite3');
-    const db = new Database(path.join(env.EVENT_HANDLER_DATA_DIR, 'projections.sqlite'), { readonly: true });
-    row = db.prepare(query).get();
+    const db = new Database(path.join(env['EVENT_HANDLER_DATA_DIR'], 'projections.sqlite'), { readonly: true });
+    row = /** @type {{ first: string, last: string }} */ (db.prepare(query).get());
     db.close();
   }
   return { first: Date.parse(row.first), last: Date.parse(row.last) };
 }
 
+/**
+ * @param {string} base
+ * @returns {Promise<number>}
+ */
 async function eventsApplied(base) {
   const res = await fetch(`${base}/stats`);
   return (await res.json()).eventsApplied;
 }
 
-/** Half greetings (a tenth of them first greetings: a welcome in the outbox), half message.handled. */
+/**
+ * Half greetings (a tenth of them first greetings: a welcome in the outbox), half message.handled.
+ * @param {number} total
+ */
 function backlog(total) {
   const {
     GreetingGreetedIntegrationEvent,
@@ -85,6 +95,10 @@ function backlog(total) {
   );
 }
 
+/**
+ * @param {string} url
+ * @param {ReturnType<typeof backlog>} messages
+ */
 async function publishBacklog(url, messages) {
   const connection = await amqp.connect(url);
   const channel = await connection.createConfirmChannel();
@@ -111,10 +125,15 @@ async function publishBacklog(url, messages) {
   }
 }
 
-/** One side, one round: declare the queue, stop, publish the backlog, start `replicas`, time it. */
+/**
+ * One side, one round: declare the queue, stop, publish the backlog, start `replicas`, time it.
+ * @param {Pick<import('./run.cjs').Common, 'createVhost' | 'managementUrl'> & { total: number, replicas: number,
+ *   envFor: (dataDir: string) => Promise<Record<string, string>> }} options
+ */
 async function round({ createVhost, managementUrl, total, replicas, envFor }) {
   const vhost = await createVhost('bench-projections');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-projections-'));
+  /** @type {Awaited<ReturnType<typeof startEventHandler>>[]} */
   const started = [];
   try {
     const env = { RABBITMQ_URL: vhost.url, ...(await envFor(dataDir)) };
@@ -142,26 +161,30 @@ async function round({ createVhost, managementUrl, total, replicas, envFor }) {
   }
 }
 
+/** @param {import('./run.cjs').Common} options */
 async function benchProjections({ createVhost, managementUrl, smoke, rounds }) {
   const { startPostgres } = require('../postgres/postgres.cjs');
   const { createTestDatabase } = require('@hello/testing');
   const total = smoke ? 200 : 6000;
   let server;
-  if (!process.env.HELLO_TEST_DATABASE_URL) {
+  if (!process.env['HELLO_TEST_DATABASE_URL']) {
     server = await startPostgres({ name: `bench-${process.pid}` });
-    process.env.HELLO_TEST_DATABASE_URL = server.url;
+    process.env['HELLO_TEST_DATABASE_URL'] = server.url;
   }
+  /** @type {Awaited<ReturnType<typeof createTestDatabase>>[]} */
   const databases = [];
+  /** @param {string} dataDir */
   const postgresEnv = async (dataDir) => {
     const database = await createTestDatabase('bench_projections');
     databases.push(database);
     return { EVENT_HANDLER_DATA_DIR: dataDir, EVENT_HANDLER_DATABASE_URL: database.url };
   };
   const sides = {
-    sqlite: { replicas: 1, envFor: async (dataDir) => ({ EVENT_HANDLER_DATA_DIR: dataDir }) },
+    sqlite: { replicas: 1, envFor: async (/** @type {string} */ dataDir) => ({ EVENT_HANDLER_DATA_DIR: dataDir }) },
     postgres: { replicas: 1, envFor: postgresEnv },
     postgresTwoReplicas: { replicas: 2, envFor: postgresEnv },
   };
+  /** @type {Record<string, number[]>} */
   const measured = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
   try {
     // Alternating rounds, so that a busy moment of the machine does not land on one side only.
@@ -179,7 +202,7 @@ async function benchProjections({ createVhost, managementUrl, smoke, rounds }) {
     if (server) {
       await server.stop();
       server.remove();
-      delete process.env.HELLO_TEST_DATABASE_URL;
+      delete process.env['HELLO_TEST_DATABASE_URL'];
     }
   }
   return {

@@ -49,6 +49,18 @@ const SIDES = {
   golevelup: '@golevelup/nestjs-rabbitmq',
 };
 
+/**
+ * @typedef {keyof typeof SIDES} Side
+ * @typedef {{ publish(messageId: string, text: string): Promise<unknown>, close(): Promise<unknown> }} Publisher
+ * @typedef {Awaited<ReturnType<typeof createObserver>>} Observer
+ * @typedef {Awaited<ReturnType<typeof benchQueue>>['project']} SideSummary
+ */
+
+/**
+ * A GET of the management API; resolves with its JSON.
+ * @param {string} apiBase
+ * @param {string} resource
+ */
 async function managementGet(apiBase, resource) {
   const url = new URL(`api/${resource}`, apiBase.endsWith('/') ? apiBase : `${apiBase}/`);
   const auth = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString(
@@ -61,6 +73,12 @@ async function managementGet(apiBase, resource) {
   return res.json();
 }
 
+/**
+ * @param {string} managementUrl
+ * @param {string} vhost
+ * @param {string} queue
+ * @param {number} [timeoutMs]
+ */
 async function waitForConsumer(managementUrl, vhost, queue, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -75,19 +93,24 @@ async function waitForConsumer(managementUrl, vhost, queue, timeoutMs = 30_000) 
   throw new Error(`no consumer on ${queue} in vhost ${vhost} after ${timeoutMs} ms`);
 }
 
-/** Watches message.handled events and resolves each message's latency. */
+/**
+ * Watches message.handled events and resolves each message's latency.
+ * @param {string} url
+ */
 async function createObserver(url) {
   const connection = await amqp.connect(url);
   const channel = await connection.createChannel();
   await channel.assertExchange('hello.events', 'topic', { durable: true });
   const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
   await channel.bindQueue(queue, 'hello.events', 'message.handled');
+  /** @type {Map<string, { at: number, resolve: (ms: number) => void }>} */
   const pending = new Map();
   let handled = 0;
   await channel.consume(
     queue,
     (message) => {
-      const id = message.properties.correlationId;
+      // Never null: the queue is this connection's own, so nothing cancels the consumer but closing it.
+      const id = /** @type {import('amqplib').ConsumeMessage} */ (message).properties.correlationId;
       const started = pending.get(id);
       if (started === undefined) return;
       pending.delete(id);
@@ -97,11 +120,12 @@ async function createObserver(url) {
     { noAck: true },
   );
   return {
+    /**
+     * @param {string} messageId
+     * @returns {Promise<number>}
+     */
     expect(messageId) {
-      let resolve;
-      const done = new Promise((r) => (resolve = r));
-      pending.set(messageId, { at: performance.now(), resolve });
-      return done;
+      return new Promise((resolve) => pending.set(messageId, { at: performance.now(), resolve }));
     },
     get handled() {
       return handled;
@@ -110,7 +134,11 @@ async function createObserver(url) {
   };
 }
 
-/** The project's publishing path. */
+/**
+ * The project's publishing path.
+ * @param {string} url
+ * @returns {Promise<Publisher>}
+ */
 async function projectPublisher(url) {
   const { AmqpConnection, ConfirmedPublisher } = require('@hello/messaging');
   const { HELLO_MESSAGE_TYPE, Topology } = require('@hello/contracts');
@@ -138,39 +166,51 @@ async function projectPublisher(url) {
 /**
  * The raw amqplib publisher: the same message on the wire (properties and headers), confirmed. With
  * `envelope`, the body is wrapped as NestJS's RMQ transport expects ({pattern, data}).
+ * @param {string} url
+ * @param {{ envelope?: boolean }} [options]
+ * @returns {Promise<Publisher>}
  */
 async function rawPublisher(url, { envelope = false } = {}) {
   const connection = await amqp.connect(url);
   const channel = await connection.createConfirmChannel();
   return {
     publish: (messageId, text) =>
-      new Promise((resolve, reject) =>
-        channel.publish(
-          '',
-          'hello',
-          Buffer.from(JSON.stringify(envelope ? { pattern: 'hello.message.v1', data: { text } } : { text })),
-          {
-            persistent: true,
-            mandatory: true,
-            contentType: 'application/json',
-            messageId,
-            type: 'hello.message.v1',
-            appId: 'bench',
-            timestamp: Math.floor(Date.now() / 1000),
-            headers: { traceparent: rawTraceparent() },
-          },
-          (error) => (error ? reject(error) : resolve()),
-        ),
+      /** @type {Promise<void>} */ (
+        new Promise((resolve, reject) =>
+          channel.publish(
+            '',
+            'hello',
+            Buffer.from(JSON.stringify(envelope ? { pattern: 'hello.message.v1', data: { text } } : { text })),
+            {
+              persistent: true,
+              mandatory: true,
+              contentType: 'application/json',
+              messageId,
+              type: 'hello.message.v1',
+              appId: 'bench',
+              timestamp: Math.floor(Date.now() / 1000),
+              headers: { traceparent: rawTraceparent() },
+            },
+            (error) => (error ? reject(error) : resolve()),
+          ),
+        )
       ),
     close: () => connection.close(),
   };
 }
 
-/** Publishes at `rate` messages/s for `seconds`; returns end-to-end latencies. */
+/**
+ * Publishes at `rate` messages/s for `seconds`; returns end-to-end latencies.
+ * @param {Publisher} publisher
+ * @param {Observer} observer
+ * @param {number} rate
+ * @param {number} seconds
+ */
 async function offeredRate(publisher, observer, rate, seconds) {
   const total = Math.round(rate * seconds);
   const tickMs = 10;
   const perTick = rate / (1000 / tickMs);
+  /** @type {Promise<number>[]} */
   const waits = [];
   const started = performance.now();
   let sent = 0;
@@ -195,8 +235,14 @@ async function offeredRate(publisher, observer, rate, seconds) {
   };
 }
 
-/** Publishes `count` messages as fast as confirms allow (a window of PUBLISH_WINDOW). */
+/**
+ * Publishes `count` messages as fast as confirms allow (a window of PUBLISH_WINDOW).
+ * @param {Publisher} publisher
+ * @param {Observer} observer
+ * @param {number} count
+ */
 async function saturation(publisher, observer, count) {
+  /** @type {number[]} */
   const latencies = [];
   const started = performance.now();
   let next = 0;
@@ -223,8 +269,14 @@ async function saturation(publisher, observer, count) {
   return { messagesPerSecond: count / elapsed, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
-/** Publishes `count` messages one after the other, each once the previous one was handled. */
+/**
+ * Publishes `count` messages one after the other, each once the previous one was handled.
+ * @param {Publisher} publisher
+ * @param {Observer} observer
+ * @param {number} count
+ */
 async function oneAtATime(publisher, observer, count) {
+  /** @type {number[]} */
   const latencies = [];
   for (let n = 0; n < count; n++) {
     const id = randomUUID();
@@ -236,7 +288,12 @@ async function oneAtATime(publisher, observer, count) {
   return { p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
-/** The broker's OS process when it runs on this machine (its CPU time is then readable), else undefined. */
+/**
+ * The broker's OS process when it runs on this machine (its CPU time is then readable), else undefined.
+ * @param {string} managementUrl
+ * @param {number} [timeoutMs]
+ * @returns {Promise<number | undefined>}
+ */
 async function localBrokerPid(managementUrl, timeoutMs = 15_000) {
   // A node's os_pid shows in the management API some seconds after it started (its first statistics).
   const deadline = Date.now() + timeoutMs;
@@ -256,7 +313,14 @@ async function localBrokerPid(managementUrl, timeoutMs = 15_000) {
   }
 }
 
-/** Runs `work` and returns its result with the CPU time (µs) it cost each process, per message. */
+/**
+ * Runs `work` and returns its result with the CPU time (µs) it cost each process, per message.
+ * @template T
+ * @param {Record<string, number | undefined>} pids
+ * @param {number} messages
+ * @param {() => Promise<T>} work
+ * @returns {Promise<T & { cpuUsPerMessage: Record<string, number> }>}
+ */
 async function withCpuPerMessage(pids, messages, work) {
   const read = () => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, pid ? cpuSeconds(pid) : NaN]));
   const before = read();
@@ -264,22 +328,32 @@ async function withCpuPerMessage(pids, messages, work) {
   const result = await work();
   const after = read();
   const own = process.cpuUsage(ownBefore);
+  /** @type {Record<string, number>} */
   const cpuUsPerMessage = { benchProcess: (own.user + own.system) / messages };
   for (const name of Object.keys(pids)) cpuUsPerMessage[name] = ((after[name] - before[name]) * 1e6) / messages;
   return { ...result, cpuUsPerMessage };
 }
 
+/**
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {number} ms
+ * @param {string} what
+ * @returns {Promise<T>}
+ */
 function withTimeout(promise, ms, what) {
+  /** @type {NodeJS.Timeout | undefined} */
   let timer;
   return Promise.race([
     promise,
-    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms))),
+    /** @type {Promise<never>} */ (
+      new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms} ms`)), ms)))
+    ),
   ]).finally(() => clearTimeout(timer));
 }
 
 /**
- * @param {{ createVhost: (name: string) => Promise<{url: string, vhost: string, delete(): Promise<void>}>,
- *           managementUrl: string, smoke: boolean, rounds: number }} options
+ * @param {import('./run.cjs').Common} options
  */
 async function benchQueue({ createVhost, managementUrl, smoke, rounds, pinning }) {
   const { workQueueArguments } = require('@hello/messaging');
@@ -290,12 +364,14 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds, pinning }
 
   const env = { ...process.env, NODE_ENV: 'production' };
   const queueArguments = JSON.stringify(workQueueArguments('hello'));
+  /** @param {string} url */
   const peerEnv = (url) => ({
     ...env,
     PEER_AMQP_URL: url,
     PEER_PREFETCH: String(PREFETCH),
     PEER_QUEUE_ARGUMENTS: queueArguments,
   });
+  /** @type {Record<Side, { makePublisher: (url: string) => Promise<Publisher>, start: (url: string) => Promise<import('./lib.cjs').StartedProcess> }>} */
   const setups = {
     consumer: {
       makePublisher: projectPublisher,
@@ -332,13 +408,17 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds, pinning }
         }),
     },
   };
-  const names = Object.keys(SIDES);
-  const sides = {};
+  const names = /** @type {Side[]} */ (Object.keys(SIDES));
+  /**
+   * @typedef {{ vhost: Awaited<ReturnType<typeof createVhost>>, url: string, process: import('./lib.cjs').StartedProcess,
+   *   observer: Observer, publisher: Publisher }} SideState
+   */
+  const sides = /** @type {Record<Side, SideState>} */ ({});
   const brokerPid = await localBrokerPid(managementUrl);
   try {
     for (const name of names) {
       const vhost = await createVhost(`bench-${name}`);
-      sides[name] = { vhost, url: vhost.url };
+      sides[name] = /** @type {SideState} */ ({ vhost, url: vhost.url });
       sides[name].process = await setups[name].start(vhost.url);
       if (pinning.enabled) pin(sides[name].process.pid, pinning.measured);
       await waitForConsumer(managementUrl, vhost.vhost, 'hello');
@@ -348,7 +428,17 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds, pinning }
     // Warm-up: JIT, connections, queue leader.
     for (const side of Object.values(sides)) await saturation(side.publisher, side.observer, smoke ? 50 : 2000);
 
-    const samples = Object.fromEntries(names.map((name) => [name, { rate: [], saturation: [], oneAtATime: [] }]));
+    /**
+     * @typedef {{ rate: Awaited<ReturnType<typeof offeredRate>>[],
+     *   saturation: Awaited<ReturnType<typeof withCpuPerMessage<Awaited<ReturnType<typeof saturation>>>>>[],
+     *   oneAtATime: Awaited<ReturnType<typeof oneAtATime>>[] }} SideSamples
+     */
+    const samples = /** @type {Record<Side, SideSamples>} */ (
+      Object.fromEntries(
+        names.map((name) => [name, /** @type {SideSamples} */ ({ rate: [], saturation: [], oneAtATime: [] })]),
+      )
+    );
+    /** @type {Awaited<ReturnType<typeof waitForQuiet>>[]} */
     const machine = [];
     for (let round = 0; round < rounds; round++) {
       // The smoke run only records the load: it runs beside other tests.
@@ -366,7 +456,15 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds, pinning }
         samples[name].oneAtATime.push(await oneAtATime(side.publisher, side.observer, sequential));
       }
     }
+    /**
+     * @param {SideSamples} s
+     * @param {string} name
+     */
     const cpu = (s, name) => median(s.saturation.map((x) => x.cpuUsPerMessage[name]));
+    /**
+     * @param {Side} name
+     * @param {SideSamples} [s]
+     */
     const summary = (name, s = samples[name]) => ({
       messagesPerSecond: median(s.saturation.map((x) => x.messagesPerSecond)),
       saturationP50Ms: median(s.saturation.map((x) => x.p50Ms)),
@@ -381,13 +479,17 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds, pinning }
       benchProcessCpuUsPerMessage: cpu(s, 'benchProcess'),
       brokerCpuUsPerMessage: cpu(s, 'broker'),
       // The headline figures over the rounds.
-      consumerCpuSpread: spread(s.saturation.map((x) => x.cpuUsPerMessage.consumer)),
+      consumerCpuSpread: spread(s.saturation.map((x) => x.cpuUsPerMessage['consumer'])),
       messagesPerSecondSpread: spread(s.saturation.map((x) => x.messagesPerSecond)),
       rssMiB: rssMiB(sides[name].process.pid),
     });
-    const results = Object.fromEntries(names.map((n) => [n, summary(n)]));
-    const ratios = Object.fromEntries(
-      names.slice(1).map((n) => [n, results.consumer.messagesPerSecond / results[n].messagesPerSecond]),
+    const results = /** @type {Record<Side, ReturnType<typeof summary>>} */ (
+      Object.fromEntries(names.map((n) => [n, summary(n)]))
+    );
+    const ratios = /** @type {Partial<Record<Side, number>>} */ (
+      Object.fromEntries(
+        names.slice(1).map((n) => [n, results.consumer.messagesPerSecond / results[n].messagesPerSecond]),
+      )
     );
     return {
       prefetch: PREFETCH,

@@ -9,9 +9,10 @@ const amqp = require('amqplib');
 const { rawTraceparent } = require('./lib.cjs');
 
 async function main() {
-  const url = process.env.RAW_AMQP_URL;
-  const prefetch = Number(process.env.RAW_PREFETCH || 20);
-  const queueArguments = JSON.parse(process.env.RAW_QUEUE_ARGUMENTS);
+  // The RAW_* variables are set by the benchmark that starts this process (queue.cjs).
+  const url = /** @type {string} */ (process.env['RAW_AMQP_URL']);
+  const prefetch = Number(process.env['RAW_PREFETCH'] || 20);
+  const queueArguments = JSON.parse(/** @type {string} */ (process.env['RAW_QUEUE_ARGUMENTS']));
   const connection = await amqp.connect(url);
   const publish = await connection.createConfirmChannel();
   const consume = await connection.createChannel();
@@ -20,7 +21,9 @@ async function main() {
   await consume.prefetch(prefetch);
   await consume.consume(
     'hello',
-    (message) => {
+    (delivery) => {
+      // Never null: nothing cancels this consumer but the process ending.
+      const message = /** @type {import('amqplib').ConsumeMessage} */ (delivery);
       const isJson = (message.properties.contentType || '').startsWith('application/json');
       const text = isJson ? JSON.parse(message.content.toString('utf8')).text : message.content.toString('utf8');
       const messageId = message.properties.messageId;
@@ -37,7 +40,7 @@ async function main() {
           type: 'message.handled.v1',
           appId: 'consumer',
           timestamp: Math.floor(Date.now() / 1000),
-          headers: { traceparent: rawTraceparent(message.properties.headers?.traceparent) },
+          headers: { traceparent: rawTraceparent(message.properties.headers?.['traceparent']) },
         },
         (error) => (error ? consume.nack(message, false, true) : consume.ack(message)),
       );

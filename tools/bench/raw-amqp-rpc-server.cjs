@@ -12,10 +12,11 @@ const amqp = require('amqplib');
 const { rawTraceparent } = require('./lib.cjs');
 
 const QUEUE = 'hello.rpc';
-const PREFETCH = Number(process.env.RAW_RPC_PREFETCH || 100);
+const PREFETCH = Number(process.env['RAW_RPC_PREFETCH'] || 100);
 
 async function main() {
-  const connection = await amqp.connect(process.env.RAW_RPC_URL);
+  // Set by the benchmark that starts this process (rpc.cjs).
+  const connection = await amqp.connect(/** @type {string} */ (process.env['RAW_RPC_URL']));
   const channel = await connection.createConfirmChannel();
   await channel.assertExchange('hello.events', 'topic', { durable: true });
   await channel.assertQueue(`${QUEUE}.dead`, { durable: true, arguments: { 'x-queue-type': 'quorum' } });
@@ -48,7 +49,7 @@ async function main() {
       {
         contentType: 'application/json',
         correlationId,
-        headers: { traceparent: rawTraceparent(headers?.traceparent) },
+        headers: { traceparent: rawTraceparent(headers?.['traceparent']) },
       },
       (error) => {
         if (error) return;
@@ -70,7 +71,7 @@ async function main() {
         type: 'greeting.greeted.v1',
         appId: 'raw-greeter',
         timestamp: Math.floor(Date.now() / 1000),
-        headers: { traceparent: rawTraceparent(headers?.traceparent) },
+        headers: { traceparent: rawTraceparent(headers?.['traceparent']) },
       },
       (error) => !error && stats.eventsConfirmed++,
     );

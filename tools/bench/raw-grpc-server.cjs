@@ -20,8 +20,12 @@ const definition = loader.loadSync(path.resolve(__dirname, '../../proto/hellowor
   defaults: true,
   oneofs: true,
 });
-const { Greeter } = grpc.loadPackageDefinition(definition).helloworld;
+// Loaded from the .proto at run time: its shape is the proto's, which grpc-js cannot know.
+const { Greeter } = /** @type {{ helloworld: { Greeter: { service: import('@grpc/grpc-js').ServiceDefinition } } }} */ (
+  /** @type {unknown} */ (grpc.loadPackageDefinition(definition))
+).helloworld;
 
+/** @param {string | undefined} url */
 async function eventPublisher(url) {
   if (!url) return undefined;
   const amqp = require('amqplib');
@@ -31,6 +35,10 @@ async function eventPublisher(url) {
   const stats = { published: 0, confirmed: 0, failed: 0 };
   return {
     stats,
+    /**
+     * @param {string} name
+     * @param {string} message
+     */
     publish(name, message) {
       const eventId = randomUUID();
       const body = { eventId, name, message, greetedAt: new Date().toISOString() };
@@ -56,22 +64,31 @@ async function eventPublisher(url) {
 }
 
 async function main() {
-  const events = await eventPublisher(process.env.RAW_EVENTS_URL);
+  const events = await eventPublisher(process.env['RAW_EVENTS_URL']);
   const server = new grpc.Server();
   server.addService(Greeter.service, {
+    /**
+     * @param {import('@grpc/grpc-js').ServerUnaryCall<{ name: string }, { message: string }>} call
+     * @param {import('@grpc/grpc-js').sendUnaryData<{ message: string }>} callback
+     */
     SayHello: (call, callback) => {
       const message = `Hello, ${call.request.name}!`;
       callback(null, { message });
       events?.publish(call.request.name, message);
     },
   });
-  server.bindAsync(process.env.RAW_GRPC_URL, grpc.ServerCredentials.createInsecure(), (error) => {
-    if (error) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(1);
-    }
-    process.stdout.write('READY\n');
-  });
+  // Set by the benchmark that starts this process (grpc.cjs).
+  server.bindAsync(
+    /** @type {string} */ (process.env['RAW_GRPC_URL']),
+    grpc.ServerCredentials.createInsecure(),
+    (error) => {
+      if (error) {
+        process.stderr.write(`${error.message}\n`);
+        process.exit(1);
+      }
+      process.stdout.write('READY\n');
+    },
+  );
   process.on('SIGTERM', () =>
     server.tryShutdown(async () => {
       if (events) {

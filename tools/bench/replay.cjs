@@ -12,7 +12,11 @@ const { median, sleep, stopProcess } = require('./lib.cjs');
 const { appliedSpan, backlog, eventsApplied, publishBacklog, startEventHandler } = require('./projections.cjs');
 const { waitForConsumer } = require('./queue.cjs');
 
-/** Publishes straight into the stream (the default exchange): the log gets them, no queue does. */
+/**
+ * Publishes straight into the stream (the default exchange): the log gets them, no queue does.
+ * @param {string} url
+ * @param {ReturnType<typeof backlog>} messages
+ */
 async function publishToLog(url, messages) {
   const { Topology } = require('@hello/contracts');
   const connection = await amqp.connect(url);
@@ -33,13 +37,24 @@ async function publishToLog(url, messages) {
   }
 }
 
-/** Bytes of the stream's segment files of `vhost` under the broker's data folder (undefined: not found). */
+/**
+ * Bytes of the stream's segment files of `vhost` under the broker's data folder (undefined: not found).
+ * @param {string | undefined} brokerDir
+ * @param {string} vhost
+ * @returns {number | undefined}
+ */
 function streamBytes(brokerDir, vhost) {
   if (!brokerDir) return undefined;
   // RabbitMQ names a stream's folder <vhost>_<queue>_<id>, other characters than letters and digits as `_`.
+  /** @param {string} name */
   const normal = (name) => name.replace(/[^A-Za-z0-9]/g, '_');
   const prefix = `${normal(vhost)}_`;
+  /** @type {number | undefined} */
   let total;
+  /**
+   * @param {string} dir
+   * @param {boolean} inStream
+   */
   const walk = (dir, inStream) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
@@ -55,9 +70,19 @@ function streamBytes(brokerDir, vhost) {
   return total;
 }
 
+/**
+ * Polls `url` until its JSON satisfies `done`; resolves with that JSON.
+ * @template T
+ * @param {string} url
+ * @param {(body: T) => boolean} done
+ * @param {number} timeoutMs
+ * @param {string} what
+ * @returns {Promise<T>}
+ */
 async function waitForJson(url, done, timeoutMs, what) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    /** @type {T} */
     const body = await (await fetch(url)).json();
     if (done(body)) return body;
     if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs / 1000} s (last: ${JSON.stringify(body)})`);
@@ -65,10 +90,15 @@ async function waitForJson(url, done, timeoutMs, what) {
   }
 }
 
-/** One database, one round: the live rate of `live` events, then a rebuild of `total`. */
+/**
+ * One database, one round: the live rate of `live` events, then a rebuild of `total`.
+ * @param {Pick<import('./run.cjs').Common, 'createVhost' | 'managementUrl' | 'brokerDir'> & { live: number, total: number,
+ *   envFor: (dataDir: string) => Promise<Record<string, string>> }} options
+ */
 async function round({ createVhost, managementUrl, brokerDir, live, total, envFor }) {
   const vhost = await createVhost('bench-replay');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-replay-'));
+  /** @type {Awaited<ReturnType<typeof startEventHandler>>[]} */
   const started = [];
   try {
     const env = { RABBITMQ_URL: vhost.url, ...(await envFor(dataDir)) };
@@ -87,7 +117,8 @@ async function round({ createVhost, managementUrl, brokerDir, live, total, envFo
     await publishToLog(vhost.url, events.slice(live));
     await waitForJson(
       `${app.base}/projections`,
-      (body) => body.projections.every((p) => p.state !== 'backfilling' && (p.lag ?? 0) === 0),
+      (/** @type {{ projections: { state: string, lag?: number }[] }} */ body) =>
+        body.projections.every((p) => p.state !== 'backfilling' && (p.lag ?? 0) === 0),
       600_000,
       'the by-hour projection did not catch up',
     );
@@ -97,10 +128,12 @@ async function round({ createVhost, managementUrl, brokerDir, live, total, envFo
       body: '{}',
     });
     if (response.status !== 202) throw new Error(`the rebuild was not started: ${await response.text()}`);
+    /** @type {{ id: string }} */
     const { id } = await response.json();
     const report = await waitForJson(
       `${app.base}/projections/rebuild`,
-      (body) => body.id === id && (body.state === 'done' || body.state === 'failed'),
+      (/** @type {{ id: string, state: string, error?: string, durationMs: number, entriesRead: number }} */ body) =>
+        body.id === id && (body.state === 'done' || body.state === 'failed'),
       600_000,
       'the rebuild did not finish',
     );
@@ -120,6 +153,7 @@ async function round({ createVhost, managementUrl, brokerDir, live, total, envFo
   }
 }
 
+/** @param {import('./run.cjs').Common} options */
 async function benchReplay({ createVhost, managementUrl, brokerDir, smoke, rounds }) {
   const { startPostgres } = require('../postgres/postgres.cjs');
   const { createTestDatabase } = require('@hello/testing');
@@ -128,11 +162,13 @@ async function benchReplay({ createVhost, managementUrl, brokerDir, smoke, round
   // Two rounds at most: a round of 100,000 events is long, and the figure is steady.
   const replayRounds = Math.min(rounds, 2);
   let server;
-  if (!process.env.HELLO_TEST_DATABASE_URL) {
+  if (!process.env['HELLO_TEST_DATABASE_URL']) {
     server = await startPostgres({ name: `bench-replay-${process.pid}` });
-    process.env.HELLO_TEST_DATABASE_URL = server.url;
+    process.env['HELLO_TEST_DATABASE_URL'] = server.url;
   }
+  /** @type {Awaited<ReturnType<typeof createTestDatabase>>[]} */
   const databases = [];
+  /** @type {Record<string, (dataDir: string) => Promise<Record<string, string>>>} */
   const sides = {
     sqlite: async (dataDir) => ({ EVENT_HANDLER_DATA_DIR: dataDir }),
     postgres: async (dataDir) => {
@@ -141,6 +177,7 @@ async function benchReplay({ createVhost, managementUrl, brokerDir, smoke, round
       return { EVENT_HANDLER_DATA_DIR: dataDir, EVENT_HANDLER_DATABASE_URL: database.url };
     },
   };
+  /** @type {Record<string, Awaited<ReturnType<typeof round>>[]>} */
   const measured = Object.fromEntries(Object.keys(sides).map((k) => [k, []]));
   try {
     for (let r = 0; r < replayRounds; r++) {
@@ -159,7 +196,7 @@ async function benchReplay({ createVhost, managementUrl, brokerDir, smoke, round
     if (server) {
       await server.stop();
       server.remove();
-      delete process.env.HELLO_TEST_DATABASE_URL;
+      delete process.env['HELLO_TEST_DATABASE_URL'];
     }
   }
   const sidesOut = Object.fromEntries(

@@ -6,7 +6,10 @@ const fs = require('node:fs');
 const os = require('node:os');
 const { median, sleep } = require('./lib.cjs');
 
-/** min, median and max of a figure over the rounds, and the spread (max − min) in % of the median. */
+/**
+ * min, median and max of a figure over the rounds, and the spread (max − min) in % of the median.
+ * @param {number[]} values
+ */
 function spread(values) {
   const finite = values.filter(Number.isFinite);
   if (finite.length === 0) return { min: NaN, median: NaN, max: NaN, spreadPct: NaN, n: 0 };
@@ -37,6 +40,8 @@ async function busyShare(ms = 1000) {
  * Waits, saying so, until the machine is quiet — under `maxBusy` of its cores used while the bench's own
  * processes sit idle between runs — or `timeoutMs` passed; returns what the round starts with: the
  * 1-minute load average, the busy share measured last, how long it waited, and whether it gave up.
+ * @param {string} label
+ * @param {{ maxBusy?: number, timeoutMs?: number, log?: (message: string) => void }} [options]
  */
 async function waitForQuiet(label, { maxBusy = 0.15, timeoutMs = 120_000, log = defaultLog } = {}) {
   const started = Date.now();
@@ -59,6 +64,7 @@ async function waitForQuiet(label, { maxBusy = 0.15, timeoutMs = 120_000, log = 
   return { load1: os.loadavg()[0], busyPct: busy * 100, waitedMs, noisy };
 }
 
+/** @param {string} message */
 function defaultLog(message) {
   process.stderr.write(`[bench] ${message}\n`);
 }
@@ -71,19 +77,26 @@ function defaultLog(message) {
 function pinningPlan() {
   const cores = os.cpus().length;
   const hasTaskset = spawnSync('sh', ['-c', 'command -v taskset'], { stdio: 'ignore' }).status === 0;
-  if (cores < 2 || !hasTaskset || process.env.HELLO_BENCH_PIN === '0') {
+  if (cores < 2 || !hasTaskset || process.env['HELLO_BENCH_PIN'] === '0') {
     return { enabled: false, reason: cores < 2 ? 'one core' : !hasTaskset ? 'no taskset' : 'HELLO_BENCH_PIN=0' };
   }
   return { enabled: true, measured: String(cores - 1), rest: cores === 2 ? '0' : `0-${cores - 2}` };
 }
 
-/** Pins every thread of `pid` to `cpus` (a taskset list); false when it could not. */
+/**
+ * Pins every thread of `pid` to `cpus` (a taskset list); false when it could not.
+ * @param {number | undefined} pid
+ * @param {string | undefined} cpus
+ */
 function pin(pid, cpus) {
   if (!pid || !cpus) return false;
   return spawnSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' }).status === 0;
 }
 
-/** One line saying where the processes run. */
+/**
+ * One line saying where the processes run.
+ * @param {ReturnType<typeof pinningPlan>} plan
+ */
 function describePinning(plan) {
   return plan.enabled
     ? `pinned: measured side on CPU ${plan.measured}; load generator and the bench on CPU ${plan.rest}; the broker on any`

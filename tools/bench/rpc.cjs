@@ -19,7 +19,18 @@ const { ROOT, freePort, percentile, median, startProcess, stopProcess, rawTracep
 
 const LEVELS = [1, 10, 100];
 
-/** The project's client (compiled on the fly by run.cjs's ts-register). */
+/**
+ * @typedef {'amqp' | 'grpc' | 'raw'} RpcSide
+ * @typedef {{ message: string }} HelloReply
+ * @typedef {{ call(name: string): Promise<HelloReply>, close(): Promise<unknown> }} RpcClient
+ * @typedef {{ rps: number, p50Ms: number, p99Ms: number }} RpcSummary
+ */
+
+/**
+ * The project's client (compiled on the fly by run.cjs's ts-register).
+ * @param {string} url
+ * @returns {Promise<RpcClient>}
+ */
 async function projectClient(url) {
   const { AmqpConnection, AmqpRpcClient } = require('@hello/messaging');
   const connection = new AmqpConnection({ url, connectionName: 'bench.rpc-client' });
@@ -27,7 +38,8 @@ async function projectClient(url) {
   const client = new AmqpRpcClient({ connection, queue: 'hello.rpc', appId: 'bench', timeoutMs: 30_000 });
   await client.waitUntilReady();
   return {
-    call: (name) => lastValueFrom(client.send('helloworld.Greeter.SayHello', { name })),
+    call: (name) =>
+      /** @type {Promise<HelloReply>} */ (lastValueFrom(client.send('helloworld.Greeter.SayHello', { name }))),
     close: async () => {
       await client.close();
       await connection.close();
@@ -35,27 +47,43 @@ async function projectClient(url) {
   };
 }
 
+/**
+ * @param {string} address
+ * @returns {Promise<RpcClient>}
+ */
 async function grpcClient(address) {
   const definition = loader.loadSync(path.join(ROOT, 'proto', 'helloworld.proto'), { keepCase: true });
-  const { Greeter } = grpc.loadPackageDefinition(definition).helloworld;
+  // Loaded from the .proto at run time: its shape is the proto's, which grpc-js cannot know.
+  const { Greeter } = /** @type {import('./grpc.cjs').HelloworldPackage} */ (
+    /** @type {unknown} */ (grpc.loadPackageDefinition(definition))
+  ).helloworld;
   const client = new Greeter(address, grpc.credentials.createInsecure());
   return {
     call: (name) =>
-      new Promise((resolve, reject) =>
-        client.SayHello({ name }, { deadline: Date.now() + 30_000 }, (e, r) => (e ? reject(e) : resolve(r))),
+      /** @type {Promise<HelloReply>} */ (
+        new Promise((resolve, reject) =>
+          client.SayHello({ name }, { deadline: Date.now() + 30_000 }, (e, r) => (e ? reject(e) : resolve(r))),
+        )
       ),
     close: async () => client.close(),
   };
 }
 
-/** A bare amqplib request/reply client with direct reply-to, as the tutorial would write it. */
+/**
+ * A bare amqplib request/reply client with direct reply-to, as the tutorial would write it.
+ * @param {string} url
+ * @returns {Promise<RpcClient>}
+ */
 async function rawClient(url) {
   const connection = await amqp.connect(url);
   const channel = await connection.createChannel();
+  /** @type {Map<string, (reply: HelloReply) => void>} */
   const pending = new Map();
   await channel.consume(
     'amq.rabbitmq.reply-to',
-    (message) => {
+    (delivery) => {
+      // Never null: nothing cancels the reply-to consumer but closing the connection.
+      const message = /** @type {import('amqplib').ConsumeMessage} */ (delivery);
       const resolve = pending.get(message.properties.correlationId);
       if (!resolve) return;
       pending.delete(message.properties.correlationId);
@@ -81,11 +109,18 @@ async function rawClient(url) {
   };
 }
 
-/** N loops of calls for `seconds`; calls/s and latency percentiles. */
+/**
+ * N loops of calls for `seconds`; calls/s and latency percentiles.
+ * @param {RpcClient} client
+ * @param {number} inflight
+ * @param {number} seconds
+ */
 async function closedLoop(client, inflight, seconds) {
+  /** @type {number[]} */
   const latencies = [];
   const until = performance.now() + seconds * 1000;
   let calls = 0;
+  /** @param {number} w */
   const worker = async (w) => {
     for (let i = 0; performance.now() < until; i++) {
       const started = performance.now();
@@ -102,9 +137,7 @@ async function closedLoop(client, inflight, seconds) {
   return { rps: calls / elapsed, calls, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99) };
 }
 
-/**
- * @param {{ rabbitmqUrl: string, createVhost: Function, smoke: boolean, rounds: number }} options
- */
+/** @param {import('./run.cjs').Common} options */
 async function benchRpc({ createVhost, smoke, rounds }) {
   const seconds = smoke ? 1 : 5;
   const greeterVhost = await createVhost('bench-rpc-greeter');
@@ -113,7 +146,7 @@ async function benchRpc({ createVhost, smoke, rounds }) {
   const env = { ...process.env, NODE_ENV: 'production' };
   let greeter;
   let raw;
-  const clients = {};
+  const clients = /** @type {Record<RpcSide, RpcClient>} */ ({});
   let rawReport = '';
   try {
     greeter = await startProcess('greeter', [path.join(ROOT, 'dist/apps/greeter/main.js')], {
@@ -133,11 +166,16 @@ async function benchRpc({ createVhost, smoke, rounds }) {
     clients.amqp = await projectClient(greeterVhost.url);
     clients.grpc = await grpcClient(`127.0.0.1:${grpcPort}`);
     clients.raw = await rawClient(rawVhost.url);
-    const names = Object.keys(clients);
+    const names = /** @type {RpcSide[]} */ (Object.keys(clients));
     for (const side of names) await closedLoop(clients[side], 10, smoke ? 0.2 : 1); // warm-up
+    /**
+     * @type {{ inflight: number, amqp: RpcSummary, grpc: RpcSummary, raw: RpcSummary, amqpToGrpc: number,
+     *   amqpToRaw: number, samples: Record<RpcSide, Awaited<ReturnType<typeof closedLoop>>[]> }[]}
+     */
     const rows = [];
     // The smoke run proves each side works at one load level; the full run measures three.
     for (const inflight of smoke ? [10] : LEVELS) {
+      /** @type {Record<RpcSide, Awaited<ReturnType<typeof closedLoop>>[]>} */
       const samples = { amqp: [], grpc: [], raw: [] };
       for (let round = 0; round < rounds; round++) {
         // Rotate the order each round so that machine noise hits the sides alike.
@@ -145,6 +183,10 @@ async function benchRpc({ createVhost, smoke, rounds }) {
           samples[side].push(await closedLoop(clients[side], inflight, seconds));
         }
       }
+      /**
+       * @param {Awaited<ReturnType<typeof closedLoop>>[]} list
+       * @returns {RpcSummary}
+       */
       const summary = (list) => ({
         rps: median(list.map((s) => s.rps)),
         p50Ms: median(list.map((s) => s.p50Ms)),
@@ -171,13 +213,18 @@ async function benchRpc({ createVhost, smoke, rounds }) {
   }
 }
 
-/** The section of the summary table. */
+/**
+ * The section of the summary table.
+ * @param {Awaited<ReturnType<typeof benchRpc>>} result
+ * @param {(value: number, digits?: number) => string} fmt
+ */
 function rpcTable(result, fmt) {
   const lines = [
     `RPC SayHello: AMQP request/reply (hello.rpc, direct reply-to) vs gRPC vs bare amqplib (${result.loadGenerator}; median of ${result.rounds} rotating runs of ${result.secondsPerRun} s)`,
     '| in flight | AMQP calls/s | gRPC calls/s | raw amqplib calls/s | AMQP/gRPC | AMQP/raw | p50/p99 ms AMQP · gRPC · raw |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
+  /** @param {RpcSummary} s */
   const lat = (s) => `${fmt(s.p50Ms, 2)}/${fmt(s.p99Ms, 2)}`;
   for (const r of result.rows) {
     lines.push(

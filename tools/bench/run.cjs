@@ -30,7 +30,13 @@ const { table, headlines, compareTable } = require('./tables.cjs');
 const ROOT = path.resolve(__dirname, '..', '..');
 const SECTIONS = ['grpc', 'queue', 'e2e', 'memory', 'footprint', 'projections', 'replay', 'rpc'];
 
+/**
+ * @typedef {{ smoke: boolean, only: string[], rounds: number, build: boolean, compare?: string, memoryMessages?: number }} Options
+ * @param {string[]} argv
+ * @returns {Options}
+ */
 function parseArgs(argv) {
+  /** @type {Options} */
   const options = { smoke: false, only: SECTIONS, rounds: 5, build: true, compare: undefined };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -50,7 +56,7 @@ function parseArgs(argv) {
 
 function build() {
   // Set when dist/ is known to be current (the test suite builds once before its specs run).
-  if (process.env.HELLO_SKIP_BUILD === '1') return;
+  if (process.env['HELLO_SKIP_BUILD'] === '1') return;
   const result = spawnSync(
     'npx',
     ['nx', 'run-many', '-t', 'build', '-p', 'greeter,producer,consumer,event-handler', '--outputStyle=static'],
@@ -63,19 +69,51 @@ function build() {
   if (result.status !== 0) throw new Error('the build failed');
 }
 
+/**
+ * What every section is given.
+ * @typedef {{
+ *   pinning: ReturnType<typeof import('./rounds.cjs').pinningPlan>,
+ *   smoke: boolean,
+ *   rounds: number,
+ *   rabbitmqUrl: string,
+ *   managementUrl: string,
+ *   createVhost: typeof import('@hello/testing').createTestVhost,
+ *   brokerDir: string | undefined,
+ * }} Common
+ */
+
+/**
+ * Every figure of a run, as written to .local/bench/bench-<time>.json.
+ * @typedef {{
+ *   startedAt: string,
+ *   machine: { cpus: number, cpuModel: string | undefined, memoryGiB: number, node: string, pinning: string },
+ *   smoke: boolean,
+ *   grpc?: Awaited<ReturnType<typeof import('./grpc.cjs').benchGrpc>>,
+ *   queue?: Awaited<ReturnType<typeof import('./queue.cjs').benchQueue>>,
+ *   e2e?: Awaited<ReturnType<typeof import('./flow.cjs').benchEndToEnd>>,
+ *   projections?: Awaited<ReturnType<typeof import('./projections.cjs').benchProjections>>,
+ *   replay?: Awaited<ReturnType<typeof import('./replay.cjs').benchReplay>>,
+ *   rpc?: Awaited<ReturnType<typeof import('./rpc.cjs').benchRpc>>,
+ *   memory?: Awaited<ReturnType<typeof import('./flow.cjs').benchMemory>>,
+ *   footprint?: Awaited<ReturnType<typeof import('./footprint.cjs').benchFootprint>>,
+ * }} Results
+ */
+
+/** @param {Options} options */
 async function run(options) {
   // The project's TypeScript libs (@hello/messaging, @hello/testing), compiled on the fly.
   require('../../libs/testing/src/lib/ts-register.cjs');
   const { startBroker } = require('../rabbitmq/broker.cjs');
 
   if (options.build) build();
+  /** @type {import('../rabbitmq/broker.cjs').Broker | undefined} */
   let broker;
-  if (!process.env.RABBITMQ_URL) {
+  if (!process.env['RABBITMQ_URL']) {
     broker = await startBroker({ name: `bench-${process.pid}` });
-    process.env.RABBITMQ_URL = broker.url;
-    process.env.RABBITMQ_MANAGEMENT_URL = broker.managementUrl;
+    process.env['RABBITMQ_URL'] = broker.url;
+    process.env['RABBITMQ_MANAGEMENT_URL'] = broker.managementUrl;
   }
-  if (!process.env.RABBITMQ_MANAGEMENT_URL) {
+  if (!process.env['RABBITMQ_MANAGEMENT_URL']) {
     throw new Error(
       'set RABBITMQ_MANAGEMENT_URL too (the benchmark makes a vhost per side through the management API)',
     );
@@ -88,16 +126,19 @@ async function run(options) {
   // the consumers then take their messages one at a time, which changes what they cost per message.
   if (pinning.enabled) rounds.pin(process.pid, pinning.rest);
   process.stderr.write(`[bench] ${rounds.describePinning(pinning)}\n`);
+  /** @type {Common} */
   const common = {
     pinning,
     smoke: options.smoke,
     rounds: options.rounds,
-    rabbitmqUrl: process.env.RABBITMQ_URL,
-    managementUrl: process.env.RABBITMQ_MANAGEMENT_URL,
+    // Set above: the given broker's or the one started here.
+    rabbitmqUrl: /** @type {string} */ (process.env['RABBITMQ_URL']),
+    managementUrl: process.env['RABBITMQ_MANAGEMENT_URL'],
     createVhost: createTestVhost,
     /** The broker's data folder, for the event log's disk use: its own, or HELLO_RABBITMQ_DIR with a given broker. */
-    brokerDir: broker?.dir ?? process.env.HELLO_RABBITMQ_DIR,
+    brokerDir: broker?.dir ?? process.env['HELLO_RABBITMQ_DIR'],
   };
+  /** @type {Results} */
   const results = {
     startedAt: new Date().toISOString(),
     machine: {

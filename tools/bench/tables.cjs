@@ -4,17 +4,26 @@
  * the headline figures of a run by name, and how far they moved from an earlier run (`--compare`).
  */
 
-const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
-/** A figure over the rounds: `median (min–max)`, or the median alone after one round. */
+/** @type {(n: number | undefined, digits?: number) => string} */
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? /** @type {number} */ (n).toFixed(digits) : 'n/a');
+/**
+ * A figure over the rounds: `median (min–max)`, or the median alone after one round.
+ * @typedef {ReturnType<typeof import('./rounds.cjs').spread>} Spread
+ * @type {(s: Spread | undefined, digits?: number) => string}
+ */
 const fmtSpread = (s, digits = 0) =>
   !s
     ? 'n/a'
     : s.n > 1
       ? `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`
       : fmt(s.median, digits);
-/** One line on the rounds' conditions: the widest spread of the headline figure, and the load seen. */
+/**
+ * One line on the rounds' conditions: the widest spread of the headline figure, and the load seen.
+ * @param {(Spread | undefined)[]} spreads
+ * @param {Awaited<ReturnType<typeof import('./rounds.cjs').waitForQuiet>>[]} machine
+ */
 function roundsLine(spreads, machine) {
-  const widest = Math.max(...spreads.filter((s) => s && s.n > 1).map((s) => s.spreadPct));
+  const widest = Math.max(...spreads.filter((s) => s && s.n > 1).map((s) => /** @type {Spread} */ (s).spreadPct));
   const loads = machine.map((m) => m.load1);
   const noisy = machine.filter((m) => m.noisy).length;
   return (
@@ -24,9 +33,18 @@ function roundsLine(spreads, machine) {
   );
 }
 
+/**
+ * @typedef {import('./run.cjs').Results} Results
+ * @typedef {import('./grpc.cjs').Side} GrpcSide
+ * @typedef {import('./queue.cjs').Side} QueueSide
+ * @param {Results} results
+ */
 function table(results) {
+  /** @type {string[]} */
   const lines = [];
+  /** @param {...(string | number)} cells */
   const row = (...cells) => lines.push(`| ${cells.join(' | ')} |`);
+  /** @type {(p50: number, p99: number, digits?: number) => string} */
   const lat = (p50, p99, digits = 2) => `${fmt(p50, digits)} / ${fmt(p99, digits)}`;
   if (results.grpc) {
     const g = results.grpc;
@@ -34,7 +52,7 @@ function table(results) {
     row('in flight', 'side', 'req/s', 'p50 / p99 ms', 'CPU µs/req median (min–max)', 'greeter / side');
     row('---', '---', '---', '---', '---', '---');
     for (const r of g.rows) {
-      for (const [key, label] of Object.entries(g.sides)) {
+      for (const [key, label] of /** @type {[GrpcSide, string][]} */ (Object.entries(g.sides))) {
         const s = r[key];
         row(
           r.inflight,
@@ -48,7 +66,7 @@ function table(results) {
     }
     lines.push(
       roundsLine(
-        g.rows.flatMap((r) => Object.keys(g.sides).map((key) => r[key].cpuSpread)),
+        g.rows.flatMap((r) => /** @type {GrpcSide[]} */ (Object.keys(g.sides)).map((key) => r[key].cpuSpread)),
         g.rows.flatMap((r) => r.machine ?? []),
       ),
       '',
@@ -68,7 +86,7 @@ function table(results) {
       'project / side',
     );
     row('---', '---', '---', '---', '---', '---');
-    for (const [key, label] of Object.entries(q.sides)) {
+    for (const [key, label] of /** @type {[QueueSide, string][]} */ (Object.entries(q.sides))) {
       const s = key === 'consumer' ? q.project : q[key];
       row(
         label,
@@ -81,7 +99,9 @@ function table(results) {
     }
     lines.push(
       roundsLine(
-        Object.keys(q.sides).map((key) => (key === 'consumer' ? q.project : q[key]).consumerCpuSpread),
+        /** @type {QueueSide[]} */ (Object.keys(q.sides)).map(
+          (key) => (key === 'consumer' ? q.project : q[key]).consumerCpuSpread,
+        ),
         q.machine ?? [],
       ),
       '',
@@ -104,10 +124,10 @@ function table(results) {
       `growth over the second half`,
     );
     row('---', '---', '---', '---', '---');
-    for (const [name, key] of [
+    for (const [name, key] of /** @type {const} */ ([
       ['consumer', 'consumer'],
       ['event-handler', 'eventHandler'],
-    ]) {
+    ])) {
       row(
         name,
         fmt(m.afterWarmupMiB[key], 1),
@@ -164,6 +184,7 @@ function table(results) {
   if (results.rpc) lines.push(require('./rpc.cjs').rpcTable(results.rpc, fmt));
   if (results.footprint) {
     const f = results.footprint;
+    /** @type {Record<string, number | undefined>} */
     const after = {
       greeter: f.apps.greeter.afterMessagesRssMiB,
       producer: f.apps.producer.afterMessagesRssMiB,
@@ -189,7 +210,12 @@ function table(results) {
         fmt(a.idleRssMiB, 1),
         key in after ? fmt(after[key], 1) : '',
       );
-    const series = (a) => a.rssSeries.map((s) => `${s.messages}: ${fmt(s.rssMiB)}`).join(', ');
+    // Only for the greeter and the producer, which the footprint section gives a series.
+    /** @param {{ rssSeries?: { messages: number, rssMiB: number }[] }} a */
+    const series = (a) =>
+      /** @type {{ messages: number, rssMiB: number }[]} */ (a.rssSeries)
+        .map((s) => `${s.messages}: ${fmt(s.rssMiB)}`)
+        .join(', ');
     lines.push(
       `RSS series (messages: MiB): greeter ${series(f.apps.greeter)}; producer ${series(f.apps.producer)}`,
       '',
@@ -198,17 +224,23 @@ function table(results) {
   return lines.join('\n');
 }
 
-/** The headline figures of a run, by name: CPU per operation, throughput, start-up and idle memory. */
+/**
+ * The headline figures of a run, by name: CPU per operation, throughput, start-up and idle memory.
+ * @param {Results} results
+ * @returns {Record<string, number>}
+ */
 function headlines(results) {
+  /** @type {Record<string, number>} */
   const figures = {};
-  for (const r of results.grpc?.rows ?? []) {
-    for (const side of Object.keys(results.grpc.sides)) {
+  const grpc = results.grpc;
+  for (const r of grpc?.rows ?? []) {
+    for (const side of /** @type {GrpcSide[]} */ (Object.keys(grpc?.sides ?? {}))) {
       figures[`grpc ${side} @${r.inflight} CPU µs/req`] = r[side].cpuUsPerRequest;
       figures[`grpc ${side} @${r.inflight} req/s`] = r[side].rps;
     }
   }
   if (results.queue) {
-    for (const side of Object.keys(results.queue.sides)) {
+    for (const side of /** @type {QueueSide[]} */ (Object.keys(results.queue.sides))) {
       const s = side === 'consumer' ? results.queue.project : results.queue[side];
       figures[`queue ${side} CPU µs/msg`] = s.consumerCpuUsPerMessage;
       figures[`queue ${side} msg/s`] = s.messagesPerSecond;
@@ -222,7 +254,11 @@ function headlines(results) {
   return figures;
 }
 
-/** Each headline figure of both runs and how far apart they are (in % of the earlier one). */
+/**
+ * Each headline figure of both runs and how far apart they are (in % of the earlier one).
+ * @param {Record<string, number>} before
+ * @param {Record<string, number>} after
+ */
 function compareTable(before, after) {
   const lines = [
     '',

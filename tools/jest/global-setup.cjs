@@ -7,30 +7,44 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { LOG_DIR } = require('./log-capture.cjs');
 
-// Called once per Jest project that has specs to run, in one process.
+/**
+ * What the set-up keeps for the teardown and for the set-up of the next project, on `globalThis`.
+ * @typedef {{
+ *   __HELLO_TEST_LOGS__?: boolean,
+ *   __HELLO_TEST_BROKER__?: import('../rabbitmq/broker.cjs').Broker,
+ *   __HELLO_TEST_POSTGRES__?: Awaited<ReturnType<typeof startPostgres>>,
+ * }} TestRunState
+ */
+const state = /** @type {TestRunState} */ (globalThis);
+
+/**
+ * Called once per Jest project that has specs to run, in one process.
+ * @param {import('jest').GlobalConfig} _globalConfig
+ * @param {import('jest').ProjectConfig} projectConfig
+ */
 module.exports = async function globalSetup(_globalConfig, projectConfig) {
-  if (!globalThis.__HELLO_TEST_LOGS__) {
-    globalThis.__HELLO_TEST_LOGS__ = true;
+  if (!state.__HELLO_TEST_LOGS__) {
+    state.__HELLO_TEST_LOGS__ = true;
     fs.rmSync(LOG_DIR, { recursive: true, force: true });
     fs.mkdirSync(LOG_DIR, { recursive: true });
   }
   if (projectConfig.displayName?.name === 'stack') buildAppsOnce();
   await startTestPostgres();
-  if (process.env.RABBITMQ_URL || globalThis.__HELLO_TEST_BROKER__) return;
+  if (process.env['RABBITMQ_URL'] || state.__HELLO_TEST_BROKER__) return;
   const broker = await startBroker({ name: `test-${process.pid}` });
-  globalThis.__HELLO_TEST_BROKER__ = broker;
+  state.__HELLO_TEST_BROKER__ = broker;
   // Workers inherit the environment of the parent process.
-  process.env.RABBITMQ_URL = broker.url;
-  process.env.RABBITMQ_MANAGEMENT_URL = broker.managementUrl;
+  process.env['RABBITMQ_URL'] = broker.url;
+  process.env['RABBITMQ_MANAGEMENT_URL'] = broker.managementUrl;
   // Where its data lives (the benchmark's smoke run measures the event log's disk use there).
-  process.env.HELLO_RABBITMQ_DIR = broker.dir;
+  process.env['HELLO_RABBITMQ_DIR'] = broker.dir;
 };
 
 // The stack's specs run the built apps (dist/, as `npm start` and the benchmark do). Built once here,
 // before any spec runs: two specs building at once would write dist/ under each other's feet.
 // HELLO_SKIP_BUILD then tells `npm start` and the benchmark in the specs that dist/ is current.
 function buildAppsOnce() {
-  if (process.env.HELLO_SKIP_BUILD === '1') return;
+  if (process.env['HELLO_SKIP_BUILD'] === '1') return;
   const result = spawnSync(
     process.execPath,
     [
@@ -49,14 +63,14 @@ function buildAppsOnce() {
     },
   );
   if (result.status !== 0) throw new Error(`building the apps failed:\n${result.stdout}${result.stderr}`);
-  process.env.HELLO_SKIP_BUILD = '1';
+  process.env['HELLO_SKIP_BUILD'] = '1';
 }
 
 // One PostgreSQL server for the run too; a spec creates a database of its own on it
 // (libs/testing createTestDatabase). With HELLO_TEST_DATABASE_URL set, that server is used.
 async function startTestPostgres() {
-  if (process.env.HELLO_TEST_DATABASE_URL || globalThis.__HELLO_TEST_POSTGRES__) return;
+  if (process.env['HELLO_TEST_DATABASE_URL'] || state.__HELLO_TEST_POSTGRES__) return;
   const server = await startPostgres({ name: `test-${process.pid}` });
-  globalThis.__HELLO_TEST_POSTGRES__ = server;
-  process.env.HELLO_TEST_DATABASE_URL = server.url;
+  state.__HELLO_TEST_POSTGRES__ = server;
+  process.env['HELLO_TEST_DATABASE_URL'] = server.url;
 }

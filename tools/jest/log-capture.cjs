@@ -5,7 +5,10 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..', '..');
 const LOG_DIR = path.join(ROOT, '.local', 'test-logs');
 
-/** The log file of the spec at `testPath`. */
+/**
+ * The log file of the spec at `testPath`.
+ * @param {string} testPath
+ */
 function logFileFor(testPath) {
   return path.join(LOG_DIR, `${path.relative(ROOT, testPath).replace(/[\\/]/g, '__')}.log`);
 }

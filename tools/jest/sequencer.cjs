@@ -10,6 +10,10 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const DURATIONS = path.join(__dirname, 'durations.json');
 const MEASURED = path.join(ROOT, '.local', 'test-durations.json');
 
+/**
+ * @param {string} file
+ * @returns {Record<string, number>}
+ */
 function readDurations(file) {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -19,9 +23,14 @@ function readDurations(file) {
 }
 
 class LongestFirstSequencer extends Sequencer {
+  /**
+   * @override
+   * @param {Parameters<Sequencer['sort']>[0]} tests
+   */
   sort(tests) {
     const durations = readDurations(DURATIONS);
     // An unknown file: one second per 2 kB, about what the unit specs here take.
+    /** @param {(typeof tests)[number]} test */
     const weight = (test) => durations[path.relative(ROOT, test.path)] ?? fs.statSync(test.path).size / 2_000;
     return [...tests].sort((a, b) => weight(b) - weight(a));
   }

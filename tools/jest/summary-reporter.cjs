@@ -11,7 +11,17 @@ const MAX_LOG_BYTES = 20_000;
 // Bound now: a spec run in this process sends what it writes to stdout to its log (log-file-setup.cjs).
 const print = process.stdout.write.bind(process.stdout);
 
+/**
+ * The types Jest hands a reporter, as its sequencer's API (a listed dependency) names them.
+ * @typedef {Parameters<import('@jest/test-sequencer').default['cacheResults']>[1]} AggregatedResult
+ * @typedef {AggregatedResult['testResults'][number]} TestResult
+ */
+
 class SummaryReporter {
+  /**
+   * @param {unknown} _test
+   * @param {TestResult} result
+   */
   onTestResult(_test, result) {
     if (result.numFailingTests === 0 && !result.testExecError) return;
     const file = logFileFor(result.testFilePath);
@@ -27,16 +37,26 @@ class SummaryReporter {
     );
   }
 
+  /**
+   * @param {unknown} _contexts
+   * @param {AggregatedResult} results
+   */
   onRunComplete(_contexts, results) {
     const skipped = results.numPendingTests + results.numTodoTests;
     const failed = results.numFailedTests + results.numRuntimeErrorTestSuites;
     // Under `npm test` the runner prints the closing line itself, after its table (test.cjs).
-    if (process.env.HELLO_TEST_REPORT) writeReport(process.env.HELLO_TEST_REPORT, results, { failed, skipped });
+    if (process.env['HELLO_TEST_REPORT']) writeReport(process.env['HELLO_TEST_REPORT'], results, { failed, skipped });
     else print(`\ntests: ${results.numPassedTests} passed, ${failed} failed, ${skipped} skipped\n`);
   }
 }
 
+/**
+ * @param {string} file
+ * @param {AggregatedResult} results
+ * @param {{ failed: number, skipped: number }} counts
+ */
 function writeReport(file, results, { failed, skipped }) {
+  /** @type {Map<string, { name: string, suites: number, tests: number, failed: number, testMs: number, start: number, end: number }>} */
   const projects = new Map();
   for (const suite of results.testResults) {
     const name = suite.displayName?.name ?? 'default';

@@ -3,6 +3,7 @@
 // SWC keeps those fast and still emits the decorator metadata NestJS injection relies on.
 'use strict';
 
+/** @type {import('@swc/core').Options} */
 module.exports = {
   jsc: {
     target: 'es2021',

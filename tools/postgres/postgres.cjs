@@ -27,6 +27,7 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
 const USER = 'postgres';
 
+/** @param {string} message */
 function log(message) {
   process.stderr.write(`[postgres] ${message}\n`);
 }
@@ -60,6 +61,10 @@ function ensureInstalled() {
   return installed;
 }
 
+/**
+ * @typedef {{ uid: number, gid: number } | { uid?: undefined, gid?: undefined }} Identity
+ * @returns {Identity}
+ */
 function serverIdentity() {
   if (!isRoot()) return {};
   const uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim());
@@ -71,6 +76,10 @@ function serverIdentity() {
  * The folder holding what the server itself writes (cluster, socket, log): `dir`, unless the
  * `postgres` OS user cannot reach it (a project under /root, mode 700): then a folder of its own
  * under the temp folder.
+ * @param {string} dir
+ * @param {string} name
+ * @param {Identity} identity
+ * @returns {string}
  */
 function serverDirFor(dir, name, identity) {
   if (identity.uid === undefined) return dir;
@@ -87,6 +96,12 @@ function serverDirFor(dir, name, identity) {
   return fallback;
 }
 
+/**
+ * @param {string} bin
+ * @param {number} port
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {string} logFile
+ */
 async function waitReady(bin, port, child, logFile) {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -159,6 +174,7 @@ async function startPostgres(options = {}) {
   if (identity.uid !== undefined) fs.chownSync(socketDir, identity.uid, identity.gid);
 
   const logFile = path.join(serverDir, 'server.log');
+  /** @type {import('node:child_process').ChildProcess} */
   let child;
   const boot = async () => {
     const out = fs.openSync(logFile, 'a');
@@ -215,6 +231,10 @@ async function startPostgres(options = {}) {
   };
 }
 
+/**
+ * @param {string[]} argv
+ * @returns {Promise<number>}
+ */
 async function main(argv) {
   const [command, ...rest] = argv;
   if (command === 'install') {
@@ -223,8 +243,8 @@ async function main(argv) {
   }
   if (command === 'start') {
     const server = await startPostgres({
-      name: process.env.HELLO_POSTGRES_NAME || 'hello',
-      port: Number(process.env.HELLO_POSTGRES_PORT || 5432),
+      name: process.env['HELLO_POSTGRES_NAME'] || 'hello',
+      port: Number(process.env['HELLO_POSTGRES_PORT'] || 5432),
     });
     log(
       `ready: ${server.url.replace(/:[^:@/]*@/, ':***@')} (password in ${path.join(server.dir, 'password')}); logs in ${server.logFile}`,
@@ -241,15 +261,16 @@ async function main(argv) {
     if (cmd.length === 0) throw new Error('usage: postgres.cjs run -- COMMAND [ARGS…]');
     let server;
     const env = { ...process.env };
-    if (!env.EVENT_HANDLER_DATABASE_URL) {
+    if (!env['EVENT_HANDLER_DATABASE_URL']) {
       server = await startPostgres({
-        name: process.env.HELLO_POSTGRES_NAME || `run-${process.pid}`,
-        port: Number(process.env.HELLO_POSTGRES_PORT || 0),
+        name: process.env['HELLO_POSTGRES_NAME'] || `run-${process.pid}`,
+        port: Number(process.env['HELLO_POSTGRES_PORT'] || 0),
       });
-      env.EVENT_HANDLER_DATABASE_URL = server.url;
+      env['EVENT_HANDLER_DATABASE_URL'] = server.url;
       log(`ready on port ${server.port}`);
     }
     const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env });
+    /** @param {NodeJS.Signals} signal */
     const forward = (signal) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);

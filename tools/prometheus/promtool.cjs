@@ -44,7 +44,10 @@ function ensurePrometheus() {
   return found;
 }
 
-/** Runs `promtool check metrics` on `text`; resolves with its exit status and what it printed. */
+/**
+ * Runs `promtool check metrics` on `text`; resolves with its exit status and what it printed.
+ * @param {string} text
+ */
 function checkMetrics(text) {
   const result = spawnSync(ensurePromtool(), ['check', 'metrics'], { input: text, encoding: 'utf8' });
   return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };

@@ -30,7 +30,11 @@ function genTypesBin() {
   return path.join(dir, require('@grpc/proto-loader/package.json').bin['proto-loader-gen-types']);
 }
 
-/** Every file below `dir`, as paths relative to it with forward slashes, sorted. */
+/**
+ * Every file below `dir`, as paths relative to it with forward slashes, sorted.
+ * @param {string} dir
+ * @returns {string[]}
+ */
 function filesBelow(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs
@@ -76,6 +80,7 @@ async function main() {
   const check = process.argv.includes('--check');
   const files = await render();
   const stale = filesBelow(OUT_DIR).filter((file) => !files.has(file));
+  /** @param {string} file */
   const relative = (file) => path.relative(ROOT, path.join(OUT_DIR, file));
   if (check) {
     const differing = [...files]

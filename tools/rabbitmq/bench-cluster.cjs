@@ -25,6 +25,7 @@ const { startCluster } = require('./cluster.cjs');
 const ROOT = path.resolve(__dirname, '..', '..');
 const REGISTER = path.join(ROOT, 'libs', 'testing', 'src', 'lib', 'ts-register.cjs');
 const args = process.argv.slice(2);
+/** @type {(name: string, fallback: number) => number} */
 const option = (name, fallback) => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
@@ -33,16 +34,20 @@ const MESSAGES = option('messages', 5000);
 const KILLS = option('kills', 4);
 const CONCURRENCY = 32;
 
+/**
+ * @param {string} entry
+ * @param {Record<string, string>} env
+ */
 function spawnApp(entry, env) {
   const child = spawn(process.execPath, ['-r', REGISTER, path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'ignore', 'ignore'],
   });
-  child.exited = new Promise((r) => child.once('exit', r));
-  return child;
+  return Object.assign(child, { exited: new Promise((r) => child.once('exit', r)) });
 }
 
+/** @param {number} port */
 async function waitHealthy(port) {
   for (let i = 0; i < 600; i++) {
     try {
@@ -55,12 +60,18 @@ async function waitHealthy(port) {
   throw new Error(`nothing healthy on ${port}`);
 }
 
+/** @param {ReturnType<typeof spawnApp>[]} apps */
 async function stopApps(apps) {
   for (const app of apps) if (app.exitCode === null) app.kill('SIGKILL');
   await Promise.all(apps.map((a) => a.exited));
 }
 
-/** Producer + `consumers` consumer replicas on `url`, and a tap on message.handled. */
+/**
+ * Producer + `consumers` consumer replicas on `url`, and a tap on message.handled.
+ * @param {string} url
+ * @param {number} consumers
+ * @param {string} tapUrl
+ */
 async function startApps(url, consumers, tapUrl) {
   const producerPort = await freePort();
   const apps = [
@@ -82,8 +93,10 @@ async function startApps(url, consumers, tapUrl) {
   // The tap fails over like the apps do (amqp-connection-manager over every node's URL).
   const connection = amqpManager.connect(tapUrl.split(','), { reconnectTimeInSeconds: 0.5 });
   const tap = `bench.tap.${process.pid}.${Date.now()}`;
+  /** @type {Map<string, number>} */
   const handled = new Map();
   const channel = connection.createChannel({
+    /** @param {import('amqplib').ConfirmChannel} ch */
     setup: async (ch) => {
       await ch.assertExchange('hello.events', 'topic', { durable: true });
       await ch.assertQueue(tap, {
@@ -113,6 +126,11 @@ async function startApps(url, consumers, tapUrl) {
   };
 }
 
+/**
+ * @param {number} port
+ * @param {string} text
+ * @returns {Promise<string | undefined>}
+ */
 async function post(port, text) {
   const res = await fetch(`http://127.0.0.1:${port}/messages`, {
     method: 'POST',
@@ -123,12 +141,17 @@ async function post(port, text) {
   return res.status === 202 ? body.id : undefined;
 }
 
+/**
+ * @param {string} url
+ * @param {number} consumers
+ */
 async function pipeline(url, consumers) {
   const stack = await startApps(url, consumers, url);
   try {
     // Warm-up, not counted.
     for (let i = 0; i < 200; i++) await post(stack.producerPort, 'warm-up');
     await new Promise((r) => setTimeout(r, 1000));
+    /** @type {string[]} */
     const ids = [];
     let next = 0;
     const started = Date.now();
@@ -143,7 +166,7 @@ async function pipeline(url, consumers) {
     );
     const published = Date.now();
     while (!ids.every((id) => stack.handled.has(id))) await new Promise((r) => setTimeout(r, 50));
-    const last = Math.max(...ids.map((id) => stack.handled.get(id)));
+    const last = Math.max(...ids.map((id) => /** @type {number} */ (stack.handled.get(id))));
     return {
       confirmed: ids.length,
       publishPerSecond: Math.round((ids.length * 1000) / (published - started)),
@@ -154,10 +177,12 @@ async function pipeline(url, consumers) {
   }
 }
 
+/** @param {Awaited<ReturnType<typeof startCluster>>} cluster */
 async function failover(cluster) {
   const stack = await startApps(cluster.url, 2, cluster.url);
   const results = [];
   let running = true;
+  /** @type {{ at: number, confirmedAt: number, id: string | undefined }[]} */
   const sent = [];
   const load = Array.from({ length: 8 }, async () => {
     while (running) {
@@ -170,15 +195,23 @@ async function failover(cluster) {
     for (let k = 0; k < KILLS; k++) {
       await new Promise((r) => setTimeout(r, 5000));
       const leader = await cluster.leaderOf('hello');
+      if (!leader) throw new Error('no node leads the queue hello');
       const killedAt = Date.now();
       await leader.kill();
+      /** @type {number | undefined} */
       let producer;
+      /** @type {number | undefined} */
       let consumer;
       while (producer === undefined || consumer === undefined) {
         await new Promise((r) => setTimeout(r, 20));
-        const after = sent.filter((s) => s.at > killedAt && s.id);
+        // The requests sent after the kill that the producer confirmed (an id).
+        const after = /** @type {{ at: number, confirmedAt: number, id: string }[]} */ (
+          sent.filter((s) => s.at > killedAt && s.id)
+        );
         if (producer === undefined && after.length) producer = Math.min(...after.map((s) => s.confirmedAt)) - killedAt;
-        const handledAfter = after.filter((s) => stack.handled.has(s.id)).map((s) => stack.handled.get(s.id));
+        const handledAfter = after
+          .filter((s) => stack.handled.has(s.id))
+          .map((s) => /** @type {number} */ (stack.handled.get(s.id)));
         if (consumer === undefined && handledAfter.length) consumer = Math.min(...handledAfter) - killedAt;
         if (Date.now() - killedAt > 120_000) throw new Error('no recovery within 120 s');
       }
@@ -195,6 +228,7 @@ async function failover(cluster) {
   return results;
 }
 
+/** @param {number[]} values */
 const stat = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   return { p50: sorted[Math.floor((sorted.length - 1) / 2)], max: sorted.at(-1) };
@@ -219,6 +253,7 @@ async function main() {
     }
     return;
   }
+  /** @type {{ machine: string, messages: number, pipeline: object[], failover?: object, loadAtEnd?: string }} */
   const figures = {
     machine: `${os.cpus().length} cores, load ${os
       .loadavg()

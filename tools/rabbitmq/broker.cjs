@@ -34,10 +34,12 @@ const STOP_TIMEOUT_MS = 30_000;
 process.stdout.on('error', () => undefined);
 process.stderr.on('error', () => undefined);
 
+/** @param {string} message */
 function log(message) {
   if (!process.stderr.destroyed) process.stderr.write(`[rabbitmq] ${message}\n`);
 }
 
+/** @param {string} text */
 function writeStdout(text) {
   if (!process.stdout.destroyed) process.stdout.write(text);
 }
@@ -45,9 +47,9 @@ function writeStdout(text) {
 /** The launcher's ports from HELLO_RABBITMQ_PORT, HELLO_RABBITMQ_MANAGEMENT_PORT and HELLO_RABBITMQ_DIST_PORT. */
 function portsFromEnv(defaults = { port: 5672, managementPort: 15672 }) {
   return {
-    port: Number(process.env.HELLO_RABBITMQ_PORT || defaults.port),
-    managementPort: Number(process.env.HELLO_RABBITMQ_MANAGEMENT_PORT || defaults.managementPort),
-    distPort: Number(process.env.HELLO_RABBITMQ_DIST_PORT || 0),
+    port: Number(process.env['HELLO_RABBITMQ_PORT'] || defaults.port),
+    managementPort: Number(process.env['HELLO_RABBITMQ_MANAGEMENT_PORT'] || defaults.managementPort),
+    distPort: Number(process.env['HELLO_RABBITMQ_DIST_PORT'] || 0),
   };
 }
 
@@ -69,6 +71,11 @@ function ensureInstalled() {
   if (!isInstalled()) throw new Error(`apt-get finished but ${SERVER} is still missing`);
 }
 
+/**
+ * @param {number} port
+ * @param {import('node:child_process').ChildProcess} child
+ * @param {string} logFile
+ */
 async function waitForAmqp(port, child, logFile) {
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
@@ -87,7 +94,10 @@ function epmdBinary() {
   return erts ? path.join('/usr/lib/erlang', erts, 'bin', 'epmd') : 'epmd';
 }
 
-/** Stops the epmd on `epmdPort` when no node is registered with it any more. */
+/**
+ * Stops the epmd on `epmdPort` when no node is registered with it any more.
+ * @param {number} epmdPort
+ */
 function epmdKillIfIdle(epmdPort) {
   const env = { ...process.env, ERL_EPMD_PORT: String(epmdPort) };
   const names = spawnSync(epmdBinary(), ['-names'], { encoding: 'utf8', env });
@@ -95,26 +105,36 @@ function epmdKillIfIdle(epmdPort) {
   if (!/^name /m.test(names.stdout)) spawnSync(epmdBinary(), ['-kill'], { stdio: 'ignore', env });
 }
 
-/** Node names registered with the epmd on `epmdPort`, with their distribution ports. */
+/**
+ * Node names registered with the epmd on `epmdPort`, with their distribution ports.
+ * @param {number} epmdPort
+ * @returns {Record<string, number>}
+ */
 function epmdNames(epmdPort) {
   const env = { ...process.env, ERL_EPMD_PORT: String(epmdPort) };
   const names = spawnSync(epmdBinary(), ['-names'], { encoding: 'utf8', env });
   if (names.status !== 0) return {};
+  /** @type {Record<string, number>} */
   const found = {};
   for (const m of names.stdout.matchAll(/^name (\S+) at port (\d+)$/gm)) found[m[1]] = Number(m[2]);
   return found;
 }
 
+/** @param {number} pid */
 function isAlive(pid) {
   try {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return error.code === 'EPERM';
+    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
   }
 }
 
-/** The process group of `pid` (field 5 of /proc/<pid>/stat), or undefined. */
+/**
+ * The process group of `pid` (field 5 of /proc/<pid>/stat), or undefined.
+ * @param {number} pid
+ * @returns {number | undefined}
+ */
 function processGroupOf(pid) {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -124,7 +144,11 @@ function processGroupOf(pid) {
   }
 }
 
-/** True when process `pid` runs with `marker` in its environment (a node of this data directory). */
+/**
+ * True when process `pid` runs with `marker` in its environment (a node of this data directory).
+ * @param {number} pid
+ * @param {string} marker
+ */
 function runsWith(pid, marker) {
   try {
     return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(marker);
@@ -136,9 +160,14 @@ function runsWith(pid, marker) {
 /**
  * Stops a node that a launcher left behind in `dir` (killed before it could stop the node): the pid
  * files name the processes, and only processes that really run with this data directory are signalled.
+ * @param {string} dir
+ * @param {string} marker
+ * @returns {Promise<boolean>}
  */
 async function reclaimLeftover(dir, marker) {
+  /** @type {Set<number>} */
   const groups = new Set();
+  /** @type {number[]} */
   const pids = [];
   for (const file of ['launcher.pid', 'rabbitmq.pid']) {
     const pid = Number(readIfExists(path.join(dir, file)));
@@ -149,6 +178,7 @@ async function reclaimLeftover(dir, marker) {
   }
   if (pids.length === 0) return false;
   log(`stopping the node left running in ${dir} (pids ${pids.join(', ')})`);
+  /** @param {NodeJS.Signals} sig */
   const signal = (sig) => {
     for (const group of groups) {
       try {
@@ -166,6 +196,7 @@ async function reclaimLeftover(dir, marker) {
   return true;
 }
 
+/** @param {string} file */
 function readIfExists(file) {
   try {
     return fs.readFileSync(file, 'utf8').trim();
@@ -177,7 +208,12 @@ function readIfExists(file) {
 /** Erlang distribution (node-to-node and CLI) on loopback only. */
 const LOOPBACK_DIST = '-kernel inet_dist_use_interface {127,0,0,1}';
 
-/** The environment rabbitmqctl and friends need to reach a node started here. */
+/**
+ * The environment rabbitmqctl and friends need to reach a node started here.
+ * @param {string} dir
+ * @param {number} epmdPort
+ * @returns {NodeJS.ProcessEnv}
+ */
 function cliEnv(dir, epmdPort) {
   return {
     ...process.env,
@@ -209,7 +245,7 @@ async function startBroker(options = {}) {
   const port = options.port || (await freePort());
   const managementPort = options.managementPort || (await freePort());
   const distPort = options.distPort || (await freePort());
-  const epmdPort = options.epmdPort || Number(process.env.ERL_EPMD_PORT || 4369);
+  const epmdPort = options.epmdPort || Number(process.env['ERL_EPMD_PORT'] || 4369);
   const management = options.management ?? true;
   const tls = options.tls ? { ...options.tls, port: options.tls.port || (await freePort()) } : undefined;
   // An epmd this node starts is stopped with it (once idle); one that was running is left alone.
@@ -254,6 +290,7 @@ async function startBroker(options = {}) {
     fs.writeFileSync(cookie, `HELLOMESH${Math.random().toString(36).slice(2).toUpperCase()}`, { mode: 0o400 });
   }
 
+  /** @type {NodeJS.ProcessEnv} */
   const env = {
     ...process.env,
     HOME: dir,
@@ -273,9 +310,10 @@ async function startBroker(options = {}) {
     RABBITMQ_ENABLED_PLUGINS_FILE: path.join(dir, 'enabled_plugins'),
     RABBITMQ_CONF_ENV_FILE: path.join(dir, 'rabbitmq-env.conf'),
   };
-  delete env.RABBITMQ_URL;
+  delete env['RABBITMQ_URL'];
 
   const logFile = path.join(dir, 'console.log');
+  /** @type {import('node:child_process').ChildProcess} */
   let child;
   const boot = async () => {
     const out = fs.openSync(logFile, 'a');
@@ -286,18 +324,20 @@ async function startBroker(options = {}) {
     fs.writeFileSync(path.join(dir, 'launcher.pid'), `${child.pid}\n`);
     await waitForAmqp(port, child, logFile);
   };
+  // The process group's id for process.kill: NaN (which throws, as if gone) when the spawn failed.
+  const group = () => -Number(child.pid);
   const halt = async () => {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     // The node shuts down cleanly on SIGTERM (queues closed, data flushed).
     try {
-      process.kill(-child.pid, 'SIGTERM');
+      process.kill(group(), 'SIGTERM');
     } catch {
       /* already gone */
     }
     const timer = setTimeout(() => {
       try {
-        process.kill(-child.pid, 'SIGKILL');
+        process.kill(group(), 'SIGKILL');
       } catch {
         /* already gone */
       }
@@ -306,7 +346,7 @@ async function startBroker(options = {}) {
     clearTimeout(timer);
     // Helpers such as inet_gethost share the group; make sure none is left behind.
     try {
-      process.kill(-child.pid, 'SIGKILL');
+      process.kill(group(), 'SIGKILL');
     } catch {
       /* none left */
     }
@@ -316,7 +356,7 @@ async function startBroker(options = {}) {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     try {
-      process.kill(-child.pid, 'SIGKILL');
+      process.kill(group(), 'SIGKILL');
     } catch {
       /* already gone */
     }
@@ -350,6 +390,11 @@ async function startBroker(options = {}) {
       return !!child && child.exitCode === null && child.signalCode === null;
     },
     /** Runs rabbitmqctl (or another CLI of the package, e.g. `rabbitmq-queues`) against this node. */
+    /**
+     * @param {string[]} args
+     * @param {string} [tool]
+     * @returns {Promise<string>}
+     */
     ctl(args, tool = 'rabbitmqctl') {
       return new Promise((resolve, reject) => {
         execFile(
@@ -385,6 +430,12 @@ async function startBroker(options = {}) {
   };
 }
 
+/** @typedef {Awaited<ReturnType<typeof startBroker>>} Broker */
+
+/**
+ * @param {string[]} argv
+ * @returns {Promise<number>}
+ */
 async function main(argv) {
   const [command, ...rest] = argv;
   if (command === 'install') {
@@ -393,15 +444,15 @@ async function main(argv) {
     return 0;
   }
   if (command === 'start') {
-    const nodes = Number(process.env.HELLO_RABBITMQ_NODES || 1);
+    const nodes = Number(process.env['HELLO_RABBITMQ_NODES'] || 1);
     const broker =
       nodes > 1
         ? await require('./cluster.cjs').startCluster({
             nodes,
-            name: process.env.HELLO_RABBITMQ_NODE || 'hello',
+            name: process.env['HELLO_RABBITMQ_NODE'] || 'hello',
             ...portsFromEnv(),
           })
-        : await startBroker({ name: process.env.HELLO_RABBITMQ_NODE || 'hello', ...portsFromEnv() });
+        : await startBroker({ name: process.env['HELLO_RABBITMQ_NODE'] || 'hello', ...portsFromEnv() });
     log(`ready: management ${broker.managementUrl}; logs in ${broker.logFile}`);
     log(`epmd on 127.0.0.1:${broker.epmdPort} (ERL_EPMD_PORT); rabbitmqctl needs HOME=${broker.dir} for the cookie`);
     log('Ctrl-C stops it. Point the apps (e.g. `nx serve <app>`) at it with:');
@@ -418,17 +469,18 @@ async function main(argv) {
     if (cmd.length === 0) throw new Error('usage: broker.cjs run -- COMMAND [ARGS…]');
     let broker;
     const env = { ...process.env };
-    if (!env.RABBITMQ_URL) {
+    if (!env['RABBITMQ_URL']) {
       broker = await startBroker({
-        name: process.env.HELLO_RABBITMQ_NODE || `run-${process.pid}`,
-        port: Number(process.env.HELLO_RABBITMQ_PORT || 0),
-        managementPort: Number(process.env.HELLO_RABBITMQ_MANAGEMENT_PORT || 0),
+        name: process.env['HELLO_RABBITMQ_NODE'] || `run-${process.pid}`,
+        port: Number(process.env['HELLO_RABBITMQ_PORT'] || 0),
+        managementPort: Number(process.env['HELLO_RABBITMQ_MANAGEMENT_PORT'] || 0),
       });
-      env.RABBITMQ_URL = broker.url;
-      env.RABBITMQ_MANAGEMENT_URL = broker.managementUrl;
+      env['RABBITMQ_URL'] = broker.url;
+      env['RABBITMQ_MANAGEMENT_URL'] = broker.managementUrl;
       log(`ready: ${broker.url}`);
     }
     const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env });
+    /** @param {NodeJS.Signals} signal */
     const forward = (signal) => child.kill(signal);
     process.on('SIGINT', forward);
     process.on('SIGTERM', forward);

@@ -22,10 +22,12 @@ const { stopSignal } = require('../scripts/host.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/** @param {string} message */
 function log(message) {
   if (!process.stderr.destroyed) process.stderr.write(`[rabbitmq] ${message}\n`);
 }
 
+/** @type {(base: number | undefined, i: number) => number} */
 const offset = (base, i) => (base ? base + i : 0);
 
 /**
@@ -37,7 +39,7 @@ async function startCluster(options = {}) {
   const count = options.nodes ?? 3;
   if (!Number.isInteger(count) || count < 1) throw new Error(`a cluster needs at least one node, got ${count}`);
   const name = options.name ?? 'cluster';
-  const epmdPort = options.epmdPort || Number(process.env.ERL_EPMD_PORT || 4369);
+  const epmdPort = options.epmdPort || Number(process.env['ERL_EPMD_PORT'] || 4369);
   const names = Array.from({ length: count }, (_, i) => `${name}-${i + 1}`);
   const dirs = names.map((n) => path.join(ROOT, '.local', 'rabbitmq', n));
   for (const dir of dirs) {
@@ -45,6 +47,7 @@ async function startCluster(options = {}) {
     fs.rmSync(path.join(dir, 'mnesia'), { recursive: true, force: true });
   }
   const cookie = `HELLOMESH${randomBytes(16).toString('hex').toUpperCase()}`;
+  /** @param {number} i */
   const startNode = (i) =>
     startBroker({
       name: names[i],
@@ -56,6 +59,7 @@ async function startCluster(options = {}) {
       management: options.management,
     });
 
+  /** @type {import('./broker.cjs').Broker[]} */
   const nodes = [];
   try {
     nodes.push(await startNode(0));
@@ -87,6 +91,10 @@ async function startCluster(options = {}) {
     url: nodes.map((node) => node.url).join(','),
     managementUrl: nodes[0].managementUrl,
     /** The node (of `nodes`) that leads quorum queue `queue`, asked of any running node. */
+    /**
+     * @param {string} queue
+     * @param {string} [vhost]
+     */
     async leaderOf(queue, vhost = '/') {
       let lastError;
       for (const node of nodes.filter((n) => n.running)) {
@@ -111,6 +119,10 @@ async function startCluster(options = {}) {
   };
 }
 
+/**
+ * @param {string[]} argv
+ * @returns {Promise<number>}
+ */
 async function main(argv) {
   if (argv[0] !== 'start') {
     process.stderr.write('usage: cluster.cjs start\n');
@@ -119,8 +131,8 @@ async function main(argv) {
   process.stdout.on('error', () => undefined);
   process.stderr.on('error', () => undefined);
   const cluster = await startCluster({
-    nodes: Number(process.env.HELLO_RABBITMQ_NODES || 3),
-    name: process.env.HELLO_RABBITMQ_NODE || 'cluster',
+    nodes: Number(process.env['HELLO_RABBITMQ_NODES'] || 3),
+    name: process.env['HELLO_RABBITMQ_NODE'] || 'cluster',
     ...portsFromEnv(),
   });
   for (const node of cluster.nodes)

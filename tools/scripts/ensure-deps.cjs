@@ -12,6 +12,7 @@ const marker = path.join(root, 'node_modules', '.package-lock.json');
 const builtFor = path.join(root, 'node_modules', '.hello-node-abi');
 const lock = path.join(root, 'package-lock.json');
 
+/** @param {string} command */
 const run = (command) => execSync(command, { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
 const abi = `${process.versions.modules} ${process.platform}-${process.arch}`;
 

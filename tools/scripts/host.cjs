@@ -14,7 +14,9 @@ const net = require('node:net');
 // each call skips PORT_STRIDE ports, leaving room for a launcher's consecutive ports (cluster nodes).
 const PORT_STRIDE = 4;
 const SLOTS = 4;
+/** @type {Set<number>} */
 const handedOut = new Set();
+/** @type {number | undefined} */
 let nextPort;
 
 function portSpace() {
@@ -28,10 +30,14 @@ function portSpace() {
   }
   const low = Math.max(1024, ephemeralLow - 16384);
   const size = Math.floor((ephemeralLow - low) / SLOTS);
-  const slot = Number(process.env.JEST_WORKER_ID || 0) % SLOTS;
+  const slot = Number(process.env['JEST_WORKER_ID'] || 0) % SLOTS;
   return { start: low + slot * size, size };
 }
 
+/**
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
 function canBind(port) {
   return new Promise((resolve) => {
     const server = net.createServer();
@@ -40,11 +46,15 @@ function canBind(port) {
   });
 }
 
-/** A loopback port that is free now and that no other caller in this process was given. */
+/**
+ * A loopback port that is free now and that no other caller in this process was given.
+ * @returns {Promise<number>}
+ */
 async function freePort() {
   const { start, size } = portSpace();
   nextPort ??= start + Math.floor(Math.random() * (size / PORT_STRIDE)) * PORT_STRIDE;
   for (let tries = 0; tries < size / PORT_STRIDE; tries++) {
+    /** @type {number} */
     const port = nextPort;
     nextPort = port + PORT_STRIDE >= start + size ? start : port + PORT_STRIDE;
     if (handedOut.has(port)) continue;
@@ -56,7 +66,11 @@ async function freePort() {
   throw new Error(`no free port left in ${start}–${start + size - 1}`);
 }
 
-/** Whether something accepts TCP connections on `host:port`. */
+/**
+ * Whether something accepts TCP connections on `host:port`.
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
 function canConnect(port, host = '127.0.0.1') {
   return new Promise((resolve) => {
     const socket = net.connect({ port, host });
@@ -71,6 +85,8 @@ function canConnect(port, host = '127.0.0.1') {
 /**
  * Installs the Debian package `name` with apt-get, as root; throws `cannotInstall` (what to do
  * instead) when this process is not root or has no apt-get. `log` says what is happening.
+ * @param {string} name
+ * @param {{ cannotInstall: string, log: (message: string) => void }} options
  */
 function installDebianPackage(name, { cannotInstall, log }) {
   const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -85,10 +101,14 @@ function installDebianPackage(name, { cannotInstall, log }) {
   });
 }
 
-/** Resolves at the first SIGINT (Ctrl-C), SIGTERM or SIGHUP (terminal closed): when a launcher stops what it started. */
+/**
+ * Resolves at the first SIGINT (Ctrl-C), SIGTERM or SIGHUP (terminal closed): when a launcher stops what it started.
+ * @returns {Promise<NodeJS.Signals>}
+ */
 function stopSignal() {
   return new Promise((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.once(signal, () => resolve(signal));
+    for (const signal of /** @type {const} */ (['SIGINT', 'SIGTERM', 'SIGHUP']))
+      process.once(signal, () => resolve(signal));
   });
 }
 

@@ -21,7 +21,9 @@ const REQUIRED_MAJOR = Number(
 const PACKAGE = `node-${process.platform}-${process.arch}`;
 const HOME = path.join(ROOT, '.local', 'node', PACKAGE);
 
+/** @param {string | number} version */
 const majorOf = (version) => Number(String(version).replace(/^v/, '').split('.')[0]);
+/** @param {string} message */
 const log = (message) => process.stderr.write(`[node] ${message}\n`);
 
 function installedVersion() {
@@ -50,7 +52,7 @@ function install() {
     packed = path.join(staging, JSON.parse(out)[0].filename);
   } catch (error) {
     throw new Error(
-      `could not fetch ${PACKAGE}@${REQUIRED_MAJOR} from the npm registry (${error.message.split('\n')[0]}); ` +
+      `could not fetch ${PACKAGE}@${REQUIRED_MAJOR} from the npm registry (${/** @type {Error} */ (error).message.split('\n')[0]}); ` +
         `install Node ${REQUIRED_MAJOR} yourself and run the command again`,
       { cause: error },
     );
@@ -78,11 +80,12 @@ function ensureNode() {
   return { binDir: path.join(HOME, 'bin'), nodedir: HOME, version: `v${installedVersion()}` };
 }
 
+/** @param {string} value */
 const quote = (value) => `'${String(value).replace(/'/g, `'\\''`)}'`;
 
 if (require.main === module) {
   const { binDir, nodedir } = ensureNode();
-  const lines = [`export PATH=${quote(`${binDir}${path.delimiter}${process.env.PATH ?? ''}`)}`];
+  const lines = [`export PATH=${quote(`${binDir}${path.delimiter}${process.env['PATH'] ?? ''}`)}`];
   lines.push(nodedir ? `export npm_config_nodedir=${quote(nodedir)}` : 'unset npm_config_nodedir');
   process.stdout.write(`${lines.join('\n')}\n`);
 }

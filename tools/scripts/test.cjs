@@ -20,15 +20,25 @@ const { affectedScope } = require('./affected.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REPORT = path.join(ROOT, '.local', 'test-report.json');
-/** The file of `pkg`'s command `name` (its package.json `bin`). */
+/**
+ * The file of `pkg`'s command `name` (its package.json `bin`).
+ * @param {string} pkg
+ * @returns {string}
+ */
 function bin(pkg, name = pkg) {
   // Found on disk: a package whose `exports` leave out package.json (knip) cannot be resolved to it.
   const manifest = path.join(ROOT, 'node_modules', pkg, 'package.json');
+  /** @type {{ bin: string | Record<string, string> }} */
   const { bin: bins } = require(manifest);
   return path.join(path.dirname(manifest), typeof bins === 'string' ? bins : bins[name]);
 }
 
+/**
+ * @param {string[]} argv
+ * @returns {{ affected: boolean, base: string | undefined, jestArgs: string[] }}
+ */
 function parseArgs(argv) {
+  /** @type {ReturnType<typeof parseArgs>} */
   const options = { affected: false, base: undefined, jestArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--affected') options.affected = true;
@@ -38,6 +48,13 @@ function parseArgs(argv) {
   return options;
 }
 
+/**
+ * @param {string} command
+ * @param {string[]} args
+ * @param {NodeJS.ProcessEnv} [env]
+ * @param {'inherit' | 'ignore'} [stdout]
+ * @returns {Promise<number>}
+ */
 function run(command, args, env = {}, stdout = 'inherit') {
   return new Promise((resolve) => {
     const child = spawn(command, args, {
@@ -53,9 +70,17 @@ function run(command, args, env = {}, stdout = 'inherit') {
   });
 }
 
+/** @type {(file: string, args?: string[], env?: NodeJS.ProcessEnv, stdout?: 'inherit' | 'ignore') => Promise<number>} */
 const node = (file, args = [], env, stdout) => run(process.execPath, [file, ...args], env, stdout);
 
+/**
+ * @typedef {{ name: string, run: () => Promise<number> }} Phase
+ * @param {import('./affected.cjs').Scope} scope
+ * @param {string[]} jestArgs
+ * @returns {Phase[]}
+ */
 function phasesFor(scope, jestArgs) {
+  /** @type {Phase[]} */
   const phases = [];
   if (scope.files === undefined || scope.files.length > 0) {
     phases.push({
@@ -107,18 +132,24 @@ function phasesFor(scope, jestArgs) {
  */
 const JEST_NODE_OPTIONS = ['--experimental-vm-modules', '--disable-warning=ExperimentalWarning'];
 
-function jestNodeOptions(current = process.env.NODE_OPTIONS ?? '') {
+function jestNodeOptions(current = process.env['NODE_OPTIONS'] ?? '') {
   const options = current.split(/\s+/).filter(Boolean);
   for (const option of JEST_NODE_OPTIONS) if (!options.includes(option)) options.push(option);
   return options.join(' ');
 }
 
+/** @param {number} ms */
 const seconds = (ms) => `${(ms / 1000).toFixed(1).padStart(6)} s`;
 
+/**
+ * @param {{ name: string, ms: number, code: number }[]} results
+ * @param {number} wallMs
+ */
 function printSummary(results, wallMs) {
   const lines = ['', 'phase          time     result'];
   for (const { name, ms, code } of results)
     lines.push(`${name.padEnd(12)} ${seconds(ms)}   ${code === 0 ? 'ok' : 'FAILED'}`);
+  /** @type {{ projects: { name: string, wallMs: number, testMs: number, suites: number, tests: number, failed: number }[], totals: { passed: number, failed: number, skipped: number } } | undefined} */
   let report;
   try {
     report = JSON.parse(fs.readFileSync(REPORT, 'utf8'));
@@ -143,10 +174,12 @@ function printSummary(results, wallMs) {
 
 async function main() {
   const options = parseArgs(process.argv.slice(2));
+  /** @type {import('./affected.cjs').Scope} */
   const scope = options.affected ? affectedScope(ROOT, options.base) : {};
   if (scope.description) process.stdout.write(`${scope.description}\n`);
   fs.rmSync(REPORT, { force: true });
   const started = Date.now();
+  /** @type {{ name: string, ms: number, code: number }[]} */
   const results = [];
   for (const phase of phasesFor(scope, options.jestArgs)) {
     process.stdout.write(`\n── ${phase.name} ──\n`);

@@ -2,6 +2,16 @@
 // Used by the local stack runner, its end-to-end test and the docker-compose check.
 'use strict';
 
+/**
+ * @typedef {{ env: string, default: string | number }} AppPort
+ * @typedef {{
+ *   name: string,
+ *   ports: Record<string, AppPort>,
+ *   endpoints: (env: NodeJS.ProcessEnv) => string[],
+ *   health: { kind: 'http', path: string },
+ * }} App
+ * @type {App[]}
+ */
 const APPS = [
   {
     name: 'greeter',
@@ -10,8 +20,8 @@ const APPS = [
       http: { env: 'GREETER_HTTP_PORT', default: 3001 },
     },
     endpoints: (env) => [
-      `gRPC ${(env.GREETER_GRPC_URL || '0.0.0.0:50051').replace('0.0.0.0', 'localhost')}`,
-      `HTTP http://localhost:${env.GREETER_HTTP_PORT || 3001} (GET /metrics, /health/ready)`,
+      `gRPC ${(env['GREETER_GRPC_URL'] || '0.0.0.0:50051').replace('0.0.0.0', 'localhost')}`,
+      `HTTP http://localhost:${env['GREETER_HTTP_PORT'] || 3001} (GET /metrics, /health/ready)`,
     ],
     health: { kind: 'http', path: '/health/ready' },
   },
@@ -19,14 +29,14 @@ const APPS = [
     name: 'producer',
     ports: { http: { env: 'PRODUCER_HTTP_PORT', default: 3000 } },
     endpoints: (env) => [
-      `HTTP http://localhost:${env.PRODUCER_HTTP_PORT || 3000} (POST /messages, POST /greetings, GET /metrics)`,
+      `HTTP http://localhost:${env['PRODUCER_HTTP_PORT'] || 3000} (POST /messages, POST /greetings, GET /metrics)`,
     ],
     health: { kind: 'http', path: '/health/ready' },
   },
   {
     name: 'consumer',
     ports: { http: { env: 'CONSUMER_HTTP_PORT', default: 3002 } },
-    endpoints: (env) => [`HTTP http://localhost:${env.CONSUMER_HTTP_PORT || 3002} (GET /health/ready, /metrics)`],
+    endpoints: (env) => [`HTTP http://localhost:${env['CONSUMER_HTTP_PORT'] || 3002} (GET /health/ready, /metrics)`],
     health: { kind: 'http', path: '/health/ready' },
   },
   {
@@ -36,8 +46,8 @@ const APPS = [
       tcp: { env: 'EVENT_HANDLER_TCP_PORT', default: 8888 },
     },
     endpoints: (env) => [
-      `HTTP http://localhost:${env.EVENT_HANDLER_HTTP_PORT || 3003} (GET /stats, /greetings/:name, /metrics)`,
-      `TCP line echo localhost:${env.EVENT_HANDLER_TCP_PORT || 8888}`,
+      `HTTP http://localhost:${env['EVENT_HANDLER_HTTP_PORT'] || 3003} (GET /stats, /greetings/:name, /metrics)`,
+      `TCP line echo localhost:${env['EVENT_HANDLER_TCP_PORT'] || 8888}`,
     ],
     health: { kind: 'http', path: '/health/ready' },
   },

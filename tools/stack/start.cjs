@@ -24,7 +24,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 const STOP_TIMEOUT_MS = 20_000;
 const COLORS = ['\x1b[36m', '\x1b[32m', '\x1b[35m', '\x1b[33m', '\x1b[34m'];
 const RESET = '\x1b[0m';
-const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+const useColor = process.stdout.isTTY && !process.env['NO_COLOR'];
 
 // A reader that went away (`| head -1`, a closed terminal) makes writes fail with EPIPE: output is
 // dropped from then on, and the runner goes on until it is told to stop.
@@ -33,18 +33,24 @@ process.stdout.on('error', () => {
   stdoutOpen = false;
 });
 process.stderr.on('error', () => undefined);
+/** @param {string} text */
 function writeOut(text) {
   if (stdoutOpen && !process.stdout.destroyed) process.stdout.write(text);
 }
 
+/**
+ * @param {string} label
+ * @param {string} color
+ */
 function prefixer(label, color) {
   const tag = useColor ? `${color}${label.padEnd(13)}|${RESET} ` : `${label.padEnd(13)}| `;
   let pending = '';
   return {
+    /** @param {string | Buffer} chunk */
     write(chunk) {
       pending += chunk.toString();
       const lines = pending.split('\n');
-      pending = lines.pop();
+      pending = lines.pop() ?? '';
       for (const line of lines) writeOut(`${tag}${line}\n`);
     },
     flush() {
@@ -58,7 +64,7 @@ const say = prefixer('stack', COLORS[4]);
 
 /** Builds the apps with Nx; its output goes through the runner, so a closed stdout cannot fail it. */
 function build() {
-  if (process.env.HELLO_SKIP_BUILD === '1') return Promise.resolve();
+  if (process.env['HELLO_SKIP_BUILD'] === '1') return Promise.resolve();
   say.write('building the apps (nx run-many -t build)…\n');
   const child = spawn(
     'npx',
@@ -71,14 +77,21 @@ function build() {
   );
   child.stdout.on('data', (d) => writeOut(d.toString()));
   child.stderr.on('data', (d) => writeOut(d.toString()));
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error('the build failed; see the output above')),
-    );
-  });
+  return /** @type {Promise<void>} */ (
+    new Promise((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error('the build failed; see the output above')),
+      );
+    })
+  );
 }
 
+/**
+ * @param {import('./apps.cjs').App} app
+ * @param {number} index
+ * @param {NodeJS.ProcessEnv} env
+ */
 function startApp(app, index, env) {
   const main = path.join(ROOT, 'dist', 'apps', app.name, 'main.js');
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: build ${app.name} first`);
@@ -91,23 +104,28 @@ function startApp(app, index, env) {
   say.write(`started ${app.name} (pid ${child.pid})\n`);
   child.stdout.on('data', (d) => out.write(d));
   child.stderr.on('data', (d) => out.write(d));
-  child.exited = new Promise((resolve) =>
+  /** @type {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} */
+  const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => {
       out.flush();
       resolve({ code, signal });
     }),
   );
-  return child;
+  return Object.assign(child, { exited });
 }
 
 /** host:port as a client on this machine reaches it (a wildcard bind address becomes localhost). */
+/** @param {string} hostPort */
 function reachable(hostPort) {
   return hostPort.replace(/^(0\.0\.0\.0|\[::\]|::)(?=:)/, 'localhost');
 }
 
+/** @type {import('../rabbitmq/broker.cjs').Broker | Awaited<ReturnType<typeof startCluster>> | undefined} */
 let broker;
+/** @type {Promise<void> | undefined} */
 let brokerStopping;
 /** Stops whatever runs so far; replaced by the full stop once the apps run. */
+/** @type {() => Promise<void>} */
 let stopEverything = async () => {
   await stopBroker();
   process.exit(1);
@@ -123,19 +141,22 @@ function stopBroker() {
   return brokerStopping;
 }
 
+/** @param {NodeJS.ProcessEnv} env */
 async function startLocalBroker(env) {
-  const nodes = Number(process.env.HELLO_RABBITMQ_NODES || 1);
+  const nodes = Number(process.env['HELLO_RABBITMQ_NODES'] || 1);
   if (!Number.isInteger(nodes) || nodes < 1)
-    throw new Error(`HELLO_RABBITMQ_NODES must be a whole number of nodes, got "${process.env.HELLO_RABBITMQ_NODES}"`);
+    throw new Error(
+      `HELLO_RABBITMQ_NODES must be a whole number of nodes, got "${process.env['HELLO_RABBITMQ_NODES']}"`,
+    );
   if (nodes > 1) {
     say.write(`starting a local ${nodes}-node RabbitMQ cluster…\n`);
-    broker = await startCluster({ nodes, name: process.env.HELLO_RABBITMQ_NODE || 'stack', ...portsFromEnv() });
+    broker = await startCluster({ nodes, name: process.env['HELLO_RABBITMQ_NODE'] || 'stack', ...portsFromEnv() });
     for (const node of broker.nodes) say.write(`  ${node.nodeName}: ${node.url} (management ${node.managementUrl})\n`);
   } else {
     say.write('starting a local RabbitMQ…\n');
-    broker = await startBroker({ name: process.env.HELLO_RABBITMQ_NODE || 'stack', ...portsFromEnv() });
+    broker = await startBroker({ name: process.env['HELLO_RABBITMQ_NODE'] || 'stack', ...portsFromEnv() });
   }
-  env.RABBITMQ_URL = broker.url;
+  env['RABBITMQ_URL'] = broker.url;
   say.write(`RabbitMQ ready at ${broker.url} (management ${broker.managementUrl})\n`);
 }
 
@@ -143,17 +164,20 @@ async function main() {
   require('../scripts/ensure-deps.cjs');
   await build();
 
-  const env = { ...process.env, NODE_ENV: process.env.NODE_ENV || 'production' };
+  /** @type {NodeJS.ProcessEnv} */
+  const env = { ...process.env, NODE_ENV: process.env['NODE_ENV'] || 'production' };
   // Colours only when a person watches; logs piped to a file stay plain.
-  if (!useColor) env.NO_COLOR = '1';
+  if (!useColor) env['NO_COLOR'] = '1';
   // One JSON object per line is for log shippers; a person at a terminal reads them pretty.
-  if (!env.LOG_FORMAT && process.stdout.isTTY) env.LOG_FORMAT = 'pretty';
+  if (!env['LOG_FORMAT'] && process.stdout.isTTY) env['LOG_FORMAT'] = 'pretty';
+  /** @type {NodeJS.Signals | undefined} */
   let stopRequested;
+  /** @param {NodeJS.Signals} signal */
   const early = (signal) => {
     stopRequested = signal;
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, early);
-  if (!env.RABBITMQ_URL) await startLocalBroker(env);
+  if (!env['RABBITMQ_URL']) await startLocalBroker(env);
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.off(signal, early);
   if (stopRequested) {
     await stopBroker();
@@ -163,6 +187,7 @@ async function main() {
   const children = APPS.map((app, i) => ({ app, child: startApp(app, i, env) }));
   let stopping = false;
 
+  /** @param {string} reason */
   const stop = async (reason) => {
     if (stopping) return;
     stopping = true;
@@ -198,14 +223,14 @@ async function main() {
     });
   }
 
-  const grpc = reachable(env.GREETER_GRPC_URL || '0.0.0.0:50051');
-  const producer = env.PRODUCER_HTTP_PORT || 3000;
-  const eventHandler = env.EVENT_HANDLER_HTTP_PORT || 3003;
+  const grpc = reachable(env['GREETER_GRPC_URL'] || '0.0.0.0:50051');
+  const producer = env['PRODUCER_HTTP_PORT'] || 3000;
+  const eventHandler = env['EVENT_HANDLER_HTTP_PORT'] || 3003;
   say.write('hello-mesh is starting:\n');
   for (const app of APPS) say.write(`  ${app.name.padEnd(13)} ${app.endpoints(env).join(', ')}\n`);
   // With TLS the dialled name must be in the certificate; "localhost" is the usual one for a local stack.
-  const grpcFlags = env.GREETER_TLS_CERT_FILE
-    ? `-cacert <your CA>${env.GREETER_TLS_CLIENT_CA_FILE ? ' -cert <client.pem> -key <client.key>' : ''}`
+  const grpcFlags = env['GREETER_TLS_CERT_FILE']
+    ? `-cacert <your CA>${env['GREETER_TLS_CLIENT_CA_FILE'] ? ' -cert <client.pem> -key <client.key>' : ''}`
     : '-plaintext';
   say.write(`try:   grpcurl ${grpcFlags} -d '{"name": "world"}' ${grpc} helloworld.Greeter/SayHello\n`);
   say.write(

@@ -32,10 +32,16 @@ const BUNDLED = new Set([
   'js-yaml',
   '@microsoft/tsdoc',
 ]);
+/** @param {string} name */
 const bundled = (name) => name.startsWith('@nestjs/') || BUNDLED.has(name);
 
+/** @type {Map<string, boolean>} */
 const installed = new Map();
-/** Whether package `name` is installed (Nest's optional peers, e.g. @nestjs/websockets, are not). */
+/**
+ * Whether package `name` is installed (Nest's optional peers, e.g. @nestjs/websockets, are not).
+ * @param {string} name
+ * @returns {boolean}
+ */
 function isInstalled(name) {
   if (!installed.has(name)) {
     // Not require.resolve(`${name}/package.json`): a package's `exports` may not list it.
@@ -45,10 +51,13 @@ function isInstalled(name) {
       folders.some((folder) => existsSync(join(folder, name, 'package.json'))),
     );
   }
-  return installed.get(name);
+  return /** @type {boolean} */ (installed.get(name));
 }
 
-/** The package a request names: `@scope/name` or `name`. */
+/**
+ * The package a request names: `@scope/name` or `name`.
+ * @param {string} request
+ */
 function packageOf(request) {
   const parts = request.split('/');
   return request.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
@@ -61,6 +70,8 @@ function packageOf(request) {
  * their own files), native addons (better-sqlite3), swagger-ui-dist (served from its folder), and the
  * optional packages Nest tries to load and that are not installed (it goes on without them). The
  * project's own libraries (@hello/*) are bundled.
+ * @param {{ request?: string }} data
+ * @param {(error?: Error | null, result?: string) => void} callback
  */
 function externals({ request }, callback) {
   if (!request || request.startsWith('.') || request.startsWith('/') || request.startsWith('@hello/')) {
@@ -71,7 +82,10 @@ function externals({ request }, callback) {
   return callback(null, `commonjs ${request}`);
 }
 
-/** @param {string} appDir the app's folder (`__dirname` of its webpack.config.js) */
+/**
+ * @param {string} appDir the app's folder (`__dirname` of its webpack.config.js)
+ * @returns {import('webpack').Configuration}
+ */
 function appWebpackConfig(appDir) {
   return {
     externals: [externals],
@@ -84,7 +98,7 @@ function appWebpackConfig(appDir) {
     output: {
       path: join(appDir, '..', '..', 'dist', 'apps', basename(appDir)),
       clean: true,
-      ...(process.env.NODE_ENV !== 'production' && {
+      ...(process.env['NODE_ENV'] !== 'production' && {
         devtoolModuleFilenameTemplate: '[absolute-resource-path]',
       }),
     },

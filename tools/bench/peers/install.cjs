@@ -16,7 +16,10 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BUILD = path.join(ROOT, '.local', 'bench', 'peers');
 
-/** Installs the peer package `name` if needed; returns the folder it is installed in. */
+/**
+ * Installs the peer package `name` if needed; returns the folder it is installed in.
+ * @param {string} name
+ */
 function installPeerPackage(name) {
   const source = path.join(__dirname, name);
   const target = path.join(BUILD, name);

@@ -13,17 +13,34 @@ const options = require(path.join(ROOT, 'tools', 'jest', 'swc-options.cjs'));
 const { paths = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.base.json'), 'utf8')).compilerOptions;
 const aliases = new Map(Object.entries(paths).map(([alias, [target]]) => [alias, path.join(ROOT, target)]));
 
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function resolveAlias(request, ...rest) {
+// `_resolveFilename` is Node's internal resolver, which @types/node leaves out.
+const internals = /** @type {{ _resolveFilename(this: unknown, request: string, ...rest: unknown[]): string }} */ (
+  /** @type {unknown} */ (Module)
+);
+const resolveFilename = internals._resolveFilename;
+/**
+ * @this {unknown}
+ * @param {string} request
+ * @param {...unknown} rest
+ */
+internals._resolveFilename = function resolveAlias(request, ...rest) {
   return resolveFilename.call(this, aliases.get(request) ?? request, ...rest);
 };
 
+/**
+ * @param {NodeJS.Module} module
+ * @param {string} filename
+ */
 require.extensions['.ts'] = function compileTypeScript(module, filename) {
   const { code } = transformSync(fs.readFileSync(filename, 'utf8'), {
     ...options,
     filename,
   });
-  module._compile(code, filename);
+  // `_compile` is Node's internal module compiler, which @types/node leaves out.
+  /** @type {{ _compile(code: string, filename: string): void }} */ (/** @type {unknown} */ (module))._compile(
+    code,
+    filename,
+  );
 };
 
 process.setSourceMapsEnabled?.(true);
