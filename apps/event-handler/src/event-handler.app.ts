@@ -1,9 +1,6 @@
 import { AmqpServer } from '@hello/messaging';
-import { type OpenApiInfo, serveOpenApi, usePinoLogger, useHttpObservability } from '@hello/platform';
-import type { LoggerService } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { createPlatformApp, type CreatePlatformAppOptions, type OpenApiInfo, startPlatformApp } from '@hello/platform';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import type { EventHandlerConfig } from './config/event-handler.config';
 import { LineServer } from './line-echo/line-server';
@@ -28,18 +25,11 @@ export interface EventHandlerApp {
  * The event-handler's Nest application, built from AppModule but not started (startEventHandlerApp
  * starts it). It logs through pino unless `logger` is given (tests pass `false`).
  */
-export async function createEventHandlerApp(
+export function createEventHandlerApp(
   config: EventHandlerConfig,
-  options: { logger?: false | LoggerService } = {},
+  options: CreatePlatformAppOptions = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
-    bufferLogs: options.logger === undefined,
-    ...options,
-    // Errors reach the caller (main.ts exits non-zero; tests see them) instead of exiting here.
-    abortOnError: false,
-  });
-  if (options.logger === undefined) usePinoLogger(app);
-  return app;
+  return createPlatformApp(AppModule.register(config), options);
 }
 
 /**
@@ -50,23 +40,14 @@ export async function startEventHandlerApp(
   app: NestExpressApplication,
   config: EventHandlerConfig,
 ): Promise<EventHandlerApp> {
-  useHttpObservability(app);
-  if (config.platform.httpDocs !== false) serveOpenApi(app, EVENT_HANDLER_OPENAPI);
   const lineServer = app.get(LineServer);
-  app.connectMicroservice({ strategy: app.get(AmqpServer) });
-  app.connectMicroservice({ strategy: lineServer });
-  try {
-    // Lifecycle hooks first (CQRS handlers registered, publisher connected, pending outbox
-    // messages on their way), then the transports, then HTTP: /health answers once all run.
-    await app.init();
-    await app.startAllMicroservices();
-    await app.listen(config.httpPort, config.host);
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    throw error;
-  }
-  const httpPort = (app.getHttpServer().address() as AddressInfo).port;
-  const tcpPort = lineServer.address().port;
+  const httpPort = await startPlatformApp(app, {
+    openApi: EVENT_HANDLER_OPENAPI,
+    httpDocs: config.platform.httpDocs,
+    port: config.httpPort,
+    host: config.host,
+    microservices: [{ strategy: app.get(AmqpServer) }, { strategy: lineServer }],
+  });
   let closing: Promise<void> | undefined;
-  return { app, httpPort, tcpPort, close: () => (closing ??= app.close()) };
+  return { app, httpPort, tcpPort: lineServer.address().port, close: () => (closing ??= app.close()) };
 }

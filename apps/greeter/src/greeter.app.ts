@@ -1,15 +1,12 @@
-import type { LoggerService } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import {
+  createPlatformApp,
+  type CreatePlatformAppOptions,
   Metrics,
   type OpenApiInfo,
   Readiness,
-  serveOpenApi,
-  usePinoLogger,
-  useHttpObservability,
+  startPlatformApp,
 } from '@hello/platform';
-import type { AddressInfo } from 'node:net';
 import { AppModule } from './app.module';
 import type { GreeterConfig } from './config/greeter.config';
 import { DrainingServerGrpc } from './grpc/draining-server-grpc';
@@ -55,18 +52,11 @@ function createGreeterServer(config: GreeterConfig, metrics: Metrics): DrainingS
  * The greeter's Nest application, built from AppModule but not started (startGreeterApp starts it).
  * It logs through pino unless `logger` is given (tests pass their own, or `false`).
  */
-export async function createGreeterApp(
+export function createGreeterApp(
   config: GreeterConfig,
-  options: { logger?: false | LoggerService } = {},
+  options: CreatePlatformAppOptions = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
-    bufferLogs: options.logger === undefined,
-    ...options,
-    // Errors reach the caller (main.ts exits non-zero; tests see them) instead of exiting here.
-    abortOnError: false,
-  });
-  if (options.logger === undefined) usePinoLogger(app);
-  return app;
+  return createPlatformApp(AppModule.register(config), options);
 }
 
 /**
@@ -76,24 +66,19 @@ export async function createGreeterApp(
  */
 export async function startGreeterApp(app: NestExpressApplication, config: GreeterConfig): Promise<GreeterApp> {
   const server = createGreeterServer(config, app.get(Metrics));
-  useHttpObservability(app);
-  if (config.platform.httpDocs !== false) serveOpenApi(app, GREETER_OPENAPI);
-  app.connectMicroservice({ strategy: server }, { inheritAppConfig: true });
-  try {
+  const httpPort = await startPlatformApp(app, {
+    openApi: GREETER_OPENAPI,
+    httpDocs: config.platform.httpDocs,
+    port: config.httpPort,
+    microservices: [{ strategy: server, inheritAppConfig: true }],
     // A short wait for the broker, so a greeter that starts beside it reports SERVING at once; it
     // serves without it all the same (events wait in the buffer).
-    await app
-      .get(GreeterBroker)
-      .connection.connect(STARTUP_BROKER_WAIT_MS)
-      .catch(() => undefined);
-    await app.init();
-    await app.startAllMicroservices();
-    await app.listen(config.httpPort);
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    throw error;
-  }
-  const httpPort = (app.getHttpServer().address() as AddressInfo).port;
+    beforeInit: () =>
+      app
+        .get(GreeterBroker)
+        .connection.connect(STARTUP_BROKER_WAIT_MS)
+        .catch(() => undefined),
+  });
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {

@@ -1,8 +1,12 @@
-import type { LoggerService } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { type OpenApiInfo, serveOpenApi, usePinoLogger, useHttpObservability } from '@hello/platform';
-import type { AddressInfo } from 'node:net';
+import {
+  createPlatformApp,
+  type CreatePlatformAppOptions,
+  type OpenApiInfo,
+  type PlatformHttpOptions,
+  preparePlatformHttp,
+  startPlatformApp,
+} from '@hello/platform';
 import { AppModule } from './app.module';
 import type { ProducerConfig } from './config/producer.config';
 
@@ -25,20 +29,22 @@ export interface ProducerApp {
  * The producer's Nest application, built from AppModule but not started (startProducerApp starts it).
  * It logs through pino unless `logger` is given (tests pass `false`).
  */
-export async function createProducerApp(
+export function createProducerApp(
   config: ProducerConfig,
-  options: { logger?: false | LoggerService } = {},
+  options: CreatePlatformAppOptions = {},
 ): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(config), {
-    // startProducerApp puts in the JSON body parser, after the HTTP observability.
-    bodyParser: false,
-    bufferLogs: options.logger === undefined,
-    ...options,
-    // Errors reach the caller (main.ts exits non-zero; tests see them) instead of exiting here.
-    abortOnError: false,
-  });
-  if (options.logger === undefined) usePinoLogger(app);
-  return app;
+  // startProducerApp puts in the JSON body parser, after the HTTP observability.
+  return createPlatformApp(AppModule.register(config), { bodyParser: false, ...options });
+}
+
+/** The producer's HTTP side: JSON bodies only, after the observability and before the docs. */
+function producerHttp(config: ProducerConfig): PlatformHttpOptions {
+  return {
+    openApi: PRODUCER_OPENAPI,
+    httpDocs: config.platform.httpDocs,
+    // JSON escaping can make a body several times longer than its text's size limit.
+    configureHttp: (app) => app.useBodyParser('json', { limit: '1mb' }),
+  };
 }
 
 /**
@@ -46,26 +52,15 @@ export async function createProducerApp(
  * start, it closes the app and rejects.
  */
 export async function startProducerApp(app: NestExpressApplication, config: ProducerConfig): Promise<ProducerApp> {
-  prepareProducerHttp(app, config);
-  try {
-    await app.listen(config.httpPort);
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    throw error;
-  }
-  const httpPort = (app.getHttpServer().address() as AddressInfo).port;
+  const httpPort = await startPlatformApp(app, { ...producerHttp(config), port: config.httpPort });
   let closing: Promise<void> | undefined;
   return { app, httpPort, close: () => (closing ??= app.close()) };
 }
 
 /**
- * What the producer's HTTP server gets before it starts: observability first, then the JSON body
- * parser, then the OpenAPI document. startProducerApp calls it; a test that listens its own way
- * (e.g. with a larger backlog) calls it instead.
+ * What startProducerApp does to the HTTP server before it listens, for a test that listens its own
+ * way (e.g. with a larger backlog).
  */
 export function prepareProducerHttp(app: NestExpressApplication, config: ProducerConfig): void {
-  useHttpObservability(app);
-  // JSON only; JSON escaping can make a body several times longer than its text's size limit.
-  app.useBodyParser('json', { limit: '1mb' });
-  if (config.platform.httpDocs !== false) serveOpenApi(app, PRODUCER_OPENAPI);
+  preparePlatformHttp(app, producerHttp(config));
 }

@@ -20,4 +20,5 @@ export * from './lib/health/health.controller';
 // Module and lifecycle
 export * from './lib/platform.module';
 export * from './lib/bootstrap/run-app';
+export * from './lib/bootstrap/platform-app';
 export * from './lib/health/amqp-checks';
