@@ -5,6 +5,7 @@ import * as amqp from 'amqplib';
 import { GreetingGreetedIntegrationEvent, integrationEventMessage, Topology } from '@hello/contracts';
 import { declareTopology, eventLogTopology } from '@hello/messaging';
 import { freePort, spawnApp, type SpawnedApp, waitFor } from '@hello/testing';
+import { startCluster } from '../cluster.cjs';
 
 /** What the spec reads of the event-handler's answers (GET /projections, /projections/rebuild, /stats, /greetings/by-hour). */
 interface ProjectionStatus {
@@ -33,19 +34,8 @@ const HISTORY = 19_200;
 const NAMES = 400;
 const DAY = '2026-03-01';
 
-interface Node {
-  nodeName: string;
-  url: string;
-  kill(): Promise<void>;
-}
-interface Cluster {
-  nodes: Node[];
-  leaderOf(queue: string): Promise<Node | undefined>;
-  stop(): Promise<void>;
-}
-const { startCluster } = require('../cluster.cjs') as {
-  startCluster(options: Record<string, unknown>): Promise<Cluster>;
-};
+type Cluster = Awaited<ReturnType<typeof startCluster>>;
+type Node = Cluster['nodes'][number];
 
 describe('a rebuild when the node leading the event log is killed', () => {
   let cluster: Cluster;

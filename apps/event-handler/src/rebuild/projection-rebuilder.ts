@@ -9,19 +9,19 @@ import {
 } from '@hello/messaging';
 import { Metrics as PlatformMetrics } from '@hello/platform';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { type Kysely, sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import { randomUUID } from 'node:crypto';
 import type { Counter } from 'prom-client';
 import { EVENT_HANDLER_CONFIG, type EventHandlerConfig } from '../config/event-handler.config';
-import type { EventHandlerSchema } from '../database/database-schema';
-import { EventHandlerDatabase, REBUILD_SCHEMA } from '../database/event-handler-database';
+import { EventHandlerDatabase } from '../database/event-handler-database';
 import { LOG_PROJECTIONS, type LogProjection } from '../log-projections/log-projection';
 import { LogProjectionRunner } from '../log-projections/log-projection-runner';
 import { type LogEntry, LogProjectionStore } from '../log-projections/log-projection-store';
 import { OutboxStore } from '../outbox/outbox-store';
-import { type EventToApply, inboxPrunedCounter, ProjectionStore } from '../projections/projection-store';
-import { PROJECTORS, type Projector, type ProjectionTable } from '../projections/projector';
+import { type EventToApply, ProjectionStore } from '../projections/projection-store';
+import { PROJECTORS, type Projector } from '../projections/projector';
 import { type RebuildReport, SKIPPED_LISTED } from './rebuild-report';
+import { behindLive, type FreshTables, type Selection, swapIn } from './rebuild-swap';
 
 /** What to rebuild, and from where in the log. */
 export interface RebuildRequest {
@@ -43,20 +43,8 @@ export class UnknownProjection extends Error {
 
 /** Log entries applied per transaction to the fresh tables. */
 const BATCH_SIZE = 1_000;
-/** How long the swap may hold the live tables (writes wait; reads go on) for the fresh ones to catch up. */
-const SWAP_LOCKED_WAIT_MS = 2_000;
-/**
- * Live inbox rows applied from this long before the rebuild started must be in the fresh tables before
- * the swap (every such event is in the log); the margin covers clocks of replicas that differ a little.
- */
-const CLOCK_MARGIN_MS = 60_000;
 /** pg_try_advisory_lock key: one rebuild at a time across replicas on one PostgreSQL database. */
 const LOCK_KEY = 'hello-mesh.event-handler.projection-rebuild';
-
-interface Selection {
-  readonly projectors: readonly Projector[];
-  readonly logProjections: readonly LogProjection[];
-}
 
 /** The rebuild in progress: its fresh tables, reader and what it has applied. */
 interface Run {
@@ -286,12 +274,16 @@ export class ProjectionRebuilder implements OnModuleInit, OnApplicationShutdown 
         if (left <= 0) {
           throw new Error(
             `the fresh tables did not catch up with the live ones in ${this.config.rebuildSwapTimeoutMs} ms ` +
-              `(${(await this.behindLive(run, this.database.db)) ?? 'now they have'}); events applied live ` +
+              `(${(await behindLive(this.database.db, freshTablesOf(run))) ?? 'now they have'}); events applied live ` +
               'that the log does not hold cannot be rebuilt',
           );
         }
         await Promise.race([this.until(run, () => this.caughtUpWithLive(run), left), readFailed]);
-        swapped = await this.swap(run);
+        swapped = await swapIn(this.database, freshTablesOf(run), {
+          replacesAll: run.selection.projectors.length === this.projectors.length,
+          logger: this.logger,
+          label: `rebuild ${run.report.id}`,
+        });
       }
       const finishedAt = Date.now();
       run.outcome = 'done';
@@ -390,149 +382,7 @@ export class ProjectionRebuilder implements OnModuleInit, OnApplicationShutdown 
 
   /** Whether the fresh tables hold everything the live ones have applied (read without a lock: a hint). */
   private async caughtUpWithLive(run: Run): Promise<boolean> {
-    return (await this.behindLive(run, this.database.db)) === undefined;
-  }
-
-  /**
-   * What the fresh tables still lack of what the live ones have applied, in words; undefined when
-   * nothing: every live log projection's position is at or before the fresh one's, and every event
-   * the live inbox took (of the rebuilt types) since shortly before the rebuild started is in the fresh tables.
-   */
-  private async behindLive(run: Run, trx: Kysely<EventHandlerSchema>): Promise<string | undefined> {
-    const logNames = run.selection.logProjections.map((p) => p.name);
-    if (logNames.length > 0) {
-      const positions = await trx
-        .selectFrom('projection_positions')
-        .select(['projection', 'log_offset'])
-        .where('projection', 'in', logNames)
-        .execute();
-      const ahead = positions.find((p) => Number(p.log_offset) > run.shadowOffset);
-      if (ahead) return `${ahead.projection} is at offset ${ahead.log_offset}, the fresh tables at ${run.shadowOffset}`;
-    }
-    const types = run.selection.projectors.map((p) => p.eventClass.type);
-    if (types.length > 0) {
-      // Read from a time, the events published before it are left out on purpose: only what the live
-      // side applied since the start counts (a consumer lagging behind that time makes the swap wait).
-      const since = new Date(run.from === 'first' ? run.startedAt - CLOCK_MARGIN_MS : run.startedAt).toISOString();
-      const live = await trx
-        .selectFrom('inbox')
-        .select('event_id')
-        .where('type', 'in', types)
-        .where('applied_at', '>=', since)
-        .execute();
-      const shadow = (run.shadow as EventHandlerDatabase).db;
-      let missing = 0;
-      for (let i = 0; i < live.length; i += 500) {
-        const ids = live.slice(i, i + 500).map((row) => row.event_id);
-        const found = await shadow
-          .selectFrom('inbox')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('event_id', 'in', ids)
-          .executeTakeFirstOrThrow();
-        missing += ids.length - Number(found.n);
-      }
-      if (missing > 0) return `${missing} events applied live are not in the fresh tables yet`;
-    }
-    return undefined;
-  }
-
-  /**
-   * One try at replacing the live rows: holds the live tables' writers back (PostgreSQL: a lock on the
-   * tables, reads go on; SQLite: the transaction holds the app's one connection), lets the fresh tables
-   * catch up for at most SWAP_LOCKED_WAIT_MS, then copies them over in the same transaction.
-   * Resolves to false (nothing changed) when they did not catch up in time.
-   */
-  private async swap(run: Run): Promise<boolean> {
-    const live = this.database;
-    const shadow = run.shadow as EventHandlerDatabase;
-    if (live.dialect === 'sqlite') {
-      await sql`attach database ${shadow.file} as ${sql.id(REBUILD_SCHEMA)}`.execute(live.db);
-    }
-    try {
-      return await live.db.transaction().execute(async (trx) => {
-        if (live.dialect === 'postgres') {
-          // EXCLUSIVE: queries (ACCESS SHARE) go on; inserts, updates and deletes wait for the commit.
-          await sql`lock table inbox, greetings, counters, recent_messages, greetings_by_hour, projection_positions
-            in exclusive mode`.execute(trx);
-        }
-        const deadline = Date.now() + SWAP_LOCKED_WAIT_MS;
-        for (;;) {
-          await run.applying;
-          const behind = await this.behindLive(run, trx);
-          if (behind === undefined) {
-            // Nothing more reaches the fresh tables until the copy has committed.
-            let resume!: () => void;
-            const paused = new Promise<void>((resolve) => (resume = resolve));
-            run.applying = run.applying.then(() => paused);
-            try {
-              await this.copy(run, trx);
-            } finally {
-              resume();
-            }
-            return true;
-          }
-          if (Date.now() >= deadline) {
-            this.logger.warn(`rebuild ${run.report.id}: swap postponed (${behind})`);
-            return false;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      });
-    } finally {
-      if (live.dialect === 'sqlite') await sql`detach database ${sql.id(REBUILD_SCHEMA)}`.execute(live.db);
-    }
-  }
-
-  /** Replaces the rebuilt projections' live rows with the fresh ones, inside the swap's transaction. */
-  private async copy(run: Run, trx: Transaction<EventHandlerSchema>): Promise<void> {
-    const { projectors, logProjections } = run.selection;
-    const tables = new Set<ProjectionTable>();
-    const counters: string[] = [];
-    for (const projection of [...projectors, ...logProjections]) {
-      for (const table of projection.owns.tables) tables.add(table);
-      counters.push(...projection.owns.counters);
-    }
-    const fresh = (table: string) => sql.table(`${REBUILD_SCHEMA}.${table}`);
-    for (const table of tables) {
-      await sql`delete from ${sql.table(table)}`.execute(trx);
-      await sql`insert into ${sql.table(table)} select * from ${fresh(table)}`.execute(trx);
-    }
-    const types = projectors.map((p) => p.eventClass.type);
-    if (types.length > 0) {
-      await trx.deleteFrom('inbox').where('type', 'in', types).execute();
-      await sql`insert into inbox select * from ${fresh('inbox')} where type in (${sql.join(types)})`.execute(trx);
-      // The pruned rows of these types are back in the inbox (the log still has them) or gone from the
-      // history; the bare counter of older builds cannot be split by type: it goes with a full rebuild.
-      const pruned = types.map(inboxPrunedCounter);
-      if (projectors.length === this.projectors.length) pruned.push('inbox_pruned');
-      await trx.deleteFrom('counters').where('name', 'in', pruned).execute();
-    }
-    if (counters.length > 0) {
-      await trx.deleteFrom('counters').where('name', 'in', counters).execute();
-      await sql`insert into counters select * from ${fresh('counters')} where name in (${sql.join(counters)})`.execute(
-        trx,
-      );
-    }
-    // Positions: the log projections' from the fresh tables; the queue-fed ones' say where the rebuild stopped.
-    const names = [...projectors.map((p) => p.projection), ...logProjections.map((p) => p.name)];
-    await trx.deleteFrom('projection_positions').where('projection', 'in', names).execute();
-    if (logProjections.length > 0) {
-      await sql`insert into projection_positions select * from ${fresh('projection_positions')}
-        where projection in (${sql.join(logProjections.map((p) => p.name))})`.execute(trx);
-    }
-    const appliedAt = new Date().toISOString();
-    for (const projector of projectors) {
-      await trx
-        .insertInto('projection_positions')
-        .values({
-          projection: projector.projection,
-          log_offset: run.shadowOffset,
-          applied_at: appliedAt,
-          events_skipped: run.report.skipped.total,
-          history_from: run.report.historyFrom ?? null,
-        })
-        .execute();
-    }
+    return (await behindLive(this.database.db, freshTablesOf(run))) === undefined;
   }
 
   /** Resolves once `done()` holds (checked every 50 ms), or after `timeoutMs` anyway; rejects when cancelled. */
@@ -554,5 +404,26 @@ function toApply(projector: Projector, event: IntegrationEvent): EventToApply {
     project: async (tx) => {
       await projector.project(tx, event);
     },
+  };
+}
+
+/** The swap's view of a rebuild in progress. */
+function freshTablesOf(run: Run): FreshTables {
+  return {
+    selection: run.selection,
+    database: run.shadow as EventHandlerDatabase,
+    startedAt: run.startedAt,
+    from: run.from,
+    offset: () => run.shadowOffset,
+    skipped: () => run.report.skipped.total,
+    historyFrom: () => run.report.historyFrom,
+    pause: async () => {
+      await run.applying;
+      let resume!: () => void;
+      const paused = new Promise<void>((resolve) => (resume = resolve));
+      run.applying = run.applying.then(() => paused);
+      return resume;
+    },
+    settled: () => run.applying,
   };
 }
