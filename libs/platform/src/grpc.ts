@@ -1,6 +1,5 @@
 /**
- * The platform's gRPC server parts, apart from `@hello/platform` so that apps serving no gRPC do not
- * load grpc-js: RED metrics and trace context continuation, as grpc-js server interceptors.
+ * The platform's gRPC server part, apart from `@hello/platform` so that apps serving no gRPC do not
+ * load grpc-js: RED metrics and trace context continuation, in one grpc-js server interceptor.
  */
-export * from './lib/metrics/grpc-metrics';
-export * from './lib/telemetry/grpc-trace-context';
+export * from './lib/grpc/grpc-server-interceptor';

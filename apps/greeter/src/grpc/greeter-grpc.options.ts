@@ -13,7 +13,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { loadSync, type PackageDefinition } from '@grpc/proto-loader';
 import type { GrpcOptions } from '@nestjs/microservices';
 import type { Metrics } from '@hello/platform';
-import { grpcMetricsInterceptor, grpcTraceContextInterceptor } from '@hello/platform/grpc';
+import { grpcServerInterceptor } from '@hello/platform/grpc';
 import type { GreeterConfig, GreeterTls } from '../config/greeter.config';
 
 /** The gRPC server options of the greeter: its two services, size limit and reflection. */
@@ -26,11 +26,9 @@ export function greeterGrpcOptions(config: GreeterConfig, metrics: Metrics): Grp
     loader: { ...PROTO_LOADER_OPTIONS },
     // grpc-js refuses a larger request with RESOURCE_EXHAUSTED before it is even decoded.
     maxReceiveMessageLength: config.maxReceiveMessageBytes,
-    // Nest passes channelOptions on to grpc-js' Server: the interceptors see every call, from its
+    // Nest passes channelOptions on to grpc-js' Server: the interceptor sees every call, from its
     // metadata (the caller's trace context) to its status (metrics).
-    channelOptions: {
-      interceptors: [grpcTraceContextInterceptor(), grpcMetricsInterceptor(metrics)].filter((i) => i !== undefined),
-    } as GrpcOptions['options']['channelOptions'],
+    channelOptions: { interceptors: [grpcServerInterceptor(metrics)] } as GrpcOptions['options']['channelOptions'],
     // Reflection describes exactly what is served, so clients such as grpcurl need no .proto.
     onLoadPackageDefinition: (packageDefinition: PackageDefinition, server) =>
       new ReflectionService({ ...packageDefinition, ...reflectionPackageDefinition() }).addToServer(server),
