@@ -26,10 +26,10 @@ type Method = ServerMethodDefinition<unknown, unknown>;
  * layer costs several percent of a unary call's CPU.
  */
 export function grpcServerInterceptor(metrics: Metrics): ServerInterceptor {
-  const seriesOf = methodSeries(metrics);
+  const perMethod = methodState(metrics);
   const tracing = continuesIncomingTraceContext();
   return (method: Method, call) => {
-    const series = seriesOf(method);
+    const series = perMethod(method);
     const begun = process.hrtime.bigint();
     let finished = false;
     const finish = (code: number) => {
@@ -44,7 +44,7 @@ export function grpcServerInterceptor(metrics: Metrics): ServerInterceptor {
     series.inFlight.inc();
     const onCancel = () => finish(GrpcStatus.CANCELLED);
     return new ServerInterceptingCall(call, {
-      start: (next) => next(tracing ? tracingListener(method, onCancel) : { onCancel }),
+      start: (next) => next(tracing ? tracingListener(method, series.spanName, onCancel) : { onCancel }),
       sendStatus: (status, next) => {
         finish(status.code);
         next(status);
@@ -66,11 +66,11 @@ const metadataGetter: TextMapGetter<Metadata> = {
  * metadata (client and bidi streams) or at the request's end (unary, server streams); the messages
  * of a client stream reach the handler's stream one by one, so they are passed on in the context too.
  */
-function tracingListener(method: Method, onCancel: () => void): ServerListener {
+function tracingListener(method: Method, spanName: string, onCancel: () => void): ServerListener {
   let callContext: Context = context.active();
   return {
     onReceiveMetadata: (metadata, next) => {
-      callContext = serverContextOf(method.path.slice(1), metadata, metadataGetter);
+      callContext = serverContextOf(spanName, metadata, metadataGetter);
       context.with(callContext, next, undefined, metadata);
     },
     onReceiveMessage: method.requestStream
@@ -81,13 +81,17 @@ function tracingListener(method: Method, onCancel: () => void): ServerListener {
   };
 }
 
-/** Per method path, its series, made on its first call (grpc-js makes a new method definition for every call). */
-function methodSeries(metrics: Metrics) {
+/**
+ * Per method path, its series and span name, made on its first call (grpc-js makes a new method
+ * definition for every call).
+ */
+function methodState(metrics: Metrics) {
   const { started, handled, handlingSeconds, inFlight } = metrics.grpc;
   const seriesOf = (method: Method) => {
     const { service, name } = splitPath(method.path);
     const labels = { grpc_type: callType(method), grpc_service: service, grpc_method: name };
     return {
+      spanName: method.path.slice(1),
       started: started.labels(labels),
       inFlight: inFlight.labels({ grpc_service: service, grpc_method: name }),
       // Per status code: its completed series.
