@@ -1,19 +1,11 @@
-#!/usr/bin/env node
 /**
  * A local RabbitMQ node for development, tests and benchmarks, run from the OS package
  * (Debian's `rabbitmq-server`) as an unprivileged foreground process on loopback, with its
- * data and logs under `.local/rabbitmq/<name>` in the project.
- *
- *   node tools/rabbitmq/broker.cjs start            start, print RABBITMQ_URL=…, stop on Ctrl-C/SIGTERM
- *   node tools/rabbitmq/broker.cjs run -- CMD ARGS  run CMD with RABBITMQ_URL set (starting a node
- *                                                   only when RABBITMQ_URL is not already set)
- *   node tools/rabbitmq/broker.cjs install          install the OS package when it is missing
+ * data and logs under `.local/rabbitmq/<name>` in the project. The command line is main.cjs;
+ * a cluster of such nodes is cluster.cjs.
  *
  * Everything listens on 127.0.0.1 only: AMQP, management, Erlang distribution and the epmd the node
- * starts. Environment: RABBITMQ_URL (use that broker, start nothing), HELLO_RABBITMQ_PORT (5672),
- * HELLO_RABBITMQ_MANAGEMENT_PORT (15672), HELLO_RABBITMQ_DIST_PORT (a free port),
- * ERL_EPMD_PORT (4369, Erlang's own variable: where the node finds or starts epmd),
- * HELLO_RABBITMQ_NODE (hello), HELLO_RABBITMQ_NODES (1; more starts a local cluster, cluster.cjs).
+ * starts (ERL_EPMD_PORT, Erlang's own variable, says where it finds or starts epmd).
  *
  * A node left running by a launcher that was killed (its data directory's pid files name it) is
  * stopped before a node of the same name starts again.
@@ -23,25 +15,16 @@
 const { spawn, spawnSync, execFile } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { canConnect, freePort, installDebianPackage, stopSignal } = require('../scripts/host.cjs');
+const { canConnect, freePort, installDebianPackage } = require('../scripts/host.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
 
-// A reader that went away (`| head -1`) must not take the launcher down before it stops its node.
-process.stdout.on('error', () => undefined);
-process.stderr.on('error', () => undefined);
-
 /** @param {string} message */
 function log(message) {
   if (!process.stderr.destroyed) process.stderr.write(`[rabbitmq] ${message}\n`);
-}
-
-/** @param {string} text */
-function writeStdout(text) {
-  if (!process.stdout.destroyed) process.stdout.write(text);
 }
 
 /** The launcher's ports from HELLO_RABBITMQ_PORT, HELLO_RABBITMQ_MANAGEMENT_PORT and HELLO_RABBITMQ_DIST_PORT. */
@@ -432,71 +415,9 @@ async function startBroker(options = {}) {
 
 /** @typedef {Awaited<ReturnType<typeof startBroker>>} Broker */
 
-/**
- * @param {string[]} argv
- * @returns {Promise<number>}
- */
-async function main(argv) {
-  const [command, ...rest] = argv;
-  if (command === 'install') {
-    ensureInstalled();
-    log(`installed: ${SERVER}`);
-    return 0;
-  }
-  if (command === 'start') {
-    const nodes = Number(process.env['HELLO_RABBITMQ_NODES'] || 1);
-    const broker =
-      nodes > 1
-        ? await require('./cluster.cjs').startCluster({
-            nodes,
-            name: process.env['HELLO_RABBITMQ_NODE'] || 'hello',
-            ...portsFromEnv(),
-          })
-        : await startBroker({ name: process.env['HELLO_RABBITMQ_NODE'] || 'hello', ...portsFromEnv() });
-    log(`ready: management ${broker.managementUrl}; logs in ${broker.logFile}`);
-    log(`epmd on 127.0.0.1:${broker.epmdPort} (ERL_EPMD_PORT); rabbitmqctl needs HOME=${broker.dir} for the cookie`);
-    log('Ctrl-C stops it. Point the apps (e.g. `nx serve <app>`) at it with:');
-    // The one line on stdout, so that `eval "$(npm run -s rabbitmq | head -1)"`-style use works.
-    writeStdout(`RABBITMQ_URL=${broker.url}\n`);
-    await stopSignal();
-    log('stopping…');
-    await broker.stop();
-    log('stopped');
-    return 0;
-  }
-  if (command === 'run') {
-    const cmd = rest[0] === '--' ? rest.slice(1) : rest;
-    if (cmd.length === 0) throw new Error('usage: broker.cjs run -- COMMAND [ARGS…]');
-    let broker;
-    const env = { ...process.env };
-    if (!env['RABBITMQ_URL']) {
-      broker = await startBroker({
-        name: process.env['HELLO_RABBITMQ_NODE'] || `run-${process.pid}`,
-        port: Number(process.env['HELLO_RABBITMQ_PORT'] || 0),
-        managementPort: Number(process.env['HELLO_RABBITMQ_MANAGEMENT_PORT'] || 0),
-      });
-      env['RABBITMQ_URL'] = broker.url;
-      env['RABBITMQ_MANAGEMENT_URL'] = broker.managementUrl;
-      log(`ready: ${broker.url}`);
-    }
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env });
-    /** @param {NodeJS.Signals} signal */
-    const forward = (signal) => child.kill(signal);
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
-    const code = await new Promise((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1))));
-    if (broker) {
-      await broker.stop();
-      fs.rmSync(path.join(ROOT, '.local', 'rabbitmq', broker.name), { recursive: true, force: true });
-    }
-    return code;
-  }
-  process.stderr.write('usage: broker.cjs start | run -- COMMAND [ARGS…] | install\n');
-  return 2;
-}
-
 module.exports = {
   startBroker,
+  log,
   reclaimLeftover,
   ensureInstalled,
   freePort,
@@ -506,13 +427,3 @@ module.exports = {
   portsFromEnv,
   isAlive,
 };
-
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      log(error.message);
-      process.exit(1);
-    },
-  );
-}

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import * as amqp from 'amqplib';
 import { freePort, waitFor } from '@hello/testing';
 
-// The local broker launcher (tools/rabbitmq/broker.cjs, `npm run rabbitmq`), run as a user runs it.
+// The local broker launcher (tools/rabbitmq/main.cjs, `npm run rabbitmq`), run as a user runs it.
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 jest.setTimeout(180_000);
@@ -23,7 +23,7 @@ interface Launcher {
   exited: Promise<number | null>;
 }
 
-const SCRIPT = 'node tools/rabbitmq/broker.cjs start';
+const SCRIPT = 'node tools/rabbitmq/main.cjs start';
 
 function launch(env: Record<string, string>): Launcher {
   // What `npm run rabbitmq` runs, started directly so that signals reach the launcher itself.
