@@ -8,7 +8,7 @@ const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
 const { ROOT, freePort, percentile, rssMiB, startProcess, stopProcess, sleep } = require('./lib.cjs');
-const { createObserver, projectPublisher, saturation, waitForConsumer } = require('./queue.cjs');
+const { createObserver, projectPublisher, saturation, waitForConsumer } = require('./pipeline.cjs');
 
 /**
  * @param {string} url

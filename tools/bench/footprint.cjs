@@ -13,7 +13,7 @@ const { spawnSync } = require('node:child_process');
 const { ROOT, cpuSeconds, freePort, median, peerArgs, rssMiB, sleep, startProcess, stopProcess } = require('./lib.cjs');
 const { spread } = require('./rounds.cjs');
 const { framedHelloRequest } = require('./grpc.cjs');
-const { waitForConsumer } = require('./queue.cjs');
+const { waitForConsumer } = require('./pipeline.cjs');
 
 /** @param {string} name */
 const APP = (name) => path.join(ROOT, `dist/apps/${name}/main.js`);

@@ -10,7 +10,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const amqp = require('amqplib');
 const { ROOT, freePort, median, stopProcess, sleep } = require('./lib.cjs');
-const { waitForConsumer } = require('./queue.cjs');
+const { waitForConsumer } = require('./pipeline.cjs');
 
 /** @param {Record<string, string>} env */
 async function startEventHandler(env) {

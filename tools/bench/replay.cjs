@@ -10,7 +10,7 @@ const path = require('node:path');
 const amqp = require('amqplib');
 const { median, sleep, stopProcess } = require('./lib.cjs');
 const { appliedSpan, backlog, eventsApplied, publishBacklog, startEventHandler } = require('./projections.cjs');
-const { waitForConsumer } = require('./queue.cjs');
+const { waitForConsumer } = require('./pipeline.cjs');
 
 /**
  * Publishes straight into the stream (the default exchange): the log gets them, no queue does.
