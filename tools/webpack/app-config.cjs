@@ -3,7 +3,7 @@
 // package.json of the app's production dependencies (what the Dockerfile installs).
 'use strict';
 const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
-const { ContextReplacementPlugin, DefinePlugin, optimize } = require('webpack');
+const { Compilation, ContextReplacementPlugin, DefinePlugin, optimize, sources } = require('webpack');
 const { existsSync } = require('node:fs');
 const { basename, join } = require('node:path');
 
@@ -83,6 +83,37 @@ function externals({ request }, callback) {
 }
 
 /**
+ * Writes every character of the bundle outside ASCII as a `\u` escape (in the bundled packages' strings,
+ * regular expressions and comments: dashes, ellipses, emoji). V8 keeps a script's source for as long
+ * as the script lives, one byte per character only when all of them are Latin-1; a few dozen others make
+ * it two bytes per character (2–3 MiB more RSS per app, measured). Escaped, each means the same to JavaScript;
+ * the source map (by line) stays true.
+ */
+class AsciiOnlyPlugin {
+  /** @param {import('webpack').Compiler} compiler */
+  apply(compiler) {
+    compiler.hooks.thisCompilation.tap('AsciiOnlyPlugin', (compilation) => {
+      compilation.hooks.processAssets.tap(
+        { name: 'AsciiOnlyPlugin', stage: Compilation.PROCESS_ASSETS_STAGE_OPTIMIZE_INLINE },
+        (assets) => {
+          for (const [name, asset] of Object.entries(assets)) {
+            if (!name.endsWith('.js')) continue;
+            const text = asset.source().toString();
+            if (!/[\u0080-\uffff]/.test(text)) continue;
+            const escaped = new sources.ReplaceSource(asset);
+            for (const match of text.matchAll(/[\u0080-\uffff]/g)) {
+              const at = /** @type {number} */ (match.index);
+              escaped.replace(at, at, `\\u${match[0].charCodeAt(0).toString(16).padStart(4, '0')}`);
+            }
+            compilation.updateAsset(name, escaped);
+          }
+        },
+      );
+    });
+  }
+}
+
+/**
  * @param {string} appDir the app's folder (`__dirname` of its webpack.config.js)
  * @returns {import('webpack').Configuration}
  */
@@ -115,6 +146,7 @@ function appWebpackConfig(appDir) {
       new DefinePlugin({ 'import.meta.dirname': '__dirname', 'import.meta.filename': '__filename' }),
       // One file: Nest's lazy imports of bundled modules (e.g. @nestjs/microservices) would be chunks.
       new optimize.LimitChunkCountPlugin({ maxChunks: 1 }),
+      new AsciiOnlyPlugin(),
       new NxAppWebpackPlugin({
         target: 'node',
         compiler: 'tsc',

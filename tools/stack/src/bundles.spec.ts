@@ -26,6 +26,13 @@ describe.each(APPS)('the %s bundle', (app) => {
     expect(nest.filter(installed)).toEqual([]);
   });
 
+  it('should be ASCII only, so that V8 keeps its source one byte per character (non-ASCII written as \\u escapes)', () => {
+    const code = bundle(app);
+    expect(code.match(/[\u0080-\uffff]/g) ?? []).toEqual([]);
+    // Escaped in place: the en dash of a config error, for one.
+    expect(code).toContain('must be a port number (1\\u201365535)');
+  });
+
   it('should leave to run time what tracing patches and what must be one per process', () => {
     const patched = app === 'greeter' ? ['@grpc/grpc-js', 'amqplib'] : ['amqplib'];
     for (const name of [...patched, '@opentelemetry/api', 'reflect-metadata', 'pino']) {
