@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Pool, types } from 'pg';
 import type { EventHandlerSchema } from './database-schema';
 import { migrateToLatest } from './migrations';
+import { withStatementCache } from './statement-cache';
 
 /** File name of the SQLite database inside the data folder. */
 export const DATABASE_FILE = 'projections.sqlite';
@@ -122,7 +123,7 @@ export class EventHandlerDatabase {
     // Another process holding the write lock (a backup, an operator's sqlite3 shell) is waited
     // for instead of failing the event at once.
     sqlite.pragma('busy_timeout = 5000');
-    const db = new Kysely<EventHandlerSchema>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const db = new Kysely<EventHandlerSchema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
     return new EventHandlerDatabase(db, 'sqlite', file, file);
   }
 
