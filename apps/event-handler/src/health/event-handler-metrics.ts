@@ -1,7 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { Metrics as PlatformMetrics } from '@hello/platform';
+import type { Counter } from 'prom-client';
 
 export type MetricLabels = Readonly<Record<string, string>>;
+
+/** One series of a counter: its prom-client child, and its value for `value()`. */
+interface Series {
+  readonly child: Counter.Internal;
+  total: number;
+}
 
 /**
  * The event-handler's own counters and gauges (`event_handler_*`), made by the platform's Metrics in
@@ -10,14 +17,15 @@ export type MetricLabels = Readonly<Record<string, string>>;
  */
 @Injectable()
 export class EventHandlerMetrics {
-  private readonly values = new Map<string, number>();
+  /** Series by counter name, then by label values: an event finds its own without building anything. */
+  private readonly series = new Map<string, Map<string, Series>>();
 
   constructor(private readonly platform: PlatformMetrics) {}
 
   increment(name: string, labels: MetricLabels = {}, by = 1): void {
-    this.platform.counter(`event_handler_${name}`, helpOf(name), Object.keys(labels)).inc(labels, by);
-    const key = seriesKey(name, labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
+    const series = this.seriesOf(name, labels);
+    series.child.inc(by);
+    series.total += by;
   }
 
   /** Registers a gauge read at each scrape (e.g. open connections, pending outbox messages). */
@@ -32,7 +40,23 @@ export class EventHandlerMetrics {
 
   /** The value of a counter incremented here (0 when it never was). */
   value(name: string, labels: MetricLabels = {}): number {
-    return this.values.get(seriesKey(name, labels)) ?? 0;
+    return this.series.get(name)?.get(labelKey(labels))?.total ?? 0;
+  }
+
+  private seriesOf(name: string, labels: MetricLabels): Series {
+    let byLabels = this.series.get(name);
+    if (!byLabels) {
+      byLabels = new Map();
+      this.series.set(name, byLabels);
+    }
+    const key = labelKey(labels);
+    let series = byLabels.get(key);
+    if (!series) {
+      const counter = this.platform.counter(`event_handler_${name}`, helpOf(name), Object.keys(labels));
+      series = { child: counter.labels(labels), total: 0 };
+      byLabels.set(key, series);
+    }
+    return series;
   }
 }
 
@@ -40,7 +64,9 @@ function helpOf(name: string): string {
   return `event-handler: ${name.replace(/_/g, ' ')}`;
 }
 
-function seriesKey(name: string, labels: MetricLabels): string {
-  const entries = Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : 1));
-  return `${name}${JSON.stringify(entries)}`;
+/** The label values in the names' order: a counter's label names are the same at every call. */
+function labelKey(labels: MetricLabels): string {
+  let key = '';
+  for (const name in labels) key += `${name}=${labels[name]}\0`;
+  return key;
 }
