@@ -39,4 +39,4 @@ USER 1000:1000
 # The app's own endpoint at its default port (healthcheck.json, written at build); compose sets its own.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=15s --retries=6 CMD ["node", "healthcheck.cjs"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
-CMD ["node", "--enable-source-maps", "main.js"]
+CMD ["node", "--max-semi-space-size=8", "--enable-source-maps", "main.js"]

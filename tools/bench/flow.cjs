@@ -8,6 +8,7 @@ const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
 const { ROOT, freePort, percentile, rssMiB, startProcess, stopProcess, sleep } = require('./lib.cjs');
+const { appNodeArgs } = require('../stack/apps.cjs');
 const { createObserver, projectPublisher, saturation, waitForConsumer } = require('./pipeline.cjs');
 
 /**
@@ -16,7 +17,7 @@ const { createObserver, projectPublisher, saturation, waitForConsumer } = requir
  */
 async function startEventHandler(url, dataDir) {
   const httpPort = await freePort();
-  const child = await startProcess('event-handler', [path.join(ROOT, 'dist/apps/event-handler/main.js')], {
+  const child = await startProcess('event-handler', appNodeArgs(ROOT, 'event-handler'), {
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -36,7 +37,7 @@ async function benchEndToEnd({ createVhost, managementUrl, smoke }) {
   const vhost = await createVhost('bench-e2e');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-e2e-'));
   const grpcPort = await freePort();
-  const greeter = await startProcess('greeter', [path.join(ROOT, 'dist/apps/greeter/main.js')], {
+  const greeter = await startProcess('greeter', appNodeArgs(ROOT, 'greeter'), {
     env: {
       ...process.env,
       NODE_ENV: 'production',
@@ -90,7 +91,7 @@ async function benchMemory({ createVhost, managementUrl, smoke, total: requested
   const warmup = smoke ? 200 : 10_000;
   const vhost = await createVhost('bench-memory');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-memory-'));
-  const consumer = await startProcess('consumer', [path.join(ROOT, 'dist/apps/consumer/main.js')], {
+  const consumer = await startProcess('consumer', appNodeArgs(ROOT, 'consumer'), {
     env: {
       ...process.env,
       NODE_ENV: 'production',

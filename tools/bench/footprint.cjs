@@ -11,12 +11,13 @@ const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
 const { ROOT, cpuSeconds, freePort, median, peerArgs, rssMiB, sleep, startProcess, stopProcess } = require('./lib.cjs');
+const { appNodeArgs } = require('../stack/apps.cjs');
 const { spread } = require('./rounds.cjs');
 const { framedHelloRequest } = require('./grpc.cjs');
 const { waitForConsumer } = require('./pipeline.cjs');
 
 /** @param {string} name */
-const APP = (name) => path.join(ROOT, `dist/apps/${name}/main.js`);
+const APP = (name) => appNodeArgs(ROOT, name);
 
 /**
  * @typedef {{ label: string, args: string[], env: (url: string) => Promise<NodeJS.ProcessEnv>, ready: RegExp }} ProcessSpec
@@ -33,7 +34,7 @@ function processes(queueArguments) {
   return /** @satisfies {Record<string, ProcessSpec>} */ ({
     greeter: {
       label: 'greeter',
-      args: [APP('greeter')],
+      args: APP('greeter'),
       env: async (url) => ({
         ...env,
         RABBITMQ_URL: url,
@@ -44,19 +45,19 @@ function processes(queueArguments) {
     },
     producer: {
       label: 'producer',
-      args: [APP('producer')],
+      args: APP('producer'),
       env: async (url) => ({ ...env, RABBITMQ_URL: url, PRODUCER_HTTP_PORT: String(await freePort()) }),
       ready: /producer listening on/,
     },
     consumer: {
       label: 'consumer',
-      args: [APP('consumer')],
+      args: APP('consumer'),
       env: async (url) => ({ ...env, RABBITMQ_URL: url, CONSUMER_HTTP_PORT: String(await freePort()) }),
       ready: /consumer listening on/,
     },
     eventHandler: {
       label: 'event-handler',
-      args: [APP('event-handler')],
+      args: APP('event-handler'),
       env: async (url) => ({
         ...env,
         RABBITMQ_URL: url,

@@ -29,6 +29,7 @@ const {
   startProcess,
   stopProcess,
 } = require('./lib.cjs');
+const { appNodeArgs } = require('../stack/apps.cjs');
 const { pin, spread, waitForQuiet } = require('./rounds.cjs');
 
 const PROTO = path.join(ROOT, 'proto', 'helloworld.proto');
@@ -183,10 +184,10 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds, pinning }) {
   });
   await new Promise((resolve) => collector.listen(0, '127.0.0.1', () => resolve(undefined)));
   const otlpEndpoint = `http://127.0.0.1:${/** @type {import('node:net').AddressInfo} */ (collector.address()).port}`;
-  const greeterMain = path.join(ROOT, 'dist/apps/greeter/main.js');
+  const greeterArgs = appNodeArgs(ROOT, 'greeter');
   const starts = {
     greeterTraced: () =>
-      startProcess('greeter (traced)', [greeterMain], {
+      startProcess('greeter (traced)', greeterArgs, {
         env: {
           ...env,
           GREETER_GRPC_URL: address('greeterTraced'),
@@ -198,12 +199,12 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds, pinning }) {
         ready: /listening|started|ready/i,
       }),
     greeterSdkOff: () =>
-      startProcess('greeter (SDK off)', [greeterMain], {
+      startProcess('greeter (SDK off)', greeterArgs, {
         env: { ...env, GREETER_GRPC_URL: address('greeterSdkOff'), GREETER_HTTP_PORT: '0', OTEL_SDK_DISABLED: 'true' },
         ready: /listening|started|ready/i,
       }),
     greeter: () =>
-      startProcess('greeter', [...profileArgs('greeter'), path.join(ROOT, 'dist/apps/greeter/main.js')], {
+      startProcess('greeter', appNodeArgs(ROOT, 'greeter', profileArgs('greeter')), {
         env: { ...env, GREETER_GRPC_URL: address('greeter'), GREETER_HTTP_PORT: '0' },
         ready: /listening|started|ready/i,
       }),

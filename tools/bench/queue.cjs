@@ -22,6 +22,7 @@
 'use strict';
 const path = require('node:path');
 const { ROOT, freePort, median, peerArgs, profileArgs, rssMiB, startProcess, stopProcess } = require('./lib.cjs');
+const { appNodeArgs } = require('../stack/apps.cjs');
 const { pin, spread, waitForQuiet } = require('./rounds.cjs');
 const {
   PUBLISH_WINDOW,
@@ -76,7 +77,7 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds, pinning }
     consumer: {
       makePublisher: projectPublisher,
       start: async (url) =>
-        startProcess('consumer', [...profileArgs('consumer'), path.join(ROOT, 'dist/apps/consumer/main.js')], {
+        startProcess('consumer', appNodeArgs(ROOT, 'consumer', profileArgs('consumer')), {
           env: {
             ...env,
             RABBITMQ_URL: url,

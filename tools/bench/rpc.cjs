@@ -16,6 +16,7 @@ const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
 const { lastValueFrom } = require('rxjs');
 const { ROOT, freePort, percentile, median, startProcess, stopProcess, rawTraceparent } = require('./lib.cjs');
+const { appNodeArgs } = require('../stack/apps.cjs');
 
 const LEVELS = [1, 10, 100];
 
@@ -149,7 +150,7 @@ async function benchRpc({ createVhost, smoke, rounds }) {
   const clients = /** @type {Record<RpcSide, RpcClient>} */ ({});
   let rawReport = '';
   try {
-    greeter = await startProcess('greeter', [path.join(ROOT, 'dist/apps/greeter/main.js')], {
+    greeter = await startProcess('greeter', appNodeArgs(ROOT, 'greeter'), {
       env: {
         ...env,
         RABBITMQ_URL: greeterVhost.url,

@@ -18,7 +18,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { startBroker, portsFromEnv } = require('../rabbitmq/broker.cjs');
 const { startCluster } = require('../rabbitmq/cluster.cjs');
-const { APPS } = require('./apps.cjs');
+const { APPS, appNodeArgs } = require('./apps.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STOP_TIMEOUT_MS = 20_000;
@@ -96,7 +96,7 @@ function startApp(app, index, env) {
   const main = path.join(ROOT, 'dist', 'apps', app.name, 'main.js');
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: build ${app.name} first`);
   const out = prefixer(app.name, COLORS[index % 4]);
-  const child = spawn(process.execPath, ['--enable-source-maps', main], {
+  const child = spawn(process.execPath, appNodeArgs(ROOT, app.name, ['--enable-source-maps']), {
     cwd: ROOT,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,12 +7,13 @@ import { spawnSync } from 'node:child_process';
 // against what the apps really read and serve instead of being run.
 
 const ROOT = resolve(__dirname, '..', '..', '..');
-const { APPS } = require('../apps.cjs') as {
+const { APPS, APP_NODE_FLAGS } = require('../apps.cjs') as {
   APPS: {
     name: string;
     ports: Record<string, { env: string; default: string | number }>;
     health: { kind: 'grpc' | 'http'; path?: string };
   }[];
+  APP_NODE_FLAGS: string[];
 };
 
 interface Service {
@@ -274,6 +275,22 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
     expect(runtime).toMatch(/^HEALTHCHECK .*CMD \["node", "healthcheck.cjs"\]$/m);
     expect(dockerfile).toContain("writeFileSync('healthcheck.json'");
+  });
+
+  it('should run main.js with the V8 settings every app runs with (as npm start and nx serve do)', () => {
+    const runtime = dockerfile.slice(dockerfile.indexOf('AS runtime'));
+    const cmd = /^CMD (\[.*\])$/m.exec(runtime);
+    expect(APP_NODE_FLAGS.length).toBeGreaterThan(0);
+    expect(JSON.parse(cmd?.[1] ?? '[]')).toEqual(['node', ...APP_NODE_FLAGS, '--enable-source-maps', 'main.js']);
+    for (const app of APPS) {
+      const project = JSON.parse(readFileSync(join(ROOT, 'apps', app.name, 'project.json'), 'utf8')) as {
+        targets: { serve: { options: { runtimeArgs?: string[] } } };
+      };
+      expect({ app: app.name, runtimeArgs: project.targets.serve.options.runtimeArgs }).toEqual({
+        app: app.name,
+        runtimeArgs: APP_NODE_FLAGS,
+      });
+    }
   });
 
   it('should ship the healthcheck script the compose healthchecks call', () => {
