@@ -2,7 +2,9 @@
 // event-handler.events; the production build starts, applies it through the real queue (inbox,
 // projection and outbox in one transaction per event, ack after the commit). Sides: SQLite, PostgreSQL with one replica,
 // PostgreSQL with two replicas sharing the queue and the database. The span is read from the
-// inbox's applied_at times (first to last event), so start-up does not count.
+// inbox's applied_at times (first to last event), so start-up does not count. The event-handlers and
+// PostgreSQL run on every core: the bench only polls while they work, and the side is the app and its
+// database together (pinned to the bench's core, as children of the bench, they would share one).
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
@@ -10,12 +12,14 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 const amqp = require('amqplib');
 const { ROOT, freePort, median, stopProcess, sleep } = require('./lib.cjs');
+const { appNodeArgs } = require('../stack/apps.cjs');
 const { waitForConsumer } = require('./pipeline.cjs');
+const { pin, pinWithChildren } = require('./rounds.cjs');
 
 /** @param {Record<string, string>} env */
 async function startEventHandler(env) {
   const httpPort = await freePort();
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/apps/event-handler/main.js')], {
+  const child = spawn(process.execPath, appNodeArgs(ROOT, 'event-handler'), {
     cwd: ROOT,
     env: {
       ...process.env,
@@ -128,9 +132,9 @@ async function publishBacklog(url, messages) {
 /**
  * One side, one round: declare the queue, stop, publish the backlog, start `replicas`, time it.
  * @param {Pick<import('./run.cjs').Common, 'createVhost' | 'managementUrl'> & { total: number, replicas: number,
- *   envFor: (dataDir: string) => Promise<Record<string, string>> }} options
+ *   envFor: (dataDir: string) => Promise<Record<string, string>>, everyCore: string | undefined }} options
  */
-async function round({ createVhost, managementUrl, total, replicas, envFor }) {
+async function round({ createVhost, managementUrl, total, replicas, envFor, everyCore }) {
   const vhost = await createVhost('bench-projections');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-projections-'));
   /** @type {Awaited<ReturnType<typeof startEventHandler>>[]} */
@@ -144,6 +148,7 @@ async function round({ createVhost, managementUrl, total, replicas, envFor }) {
     await publishBacklog(vhost.url, backlog(total));
 
     started.push(...(await Promise.all(Array.from({ length: replicas }, () => startEventHandler(env)))));
+    for (const s of started) pin(s.child.pid, everyCore);
     const deadline = Date.now() + 600_000;
     while ((await eventsApplied(started[0].base)) < total) {
       if (Date.now() > deadline) throw new Error(`not all of ${total} events were applied in time`);
@@ -162,13 +167,16 @@ async function round({ createVhost, managementUrl, total, replicas, envFor }) {
 }
 
 /** @param {import('./run.cjs').Common} options */
-async function benchProjections({ createVhost, managementUrl, smoke, rounds }) {
+async function benchProjections({ createVhost, managementUrl, smoke, rounds, pinning }) {
   const { startPostgres } = require('../postgres/postgres.cjs');
   const { createTestDatabase } = require('@hello/testing');
   const total = smoke ? 200 : 6000;
+  const everyCore = pinning.enabled ? `${pinning.rest},${pinning.measured}` : undefined;
   let server;
   if (!process.env['HELLO_TEST_DATABASE_URL']) {
     server = await startPostgres({ name: `bench-${process.pid}` });
+    // Its processes, and those it forks for connections later, on every core.
+    pinWithChildren(server.pid, everyCore);
     process.env['HELLO_TEST_DATABASE_URL'] = server.url;
   }
   /** @type {Awaited<ReturnType<typeof createTestDatabase>>[]} */
@@ -190,7 +198,7 @@ async function benchProjections({ createVhost, managementUrl, smoke, rounds }) {
     // Alternating rounds, so that a busy moment of the machine does not land on one side only.
     for (let r = 0; r < rounds; r++) {
       for (const [name, side] of Object.entries(sides)) {
-        const result = await round({ createVhost, managementUrl, total, ...side });
+        const result = await round({ createVhost, managementUrl, total, everyCore, ...side });
         measured[name].push(result.eventsPerSecond);
         process.stderr.write(
           `[bench] projections ${name} round ${r + 1}: ${result.eventsPerSecond.toFixed(0)} events/s\n`,

@@ -94,6 +94,17 @@ function pin(pid, cpus) {
 }
 
 /**
+ * Pins `pid` and the processes it has started (a database server's) to `cpus`.
+ * @param {number | undefined} pid
+ * @param {string | undefined} cpus
+ */
+function pinWithChildren(pid, cpus) {
+  if (!pin(pid, cpus)) return;
+  const children = spawnSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).stdout ?? '';
+  for (const child of children.split('\n').filter(Boolean)) pin(Number(child), cpus);
+}
+
+/**
  * One line saying where the processes run.
  * @param {ReturnType<typeof pinningPlan>} plan
  */
@@ -103,4 +114,4 @@ function describePinning(plan) {
     : `not pinned (${plan.reason})`;
 }
 
-module.exports = { spread, busyShare, waitForQuiet, pinningPlan, pin, describePinning };
+module.exports = { spread, busyShare, waitForQuiet, pinningPlan, pin, pinWithChildren, describePinning };
