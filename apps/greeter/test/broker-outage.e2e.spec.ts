@@ -1,4 +1,13 @@
-import { AmqpTestClient, jsonOf, managementApi, managementRequest, waitFor } from '@hello/testing';
+import {
+  AmqpTestClient,
+  freePort,
+  jsonOf,
+  managementApi,
+  managementRequest,
+  type OwnBroker,
+  startOwnBroker,
+  waitFor,
+} from '@hello/testing';
 import type { GreeterApp } from '../src/greeter.app';
 import { GreeterBroker } from '../src/messaging/greeter-broker';
 import {
@@ -10,7 +19,7 @@ import {
   unary,
   type DynamicClient,
 } from './support/greeter-harness';
-import { type Broker, disposeBroker, freePort, startBroker } from './support/own-broker';
+import { disposeBroker } from './support/own-broker';
 
 // A RabbitMQ node of this spec's own, so that it can be down, stopped and started again. Its data
 // survive a restart: the queue bound once is there after an outage.
@@ -19,7 +28,7 @@ const EVENTS_QUEUE = 'greeter-outage.greeting-events';
 // then the node refuses the greeter, so no event can reach the exchange before the queue is there.
 const GREETER_USER = { name: 'greeter', password: 'greeter-secret' };
 
-async function drainNames(broker: Broker, count: number): Promise<string[]> {
+async function drainNames(broker: OwnBroker, count: number): Promise<string[]> {
   const amqp = await AmqpTestClient.connect(broker.url);
   try {
     const received = await amqp.collect(EVENTS_QUEUE);
@@ -33,7 +42,7 @@ async function drainNames(broker: Broker, count: number): Promise<string[]> {
 
 describe('greeting.greeted events across broker outages (a node of its own, down, then stopped)', () => {
   let port: number;
-  let broker: Broker | undefined;
+  let broker: OwnBroker | undefined;
   let greeter: GreeterApp | undefined;
   const logger = new CapturingLogger();
   const clients: DynamicClient[] = [];
@@ -77,7 +86,7 @@ describe('greeting.greeted events across broker outages (a node of its own, down
     await expect(unary(health, 'Check', { service: '' })).resolves.toEqual({ status: 'SERVING' });
     expect(events.stats()).toMatchObject({ published: 0, queued: 2 });
 
-    broker = await startBroker({ name: `greeter-outage-${process.pid}`, port });
+    broker = await startOwnBroker('greeter-outage', { port });
     const amqp = await AmqpTestClient.connect(broker.url);
     await amqp.bindQueue(EVENTS_QUEUE, 'hello.events', 'greeting.greeted');
     await amqp.close();

@@ -1,5 +1,5 @@
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { AmqpTestClient, jsonOf, waitFor } from '@hello/testing';
+import { AmqpTestClient, freePort, jsonOf, type OwnBroker, startOwnBroker, waitFor } from '@hello/testing';
 import type { GreeterApp } from '../src/greeter.app';
 import { GreeterBroker } from '../src/messaging/greeter-broker';
 import {
@@ -11,7 +11,7 @@ import {
   unary,
   type DynamicClient,
 } from './support/greeter-harness';
-import { type Broker, disposeBroker, freePort, startBroker } from './support/own-broker';
+import { disposeBroker } from './support/own-broker';
 
 // A node of this spec's own: it is stopped in the middle of the load.
 const EVENTS_QUEUE = 'no-ok-without-event.greeting-events';
@@ -20,7 +20,7 @@ const HIGH_WATER = 200;
 const CONCURRENCY = 20;
 
 describe('no greeting answered OK without its event (a broker outage longer than the buffer, under load)', () => {
-  let broker: Broker | undefined;
+  let broker: OwnBroker | undefined;
   let greeter: GreeterApp | undefined;
   const clients: DynamicClient[] = [];
 
@@ -39,7 +39,7 @@ describe('no greeting answered OK without its event (a broker outage longer than
 
   it('should deliver the event of every OK greeting and fail the rest UNAVAILABLE, NOT_SERVING from the high-water mark', async () => {
     const port = await freePort();
-    broker = await startBroker({ name: `no-ok-without-event-${process.pid}`, port });
+    broker = await startOwnBroker('no-ok-without-event', { port });
     const setup = await AmqpTestClient.connect(broker.url);
     await setup.bindQueue(EVENTS_QUEUE, 'hello.events', 'greeting.greeted');
     await setup.close();
