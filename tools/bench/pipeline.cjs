@@ -15,20 +15,14 @@ const PUBLISH_WINDOW = 500;
  */
 
 /**
- * A GET of the management API; resolves with its JSON.
- * @param {string} apiBase
+ * A GET of the management API (the test library's client); resolves with its JSON.
+ * @param {string} managementUrl http://user:password@host:port
  * @param {string} resource
+ * @returns {Promise<any>}
  */
-async function managementGet(apiBase, resource) {
-  const url = new URL(`api/${resource}`, apiBase.endsWith('/') ? apiBase : `${apiBase}/`);
-  const auth = Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString(
-    'base64',
-  );
-  url.username = '';
-  url.password = '';
-  const res = await fetch(url, { headers: { authorization: `Basic ${auth}` } });
-  if (!res.ok) throw new Error(`management API ${resource}: HTTP ${res.status}`);
-  return res.json();
+function managementGet(managementUrl, resource) {
+  const { managementApi, managementRequest } = require('@hello/testing');
+  return managementRequest(managementApi(managementUrl), 'GET', resource);
 }
 
 /**
