@@ -111,7 +111,7 @@ describe('greeting.greeted events across broker outages (a node of its own, down
     await waitFor(() => events.stats().published === 3, { message: 'the event before the outage to be confirmed' });
     await expect(drainNames(broker, 1)).resolves.toEqual(['before-outage']);
 
-    await broker.stop();
+    await broker.halt();
     for (const name of ['during-1', 'during-2', 'during-3']) {
       const startedAt = Date.now();
       await expect(sayHello(client, { name })).resolves.toEqual({ message: `Hello, ${name}!` });

@@ -84,7 +84,7 @@ describe('no greeting answered OK without its event (a broker outage longer than
       timeoutMs: 30_000,
       message: '200 events confirmed before the outage',
     });
-    await broker.stop();
+    await broker.halt();
     // The outage outlasts the buffer: calls go on until a good many have been refused.
     await waitFor(() => refused.length >= 500, { timeoutMs: 60_000, message: '500 calls refused during the outage' });
     expect(statuses).toContain('NOT_SERVING');

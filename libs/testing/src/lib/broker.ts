@@ -11,6 +11,8 @@ export interface OwnBroker {
   readonly managementUrl: string;
   /** The node's launcher, leader of its process group (`process.kill(-pid, 'SIGKILL')` kills the node). */
   readonly pid: number;
+  /** Stops the node (SIGTERM, a clean shutdown), keeping its data and port: an outage, until `restart()`. */
+  halt(): Promise<void>;
   /** Stops the node (SIGTERM, as a clean shutdown) and starts it again with the same data and port. */
   restart(): Promise<void>;
   /** Stops the node and deletes its data. */
@@ -43,6 +45,7 @@ export async function startOwnBroker(name: string, options: { port?: number } = 
     get pid() {
       return broker.pid;
     },
+    halt: () => broker.stop(),
     restart: () => broker.restart(),
     stop: async () => {
       await broker.stop();
