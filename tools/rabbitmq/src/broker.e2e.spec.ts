@@ -199,6 +199,9 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
       HELLO_RABBITMQ_NODE: prefix,
       HELLO_RABBITMQ_PORT: String(base),
       HELLO_RABBITMQ_MANAGEMENT_PORT: String(await freePort()),
+      // Every port from here: left to pick its distribution ports itself, the launcher (another
+      // process, blind to the ports handed out here) once took the epmd port above before epmd bound it.
+      HELLO_RABBITMQ_DIST_PORT: String(await freePort()),
       ERL_EPMD_PORT: String(clusterPorts.epmd),
     });
     try {

@@ -38,7 +38,9 @@ describe('the stack runner with its stdout closed (npm start | head -1)', () => 
   });
 
   it('should keep the stack running, then stop every app and its broker on SIGTERM', async () => {
-    for (const name of ['amqp', 'management', 'grpc', 'producer', 'consumer', 'eventHandler', 'tcp'])
+    // Every port from here, the broker's distribution port too: the runner (another process, blind to
+    // the ports handed out here) could otherwise pick one that an app binds only later.
+    for (const name of ['amqp', 'management', 'dist', 'grpc', 'producer', 'consumer', 'eventHandler', 'tcp'])
       ports[name] = await freePort();
     dataDir = mkdtempSync(join(tmpdir(), 'hello-runner-'));
     const env: Record<string, string | undefined> = {
@@ -46,6 +48,7 @@ describe('the stack runner with its stdout closed (npm start | head -1)', () => 
       HELLO_RABBITMQ_NODE: node,
       HELLO_RABBITMQ_PORT: String(ports['amqp']),
       HELLO_RABBITMQ_MANAGEMENT_PORT: String(ports['management']),
+      HELLO_RABBITMQ_DIST_PORT: String(ports['dist']),
       GREETER_GRPC_URL: `127.0.0.1:${ports['grpc']}`,
       GREETER_HTTP_PORT: '0',
       PRODUCER_HTTP_PORT: String(ports['producer']),
