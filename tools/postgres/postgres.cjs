@@ -19,7 +19,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { canConnect, freePort, installDebianPackage, stopSignal } = require('../scripts/host.cjs');
+const { canConnect, freePort, installDebianPackage, runForwardingSignals, stopSignal } = require('../scripts/host.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PG_ROOT = '/usr/lib/postgresql';
@@ -269,12 +269,7 @@ async function main(argv) {
       env['EVENT_HANDLER_DATABASE_URL'] = server.url;
       log(`ready on port ${server.port}`);
     }
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env });
-    /** @param {NodeJS.Signals} signal */
-    const forward = (signal) => child.kill(signal);
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
-    const code = await new Promise((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1))));
+    const code = await runForwardingSignals(cmd, env);
     if (server) {
       await server.stop();
       server.remove();

@@ -15,10 +15,9 @@
  */
 'use strict';
 
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { stopSignal } = require('../scripts/host.cjs');
+const { runForwardingSignals, stopSignal } = require('../scripts/host.cjs');
 const { ensureInstalled, log, portsFromEnv, startBroker } = require('./broker.cjs');
 const { startCluster } = require('./cluster.cjs');
 
@@ -80,12 +79,7 @@ async function main(argv) {
       env['RABBITMQ_MANAGEMENT_URL'] = broker.managementUrl;
       log(`ready: ${broker.url}`);
     }
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env });
-    /** @param {NodeJS.Signals} signal */
-    const forward = (signal) => child.kill(signal);
-    process.on('SIGINT', forward);
-    process.on('SIGTERM', forward);
-    const code = await new Promise((resolve) => child.once('exit', (c, signal) => resolve(c ?? (signal ? 128 : 1))));
+    const code = await runForwardingSignals(cmd, env);
     if (broker) {
       await broker.stop();
       fs.rmSync(path.join(ROOT, '.local', 'rabbitmq', broker.name), { recursive: true, force: true });

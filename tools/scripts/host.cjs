@@ -3,7 +3,7 @@
 // (RabbitMQ, PostgreSQL, Prometheus' promtool).
 'use strict';
 
-const { execFileSync, spawnSync } = require('node:child_process');
+const { execFileSync, spawn, spawnSync } = require('node:child_process');
 const net = require('node:net');
 
 // Ports for servers that tests and launchers start (brokers, apps, PostgreSQL) come from below the
@@ -112,4 +112,20 @@ function stopSignal() {
   });
 }
 
-module.exports = { freePort, canConnect, installDebianPackage, stopSignal };
+/**
+ * Runs `cmd` (a command and its arguments) with `env`, passing this process's SIGINT and SIGTERM on
+ * to it: the launchers' `run -- COMMAND`. Resolves to its exit code (128 when a signal ended it).
+ * @param {string[]} cmd
+ * @param {NodeJS.ProcessEnv} env
+ * @returns {Promise<number>}
+ */
+function runForwardingSignals(cmd, env) {
+  const child = spawn(cmd[0], cmd.slice(1), { stdio: 'inherit', env });
+  /** @param {NodeJS.Signals} signal */
+  const forward = (signal) => child.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
+}
+
+module.exports = { freePort, canConnect, installDebianPackage, runForwardingSignals, stopSignal };
