@@ -7,29 +7,18 @@ const os = require('node:os');
 const path = require('node:path');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
-const { ROOT, freePort, percentile, rssMiB, startProcess, stopProcess, sleep } = require('./lib.cjs');
+const {
+  ROOT,
+  freePort,
+  percentile,
+  rssMiB,
+  startEventHandler,
+  startProcess,
+  stopProcess,
+  sleep,
+} = require('./lib.cjs');
 const { appNodeArgs } = require('../stack/apps.cjs');
 const { createObserver, projectPublisher, saturation, waitForConsumer } = require('./pipeline.cjs');
-
-/**
- * @param {string} url
- * @param {string} dataDir
- */
-async function startEventHandler(url, dataDir) {
-  const httpPort = await freePort();
-  const child = await startProcess('event-handler', appNodeArgs(ROOT, 'event-handler'), {
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      RABBITMQ_URL: url,
-      EVENT_HANDLER_HTTP_PORT: String(httpPort),
-      EVENT_HANDLER_TCP_PORT: String(await freePort()),
-      EVENT_HANDLER_DATA_DIR: dataDir,
-    },
-    ready: /listening|started|ready/i,
-  });
-  return { child, base: `http://127.0.0.1:${httpPort}` };
-}
 
 /** @param {import('./run.cjs').Common} options */
 async function benchEndToEnd({ createVhost, managementUrl, smoke }) {
@@ -47,7 +36,7 @@ async function benchEndToEnd({ createVhost, managementUrl, smoke }) {
     },
     ready: /listening on/i,
   });
-  const eventHandler = await startEventHandler(vhost.url, dataDir);
+  const eventHandler = await startEventHandler({ RABBITMQ_URL: vhost.url, EVENT_HANDLER_DATA_DIR: dataDir });
   await waitForConsumer(managementUrl, vhost.vhost, 'event-handler.events');
   const definition = loader.loadSync(path.join(ROOT, 'proto', 'helloworld.proto'), { keepCase: true });
   // Loaded from the .proto at run time: its shape is the proto's, which grpc-js cannot know.
@@ -100,7 +89,7 @@ async function benchMemory({ createVhost, managementUrl, smoke, total: requested
     },
     ready: /listening/i,
   });
-  const eventHandler = await startEventHandler(vhost.url, dataDir);
+  const eventHandler = await startEventHandler({ RABBITMQ_URL: vhost.url, EVENT_HANDLER_DATA_DIR: dataDir });
   await waitForConsumer(managementUrl, vhost.vhost, 'hello');
   await waitForConsumer(managementUrl, vhost.vhost, 'event-handler.events');
   const observer = await createObserver(vhost.url);

@@ -119,7 +119,7 @@ function h2load(args) {
 }
 
 /** @param {import('./run.cjs').Common & { messages?: number }} options */
-async function benchFootprint({ createVhost, managementUrl, smoke, rounds, messages: requested }) {
+async function benchFootprint({ createVhost, managementUrl, smoke, rounds, pinning, messages: requested }) {
   const { workQueueArguments } = require('@hello/messaging');
   const messages = requested ?? (smoke ? 1000 : 100_000);
   const specs = processes(JSON.stringify(workQueueArguments('hello')));
@@ -136,7 +136,9 @@ async function benchFootprint({ createVhost, managementUrl, smoke, rounds, messa
       /** @type {import('./lib.cjs').StartedProcess | undefined} */
       let child;
       try {
-        child = await startProcess(spec.label, spec.args, { env, ready: spec.ready });
+        // The measured start on a core of its own (the bench waits meanwhile).
+        const cpus = pinning.enabled ? pinning.measured : undefined;
+        child = await startProcess(spec.label, spec.args, { env, ready: spec.ready, cpus });
         samples[key].readyMs.push(child.readyAfterMs);
         samples[key].readyCpuMs.push(cpuSeconds(child.pid) * 1000);
         await sleep(2000);

@@ -46,44 +46,104 @@ function median(values) {
 }
 
 /**
- * Starts a node process and resolves once a line of its output matches `ready`, with `readyAfterMs`
+ * The cores of the processes the sections start, unless a section names others (`cpus`): every core
+ * when the bench has pinned itself to the load generator's (run.cjs), so that they do not inherit it.
+ * @type {string | undefined}
+ */
+let childCpus;
+
+/** @param {string | undefined} cpus a taskset list, or undefined to leave children where they start */
+function placeChildren(cpus) {
+  childCpus = cpus;
+}
+
+/**
+ * Starts a node process on `cpus` (default: see placeChildren) and resolves once it is ready — a line
+ * of its output matches `ready`, or `ready()` resolves true (asked every 100 ms) — with `readyAfterMs`
  * set on the child: the time from spawning it until then. Output is kept for error messages only.
  * @typedef {import('node:child_process').ChildProcessByStdio<null, import('node:stream').Readable, import('node:stream').Readable> & { readyAfterMs: number }} StartedProcess
  * @param {string} label
  * @param {string[]} args
- * @param {{ env?: NodeJS.ProcessEnv, ready: RegExp, timeoutMs?: number }} options
+ * @param {{ env?: NodeJS.ProcessEnv, ready: RegExp | (() => Promise<boolean>), timeoutMs?: number, cpus?: string }} options
  * @returns {Promise<StartedProcess>}
  */
-function startProcess(label, args, { env, ready, timeoutMs = 60_000 }) {
+function startProcess(label, args, { env, ready, timeoutMs = 60_000, cpus = childCpus }) {
   const started = performance.now();
-  const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // taskset execs node: the child's pid is node's, its affinity set before node starts its threads.
+  const [command, argv] = cpus ? ['taskset', ['-c', cpus, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  let settled = false;
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`${label} did not become ready within ${timeoutMs} ms:\n${output.slice(-2000)}`));
+      fail(new Error(`${label} did not become ready within ${timeoutMs} ms:\n${output.slice(-2000)}`));
     }, timeoutMs);
+    /** @param {Error} error */
+    const fail = (error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      reject(error);
+    };
+    const isReady = () => {
+      if (settled) return;
+      settled = true;
+      const readyAfterMs = performance.now() - started;
+      clearTimeout(timer);
+      resolve(Object.assign(child, { readyAfterMs }));
+    };
     /** @param {Buffer} d */
     const onData = (d) => {
       output += d.toString();
       if (output.length > 100_000) output = output.slice(-50_000);
-      if (ready.test(output)) {
-        const readyAfterMs = performance.now() - started;
-        clearTimeout(timer);
+      if (ready instanceof RegExp && ready.test(output)) {
         child.stdout.off('data', onData);
         child.stderr.off('data', onData);
         child.stdout.resume();
         child.stderr.resume();
-        resolve(Object.assign(child, { readyAfterMs }));
+        isReady();
       }
     };
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${label} exited (${code}) before it was ready:\n${output.slice(-2000)}`));
-    });
+    child.once('exit', (code) =>
+      fail(new Error(`${label} exited (${code}) before it was ready:\n${output.slice(-2000)}`)),
+    );
+    if (typeof ready === 'function') {
+      const poll = async () => {
+        while (!settled) {
+          if (await ready().catch(() => false)) return isReady();
+          await sleep(100);
+        }
+      };
+      void poll();
+    }
   });
+}
+
+/**
+ * Starts the built event-handler on a free HTTP port (its TCP echo on any) with `env` added, and
+ * resolves once its /health/ready answers 200.
+ * @param {Record<string, string>} env
+ * @returns {Promise<{ child: StartedProcess, base: string }>}
+ */
+async function startEventHandler(env) {
+  const httpPort = await freePort();
+  const base = `http://127.0.0.1:${httpPort}`;
+  const { appNodeArgs } = require('../stack/apps.cjs');
+  const child = await startProcess('event-handler', appNodeArgs(ROOT, 'event-handler'), {
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      EVENT_HANDLER_HOST: '127.0.0.1',
+      EVENT_HANDLER_HTTP_PORT: String(httpPort),
+      EVENT_HANDLER_TCP_PORT: '0',
+      ...env,
+    },
+    ready: async () => (await fetch(`${base}/health/ready`)).status === 200,
+  });
+  return { child, base };
 }
 
 /**
@@ -197,6 +257,8 @@ module.exports = {
   median,
   peerArgs,
   profileArgs,
+  placeChildren,
+  startEventHandler,
   startProcess,
   stopProcess,
   sleep,

@@ -3,52 +3,19 @@
 // projection and outbox in one transaction per event, ack after the commit). Sides: SQLite, PostgreSQL with one replica,
 // PostgreSQL with two replicas sharing the queue and the database. The span is read from the
 // inbox's applied_at times (first to last event), so start-up does not count. The event-handlers and
-// PostgreSQL run on every core: the bench only polls while they work, and the side is the app and its
-// database together (pinned to the bench's core, as children of the bench, they would share one).
+// PostgreSQL run on every core (lib.cjs placeChildren): the bench only polls while they work, and the
+// side is the app and its database together.
 'use strict';
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawn } = require('node:child_process');
 const amqp = require('amqplib');
-const { ROOT, freePort, median, stopProcess, sleep } = require('./lib.cjs');
-const { appNodeArgs } = require('../stack/apps.cjs');
+const { median, startEventHandler, stopProcess, sleep } = require('./lib.cjs');
 const { waitForConsumer } = require('./pipeline.cjs');
-const { pin, pinWithChildren } = require('./rounds.cjs');
+const { pinWithChildren } = require('./rounds.cjs');
 
-/** @param {Record<string, string>} env */
-async function startEventHandler(env) {
-  const httpPort = await freePort();
-  const child = spawn(process.execPath, appNodeArgs(ROOT, 'event-handler'), {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      EVENT_HANDLER_HOST: '127.0.0.1',
-      EVENT_HANDLER_HTTP_PORT: String(httpPort),
-      EVENT_HANDLER_TCP_PORT: '0',
-      // Per-event log lines would measure the logger; readiness is read from /health instead.
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let errors = '';
-  child.stderr.on('data', (d) => (errors = (errors + d.toString()).slice(-4000)));
-  const base = `http://127.0.0.1:${httpPort}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the event-handler exited (${child.exitCode}):\n${errors}`);
-    const res = await fetch(`${base}/health/ready`).catch(() => undefined);
-    if (res?.status === 200) break;
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`the event-handler did not become healthy within 60 s:\n${errors}`);
-    }
-    await sleep(100);
-  }
-  return { child, base };
-}
+/** Per-event log lines would measure the logger: the sections here read readiness from /health. */
+const QUIET = { LOG_LEVEL: 'warn' };
 
 /** @param {Record<string, string>} env */
 async function appliedSpan(env) {
@@ -132,9 +99,9 @@ async function publishBacklog(url, messages) {
 /**
  * One side, one round: declare the queue, stop, publish the backlog, start `replicas`, time it.
  * @param {Pick<import('./run.cjs').Common, 'createVhost' | 'managementUrl'> & { total: number, replicas: number,
- *   envFor: (dataDir: string) => Promise<Record<string, string>>, everyCore: string | undefined }} options
+ *   envFor: (dataDir: string) => Promise<Record<string, string>> }} options
  */
-async function round({ createVhost, managementUrl, total, replicas, envFor, everyCore }) {
+async function round({ createVhost, managementUrl, total, replicas, envFor }) {
   const vhost = await createVhost('bench-projections');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hello-bench-projections-'));
   /** @type {Awaited<ReturnType<typeof startEventHandler>>[]} */
@@ -142,13 +109,14 @@ async function round({ createVhost, managementUrl, total, replicas, envFor, ever
   try {
     const env = { RABBITMQ_URL: vhost.url, ...(await envFor(dataDir)) };
     // The first start declares event-handler.events and its bindings and migrates the database.
-    const declaring = await startEventHandler(env);
+    const declaring = await startEventHandler({ ...env, ...QUIET });
     await waitForConsumer(managementUrl, vhost.vhost, 'event-handler.events');
     await stopProcess(declaring.child);
     await publishBacklog(vhost.url, backlog(total));
 
-    started.push(...(await Promise.all(Array.from({ length: replicas }, () => startEventHandler(env)))));
-    for (const s of started) pin(s.child.pid, everyCore);
+    started.push(
+      ...(await Promise.all(Array.from({ length: replicas }, () => startEventHandler({ ...env, ...QUIET })))),
+    );
     const deadline = Date.now() + 600_000;
     while ((await eventsApplied(started[0].base)) < total) {
       if (Date.now() > deadline) throw new Error(`not all of ${total} events were applied in time`);
@@ -171,12 +139,11 @@ async function benchProjections({ createVhost, managementUrl, smoke, rounds, pin
   const { startPostgres } = require('../postgres/postgres.cjs');
   const { createTestDatabase } = require('@hello/testing');
   const total = smoke ? 200 : 6000;
-  const everyCore = pinning.enabled ? `${pinning.rest},${pinning.measured}` : undefined;
   let server;
   if (!process.env['HELLO_TEST_DATABASE_URL']) {
     server = await startPostgres({ name: `bench-${process.pid}` });
     // Its processes, and those it forks for connections later, on every core.
-    pinWithChildren(server.pid, everyCore);
+    if (pinning.enabled) pinWithChildren(server.pid, pinning.every);
     process.env['HELLO_TEST_DATABASE_URL'] = server.url;
   }
   /** @type {Awaited<ReturnType<typeof createTestDatabase>>[]} */
@@ -198,7 +165,7 @@ async function benchProjections({ createVhost, managementUrl, smoke, rounds, pin
     // Alternating rounds, so that a busy moment of the machine does not land on one side only.
     for (let r = 0; r < rounds; r++) {
       for (const [name, side] of Object.entries(sides)) {
-        const result = await round({ createVhost, managementUrl, total, everyCore, ...side });
+        const result = await round({ createVhost, managementUrl, total, ...side });
         measured[name].push(result.eventsPerSecond);
         process.stderr.write(
           `[bench] projections ${name} round ${r + 1}: ${result.eventsPerSecond.toFixed(0)} events/s\n`,
@@ -223,4 +190,4 @@ async function benchProjections({ createVhost, managementUrl, smoke, rounds, pin
   };
 }
 
-module.exports = { appliedSpan, backlog, benchProjections, eventsApplied, publishBacklog, startEventHandler };
+module.exports = { QUIET, appliedSpan, backlog, benchProjections, eventsApplied, publishBacklog };

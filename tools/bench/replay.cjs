@@ -8,8 +8,9 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const amqp = require('amqplib');
-const { median, sleep, stopProcess } = require('./lib.cjs');
-const { appliedSpan, backlog, eventsApplied, publishBacklog, startEventHandler } = require('./projections.cjs');
+const { median, sleep, startEventHandler, stopProcess } = require('./lib.cjs');
+const { QUIET, appliedSpan, backlog, eventsApplied, publishBacklog } = require('./projections.cjs');
+const { pinWithChildren } = require('./rounds.cjs');
 const { waitForConsumer } = require('./pipeline.cjs');
 
 /**
@@ -101,7 +102,7 @@ async function round({ createVhost, managementUrl, brokerDir, live, total, envFo
   /** @type {Awaited<ReturnType<typeof startEventHandler>>[]} */
   const started = [];
   try {
-    const env = { RABBITMQ_URL: vhost.url, ...(await envFor(dataDir)) };
+    const env = { RABBITMQ_URL: vhost.url, ...(await envFor(dataDir)), ...QUIET };
     const declaring = await startEventHandler(env);
     await waitForConsumer(managementUrl, vhost.vhost, 'event-handler.events');
     await stopProcess(declaring.child);
@@ -154,7 +155,7 @@ async function round({ createVhost, managementUrl, brokerDir, live, total, envFo
 }
 
 /** @param {import('./run.cjs').Common} options */
-async function benchReplay({ createVhost, managementUrl, brokerDir, smoke, rounds }) {
+async function benchReplay({ createVhost, managementUrl, brokerDir, smoke, rounds, pinning }) {
   const { startPostgres } = require('../postgres/postgres.cjs');
   const { createTestDatabase } = require('@hello/testing');
   const total = smoke ? 1_000 : 100_000;
@@ -164,6 +165,8 @@ async function benchReplay({ createVhost, managementUrl, brokerDir, smoke, round
   let server;
   if (!process.env['HELLO_TEST_DATABASE_URL']) {
     server = await startPostgres({ name: `bench-replay-${process.pid}` });
+    // On every core, with the event-handlers (as the bench's children they would share its core).
+    if (pinning.enabled) pinWithChildren(server.pid, pinning.every);
     process.env['HELLO_TEST_DATABASE_URL'] = server.url;
   }
   /** @type {Awaited<ReturnType<typeof createTestDatabase>>[]} */

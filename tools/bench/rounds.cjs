@@ -71,8 +71,9 @@ function defaultLog(message) {
 
 /**
  * Which cores the measured process gets and which the rest (load generator, this process):
- * the last core for the measured side, the others for everything else; none on one core, or without
- * `taskset` (util-linux), or with HELLO_BENCH_PIN=0.
+ * the last core for the measured side, the others for the load; every core (`every`) for the
+ * processes around them (the apps a section starts besides the measured one, the databases); none on
+ * one core, or without `taskset` (util-linux), or with HELLO_BENCH_PIN=0.
  */
 function pinningPlan() {
   const cores = os.cpus().length;
@@ -80,7 +81,12 @@ function pinningPlan() {
   if (cores < 2 || !hasTaskset || process.env['HELLO_BENCH_PIN'] === '0') {
     return { enabled: false, reason: cores < 2 ? 'one core' : !hasTaskset ? 'no taskset' : 'HELLO_BENCH_PIN=0' };
   }
-  return { enabled: true, measured: String(cores - 1), rest: cores === 2 ? '0' : `0-${cores - 2}` };
+  return {
+    enabled: true,
+    measured: String(cores - 1),
+    rest: cores === 2 ? '0' : `0-${cores - 2}`,
+    every: `0-${cores - 1}`,
+  };
 }
 
 /**
@@ -110,7 +116,7 @@ function pinWithChildren(pid, cpus) {
  */
 function describePinning(plan) {
   return plan.enabled
-    ? `pinned: measured side on CPU ${plan.measured}; load generator and the bench on CPU ${plan.rest}; the broker on any`
+    ? `pinned: measured side on CPU ${plan.measured}; load generator and the bench on CPU ${plan.rest}; the broker and the other processes on any`
     : `not pinned (${plan.reason})`;
 }
 

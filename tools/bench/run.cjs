@@ -125,6 +125,8 @@ async function run(options) {
   // The broker is left to both cores: pinned beside the load generator on 2 cores, it starves and
   // the consumers then take their messages one at a time, which changes what they cost per message.
   if (pinning.enabled) rounds.pin(process.pid, pinning.rest);
+  // …and the processes it starts on every core, unless a section places them (the measured side).
+  if (pinning.enabled) require('./lib.cjs').placeChildren(pinning.every);
   process.stderr.write(`[bench] ${rounds.describePinning(pinning)}\n`);
   /** @type {Common} */
   const common = {

@@ -14,13 +14,13 @@
  */
 'use strict';
 
-const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const amqpManager = require('amqp-connection-manager');
 const { startBroker, freePort } = require('./broker.cjs');
 const { startCluster } = require('./cluster.cjs');
+const { startProcess, stopProcess } = require('../bench/lib.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const REGISTER = path.join(ROOT, 'libs', 'testing', 'src', 'lib', 'ts-register.cjs');
@@ -35,35 +35,17 @@ const KILLS = option('kills', 4);
 const CONCURRENCY = 32;
 
 /**
+ * An app from its TypeScript source on `port`, once its /health/ready answers 200.
  * @param {string} entry
+ * @param {number} port
  * @param {Record<string, string>} env
  */
-function spawnApp(entry, env) {
-  const child = spawn(process.execPath, ['-r', REGISTER, path.join(ROOT, entry)], {
-    cwd: ROOT,
+function startApp(entry, port, env) {
+  return startProcess(entry, ['-r', REGISTER, path.join(ROOT, entry)], {
     env: { ...process.env, NO_COLOR: '1', ...env },
-    stdio: ['ignore', 'ignore', 'ignore'],
+    ready: async () => (await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200,
+    timeoutMs: 150_000,
   });
-  return Object.assign(child, { exited: new Promise((r) => child.once('exit', r)) });
-}
-
-/** @param {number} port */
-async function waitHealthy(port) {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health/ready`)).status === 200) return;
-    } catch {
-      /* not yet */
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`nothing healthy on ${port}`);
-}
-
-/** @param {ReturnType<typeof spawnApp>[]} apps */
-async function stopApps(apps) {
-  for (const app of apps) if (app.exitCode === null) app.kill('SIGKILL');
-  await Promise.all(apps.map((a) => a.exited));
 }
 
 /**
@@ -74,22 +56,23 @@ async function stopApps(apps) {
  */
 async function startApps(url, consumers, tapUrl) {
   const producerPort = await freePort();
-  const apps = [
-    spawnApp('apps/producer/src/main.ts', {
+  /** @type {Promise<import('../bench/lib.cjs').StartedProcess>[]} */
+  const starting = [
+    startApp('apps/producer/src/main.ts', producerPort, {
       RABBITMQ_URL: url,
       PRODUCER_HTTP_PORT: String(producerPort),
       PRODUCER_PUBLISH_TIMEOUT_MS: '60000',
     }),
   ];
-  const ports = [producerPort];
   const urls = url.split(',');
   for (let i = 0; i < consumers; i++) {
     const port = await freePort();
     const list = [...urls.slice(i % urls.length), ...urls.slice(0, i % urls.length)].join(',');
-    apps.push(spawnApp('apps/consumer/src/main.ts', { RABBITMQ_URL: list, CONSUMER_HTTP_PORT: String(port) }));
-    ports.push(port);
+    starting.push(
+      startApp('apps/consumer/src/main.ts', port, { RABBITMQ_URL: list, CONSUMER_HTTP_PORT: String(port) }),
+    );
   }
-  await Promise.all(ports.map(waitHealthy));
+  const apps = await Promise.all(starting);
   // The tap fails over like the apps do (amqp-connection-manager over every node's URL).
   const connection = amqpManager.connect(tapUrl.split(','), { reconnectTimeInSeconds: 0.5 });
   const tap = `bench.tap.${process.pid}.${Date.now()}`;
@@ -121,7 +104,7 @@ async function startApps(url, consumers, tapUrl) {
     async close() {
       await channel.deleteQueue(tap).catch(() => undefined);
       await connection.close().catch(() => undefined);
-      await stopApps(apps);
+      await Promise.all(apps.map((app) => stopProcess(app, 0)));
     },
   };
 }

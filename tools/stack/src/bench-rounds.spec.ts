@@ -21,7 +21,7 @@ describe('the benchmark rounds', () => {
   it('should pin every thread of a process to the cores it is given', async () => {
     const plan = rounds.pinningPlan();
     // This machine kind has 2 cores and util-linux: the plan must pin there.
-    expect(plan).toEqual({ enabled: true, measured: '1', rest: '0' });
+    expect(plan).toEqual({ enabled: true, measured: '1', rest: '0', every: '0-1' });
     const child = spawn(process.execPath, ['-e', 'setInterval(() => undefined, 1000)'], { stdio: 'ignore' });
     try {
       await new Promise((done) => child.once('spawn', done));
