@@ -28,7 +28,7 @@ module.exports = async function globalSetup(_globalConfig, projectConfig) {
     fs.rmSync(LOG_DIR, { recursive: true, force: true });
     fs.mkdirSync(LOG_DIR, { recursive: true });
   }
-  if (projectConfig.displayName?.name === 'stack') buildAppsOnce();
+  if (['stack', 'ops'].includes(projectConfig.displayName?.name ?? '')) buildAppsOnce();
   await startTestPostgres();
   if (process.env['RABBITMQ_URL'] || state.__HELLO_TEST_BROKER__) return;
   const broker = await startBroker({ name: `test-${process.pid}` });
@@ -40,9 +40,10 @@ module.exports = async function globalSetup(_globalConfig, projectConfig) {
   process.env['HELLO_RABBITMQ_DIR'] = broker.dir;
 };
 
-// The stack's specs run the built apps (dist/, as `npm start` and the benchmark do). Built once here,
-// before any spec runs: two specs building at once would write dist/ under each other's feet.
-// HELLO_SKIP_BUILD then tells `npm start` and the benchmark in the specs that dist/ is current.
+// The stack's specs run the built apps (dist/, as `npm start` and the benchmark do), and the CLI's
+// specs the built CLI (tools/ops). Built once here, before any spec runs: two specs building at once
+// would write dist/ under each other's feet. HELLO_SKIP_BUILD then tells `npm start`, the benchmark
+// and the CLI's launcher in the specs that dist/ is current.
 function buildAppsOnce() {
   if (process.env['HELLO_SKIP_BUILD'] === '1') return;
   const result = spawnSync(
@@ -53,7 +54,7 @@ function buildAppsOnce() {
       '-t',
       'build',
       '-p',
-      'greeter,producer,consumer,event-handler',
+      'greeter,producer,consumer,event-handler,ops',
       '--outputStyle=static',
     ],
     {

@@ -1,11 +1,14 @@
-// The webpack configuration of every app (apps/<app>/webpack.config.js): Nx's app plugin bundles
-// src/main.ts for Node into dist/apps/<app>, with the .proto files beside it and a generated
-// package.json of the app's production dependencies (what the Dockerfile installs).
+// The webpack configuration of every app (apps/<app>/webpack.config.js) and of the operator CLI
+// (tools/ops): Nx's app plugin bundles src/main.ts for Node into dist/<its folder>, with the .proto
+// files beside it (apps) and a generated package.json of its production dependencies (what the
+// Dockerfile installs).
 'use strict';
 const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
 const { Compilation, ContextReplacementPlugin, DefinePlugin, optimize, sources } = require('webpack');
 const { existsSync } = require('node:fs');
-const { basename, join } = require('node:path');
+const { join, relative } = require('node:path');
+
+const ROOT = join(__dirname, '..', '..');
 
 /**
  * Packages compiled into the bundle instead of required at run time. NestJS 12 ships as ES modules
@@ -115,9 +118,10 @@ class AsciiOnlyPlugin {
 
 /**
  * @param {string} appDir the app's folder (`__dirname` of its webpack.config.js)
+ * @param {{ proto?: boolean }} [options] `proto: false` leaves the .proto files out (the CLI serves no gRPC)
  * @returns {import('webpack').Configuration}
  */
-function appWebpackConfig(appDir) {
+function appWebpackConfig(appDir, { proto = true } = {}) {
   return {
     externals: [externals],
     // Nest's fallbacks for a package named by a variable (`import(name)`, taken only when no loader is
@@ -127,7 +131,7 @@ function appWebpackConfig(appDir) {
       { message: /Failed to parse source map/ },
     ],
     output: {
-      path: join(appDir, '..', '..', 'dist', 'apps', basename(appDir)),
+      path: join(ROOT, 'dist', relative(ROOT, appDir)),
       clean: true,
       ...(process.env['NODE_ENV'] !== 'production' && {
         devtoolModuleFilenameTemplate: '[absolute-resource-path]',
@@ -152,7 +156,7 @@ function appWebpackConfig(appDir) {
         compiler: 'tsc',
         main: './src/main.ts',
         tsConfig: './tsconfig.app.json',
-        assets: ['./src/assets', { glob: '**/*.proto', input: '../../proto', output: 'proto' }],
+        assets: proto ? ['./src/assets', { glob: '**/*.proto', input: '../../proto', output: 'proto' }] : [],
         optimization: false,
         outputHashing: 'none',
         generatePackageJson: true,

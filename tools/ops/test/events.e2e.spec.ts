@@ -1,5 +1,3 @@
-import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import * as amqp from 'amqplib';
 import {
   GreetingGreetedIntegrationEvent,
@@ -11,28 +9,12 @@ import {
 } from '@hello/contracts';
 import { declareTopology, eventLogTopology } from '@hello/messaging';
 import { createTestVhost, TestVhost, waitFor } from '@hello/testing';
+import { runOps } from './run-ops';
 
 // `npm run events -- tail` as an operator runs it: a separate process reading the event log of a real broker.
 
-const ROOT = resolve(__dirname, '..', '..', '..');
-
 function runEvents(url: string, args: string[]) {
-  const child = spawn('npm', ['run', '-s', 'events', '--', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, RABBITMQ_URL: url, LOG_LEVEL: 'silent' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
-  const lines = () =>
-    stdout
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-  return { child, exited, lines, stderr: () => stderr };
+  return runOps(['events', ...args], { RABBITMQ_URL: url, LOG_LEVEL: 'silent' });
 }
 
 describe('npm run events -- tail', () => {
@@ -79,7 +61,7 @@ describe('npm run events -- tail', () => {
 
   it('should print every event of the log as a JSON line with its offset, then exit 0', async () => {
     const cli = runEvents(vhost.url, ['tail']);
-    expect(await cli.exited).toBe(0);
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
     const lines = cli.lines();
     expect(lines.map((l) => l['offset'])).toEqual([0, 1, 2, 3]);
     expect(lines.slice(0, 3)).toEqual(
@@ -98,7 +80,7 @@ describe('npm run events -- tail', () => {
 
   it('should print only the events of a routing key, from an offset', async () => {
     const cli = runEvents(vhost.url, ['tail', '--type', 'greeting.greeted', '--from', '1']);
-    expect(await cli.exited).toBe(0);
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
     expect(cli.lines().map((l) => l['messageId'])).toEqual([events[2]?.eventId, 'broken']);
   });
 
@@ -115,12 +97,12 @@ describe('npm run events -- tail', () => {
     );
     expect(cli.lines().every((l) => l['messageId'] === line.eventId)).toBe(true);
     cli.child.kill('SIGTERM');
-    expect(await cli.exited).toBe(0);
+    expect(await cli.exited).toEqual({ code: 0, signal: null });
   });
 
   it('should refuse a --from it cannot read, with exit 2', async () => {
     const cli = runEvents(vhost.url, ['tail', '--from', 'yesterday']);
-    expect(await cli.exited).toBe(2);
+    expect(await cli.exited).toEqual({ code: 2, signal: null });
     expect(cli.stderr()).toContain('--from must be first, next, an offset or an ISO time');
   });
 });
