@@ -117,6 +117,15 @@ class AsciiOnlyPlugin {
 }
 
 /**
+ * Where the bundle of the project in `appDir` goes: dist/ and the project's folder (dist/apps/<app>,
+ * which the Dockerfile copies from; dist/tools/ops).
+ * @param {string} appDir
+ */
+function outputPath(appDir) {
+  return join(ROOT, 'dist', relative(ROOT, appDir));
+}
+
+/**
  * @param {string} appDir the app's folder (`__dirname` of its webpack.config.js)
  * @param {{ proto?: boolean }} [options] `proto: false` leaves the .proto files out (the CLI serves no gRPC)
  * @returns {import('webpack').Configuration}
@@ -131,7 +140,7 @@ function appWebpackConfig(appDir, { proto = true } = {}) {
       { message: /Failed to parse source map/ },
     ],
     output: {
-      path: join(ROOT, 'dist', relative(ROOT, appDir)),
+      path: outputPath(appDir),
       clean: true,
       ...(process.env['NODE_ENV'] !== 'production' && {
         devtoolModuleFilenameTemplate: '[absolute-resource-path]',
@@ -171,4 +180,4 @@ function appWebpackConfig(appDir, { proto = true } = {}) {
   };
 }
 
-module.exports = { appWebpackConfig };
+module.exports = { appWebpackConfig, outputPath };
