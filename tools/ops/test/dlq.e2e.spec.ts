@@ -3,7 +3,8 @@ import { deadLetterQueueArguments, workQueueArguments } from '@hello/messaging';
 import { AmqpTestClient, createTestVhost, TestVhost, waitFor } from '@hello/testing';
 import { runOps } from './run-ops';
 
-// `npm run dlq -- …` as an operator runs it: the built CLI, a process of its own, on a real broker.
+// `npm run dlq -- …` as an operator runs it: the built CLI (over @hello/messaging's DeadLetterQueue), a
+// process of its own, on a real broker.
 
 describe('npm run dlq (real RabbitMQ)', () => {
   let vhost: TestVhost;
@@ -45,6 +46,31 @@ describe('npm run dlq (real RabbitMQ)', () => {
   afterEach(async () => {
     await client?.close();
     await vhost?.delete();
+  });
+
+  it('should list counts by reason and the age of the oldest, and show headers and bodies, leaving every message', async () => {
+    await deadLetter('a', 'malformed-json');
+    await deadLetter('b', 'handler-failed');
+    await deadLetter('c', 'handler-failed');
+    const list = dlq(['list']);
+    expect(await list.exited).toEqual({ code: 0, signal: null });
+    const listing =
+      /^hello\.dead at amqp:\/\/guest:\*\*\*@[^ ]+: 3 messages, oldest (\d+) s old\n {7}2 {2}handler-failed\n {7}1 {2}malformed-json\n$/;
+    expect(list.stdout()).toMatch(listing);
+    expect(Number(listing.exec(list.stdout())?.[1])).toBeGreaterThanOrEqual(29);
+
+    const show = dlq(['show', '--reason', 'handler-failed', '--limit', '1']);
+    expect(await show.exited).toEqual({ code: 0, signal: null });
+    expect(show.lines()).toEqual([
+      expect.objectContaining({
+        messageId: 'b',
+        reason: 'handler-failed',
+        detail: 'handler-failed: detail of b',
+        sourceQueue: 'hello',
+        body: '{"text":"b"}',
+      }),
+    ]);
+    await waitFor(async () => (await messagesOf(Topology.helloDeadLetterQueue)) === 3, { message: 'all three back' });
   });
 
   it('should redrive only the reason asked for, clearing the death headers and counting the re-drive', async () => {
