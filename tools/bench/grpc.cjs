@@ -31,6 +31,7 @@ const {
 } = require('./lib.cjs');
 const { appNodeArgs } = require('../stack/apps.cjs');
 const { pin, spread, waitForQuiet } = require('./rounds.cjs');
+const { declareEventLog } = require('./pipeline.cjs');
 
 const PROTO = path.join(ROOT, 'proto', 'helloworld.proto');
 
@@ -238,6 +239,9 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds, pinning }) {
     for (const side of Object.values(sides)) await stopProcess(side.process);
   };
   try {
+    // The sides share one vhost: every side's greeting.greeted events go to the event log the greeter
+    // declares, declared here before any side starts.
+    await declareEventLog(rabbitmqUrl);
     for (const name of sideNames) {
       sides[name] = { process: await starts[name](), address: address(name) };
       if (pinning.enabled) pin(sides[name].process.pid, pinning.measured);

@@ -46,6 +46,23 @@ async function waitForConsumer(managementUrl, vhost, queue, timeoutMs = 30_000) 
 }
 
 /**
+ * Declares the event log (the stream `hello.events.log`, bound to `hello.events` with `#`) in the vhost
+ * of `url`, as the project's apps declare it: then every side's events are stored in a stream, not only
+ * the project's, and the broker does the same work for each side.
+ * @param {string} url
+ */
+async function declareEventLog(url) {
+  const { declareTopology, eventLogTopology } = require('@hello/messaging');
+  const connection = await amqp.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    await declareTopology(channel, eventLogTopology());
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
  * Watches message.handled events and resolves each message's latency.
  * @param {string} url
  */
@@ -306,6 +323,7 @@ function withTimeout(promise, ms, what) {
 
 module.exports = {
   PUBLISH_WINDOW,
+  declareEventLog,
   managementGet,
   waitForConsumer,
   createObserver,

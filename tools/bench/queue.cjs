@@ -9,7 +9,8 @@
 // messages on the wire (AMQP properties and the W3C traceparent header, on both hops), except that
 // Nest's transport wraps each body in its {"pattern", "data"} envelope. Each side runs in a vhost of its own on the same broker. A message
 // counts as handled when its message.handled event (which every consumer publishes, confirmed,
-// before it acks) reaches an observer queue.
+// before it acks) reaches an observer queue; in every vhost the event log (a stream bound to
+// hello.events) stores the events too, as the project's consumer declares it.
 //
 // Three loads per side: saturation (as fast as confirms allow, PUBLISH_WINDOW publishes in flight:
 // the queue backs up, so latency there is mostly waiting in the queue), an offered rate (1000 msg/s),
@@ -27,6 +28,7 @@ const { pin, spread, waitForQuiet } = require('./rounds.cjs');
 const {
   PUBLISH_WINDOW,
   createObserver,
+  declareEventLog,
   localBrokerPid,
   offeredRate,
   oneAtATime,
@@ -120,6 +122,8 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds, pinning }
     for (const name of names) {
       const vhost = await createVhost(`bench-${name}`);
       sides[name] = /** @type {SideState} */ ({ vhost, url: vhost.url });
+      // Every side's message.handled events stored in the event log, as the project's consumer does.
+      await declareEventLog(vhost.url);
       sides[name].process = await setups[name].start(vhost.url);
       if (pinning.enabled) pin(sides[name].process.pid, pinning.measured);
       await waitForConsumer(managementUrl, vhost.vhost, 'hello');
