@@ -10,6 +10,9 @@ FROM ${NODE_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 WORKDIR /repo
 COPY package.json package-lock.json ./
+# The npm workspace's packages (the build configuration and the local infrastructure), linked by the install.
+COPY tools/build/package.json tools/build/
+COPY tools/infra/package.json tools/infra/
 RUN npm install --no-audit --no-fund
 COPY . .
 ARG APP

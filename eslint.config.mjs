@@ -21,10 +21,18 @@ export default [
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:test-util', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:test-util'] },
+            // The test library starts brokers and databases with the local infrastructure and runs
+            // TypeScript sources with the build's require hook.
+            { sourceTag: 'type:test-util', onlyDependOnLibsWithTags: ['type:lib', 'type:infra', 'type:build'] },
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:lib', 'type:test-util', 'type:infra', 'type:build'],
+            },
             // The operator CLI: the libraries only, never test code.
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib'] },
+            // The workspace's packages of tools/ stand alone.
+            { sourceTag: 'type:infra', onlyDependOnLibsWithTags: [] },
+            { sourceTag: 'type:build', onlyDependOnLibsWithTags: [] },
           ],
         },
       ],
@@ -42,9 +50,27 @@ export default [
           depConstraints: [
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib', 'type:test-util'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib', 'type:test-util'] },
-            { sourceTag: 'type:test-util', onlyDependOnLibsWithTags: ['type:lib'] },
-            { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:lib', 'type:test-util'] },
+            { sourceTag: 'type:test-util', onlyDependOnLibsWithTags: ['type:lib', 'type:infra', 'type:build'] },
+            {
+              sourceTag: 'type:e2e',
+              onlyDependOnLibsWithTags: ['type:lib', 'type:test-util', 'type:infra', 'type:build'],
+            },
             { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:lib', 'type:test-util'] },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // A project's webpack configuration is how it is built: it loads the shared one of @hello/build.
+    files: ['**/webpack.config.js'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          depConstraints: [
+            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:build'] },
+            { sourceTag: 'type:tool', onlyDependOnLibsWithTags: ['type:build'] },
           ],
         },
       ],

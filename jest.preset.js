@@ -1,7 +1,7 @@
 const nxPreset = require('@nx/jest/preset').default;
 
 // SWC keeps the suite fast and still emits the decorator metadata NestJS injection relies on.
-const swcOptions = require('./tools/jest/swc-options.cjs');
+const swcOptions = require('@hello/build/swc-options');
 
 module.exports = {
   ...nxPreset,

@@ -1,9 +1,9 @@
 // Small helpers shared by the benchmark sections: processes, CPU time, percentiles.
 'use strict';
-const { spawn } = require('node:child_process');
 const { randomUUID } = require('node:crypto');
 const fs = require('node:fs');
-const { freePort } = require('../scripts/host.cjs');
+const { freePort } = require('@hello/infra/host');
+const { startProcess: startInfraProcess } = require('@hello/infra/process');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -67,59 +67,20 @@ function placeChildren(cpus) {
  * @param {{ env?: NodeJS.ProcessEnv, ready: RegExp | (() => Promise<boolean>), timeoutMs?: number, cpus?: string }} options
  * @returns {Promise<StartedProcess>}
  */
-function startProcess(label, args, { env, ready, timeoutMs = 60_000, cpus = childCpus }) {
+async function startProcess(label, args, { env, ready, timeoutMs = 60_000, cpus = childCpus }) {
   const started = performance.now();
-  // taskset execs node: the child's pid is node's, its affinity set before node starts its threads.
-  const [command, argv] = cpus ? ['taskset', ['-c', cpus, process.execPath, ...args]] : [process.execPath, args];
-  const child = spawn(command, argv, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  let settled = false;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(new Error(`${label} did not become ready within ${timeoutMs} ms:\n${output.slice(-2000)}`));
-    }, timeoutMs);
-    /** @param {Error} error */
-    const fail = (error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      reject(error);
-    };
-    const isReady = () => {
-      if (settled) return;
-      settled = true;
-      const readyAfterMs = performance.now() - started;
-      clearTimeout(timer);
-      resolve(Object.assign(child, { readyAfterMs }));
-    };
-    /** @param {Buffer} d */
-    const onData = (d) => {
-      output += d.toString();
-      if (output.length > 100_000) output = output.slice(-50_000);
-      if (ready instanceof RegExp && ready.test(output)) {
-        child.stdout.off('data', onData);
-        child.stderr.off('data', onData);
-        child.stdout.resume();
-        child.stderr.resume();
-        isReady();
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) =>
-      fail(new Error(`${label} exited (${code}) before it was ready:\n${output.slice(-2000)}`)),
-    );
-    if (typeof ready === 'function') {
-      const poll = async () => {
-        while (!settled) {
-          if (await ready().catch(() => false)) return isReady();
-          await sleep(100);
-        }
-      };
-      void poll();
-    }
-  });
+  const process_ = startInfraProcess(label, process.execPath, args, { cwd: ROOT, env, cpus, keepOutput: 50_000 });
+  try {
+    if (ready instanceof RegExp) await process_.waitForOutput(ready, timeoutMs);
+    else await process_.waitUntil(ready, timeoutMs);
+  } catch (error) {
+    await process_.stop();
+    throw error;
+  }
+  // The output was for error messages only: from here on it is drained, not kept (a side measured
+  // for CPU may log a line per operation).
+  process_.dropOutput();
+  return Object.assign(process_.child, { readyAfterMs: performance.now() - started });
 }
 
 /**
@@ -172,7 +133,7 @@ let peersBuilt = false;
  */
 function compilePeer(file, out) {
   const { transformSync } = require('@swc/core');
-  const swcOptions = require('../jest/swc-options.cjs');
+  const swcOptions = require('@hello/build/swc-options');
   const { code } = transformSync(fs.readFileSync(file, 'utf8'), {
     ...swcOptions,
     filename: path.basename(file),

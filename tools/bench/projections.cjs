@@ -136,7 +136,7 @@ async function round({ createVhost, managementUrl, total, replicas, envFor }) {
 
 /** @param {import('./run.cjs').Common} options */
 async function benchProjections({ createVhost, managementUrl, smoke, rounds, pinning }) {
-  const { startPostgres } = require('../postgres/postgres.cjs');
+  const { startPostgres } = require('@hello/infra/postgres');
   const { createTestDatabase } = require('@hello/testing');
   const total = smoke ? 200 : 6000;
   let server;

@@ -156,7 +156,7 @@ async function round({ createVhost, managementUrl, brokerDir, live, total, envFo
 
 /** @param {import('./run.cjs').Common} options */
 async function benchReplay({ createVhost, managementUrl, brokerDir, smoke, rounds, pinning }) {
-  const { startPostgres } = require('../postgres/postgres.cjs');
+  const { startPostgres } = require('@hello/infra/postgres');
   const { createTestDatabase } = require('@hello/testing');
   const total = smoke ? 1_000 : 100_000;
   const live = smoke ? 200 : 6_000;

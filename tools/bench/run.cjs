@@ -102,11 +102,11 @@ function build() {
 /** @param {Options} options */
 async function run(options) {
   // The project's TypeScript libs (@hello/messaging, @hello/testing), compiled on the fly.
-  require('../../libs/testing/src/lib/ts-register.cjs');
-  const { startBroker } = require('../rabbitmq/broker.cjs');
+  require('@hello/build/ts-register');
+  const { startBroker } = require('@hello/infra/rabbitmq');
 
   if (options.build) build();
-  /** @type {import('../rabbitmq/broker.cjs').Broker | undefined} */
+  /** @type {import('@hello/infra/rabbitmq').Broker | undefined} */
   let broker;
   if (!process.env['RABBITMQ_URL']) {
     broker = await startBroker({ name: `bench-${process.pid}` });

@@ -1,7 +1,7 @@
 // One RabbitMQ node for the whole Jest run (every project shares it; tests isolate themselves
 // in vhosts of their own). With RABBITMQ_URL set, that broker is used and nothing is started.
-const { startBroker } = require('../rabbitmq/broker.cjs');
-const { startPostgres } = require('../postgres/postgres.cjs');
+const { startBroker } = require('@hello/infra/rabbitmq');
+const { startPostgres } = require('@hello/infra/postgres');
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
@@ -11,7 +11,7 @@ const { LOG_DIR } = require('./log-capture.cjs');
  * What the set-up keeps for the teardown and for the set-up of the next project, on `globalThis`.
  * @typedef {{
  *   __HELLO_TEST_LOGS__?: boolean,
- *   __HELLO_TEST_BROKER__?: import('../rabbitmq/broker.cjs').Broker,
+ *   __HELLO_TEST_BROKER__?: import('@hello/infra/rabbitmq').Broker,
  *   __HELLO_TEST_POSTGRES__?: Awaited<ReturnType<typeof startPostgres>>,
  * }} TestRunState
  */

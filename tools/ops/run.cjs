@@ -20,7 +20,7 @@ const SOURCES = [
   'tools/ops/src',
   'tools/ops/tsconfig.app.json',
   'tools/ops/webpack.config.js',
-  'tools/webpack',
+  'tools/build',
   'libs/contracts/src',
   'libs/messaging/src',
   'tsconfig.base.json',

@@ -1,4 +1,3 @@
-const { join } = require('node:path');
-const { appWebpackConfig } = require(join(__dirname, '..', 'webpack', 'app-config.cjs'));
+const { appWebpackConfig } = require('@hello/build/webpack');
 
 module.exports = appWebpackConfig(__dirname, { proto: false });

@@ -10,7 +10,7 @@
  * 2. On the cluster, the node leading `hello` killed (SIGKILL) K times under a steady load: time until a
  *    request sent after the kill is confirmed (producer resumed) and until a message sent after the
  *    kill is handled (consumers resumed). The killed node is started again between kills.
- * Apps run from their TypeScript sources (libs/testing ts-register), each in its own process.
+ * Apps run from their TypeScript sources (the ts-register hook of @hello/build), each in its own process.
  */
 'use strict';
 
@@ -18,12 +18,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const amqpManager = require('amqp-connection-manager');
-const { startBroker, freePort } = require('./broker.cjs');
-const { startCluster } = require('./cluster.cjs');
+const { startBroker, freePort } = require('@hello/infra/rabbitmq');
+const { startCluster } = require('@hello/infra/rabbitmq/cluster');
 const { startProcess, stopProcess } = require('../bench/lib.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const REGISTER = path.join(ROOT, 'libs', 'testing', 'src', 'lib', 'ts-register.cjs');
+const REGISTER = require.resolve('@hello/build/ts-register');
 const args = process.argv.slice(2);
 /** @type {(name: string, fallback: number) => number} */
 const option = (name, fallback) => {

@@ -14,10 +14,11 @@
 'use strict';
 
 const { spawn } = require('node:child_process');
+const { startProcess } = require('@hello/infra/process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { startBroker, portsFromEnv } = require('../rabbitmq/broker.cjs');
-const { startCluster } = require('../rabbitmq/cluster.cjs');
+const { startBroker, portsFromEnv } = require('@hello/infra/rabbitmq');
+const { startCluster } = require('@hello/infra/rabbitmq/cluster');
 const { APPS, appNodeArgs } = require('./apps.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -96,22 +97,19 @@ function startApp(app, index, env) {
   const main = path.join(ROOT, 'dist', 'apps', app.name, 'main.js');
   if (!fs.existsSync(main)) throw new Error(`${main} is missing: build ${app.name} first`);
   const out = prefixer(app.name, COLORS[index % 4]);
-  const child = spawn(process.execPath, appNodeArgs(ROOT, app.name, ['--enable-source-maps']), {
+  // The output goes to the terminal, prefixed, and is not kept.
+  const started = startProcess(app.name, process.execPath, appNodeArgs(ROOT, app.name, ['--enable-source-maps']), {
     cwd: ROOT,
     env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    onOutput: (chunk) => out.write(chunk),
+    keepOutput: 0,
   });
-  say.write(`started ${app.name} (pid ${child.pid})\n`);
-  child.stdout.on('data', (d) => out.write(d));
-  child.stderr.on('data', (d) => out.write(d));
-  /** @type {Promise<{ code: number | null, signal: NodeJS.Signals | null }>} */
-  const exited = new Promise((resolve) =>
-    child.once('exit', (code, signal) => {
-      out.flush();
-      resolve({ code, signal });
-    }),
-  );
-  return Object.assign(child, { exited });
+  say.write(`started ${app.name} (pid ${started.pid})\n`);
+  const exited = started.exited.then((exit) => {
+    out.flush();
+    return exit;
+  });
+  return Object.assign(started.child, { exited });
 }
 
 /** host:port as a client on this machine reaches it (a wildcard bind address becomes localhost). */
@@ -120,7 +118,7 @@ function reachable(hostPort) {
   return hostPort.replace(/^(0\.0\.0\.0|\[::\]|::)(?=:)/, 'localhost');
 }
 
-/** @type {import('../rabbitmq/broker.cjs').Broker | Awaited<ReturnType<typeof startCluster>> | undefined} */
+/** @type {import('@hello/infra/rabbitmq').Broker | Awaited<ReturnType<typeof startCluster>> | undefined} */
 let broker;
 /** @type {Promise<void> | undefined} */
 let brokerStopping;

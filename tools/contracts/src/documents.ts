@@ -15,7 +15,7 @@ export const HTTP_APPS = ['greeter', 'producer', 'consumer', 'event-handler'] as
  * `openapi.ts` runs in a process of its own (the app in Nest's preview mode: nothing connects).
  */
 function openApiOf(app: string): unknown {
-  const register = path.join(ROOT, 'libs/testing/src/lib/ts-register.cjs');
+  const register = require.resolve('@hello/build/ts-register');
   const output = execFileSync(process.execPath, ['-r', register, path.join(ROOT, 'apps', app, 'src/openapi.ts')], {
     cwd: ROOT,
     encoding: 'utf8',

@@ -11,6 +11,7 @@ import {
   type SpawnedApp,
   type TestCertificates,
 } from '@hello/testing';
+import { canConnect, startBroker } from '@hello/infra/rabbitmq';
 
 // A RabbitMQ node of the test's own listening for amqps: with certificates openssl made in the test,
 // requiring client certificates (verify_peer, fail_if_no_peer_cert). The four apps, each in its own
@@ -18,6 +19,7 @@ import {
 
 jest.setTimeout(300_000);
 
+/** The node the launcher started, with the amqps: listener it was asked for. */
 interface Broker {
   dir: string;
   tlsPort: number;
@@ -25,10 +27,6 @@ interface Broker {
   ctl(args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
-const { startBroker, canConnect } = require('../broker.cjs') as {
-  startBroker(options: Record<string, unknown>): Promise<Broker>;
-  canConnect(port: number): Promise<boolean>;
-};
 const { checkHttp } = require(join(__dirname, '..', '..', 'stack', 'healthcheck.cjs')) as {
   checkHttp(url: string): Promise<string | null>;
 };
@@ -48,7 +46,7 @@ describe('the apps over amqps: to a broker that checks client certificates', () 
   beforeAll(async () => {
     certs = makeTestCertificates('hello-mesh');
     otherCa = makeTestCertificates('someone else');
-    broker = await startBroker({
+    const started = await startBroker({
       name: `amqps-${process.pid}`,
       dataDir: mkdtempSync(join(tmpdir(), 'hello-amqps-')),
       epmdPort: await freePort(),
@@ -60,6 +58,10 @@ describe('the apps over amqps: to a broker that checks client certificates', () 
         requireClientCert: true,
       },
     });
+    const { tlsPort, tlsUrl } = started;
+    if (tlsPort === undefined || tlsUrl === undefined)
+      throw new Error('the broker started without its amqps: listener');
+    broker = { ...started, tlsPort, tlsUrl };
     await waitFor(() => canConnect(broker.tlsPort), { timeoutMs: 30_000, message: 'no amqps: listener' });
     dataDir = mkdtempSync(join(tmpdir(), 'hello-amqps-data-'));
     for (const name of ['producer', 'consumer', 'eventHandler', 'tcp', 'greeterHttp', 'greeterGrpc'])

@@ -3,18 +3,12 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as amqp from 'amqplib';
 import { freePort, waitFor } from '@hello/testing';
+import * as tool from '@hello/infra/rabbitmq';
 
-// The local broker launcher (tools/rabbitmq/main.cjs, `npm run rabbitmq`), run as a user runs it.
+// The local broker launcher (tools/infra/rabbitmq/main.cjs, `npm run rabbitmq`), run as a user runs it.
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 jest.setTimeout(180_000);
-const tool = require('../broker.cjs') as {
-  canConnect(port: number): Promise<boolean>;
-  epmdNames(epmdPort: number): Record<string, number>;
-  isAlive(pid: number): boolean;
-  reclaimLeftover(dir: string, marker: string): Promise<boolean>;
-  epmdKillIfIdle(epmdPort: number): void;
-};
 
 interface Launcher {
   child: ChildProcess;
@@ -23,7 +17,7 @@ interface Launcher {
   exited: Promise<number | null>;
 }
 
-const SCRIPT = 'node tools/rabbitmq/main.cjs start';
+const SCRIPT = 'node tools/infra/rabbitmq/main.cjs start';
 
 function launch(env: Record<string, string>): Launcher {
   // What `npm run rabbitmq` runs, started directly so that signals reach the launcher itself.

@@ -5,6 +5,7 @@ import * as amqp from 'amqplib';
 import { MessageHandledIntegrationEvent, Topology } from '@hello/contracts';
 import { QUORUM_INITIAL_GROUP_SIZE } from '@hello/messaging';
 import { freePort, spawnApp, type SpawnedApp, waitFor } from '@hello/testing';
+import { startCluster } from '@hello/infra/rabbitmq/cluster';
 
 // A three-node RabbitMQ cluster of the test's own (cluster.cjs) under the real apps, each in its own
 // process with RABBITMQ_URL listing every node: one producer, two competing consumers and an
@@ -33,9 +34,6 @@ interface Cluster {
   leaderOf(queue: string): Promise<Node | undefined>;
   stop(): Promise<void>;
 }
-const { startCluster } = require('../cluster.cjs') as {
-  startCluster(options: Record<string, unknown>): Promise<Cluster>;
-};
 // Another tool's plain CommonJS script, loaded by path.
 const { checkHttp } = require(join(__dirname, '..', '..', 'stack', 'healthcheck.cjs')) as {
   checkHttp(url: string): Promise<string | null>;

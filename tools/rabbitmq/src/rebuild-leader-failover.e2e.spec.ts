@@ -5,7 +5,7 @@ import * as amqp from 'amqplib';
 import { GreetingGreetedIntegrationEvent, integrationEventMessage, Topology } from '@hello/contracts';
 import { declareTopology, eventLogTopology } from '@hello/messaging';
 import { freePort, spawnApp, type SpawnedApp, waitFor } from '@hello/testing';
-import { startCluster } from '../cluster.cjs';
+import { startCluster } from '@hello/infra/rabbitmq/cluster';
 
 /** What the spec reads of the event-handler's answers (GET /projections, /projections/rebuild, /stats, /greetings/by-hour). */
 interface ProjectionStatus {

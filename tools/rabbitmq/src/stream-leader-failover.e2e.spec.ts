@@ -1,6 +1,7 @@
 import * as amqp from 'amqplib';
 import { STREAM_INITIAL_CLUSTER_SIZE, StreamReader, type StreamDelivery } from '@hello/messaging';
 import { freePort, waitFor } from '@hello/testing';
+import { startCluster } from '@hello/infra/rabbitmq/cluster';
 
 // A reader of a stream replicated on a three-node cluster of the test's own (cluster.cjs), connected
 // to the node that leads the stream when that node is killed (SIGKILL): it reconnects to another
@@ -22,9 +23,6 @@ interface Cluster {
   leaderOf(queue: string): Promise<Node | undefined>;
   stop(): Promise<void>;
 }
-const { startCluster } = require('../cluster.cjs') as {
-  startCluster(options: Record<string, unknown>): Promise<Cluster>;
-};
 
 describe('a stream reader when the node leading its stream is killed', () => {
   let cluster: Cluster;

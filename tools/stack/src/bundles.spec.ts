@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 // The apps' production bundles (dist/, built before the stack's specs run): NestJS is compiled in
 // (required at run time, its ES modules would each go through Node's ES module loader at start-up),
 // while what OpenTelemetry's instrumentations patch as it is required, and what must be one per
-// process, stay run-time requires (tools/webpack/app-config.cjs).
+// process, stay run-time requires (tools/build/webpack-app.cjs).
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const APPS = ['greeter', 'producer', 'consumer', 'event-handler'];

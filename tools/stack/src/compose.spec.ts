@@ -2,6 +2,8 @@ import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { spawnSync } from 'node:child_process';
+import { outputPath } from '@hello/build/webpack';
+import { ensurePromtool } from '@hello/infra/promtool';
 
 // No Docker engine runs where this suite runs, so the compose file and Dockerfile are checked
 // against what the apps really read and serve instead of being run.
@@ -35,8 +37,6 @@ const SCALED = new Set(['consumer', 'event-handler']);
 // in, compose already sets the variable for it.
 // The standard OTEL_* variables are read by the OpenTelemetry SDK itself (see libs/platform/src/telemetry.ts).
 const READ_BY_THE_OTEL_SDK = /^OTEL_/;
-
-const { ensurePromtool } = require(join(ROOT, 'tools', 'prometheus', 'promtool.cjs')) as { ensurePromtool(): string };
 
 const composeText = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
 const compose = parse(composeText, { merge: true }) as { services: Record<string, Service> };
@@ -203,9 +203,6 @@ describe('docker-compose.yml', () => {
       // to dist/apps/<the app's folder name>, which is what the Dockerfile copies from.
       const webpack = readFileSync(join(ROOT, 'apps', name, 'webpack.config.js'), 'utf8');
       expect(webpack).toContain('appWebpackConfig(__dirname)');
-      const { outputPath } = require(join(ROOT, 'tools', 'webpack', 'app-config.cjs')) as {
-        outputPath: (dir: string) => string;
-      };
       expect(outputPath(join(ROOT, 'apps', name))).toBe(join(ROOT, 'dist', 'apps', name));
       expect(existsSync(join(ROOT, 'apps', name, 'src', 'main.ts'))).toBe(true);
     });
@@ -258,6 +255,14 @@ describe('Dockerfile', () => {
     const ensureDeps = readFileSync(join(ROOT, 'tools', 'scripts', 'ensure-deps.cjs'), 'utf8');
     expect(ensureDeps).toContain("'npm install --no-audit --no-fund'");
     expect(dockerfile).toContain('RUN npm install --no-audit --no-fund');
+    // The workspace's packages are there before the install links them (the apps' webpack
+    // configurations load @hello/build), and so before the rest of the sources is copied.
+    const install = dockerfile.indexOf('RUN npm install --no-audit --no-fund');
+    const workspaces = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).workspaces as string[];
+    for (const dir of workspaces) {
+      const copy = dockerfile.indexOf(`COPY ${dir}/package.json ${dir}/`);
+      expect({ dir, copiedBeforeInstall: copy >= 0 && copy < install }).toEqual({ dir, copiedBeforeInstall: true });
+    }
     expect(dockerfile).toMatch(/npx nx build "\$APP"/);
   });
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { Topology } from '@hello/contracts';
+import { installDebianPackage } from '@hello/infra/host';
 
 // The overlays in deploy/k8s/overlays, rendered as `kubectl apply -k` would send them, checked for what
 // the kubelet and the Pod Security "restricted" profile refuse at run time and the schemas cannot see:
@@ -47,10 +48,6 @@ function loadApp(file: string, name: string): Loader {
 /** A rendered manifest, read field by field as the API server would (any shape may arrive). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = any;
-
-const { installDebianPackage } = require(join(ROOT, 'tools', 'scripts', 'host.cjs')) as {
-  installDebianPackage(name: string, options: { cannotInstall: string; log(message: string): void }): void;
-};
 
 /** kubectl (its built-in kustomize renders the overlays offline), installed from the OS packages when missing. */
 function kubectl(): string {

@@ -18,20 +18,13 @@ import {
 import { parse } from 'yaml';
 import { OtlpReceiver, SPAN_KIND, type ReceivedSpan } from './support/otlp-receiver';
 import { PrometheusServer } from './support/prometheus-server';
+import { checkMetrics } from '@hello/infra/promtool';
+import { startBroker } from '@hello/infra/rabbitmq';
 
 // The service platform as an operator sees it: the four apps as separate processes, exporting spans
 // to an OTLP receiver inside the test, serving Prometheus metrics and health over HTTP, logging JSON.
 
 const ROOT = resolve(__dirname, '..', '..', '..');
-const { checkMetrics } = require(join(ROOT, 'tools', 'prometheus', 'promtool.cjs')) as {
-  checkMetrics(text: string): { status: number | null; output: string };
-};
-const { startBroker } = require(join(ROOT, 'tools', 'rabbitmq', 'broker.cjs')) as {
-  startBroker(options: { name: string; port?: number; managementPort?: number }): Promise<{
-    url: string;
-    stop(): Promise<void>;
-  }>;
-};
 
 const START_MS = 120_000;
 const DASHBOARD = join(ROOT, 'deploy', 'grafana', 'dashboards', 'hello-mesh.json');

@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { ensurePromtool } from '@hello/infra/promtool';
 
 // The alert rules in deploy/prometheus/alerts.yml: valid for Prometheus (`promtool check rules`),
 // loaded by prometheus.yml, and behaving as their unit tests say (`promtool test rules`), with a case
@@ -10,9 +11,6 @@ import { parse } from 'yaml';
 
 const ROOT = resolve(__dirname, '..', '..', '..');
 const DIR = join(ROOT, 'deploy', 'prometheus');
-const { ensurePromtool } = require(join(ROOT, 'tools', 'prometheus', 'promtool.cjs')) as {
-  ensurePromtool(): string;
-};
 
 interface Rule {
   alert?: string;

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, waitFor } from '@hello/testing';
+import * as broker from '@hello/infra/rabbitmq';
 
 // The stack runner (tools/stack/start.cjs) with a local broker of its own, its stdout closed after
 // the first line as `npm start | head -1` does: it keeps running the stack, and on SIGTERM stops the
@@ -14,12 +15,6 @@ const ROOT = resolve(__dirname, '..', '..', '..');
 const { checkHttp, checkGrpc } = require('../healthcheck.cjs') as {
   checkHttp(url: string): Promise<string | null>;
   checkGrpc(address: string, service?: string): Promise<string | null>;
-};
-// The broker launcher, a plain CommonJS script of another tool, loaded by path.
-const broker = require(join(ROOT, 'tools', 'rabbitmq', 'broker.cjs')) as {
-  canConnect(port: number): Promise<boolean>;
-  isAlive(pid: number): boolean;
-  reclaimLeftover(dir: string, marker: string): Promise<boolean>;
 };
 
 describe('the stack runner with its stdout closed (npm start | head -1)', () => {

@@ -51,19 +51,19 @@ const readScript = (file: string) => readFileSync(join(ROOT, file), 'utf8');
 describe('the tools’ modules', () => {
   it('should require one another without a cycle', () => {
     const graph = toolGraph(readScript);
-    expect(graph.get('tools/rabbitmq/main.cjs')).toEqual(
-      expect.arrayContaining(['tools/rabbitmq/broker.cjs', 'tools/rabbitmq/cluster.cjs']),
+    expect(graph.get('tools/infra/rabbitmq/main.cjs')).toEqual(
+      expect.arrayContaining(['tools/infra/rabbitmq/broker.cjs', 'tools/infra/rabbitmq/cluster.cjs']),
     );
     expect(cyclesOf(graph)).toEqual([]);
   });
 
   it('should name the files of a cycle (the check is real)', () => {
     const withCycle = (file: string) =>
-      file === 'tools/rabbitmq/broker.cjs'
+      file === 'tools/infra/rabbitmq/broker.cjs'
         ? `${readScript(file)}\nconst later = () => require('./cluster.cjs');\n`
         : readScript(file);
     expect(cyclesOf(toolGraph(withCycle))).toEqual([
-      ['tools/rabbitmq/broker.cjs', 'tools/rabbitmq/cluster.cjs', 'tools/rabbitmq/broker.cjs'],
+      ['tools/infra/rabbitmq/broker.cjs', 'tools/infra/rabbitmq/cluster.cjs', 'tools/infra/rabbitmq/broker.cjs'],
     ]);
   });
 });

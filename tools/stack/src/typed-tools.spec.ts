@@ -47,12 +47,12 @@ describe('typed tools', () => {
   });
 
   it('should name a script left out of the include, checked without checkJs, or marked @ts-nocheck (the check is real)', () => {
-    const scripts = ['tools/scripts/host.cjs', 'tools/stack/apps.cjs'];
+    const scripts = ['tools/infra/host.cjs', 'tools/stack/apps.cjs'];
     const withoutHost = typeCheckConfig((config) => {
-      config['exclude'] = [...((config['exclude'] as string[] | undefined) ?? []), 'tools/scripts/host.cjs'];
+      config['exclude'] = [...((config['exclude'] as string[] | undefined) ?? []), 'tools/infra/host.cjs'];
     });
     expect(uncheckedScripts(withoutHost, scripts, readScript)).toEqual([
-      "tools/scripts/host.cjs is not in tsconfig.typecheck.json's include",
+      "tools/infra/host.cjs is not in tsconfig.typecheck.json's include",
     ]);
 
     const withoutCheckJs = typeCheckConfig((config) => {

@@ -1,9 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { startBroker } from '@hello/infra/rabbitmq';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
 
-/** A RabbitMQ node of a test's own (tools/rabbitmq/broker.cjs), for tests that restart the broker. */
+/** A RabbitMQ node of a test's own (`@hello/infra`'s RabbitMQ launcher), for tests that restart the broker. */
 export interface OwnBroker {
   readonly name: string;
   /** amqp://guest:guest@127.0.0.1:<port> (vhost `/`). */
@@ -19,31 +20,22 @@ export interface OwnBroker {
   stop(): Promise<void>;
 }
 
-interface BrokerTool {
-  startBroker(options: { name: string; port?: number }): Promise<{
-    name: string;
-    url: string;
-    managementUrl: string;
-    pid: number;
-    restart(): Promise<void>;
-    stop(): Promise<void>;
-  }>;
-}
-
 /**
  * Starts a RabbitMQ node for one test (about 7 s), on free loopback ports; on `port` for AMQP when
  * given (a test that points an app at the broker before it runs).
  */
 export async function startOwnBroker(name: string, options: { port?: number } = {}): Promise<OwnBroker> {
-  // Loaded at run time: a plain CommonJS tool of the repository, not a library.
-  const tool = require(path.join(ROOT, 'tools', 'rabbitmq', 'broker.cjs')) as BrokerTool;
-  const broker = await tool.startBroker({ name: `${name}-${process.pid}`, port: options.port });
+  const broker = await startBroker({ name: `${name}-${process.pid}`, port: options.port });
+  const { managementUrl } = broker;
+  if (managementUrl === undefined) throw new Error(`${broker.name} started without its management plugin`);
   return {
     name: broker.name,
     url: broker.url,
-    managementUrl: broker.managementUrl,
+    managementUrl,
     get pid() {
-      return broker.pid;
+      const pid = broker.pid;
+      if (pid === undefined) throw new Error(`${broker.name} has no process`);
+      return pid;
     },
     halt: () => broker.stop(),
     restart: () => broker.restart(),

@@ -25,7 +25,7 @@ function pythonWith(modules: readonly PythonModule[]): string | undefined {
 /**
  * Makes sure `python3` can import pika (RabbitMQ's Python client, for the tutorial clients): installs
  * Debian's python3-pika with apt-get when it is missing and this process is root, as
- * tools/rabbitmq/broker.cjs installs rabbitmq-server; throws with what to install otherwise. Returns
+ * the RabbitMQ launcher of `@hello/infra` installs rabbitmq-server; throws with what to install otherwise. Returns
  * the interpreter to run (`python3`, or Debian's own when only that one has pika).
  */
 export function ensurePythonPika(): string {

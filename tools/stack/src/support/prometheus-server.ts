@@ -1,14 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort, waitFor } from '@hello/testing';
-
-const ROOT = resolve(__dirname, '..', '..', '..', '..');
-const { ensurePrometheus } = require(join(ROOT, 'tools', 'prometheus', 'promtool.cjs')) as {
-  ensurePrometheus(): string;
-};
+import { ensurePrometheus } from '@hello/infra/promtool';
 
 export interface QueryResult {
   status: 'success' | 'error';

@@ -1,6 +1,7 @@
 // Lets plain `node` run the project's TypeScript sources (e.g. an app's src/main.ts) in a child
 // process: compiles each .ts file with @swc/core as Jest does (decorator metadata included) and
-// resolves the @hello/* aliases of tsconfig.base.json. Used by spawnApp for crash tests.
+// resolves the @hello/* aliases of tsconfig.base.json. Used by the test library's spawnApp,
+// `npm run contracts` and the benchmark.
 'use strict';
 
 const fs = require('node:fs');
@@ -8,8 +9,8 @@ const path = require('node:path');
 const Module = require('node:module');
 const { transformSync } = require('@swc/core');
 
-const ROOT = path.resolve(__dirname, '..', '..', '..', '..');
-const options = require(path.join(ROOT, 'tools', 'jest', 'swc-options.cjs'));
+const ROOT = path.resolve(__dirname, '..', '..');
+const options = require('./swc-options.cjs');
 const { paths = {} } = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.base.json'), 'utf8')).compilerOptions;
 const aliases = new Map(Object.entries(paths).map(([alias, [target]]) => [alias, path.join(ROOT, target)]));
 

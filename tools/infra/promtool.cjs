@@ -3,8 +3,8 @@
  * Prometheus' `promtool`, from the OS package (Debian's `prometheus`), for checking that what the apps
  * serve at /metrics is valid exposition text that follows the naming conventions.
  *
- *   node tools/prometheus/promtool.cjs install     install the package when promtool is missing
- *   node tools/prometheus/promtool.cjs check URL   fetch URL and run `promtool check metrics` on it
+ *   node tools/infra/promtool.cjs install     install the package when promtool is missing
+ *   node tools/infra/promtool.cjs check URL   fetch URL and run `promtool check metrics` on it
  *
  * The same package brings the Prometheus server, which the observability test runs against the apps.
  */
@@ -12,7 +12,7 @@
 
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
-const { installDebianPackage } = require('../scripts/host.cjs');
+const { installDebianPackage } = require('./host.cjs');
 
 const CANDIDATES = ['/usr/bin/promtool', '/usr/local/bin/promtool'];
 

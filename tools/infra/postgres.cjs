@@ -5,10 +5,10 @@
  * `.local/postgres/<name>` in the project. Run as root, the server runs as the `postgres` OS user
  * (PostgreSQL refuses to run as root).
  *
- *   node tools/postgres/postgres.cjs start            start, print the URL, stop on Ctrl-C/SIGTERM
- *   node tools/postgres/postgres.cjs run -- CMD ARGS  run CMD with EVENT_HANDLER_DATABASE_URL set
- *                                                     (starting a server only when it is not set)
- *   node tools/postgres/postgres.cjs install          install the OS package when it is missing
+ *   node tools/infra/postgres.cjs start            start, print the URL, stop on Ctrl-C/SIGTERM
+ *   node tools/infra/postgres.cjs run -- CMD ARGS  run CMD with EVENT_HANDLER_DATABASE_URL set
+ *                                                (starting a server only when it is not set)
+ *   node tools/infra/postgres.cjs install          install the OS package when it is missing
  *
  * Environment: HELLO_POSTGRES_PORT (5432 for start, a free port for run), HELLO_POSTGRES_NAME (hello).
  */
@@ -19,7 +19,7 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { canConnect, freePort, installDebianPackage, runForwardingSignals, stopSignal } = require('../scripts/host.cjs');
+const { canConnect, freePort, installDebianPackage, runForwardingSignals, stopSignal } = require('./host.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PG_ROOT = '/usr/lib/postgresql';

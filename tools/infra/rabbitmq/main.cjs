@@ -2,10 +2,10 @@
 /**
  * The local RabbitMQ's command line (`npm run rabbitmq` runs `start`):
  *
- *   node tools/rabbitmq/main.cjs start            start, print RABBITMQ_URL=…, stop on Ctrl-C/SIGTERM
- *   node tools/rabbitmq/main.cjs run -- CMD ARGS  run CMD with RABBITMQ_URL set (starting a node
- *                                                 only when RABBITMQ_URL is not already set)
- *   node tools/rabbitmq/main.cjs install          install the OS package when it is missing
+ *   node tools/infra/rabbitmq/main.cjs start            start, print RABBITMQ_URL=…, stop on Ctrl-C/SIGTERM
+ *   node tools/infra/rabbitmq/main.cjs run -- CMD ARGS  run CMD with RABBITMQ_URL set (starting a node
+ *                                                       only when RABBITMQ_URL is not already set)
+ *   node tools/infra/rabbitmq/main.cjs install          install the OS package when it is missing
  *
  * Environment: RABBITMQ_URL (use that broker, start nothing), HELLO_RABBITMQ_PORT (5672),
  * HELLO_RABBITMQ_MANAGEMENT_PORT (15672), HELLO_RABBITMQ_DIST_PORT (a free port),
@@ -17,11 +17,11 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { runForwardingSignals, stopSignal } = require('../scripts/host.cjs');
+const { runForwardingSignals, stopSignal } = require('../host.cjs');
 const { ensureInstalled, log, portsFromEnv, startBroker } = require('./broker.cjs');
 const { startCluster } = require('./cluster.cjs');
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 
 // A reader that went away (`| head -1`) must not take the launcher down before it stops its node.
 process.stdout.on('error', () => undefined);

@@ -15,9 +15,9 @@
 const { spawn, spawnSync, execFile } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { canConnect, freePort, installDebianPackage } = require('../scripts/host.cjs');
+const { canConnect, freePort, installDebianPackage } = require('../host.cjs');
 
-const ROOT = path.resolve(__dirname, '..', '..');
+const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
