@@ -8,24 +8,20 @@
  * starts (ERL_EPMD_PORT, Erlang's own variable, says where it finds or starts epmd).
  *
  * A node left running by a launcher that was killed (its data directory's pid files name it) is
- * stopped before a node of the same name starts again.
+ * stopped before a node of the same name starts again (node-processes.cjs).
  */
 'use strict';
 
-const { spawn, spawnSync, execFile } = require('node:child_process');
+const { spawn, execFile } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { canConnect, freePort, installDebianPackage } = require('../host.cjs');
+const { epmdKillIfIdle, epmdNames, isAlive, log, reclaimLeftover } = require('./node-processes.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
 const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
-
-/** @param {string} message */
-function log(message) {
-  if (!process.stderr.destroyed) process.stderr.write(`[rabbitmq] ${message}\n`);
-}
 
 /** The launcher's ports from HELLO_RABBITMQ_PORT, HELLO_RABBITMQ_MANAGEMENT_PORT and HELLO_RABBITMQ_DIST_PORT. */
 function portsFromEnv(defaults = { port: 5672, managementPort: 15672 }) {
@@ -70,122 +66,6 @@ async function waitForAmqp(port, child, logFile) {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`RabbitMQ did not accept connections on port ${port} within ${START_TIMEOUT_MS} ms; see ${logFile}`);
-}
-
-function epmdBinary() {
-  const erts = fs.readdirSync('/usr/lib/erlang').find((d) => d.startsWith('erts-'));
-  return erts ? path.join('/usr/lib/erlang', erts, 'bin', 'epmd') : 'epmd';
-}
-
-/**
- * Stops the epmd on `epmdPort` when no node is registered with it any more.
- * @param {number} epmdPort
- */
-function epmdKillIfIdle(epmdPort) {
-  const env = { ...process.env, ERL_EPMD_PORT: String(epmdPort) };
-  const names = spawnSync(epmdBinary(), ['-names'], { encoding: 'utf8', env });
-  if (names.status !== 0) return;
-  if (!/^name /m.test(names.stdout)) spawnSync(epmdBinary(), ['-kill'], { stdio: 'ignore', env });
-}
-
-/**
- * Node names registered with the epmd on `epmdPort`, with their distribution ports.
- * @param {number} epmdPort
- * @returns {Record<string, number>}
- */
-function epmdNames(epmdPort) {
-  const env = { ...process.env, ERL_EPMD_PORT: String(epmdPort) };
-  const names = spawnSync(epmdBinary(), ['-names'], { encoding: 'utf8', env });
-  if (names.status !== 0) return {};
-  /** @type {Record<string, number>} */
-  const found = {};
-  for (const m of names.stdout.matchAll(/^name (\S+) at port (\d+)$/gm)) found[m[1]] = Number(m[2]);
-  return found;
-}
-
-/** @param {number} pid */
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return /** @type {NodeJS.ErrnoException} */ (error).code === 'EPERM';
-  }
-}
-
-/**
- * The process group of `pid` (field 5 of /proc/<pid>/stat), or undefined.
- * @param {number} pid
- * @returns {number | undefined}
- */
-function processGroupOf(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * True when process `pid` runs with `marker` in its environment (a node of this data directory).
- * @param {number} pid
- * @param {string} marker
- */
-function runsWith(pid, marker) {
-  try {
-    return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').includes(marker);
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Stops a node that a launcher left behind in `dir` (killed before it could stop the node): the pid
- * files name the processes, and only processes that really run with this data directory are signalled.
- * @param {string} dir
- * @param {string} marker
- * @returns {Promise<boolean>}
- */
-async function reclaimLeftover(dir, marker) {
-  /** @type {Set<number>} */
-  const groups = new Set();
-  /** @type {number[]} */
-  const pids = [];
-  for (const file of ['launcher.pid', 'rabbitmq.pid']) {
-    const pid = Number(readIfExists(path.join(dir, file)));
-    if (!Number.isInteger(pid) || pid <= 1 || !isAlive(pid) || !runsWith(pid, marker)) continue;
-    pids.push(pid);
-    const group = processGroupOf(pid);
-    if (group && group > 1) groups.add(group);
-  }
-  if (pids.length === 0) return false;
-  log(`stopping the node left running in ${dir} (pids ${pids.join(', ')})`);
-  /** @param {NodeJS.Signals} sig */
-  const signal = (sig) => {
-    for (const group of groups) {
-      try {
-        process.kill(-group, sig);
-      } catch {
-        /* gone */
-      }
-    }
-  };
-  signal('SIGTERM');
-  const deadline = Date.now() + STOP_TIMEOUT_MS;
-  while (pids.some(isAlive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-  signal('SIGKILL');
-  while (pids.some(isAlive)) await new Promise((r) => setTimeout(r, 100));
-  return true;
-}
-
-/** @param {string} file */
-function readIfExists(file) {
-  try {
-    return fs.readFileSync(file, 'utf8').trim();
-  } catch {
-    return '';
-  }
 }
 
 /** Erlang distribution (node-to-node and CLI) on loopback only. */
