@@ -47,7 +47,11 @@ function startProcess(label, command, args, options = {}) {
   let hasExited = false;
   /** @type {Promise<Exit>} */
   const exited = new Promise((resolve) => {
-    child.once('error', () => undefined);
+    // A process that could not be started (no such command) still closes, with a negative code;
+    // the reason goes into its output, where every error message about it shows it.
+    child.once('error', (error) => {
+      output += `${error.message}\n`;
+    });
     child.once('close', (code, signal) => {
       hasExited = true;
       resolve({ code, signal });
@@ -68,6 +72,8 @@ function startProcess(label, command, args, options = {}) {
     new Promise((resolve, reject) => {
       let settled = false;
       let asking = false;
+      // Asked again while an answer is pending (output or the exit meanwhile): ask once more after it.
+      let askAgain = false;
       /** @param {Error | undefined} error */
       const finish = (error) => {
         if (settled) return;
@@ -79,8 +85,13 @@ function startProcess(label, command, args, options = {}) {
         else resolve();
       };
       const check = () => {
-        if (settled || asking) return;
+        if (settled) return;
+        if (asking) {
+          askAgain = true;
+          return;
+        }
         asking = true;
+        askAgain = false;
         Promise.resolve()
           .then(isDone)
           .catch(() => false)
@@ -88,6 +99,7 @@ function startProcess(label, command, args, options = {}) {
             asking = false;
             if (done) finish(undefined);
             else if (hasExited) finish(new Error(`${label} exited before ${what.doing}; output:\n${tail()}`));
+            else if (askAgain) check();
           });
       };
       const timer = setTimeout(

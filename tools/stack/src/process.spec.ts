@@ -30,6 +30,14 @@ describe('startProcess', () => {
     );
   });
 
+  it('should say why a command could not be started', async () => {
+    const started = startProcess('missing', '/nonexistent/hello-mesh-command', []);
+    await expect(started.waitForOutput(/ready/, 5_000)).rejects.toThrow(
+      /missing exited before printing \/ready\/; output:\nspawn \/nonexistent\/hello-mesh-command ENOENT/,
+    );
+    expect((await started.exited).code).not.toBe(0);
+  });
+
   it('should time out naming what it waited for, and stop() kills the process', async () => {
     const started = node('sleeper', 'setInterval(() => undefined, 1000);');
     await expect(started.waitForOutput(/never/, 300)).rejects.toThrow(/sleeper did not print \/never\/ within 300 ms/);
