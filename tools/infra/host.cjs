@@ -128,4 +128,20 @@ function runForwardingSignals(cmd, env) {
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1))));
 }
 
-module.exports = { freePort, canConnect, installDebianPackage, runForwardingSignals, stopSignal };
+/**
+ * Runs a launcher's `main` as the process's command line: exits with the code it resolves to, or
+ * logs its error's message and exits 1.
+ * @param {(argv: string[]) => Promise<number>} main
+ * @param {(message: string) => void} log
+ */
+function runCommandLine(main, log) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error) => {
+      log(error.message);
+      process.exit(1);
+    },
+  );
+}
+
+module.exports = { freePort, canConnect, installDebianPackage, runForwardingSignals, runCommandLine, stopSignal };

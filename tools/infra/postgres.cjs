@@ -19,7 +19,14 @@ const crypto = require('node:crypto');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { canConnect, freePort, installDebianPackage, runForwardingSignals, stopSignal } = require('./host.cjs');
+const {
+  canConnect,
+  freePort,
+  installDebianPackage,
+  runCommandLine,
+  runForwardingSignals,
+  stopSignal,
+} = require('./host.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const PG_ROOT = '/usr/lib/postgresql';
@@ -282,12 +289,4 @@ async function main(argv) {
 
 module.exports = { startPostgres, ensureInstalled };
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      log(error.message);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommandLine(main, log);

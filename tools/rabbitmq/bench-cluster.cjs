@@ -18,7 +18,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const amqpManager = require('amqp-connection-manager');
-const { startBroker, freePort } = require('@hello/infra/rabbitmq');
+const { freePort } = require('@hello/infra/host');
+const { startBroker } = require('@hello/infra/rabbitmq');
 const { startCluster } = require('@hello/infra/rabbitmq/cluster');
 const { startProcess, stopProcess } = require('../bench/lib.cjs');
 

@@ -300,8 +300,6 @@ module.exports = {
   log,
   reclaimLeftover,
   ensureInstalled,
-  freePort,
-  canConnect,
   epmdNames,
   epmdKillIfIdle,
   portsFromEnv,

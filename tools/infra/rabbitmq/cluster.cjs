@@ -6,7 +6,7 @@
  * after the first join it with `rabbitmqctl join_cluster`. Each start makes a fresh cluster (the nodes'
  * old data is removed), so that no node waits for peers of an earlier cluster.
  *
- *   node tools/infra/rabbitmq/cluster.cjs start start, print RABBITMQ_URL=<every node's URL>, Ctrl-C stops
+ *   node tools/infra/rabbitmq/cluster.cjs start   start, print RABBITMQ_URL=<every node's URL>, Ctrl-C stops
  *
  * Environment: HELLO_RABBITMQ_NODES (3), HELLO_RABBITMQ_NODE (name prefix, `cluster`),
  * HELLO_RABBITMQ_PORT (5672; node i listens on port + i - 1), HELLO_RABBITMQ_MANAGEMENT_PORT (15672,
@@ -17,15 +17,11 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { randomBytes } = require('node:crypto');
-const { startBroker, reclaimLeftover, epmdKillIfIdle, portsFromEnv } = require('./broker.cjs');
-const { stopSignal } = require('../host.cjs');
+const { startBroker, portsFromEnv } = require('./broker.cjs');
+const { epmdKillIfIdle, log, reclaimLeftover } = require('./node-processes.cjs');
+const { runCommandLine, stopSignal } = require('../host.cjs');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-
-/** @param {string} message */
-function log(message) {
-  if (!process.stderr.destroyed) process.stderr.write(`[rabbitmq] ${message}\n`);
-}
 
 /** @type {(base: number | undefined, i: number) => number} */
 const offset = (base, i) => (base ? base + i : 0);
@@ -148,12 +144,4 @@ async function main(argv) {
 
 module.exports = { startCluster };
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error) => {
-      log(error.message);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCommandLine(main, log);

@@ -17,7 +17,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { runForwardingSignals, stopSignal } = require('../host.cjs');
+const { runCommandLine, runForwardingSignals, stopSignal } = require('../host.cjs');
 const { ensureInstalled, log, portsFromEnv, startBroker } = require('./broker.cjs');
 const { startCluster } = require('./cluster.cjs');
 
@@ -90,10 +90,4 @@ async function main(argv) {
   return 2;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    log(error.message);
-    process.exit(1);
-  },
-);
+runCommandLine(main, log);

@@ -11,7 +11,8 @@ import {
   type SpawnedApp,
   type TestCertificates,
 } from '@hello/testing';
-import { canConnect, startBroker } from '@hello/infra/rabbitmq';
+import { canConnect } from '@hello/infra/host';
+import { startBroker } from '@hello/infra/rabbitmq';
 
 // A RabbitMQ node of the test's own listening for amqps: with certificates openssl made in the test,
 // requiring client certificates (verify_peer, fail_if_no_peer_cert). The four apps, each in its own

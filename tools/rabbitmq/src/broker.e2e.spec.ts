@@ -3,6 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as amqp from 'amqplib';
 import { freePort, waitFor } from '@hello/testing';
+import { canConnect } from '@hello/infra/host';
 import * as tool from '@hello/infra/rabbitmq';
 
 // The local broker launcher (tools/infra/rabbitmq/main.cjs, `npm run rabbitmq`), run as a user runs it.
@@ -144,7 +145,7 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
     await launcher.exited;
     await new Promise((r) => setTimeout(r, 500));
     expect(tool.isAlive(beam)).toBe(true);
-    expect(await tool.canConnect(ports['amqp'])).toBe(true);
+    expect(await canConnect(ports['amqp'])).toBe(true);
 
     second = launch(env());
     const url = await urlOf(second);
@@ -162,7 +163,7 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
     process.kill(launcher.child.pid as number, 'SIGTERM');
     expect(await launcher.exited).toBe(0);
     expect(tool.isAlive(beam)).toBe(false);
-    expect(await tool.canConnect(ports['amqp'])).toBe(false);
+    expect(await canConnect(ports['amqp'])).toBe(false);
     // Deregistered from the epmd on ERL_EPMD_PORT (which the killed first node had started, so it
     // stays for others: only a launcher that started epmd stops it).
     expect(tool.epmdNames(ports['epmd'])).toEqual({});
@@ -209,7 +210,7 @@ describe('the local broker launcher (npm run rabbitmq)', () => {
       if (launcher.child.exitCode === null) launcher.child.kill('SIGTERM');
       const code = await launcher.exited;
       expect({ code, output: code === 0 ? '' : launcher.output() }).toEqual({ code: 0, output: '' });
-      for (const port of clusterPorts.amqp) expect(await tool.canConnect(port)).toBe(false);
+      for (const port of clusterPorts.amqp) expect(await canConnect(port)).toBe(false);
       tool.epmdKillIfIdle(clusterPorts.epmd);
       for (const i of [1, 2])
         rmSync(join(ROOT, '.local', 'rabbitmq', `${prefix}-${i}`), { recursive: true, force: true });

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort, waitFor } from '@hello/testing';
+import { canConnect } from '@hello/infra/host';
 import * as broker from '@hello/infra/rabbitmq';
 
 // The stack runner (tools/stack/start.cjs) with a local broker of its own, its stdout closed after
@@ -107,7 +108,7 @@ describe('the stack runner with its stdout closed (npm start | head -1)', () => 
     expect(await exited).toEqual({ code: 0, signal: null });
     expect(broker.isAlive(beam)).toBe(false);
     expect(broker.isAlive(brokerGroup)).toBe(false);
-    expect(await broker.canConnect(ports['amqp'])).toBe(false);
-    expect(await broker.canConnect(ports['producer'])).toBe(false);
+    expect(await canConnect(ports['amqp'])).toBe(false);
+    expect(await canConnect(ports['producer'])).toBe(false);
   });
 });
