@@ -9,7 +9,8 @@
 // own process: one HTTP/2 connection, a closed loop of N streams in flight, a framed protobuf
 // HelloRequest body.
 //
-// HELLO_CPU_PROF=<dir> / HELLO_HEAP_PROF=<dir>: the greeter runs under the V8 CPU / heap profiler (see lib.cjs profileArgs).
+// HELLO_CPU_PROF / HELLO_ALLOC_PROF / HELLO_HEAP_PROF=<dir>: the greeter and the raw grpc-js + amqplib server
+// run under a V8 profiler (see lib.cjs profileArgs).
 'use strict';
 const { spawnSync, execFileSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -215,10 +216,14 @@ async function benchGrpc({ rabbitmqUrl, smoke, rounds, pinning }) {
         ready: /READY/,
       }),
     rawEvents: () =>
-      startProcess('raw grpc-js + amqplib server', [path.join(__dirname, 'raw-grpc-server.cjs')], {
-        env: { ...env, RAW_GRPC_URL: address('rawEvents'), RAW_EVENTS_URL: rabbitmqUrl },
-        ready: /READY/,
-      }),
+      startProcess(
+        'raw grpc-js + amqplib server',
+        [...profileArgs('rawEvents'), path.join(__dirname, 'raw-grpc-server.cjs')],
+        {
+          env: { ...env, RAW_GRPC_URL: address('rawEvents'), RAW_EVENTS_URL: rabbitmqUrl },
+          ready: /READY/,
+        },
+      ),
     nest: () =>
       startProcess('Nest stock gRPC peer', peerArgs('nest-grpc.ts'), {
         env: { ...env, PEER_GRPC_URL: address('nest'), PEER_PROTO_PATH: PROTO },

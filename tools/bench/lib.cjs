@@ -181,15 +181,19 @@ function peerArgs(file) {
 /**
  * With HELLO_CPU_PROF=<dir>, a process runs under the V8 profiler and writes a .cpuprofile into
  * <dir>/<side> when it exits (open it in Chrome DevTools, or `node tools/bench/profile-summary.cjs`).
- * With HELLO_HEAP_PROF=<dir>, under the sampling heap profiler: a .heapprofile of where memory was
- * allocated (Chrome DevTools' Memory tab), to find the allocations behind garbage collection.
+ * With HELLO_ALLOC_PROF=<dir>, under the sampling heap profiler counting freed objects too
+ * (alloc-profile.cjs): a .heapprofile of where memory was allocated, the allocations behind garbage
+ * collection, in <dir>/<app or script>. With HELLO_HEAP_PROF=<dir>, `node --heap-prof`: a .heapprofile
+ * of what is still held when the process exits (a leak's allocation site), in <dir>/<side>.
  */
 /** @param {string} side */
 function profileArgs(side) {
   const cpu = process.env['HELLO_CPU_PROF'];
+  const alloc = process.env['HELLO_ALLOC_PROF'];
   const heap = process.env['HELLO_HEAP_PROF'];
   return [
     ...(cpu ? ['--cpu-prof', `--cpu-prof-dir=${path.join(cpu, side)}`] : []),
+    ...(alloc ? ['--require', path.join(__dirname, 'alloc-profile.cjs')] : []),
     ...(heap ? ['--heap-prof', `--heap-prof-dir=${path.join(heap, side)}`] : []),
   ];
 }

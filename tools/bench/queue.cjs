@@ -19,7 +19,7 @@
 // on this machine, of the broker is divided by the messages: on a machine with few cores the sides
 // compete for CPU, so CPU per message is the steadier figure.
 //
-// HELLO_CPU_PROF=<dir> / HELLO_HEAP_PROF=<dir>: see profileArgs.
+// HELLO_CPU_PROF=<dir> / HELLO_ALLOC_PROF=<dir> / HELLO_HEAP_PROF=<dir>: see profileArgs.
 'use strict';
 const path = require('node:path');
 const { ROOT, freePort, median, peerArgs, profileArgs, rssMiB, startProcess, stopProcess } = require('./lib.cjs');
