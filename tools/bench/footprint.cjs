@@ -10,7 +10,18 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { spawnSync } = require('node:child_process');
-const { ROOT, cpuSeconds, freePort, median, peerArgs, rssMiB, sleep, startProcess, stopProcess } = require('./lib.cjs');
+const {
+  ROOT,
+  cpuSeconds,
+  freePort,
+  median,
+  peerArgs,
+  rawArgs,
+  rssMiB,
+  sleep,
+  startProcess,
+  stopProcess,
+} = require('./lib.cjs');
 const { appNodeArgs } = require('../stack/apps.cjs');
 const { spread } = require('./rounds.cjs');
 const { framedHelloRequest } = require('./grpc.cjs');
@@ -92,13 +103,13 @@ function processes(queueArguments) {
     },
     rawGrpc: {
       label: 'raw grpc-js + amqplib',
-      args: [path.join(__dirname, 'raw-grpc-server.cjs')],
+      args: rawArgs('raw-grpc-server.cjs'),
       env: async (url) => ({ ...env, RAW_GRPC_URL: `127.0.0.1:${await freePort()}`, RAW_EVENTS_URL: url }),
       ready: /READY/,
     },
     rawAmqp: {
       label: 'raw amqplib consumer',
-      args: [path.join(__dirname, 'raw-amqp-consumer.cjs')],
+      args: rawArgs('raw-amqp-consumer.cjs'),
       env: async (url) => ({ ...env, RAW_AMQP_URL: url, RAW_QUEUE_ARGUMENTS: queueArguments }),
       ready: /READY/,
     },

@@ -4,6 +4,7 @@ const { randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const { freePort } = require('@hello/infra/host');
 const { startProcess: startInfraProcess } = require('@hello/infra/process');
+const { APP_NODE_FLAGS, appNodeArgs } = require('../stack/apps.cjs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -92,7 +93,6 @@ async function startProcess(label, args, { env, ready, timeoutMs = 60_000, cpus 
 async function startEventHandler(env) {
   const httpPort = await freePort();
   const base = `http://127.0.0.1:${httpPort}`;
-  const { appNodeArgs } = require('../stack/apps.cjs');
   const child = await startProcess('event-handler', appNodeArgs(ROOT, 'event-handler'), {
     env: {
       ...process.env,
@@ -170,12 +170,24 @@ function buildPeers() {
 }
 
 /**
- * Node arguments that run a peer: `file` is its source under peers/, e.g. nest-grpc.ts or golevelup/golevelup-consumer.ts.
+ * Node arguments that run a peer: `file` is its source under peers/, e.g. nest-grpc.ts or
+ * golevelup/golevelup-consumer.ts. Every side runs with the apps' V8 flags (APP_NODE_FLAGS), so that
+ * what differs between the sides is their code, not how V8 sizes their heaps.
  * @param {string} file
  */
 function peerArgs(file) {
   buildPeers();
-  return [path.join(PEERS_BUILD, file.replace(/\.ts$/, '.js'))];
+  return [...APP_NODE_FLAGS, path.join(PEERS_BUILD, file.replace(/\.ts$/, '.js'))];
+}
+
+/**
+ * Node arguments that run a raw baseline of this folder (e.g. raw-grpc-server.cjs), with the apps'
+ * V8 flags like every side and `extra` Node options (profileArgs).
+ * @param {string} file
+ * @param {string[]} [extra]
+ */
+function rawArgs(file, extra = []) {
+  return [...APP_NODE_FLAGS, ...extra, path.join(__dirname, file)];
 }
 
 /**
@@ -214,6 +226,7 @@ function rawTraceparent(parent) {
 }
 
 module.exports = {
+  rawArgs,
   ROOT,
   freePort,
   cpuSeconds,

@@ -21,8 +21,17 @@
 //
 // HELLO_CPU_PROF=<dir> / HELLO_ALLOC_PROF=<dir> / HELLO_HEAP_PROF=<dir>: see profileArgs.
 'use strict';
-const path = require('node:path');
-const { ROOT, freePort, median, peerArgs, profileArgs, rssMiB, startProcess, stopProcess } = require('./lib.cjs');
+const {
+  ROOT,
+  freePort,
+  median,
+  peerArgs,
+  profileArgs,
+  rawArgs,
+  rssMiB,
+  startProcess,
+  stopProcess,
+} = require('./lib.cjs');
 const { appNodeArgs } = require('../stack/apps.cjs');
 const { pin, spread, waitForQuiet } = require('./rounds.cjs');
 const {
@@ -92,7 +101,7 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds, pinning }
     raw: {
       makePublisher: (url) => rawPublisher(url),
       start: (url) =>
-        startProcess('raw amqplib consumer', [...profileArgs('raw'), path.join(__dirname, 'raw-amqp-consumer.cjs')], {
+        startProcess('raw amqplib consumer', rawArgs('raw-amqp-consumer.cjs', profileArgs('raw')), {
           env: { ...env, RAW_AMQP_URL: url, RAW_PREFETCH: String(PREFETCH), RAW_QUEUE_ARGUMENTS: queueArguments },
           ready: /READY/,
         }),
@@ -130,8 +139,10 @@ async function benchQueue({ createVhost, managementUrl, smoke, rounds, pinning }
       sides[name].observer = await createObserver(vhost.url);
       sides[name].publisher = await setups[name].makePublisher(vhost.url);
     }
-    // Warm-up: JIT, connections, queue leader.
-    for (const side of Object.values(sides)) await saturation(side.publisher, side.observer, smoke ? 50 : 2000);
+    // Warm-up: JIT, connections, queue leader, and the broker's first segments of every queue and log.
+    // A whole saturation run per side: after 2,000 messages each, the first round was every side's
+    // slowest (16–62 % more CPU per message than its median, in both of two runs).
+    for (const side of Object.values(sides)) await saturation(side.publisher, side.observer, smoke ? 50 : count);
 
     /**
      * @typedef {{ rate: Awaited<ReturnType<typeof offeredRate>>[],

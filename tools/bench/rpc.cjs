@@ -15,7 +15,7 @@ const amqp = require('amqplib');
 const grpc = require('@grpc/grpc-js');
 const loader = require('@grpc/proto-loader');
 const { lastValueFrom } = require('rxjs');
-const { ROOT, freePort, percentile, median, startProcess, stopProcess, rawTraceparent } = require('./lib.cjs');
+const { ROOT, freePort, percentile, median, rawArgs, startProcess, stopProcess, rawTraceparent } = require('./lib.cjs');
 const { appNodeArgs } = require('../stack/apps.cjs');
 
 const LEVELS = [1, 10, 100];
@@ -159,7 +159,7 @@ async function benchRpc({ createVhost, smoke, rounds }) {
       },
       ready: /answering requests on 'hello\.rpc'/,
     });
-    raw = await startProcess('raw amqplib rpc server', [path.join(__dirname, 'raw-amqp-rpc-server.cjs')], {
+    raw = await startProcess('raw amqplib rpc server', rawArgs('raw-amqp-rpc-server.cjs'), {
       env: { ...env, RAW_RPC_URL: rawVhost.url },
       ready: /READY/,
     });
