@@ -226,7 +226,6 @@ function rawTraceparent(parent) {
 }
 
 module.exports = {
-  rawArgs,
   ROOT,
   freePort,
   cpuSeconds,
@@ -234,6 +233,7 @@ module.exports = {
   percentile,
   median,
   peerArgs,
+  rawArgs,
   profileArgs,
   placeChildren,
   startEventHandler,

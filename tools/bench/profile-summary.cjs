@@ -39,7 +39,7 @@ function summarize(profile, options = {}) {
 
 /**
  * Bytes allocated per frame of a sampling heap profile (each frame's `selfSize`), in the same shape as
- * `summarize` (its `totalUs` and entries are bytes).
+ * `summarize` (its `total` and entries are bytes).
  * @param {HeapProfile} profile
  * @param {{ top?: number }} [options]
  */
@@ -60,15 +60,15 @@ function summarizeAllocations(profile, options = {}) {
 
 /**
  * @param {ProfileNode[]} profileNodes
- * @param {Map<number, number>} selfUs what each node cost itself (µs, or bytes)
+ * @param {Map<number, number>} selfWeight what each node cost itself (µs of CPU, or bytes allocated)
  * @param {{ top?: number }} options
  */
-function summarizeWeights(profileNodes, selfUs, { top = 25 }) {
+function summarizeWeights(profileNodes, selfWeight, { top = 25 }) {
   const nodes = new Map(profileNodes.map((n) => [n.id, n]));
   /** @type {Map<number, number>} */
   const parent = new Map();
   for (const n of profileNodes) for (const c of n.children ?? []) parent.set(c, n.id);
-  const totalUs = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const total = [...selfWeight.values()].reduce((a, b) => a + b, 0);
   /** @param {ProfileNode} n */
   const key = (n) => {
     const f = n.callFrame;
@@ -90,11 +90,11 @@ function summarizeWeights(profileNodes, selfUs, { top = 25 }) {
   const inclusive = new Map();
   /** @type {Map<string, number>} */
   const byPackage = new Map();
-  for (const [id, us] of selfUs) {
+  for (const [id, weight] of selfWeight) {
     // Every sampled id is a node of the profile.
     const n = /** @type {ProfileNode} */ (nodes.get(id));
-    self.set(key(n), (self.get(key(n)) ?? 0) + us);
-    byPackage.set(pkg(n), (byPackage.get(pkg(n)) ?? 0) + us);
+    self.set(key(n), (self.get(key(n)) ?? 0) + weight);
+    byPackage.set(pkg(n), (byPackage.get(pkg(n)) ?? 0) + weight);
     // Charge every distinct function on the stack once.
     /** @type {Set<string>} */
     const seen = new Set();
@@ -102,12 +102,12 @@ function summarizeWeights(profileNodes, selfUs, { top = 25 }) {
       const k = key(/** @type {ProfileNode} */ (nodes.get(cur)));
       if (seen.has(k)) continue;
       seen.add(k);
-      inclusive.set(k, (inclusive.get(k) ?? 0) + us);
+      inclusive.set(k, (inclusive.get(k) ?? 0) + weight);
     }
   }
   /** @param {Map<string, number>} m */
   const sorted = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
-  return { totalUs, self: sorted(self), inclusive: sorted(inclusive), byPackage: sorted(byPackage) };
+  return { total, self: sorted(self), inclusive: sorted(inclusive), byPackage: sorted(byPackage) };
 }
 
 /** @param {string[]} argv */
@@ -127,11 +127,9 @@ function main(argv) {
   /** @param {[string, number][]} list */
   const idle = (list) => list.filter(([k]) => !k.startsWith('(idle)') && !k.startsWith('(program)'));
   /** @param {[string, number]} entry */
-  const line = ([k, us]) =>
-    `${((100 * us) / s.totalUs).toFixed(1).padStart(5)} %${requests ? `  ${amount(us / requests)}` : ''}  ${k}`;
-  const sampled = heap
-    ? `${(s.totalUs / 2 ** 20).toFixed(1)} MiB allocated`
-    : `${(s.totalUs / 1e6).toFixed(2)} s sampled`;
+  const line = ([k, weight]) =>
+    `${((100 * weight) / s.total).toFixed(1).padStart(5)} %${requests ? `  ${amount(weight / requests)}` : ''}  ${k}`;
+  const sampled = heap ? `${(s.total / 2 ** 20).toFixed(1)} MiB allocated` : `${(s.total / 1e6).toFixed(2)} s sampled`;
   const what = heap ? 'allocated' : 'time';
   const out = [`profile: ${sampled}${requests ? `, ${requests} requests` : ''}`];
   out.push('', `self ${what} by package:`, ...s.byPackage.map(line));
