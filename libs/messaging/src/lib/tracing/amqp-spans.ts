@@ -5,6 +5,7 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  type Attributes,
   type Context,
   type Span,
 } from '@opentelemetry/api';
@@ -48,27 +49,31 @@ export interface PublishTarget {
 export function startPublishSpan(target: PublishTarget, headers: Record<string, unknown>, parent?: Context): Span {
   const parentContext = parent ?? otelContext.active();
   const destination = target.temporary ? '(temporary)' : target.exchange || target.routingKey;
-  const span = tracer.startSpan(
-    `publish ${destination}`,
-    {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        'messaging.system': 'rabbitmq',
-        'messaging.operation.type': 'send',
-        'messaging.operation.name': 'publish',
-        'messaging.destination.name': destination,
-        ...(target.temporary
-          ? { 'messaging.destination.temporary': true }
-          : { 'messaging.rabbitmq.destination.routing_key': target.routingKey }),
-        'messaging.message.id': target.messageId,
-        ...(target.correlationId ? { 'messaging.message.conversation_id': target.correlationId } : {}),
-        ...(target.type ? { 'messaging.message.type': target.type } : {}),
-      },
-    },
-    parentContext,
-  );
+  const span = tracer.startSpan(`publish ${destination}`, { kind: SpanKind.PRODUCER }, parentContext);
+  if (span.isRecording()) span.setAttributes(publishAttributes(target, destination));
   propagation.inject(trace.setSpan(parentContext, span), headers);
   return span;
+}
+
+/**
+ * The attributes of a PRODUCER span. They are set only on a span that records: with no exporter every span is non-recording and
+ * would drop them, so building them would be work per message for nothing. They are set just after
+ * the start, so a sampler does not see them: the samplers `OTEL_TRACES_SAMPLER` chooses from decide
+ * on the trace id and the parent alone.
+ */
+function publishAttributes(target: PublishTarget, destination: string): Attributes {
+  return {
+    'messaging.system': 'rabbitmq',
+    'messaging.operation.type': 'send',
+    'messaging.operation.name': 'publish',
+    'messaging.destination.name': destination,
+    ...(target.temporary
+      ? { 'messaging.destination.temporary': true }
+      : { 'messaging.rabbitmq.destination.routing_key': target.routingKey }),
+    'messaging.message.id': target.messageId,
+    ...(target.correlationId ? { 'messaging.message.conversation_id': target.correlationId } : {}),
+    ...(target.type ? { 'messaging.message.type': target.type } : {}),
+  };
 }
 
 /** The context a message's headers carry (its publisher's span), or the root context. */
@@ -93,26 +98,8 @@ export async function withProcessSpan<T>(
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   const parent = contextOfMessage(message);
-  const span = tracer.startSpan(
-    `process ${queue}`,
-    {
-      kind: SpanKind.CONSUMER,
-      attributes: {
-        'messaging.system': 'rabbitmq',
-        'messaging.operation.type': 'process',
-        'messaging.operation.name': 'process',
-        'messaging.destination.name': queue,
-        'messaging.rabbitmq.destination.routing_key': message.fields.routingKey,
-        'messaging.rabbitmq.message.delivery_tag': message.fields.deliveryTag,
-        'messaging.message.id': messageId,
-        ...(message.properties.correlationId
-          ? { 'messaging.message.conversation_id': String(message.properties.correlationId) }
-          : {}),
-        ...(message.properties.type ? { 'messaging.message.type': String(message.properties.type) } : {}),
-      },
-    },
-    parent,
-  );
+  const span = tracer.startSpan(`process ${queue}`, { kind: SpanKind.CONSUMER }, parent);
+  if (span.isRecording()) span.setAttributes(processAttributes(queue, message, messageId));
   try {
     return await otelContext.with(trace.setSpan(parent, span), () => work(span));
   } catch (error) {
@@ -121,6 +108,23 @@ export async function withProcessSpan<T>(
   } finally {
     span.end();
   }
+}
+
+/** The attributes of a CONSUMER span (set only when it records, as publishAttributes). */
+function processAttributes(queue: string, message: ConsumeMessage, messageId: string): Attributes {
+  return {
+    'messaging.system': 'rabbitmq',
+    'messaging.operation.type': 'process',
+    'messaging.operation.name': 'process',
+    'messaging.destination.name': queue,
+    'messaging.rabbitmq.destination.routing_key': message.fields.routingKey,
+    'messaging.rabbitmq.message.delivery_tag': message.fields.deliveryTag,
+    'messaging.message.id': messageId,
+    ...(message.properties.correlationId
+      ? { 'messaging.message.conversation_id': String(message.properties.correlationId) }
+      : {}),
+    ...(message.properties.type ? { 'messaging.message.type': String(message.properties.type) } : {}),
+  };
 }
 
 /** Marks `span` failed with `error` (the span is not ended). */
