@@ -113,46 +113,48 @@ async function run(options) {
     process.env['RABBITMQ_URL'] = broker.url;
     process.env['RABBITMQ_MANAGEMENT_URL'] = broker.managementUrl;
   }
-  if (!process.env['RABBITMQ_MANAGEMENT_URL']) {
-    throw new Error(
-      'set RABBITMQ_MANAGEMENT_URL too (the benchmark makes a vhost per side through the management API)',
-    );
-  }
-  const { createTestVhost } = require('@hello/testing');
-  const rounds = require('./rounds.cjs');
-  // A smoke run measures nothing worth pinning for, and runs beside other tests.
-  const pinning = options.smoke ? { enabled: false, reason: 'smoke run' } : rounds.pinningPlan();
-  // The broker is left to both cores: pinned beside the load generator on 2 cores, it starves and
-  // the consumers then take their messages one at a time, which changes what they cost per message.
-  if (pinning.enabled) rounds.pin(process.pid, pinning.rest);
-  // …and the processes it starts on every core, unless a section places them (the measured side).
-  if (pinning.enabled) require('./lib.cjs').placeChildren(pinning.every);
-  process.stderr.write(`[bench] ${rounds.describePinning(pinning)}\n`);
-  /** @type {Common} */
-  const common = {
-    pinning,
-    smoke: options.smoke,
-    rounds: options.rounds,
-    // Set above: the given broker's or the one started here.
-    rabbitmqUrl: /** @type {string} */ (process.env['RABBITMQ_URL']),
-    managementUrl: process.env['RABBITMQ_MANAGEMENT_URL'],
-    createVhost: createTestVhost,
-    /** The broker's data folder, for the event log's disk use: its own, or HELLO_RABBITMQ_DIR with a given broker. */
-    brokerDir: broker?.dir ?? process.env['HELLO_RABBITMQ_DIR'],
-  };
   /** @type {Results} */
-  const results = {
-    startedAt: new Date().toISOString(),
-    machine: {
-      cpus: os.cpus().length,
-      cpuModel: os.cpus()[0]?.model,
-      memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-      node: process.version,
-      pinning: rounds.describePinning(pinning),
-    },
-    smoke: options.smoke,
-  };
+  let results;
+  // Stopped in `finally` whatever fails from here on: a broker left running holds its ports and data.
   try {
+    if (!process.env['RABBITMQ_MANAGEMENT_URL']) {
+      throw new Error(
+        'set RABBITMQ_MANAGEMENT_URL too (the benchmark makes a vhost per side through the management API)',
+      );
+    }
+    const { createTestVhost } = require('@hello/testing');
+    const rounds = require('./rounds.cjs');
+    // A smoke run measures nothing worth pinning for, and runs beside other tests.
+    const pinning = options.smoke ? { enabled: false, reason: 'smoke run' } : rounds.pinningPlan();
+    // The broker is left to both cores: pinned beside the load generator on 2 cores, it starves and
+    // the consumers then take their messages one at a time, which changes what they cost per message.
+    if (pinning.enabled) rounds.pin(process.pid, pinning.rest);
+    // …and the processes it starts on every core, unless a section places them (the measured side).
+    if (pinning.enabled) require('./lib.cjs').placeChildren(pinning.every);
+    process.stderr.write(`[bench] ${rounds.describePinning(pinning)}\n`);
+    /** @type {Common} */
+    const common = {
+      pinning,
+      smoke: options.smoke,
+      rounds: options.rounds,
+      // Set above: the given broker's or the one started here.
+      rabbitmqUrl: /** @type {string} */ (process.env['RABBITMQ_URL']),
+      managementUrl: process.env['RABBITMQ_MANAGEMENT_URL'],
+      createVhost: createTestVhost,
+      /** The broker's data folder, for the event log's disk use: its own, or HELLO_RABBITMQ_DIR with a given broker. */
+      brokerDir: broker?.dir ?? process.env['HELLO_RABBITMQ_DIR'],
+    };
+    results = {
+      startedAt: new Date().toISOString(),
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model,
+        memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+        node: process.version,
+        pinning: rounds.describePinning(pinning),
+      },
+      smoke: options.smoke,
+    };
     if (options.only.includes('grpc')) results.grpc = await require('./grpc.cjs').benchGrpc(common);
     if (options.only.includes('queue')) results.queue = await require('./queue.cjs').benchQueue(common);
     if (options.only.includes('e2e')) results.e2e = await require('./flow.cjs').benchEndToEnd(common);
