@@ -56,10 +56,10 @@ export function startPublishSpan(target: PublishTarget, headers: Record<string, 
 }
 
 /**
- * The attributes of a PRODUCER span. They are set only on a span that records: with no exporter every span is non-recording and
- * would drop them, so building them would be work per message for nothing. They are set just after
- * the start, so a sampler does not see them: the samplers `OTEL_TRACES_SAMPLER` chooses from decide
- * on the trace id and the parent alone.
+ * The attributes of a PRODUCER span. They are set only on a span that records: with no exporter
+ * every span is non-recording and would drop them, so building them would be work per message for
+ * nothing. They are set just after the start, so a sampler does not see them: the samplers
+ * `OTEL_TRACES_SAMPLER` chooses from decide on the trace id and the parent alone.
  */
 function publishAttributes(target: PublishTarget, destination: string): Attributes {
   return {
